@@ -1,0 +1,1 @@
+"""Icons, styles and other files the app loads at run time (see invoice_desktop.paths.resource_path)."""

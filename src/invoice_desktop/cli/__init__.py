@@ -1,0 +1,71 @@
+"""The command line: global options, the headless commands (PRODUCT.md §5), and the window as default.
+
+Each command module registers its subcommands with `register(subparsers)` and sets `func` (and
+`needs_database=False` where a command works without the company file). Commands return the exit status:
+0 all done; 1 done but some invoices failed or some rows were rejected; 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from invoice_desktop import __version__
+from invoice_desktop.config import AppPaths, XeroEndpoints
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_CANNOT_RUN = 2
+
+
+@dataclass
+class AppContext:
+    """What every command gets: where the company file is and which Xero to talk to."""
+
+    paths: AppPaths
+    endpoints: XeroEndpoints
+    client_id: str | None
+
+
+CommandFunc = Callable[[AppContext, argparse.Namespace], int]
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse exits with 2 on bad arguments, which is our 'could not run' status too."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from invoice_desktop.cli import ledger_commands, sandbox_commands, xero_commands
+
+    parser = ArgumentParser(
+        prog="invoice-desktop",
+        description="Sales invoices kept in step with Xero. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR", help="the company file's folder (env INVOICE_DESKTOP_DATA_DIR)")
+    parser.add_argument(
+        "--xero-endpoint", metavar="URL", help="one base URL for every Xero path (env INVOICE_DESKTOP_XERO_ENDPOINT)"
+    )
+    parser.add_argument("--client-id", metavar="ID", help="the Xero app's client id (env INVOICE_DESKTOP_XERO_CLIENT_ID)")
+    parser.add_argument(
+        "--sandbox", action="store_true", help="open the window on the built-in Xero sandbox with a demo company"
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+    ledger_commands.register(subparsers)
+    xero_commands.register(subparsers)
+    sandbox_commands.register(subparsers)
+    return parser
+
+
+def print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def fail(message: str) -> int:
+    print(f"invoice-desktop: {message}", file=sys.stderr)
+    return EXIT_CANNOT_RUN

@@ -1,0 +1,106 @@
+"""Where one company file lives, and which Xero the app talks to.
+
+Everything of one company file (database, logs, the token file fallback) sits in one data directory:
+`--data-dir DIR`, else `INVOICE_DESKTOP_DATA_DIR`, else the platform's user data dir.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from invoice_desktop import APP_ID
+
+ENV_DATA_DIR = "INVOICE_DESKTOP_DATA_DIR"
+ENV_XERO_ENDPOINT = "INVOICE_DESKTOP_XERO_ENDPOINT"
+ENV_CLIENT_ID = "INVOICE_DESKTOP_XERO_CLIENT_ID"
+ENV_KEYRING = "INVOICE_DESKTOP_KEYRING"
+
+DATABASE_NAME = "company.sqlite3"
+LOG_DIR_NAME = "logs"
+TOKEN_FILE_NAME = "xero-token.json"
+
+
+@dataclass(frozen=True)
+class AppPaths:
+    data_dir: Path
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / DATABASE_NAME
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / LOG_DIR_NAME
+
+    @property
+    def token_file(self) -> Path:
+        return self.data_dir / TOKEN_FILE_NAME
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    def ensure(self) -> AppPaths:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def resolve_data_dir(cli_value: str | None, environ: os._Environ[str] | dict[str, str] | None = None) -> Path:
+    env = os.environ if environ is None else environ
+    chosen = cli_value or env.get(ENV_DATA_DIR)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_ID, APP_ID))
+
+
+def resolve_app_paths(cli_value: str | None = None) -> AppPaths:
+    return AppPaths(resolve_data_dir(cli_value))
+
+
+@dataclass(frozen=True)
+class XeroEndpoints:
+    """Every URL the app uses, derived from one base so a sandbox can stand in for all three Xero hosts."""
+
+    authorize: str
+    token: str
+    revocation: str
+    api_root: str  # where /connections lives (IdentityApi base_url)
+    accounting: str  # /api.xro/2.0 (AccountingApi base_url, no trailing slash)
+    is_real_xero: bool
+
+    @classmethod
+    def real(cls) -> XeroEndpoints:
+        return cls(
+            authorize="https://login.xero.com/identity/connect/authorize",
+            token="https://identity.xero.com/connect/token",
+            revocation="https://identity.xero.com/connect/revocation",
+            api_root="https://api.xero.com",
+            accounting="https://api.xero.com/api.xro/2.0",
+            is_real_xero=True,
+        )
+
+    @classmethod
+    def under(cls, base_url: str) -> XeroEndpoints:
+        base = base_url.rstrip("/")
+        return cls(
+            authorize=f"{base}/identity/connect/authorize",
+            token=f"{base}/connect/token",
+            revocation=f"{base}/connect/revocation",
+            api_root=base,
+            accounting=f"{base}/api.xro/2.0",
+            is_real_xero=False,
+        )
+
+
+def resolve_endpoints(cli_value: str | None = None) -> XeroEndpoints:
+    chosen = cli_value or os.environ.get(ENV_XERO_ENDPOINT)
+    return XeroEndpoints.under(chosen) if chosen else XeroEndpoints.real()
+
+
+def resolve_client_id(cli_value: str | None = None, stored: str | None = None) -> str | None:
+    return cli_value or os.environ.get(ENV_CLIENT_ID) or stored or None

@@ -1,0 +1,89 @@
+"""Money arithmetic exactly as Xero does it (reference: xero-api-facts.md §5.3).
+
+- Amounts are Decimal, never float.
+- LineAmount = Quantity x UnitAmount x (100 - DiscountRate) / 100, rounded half-up to cents.
+- Tax is worked out per line and rounded half-up to cents, then the lines' taxes are summed
+  ("Xero calculates tax on a per line basis, rounding to two decimal places, and then sums").
+- Exclusive: tax = LineAmount x rate; SubTotal = sum of LineAmounts; Total = SubTotal + TotalTax.
+- Inclusive: the LineAmount already holds the tax: tax = LineAmount - LineAmount / (1 + rate);
+  Total = sum of LineAmounts; SubTotal = Total - TotalTax.
+- NoTax: no tax at all.
+- A line may carry its own tax amount (Xero's TaxAmount override); it is used as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from invoice_desktop.store.models import AmountsType
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+QUANTITY_PLACES = 4
+UNIT_AMOUNT_PLACES = 4
+
+
+def round_cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineFigures:
+    quantity: Decimal
+    unit_amount: Decimal
+    tax_rate: Decimal = Decimal(0)  # percent, e.g. Decimal("10") for 10% GST
+    discount_rate: Decimal | None = None  # percent
+    tax_override: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class LineTotals:
+    line_amount: Decimal
+    tax_amount: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceTotals:
+    subtotal: Decimal
+    total_tax: Decimal
+    total: Decimal
+    lines: tuple[LineTotals, ...]
+
+
+def line_amount(quantity: Decimal, unit_amount: Decimal, discount_rate: Decimal | None = None) -> Decimal:
+    gross = quantity * unit_amount
+    if discount_rate:
+        gross = gross * (HUNDRED - discount_rate) / HUNDRED
+    return round_cents(gross)
+
+
+def line_tax(amount: Decimal, rate: Decimal, amounts: AmountsType) -> Decimal:
+    if amounts is AmountsType.NO_TAX or not rate:
+        return Decimal("0.00")
+    if amounts is AmountsType.INCLUSIVE:
+        return round_cents(amount - amount / (1 + rate / HUNDRED))
+    return round_cents(amount * rate / HUNDRED)
+
+
+def compute_line(line: LineFigures, amounts: AmountsType) -> LineTotals:
+    amount = line_amount(line.quantity, line.unit_amount, line.discount_rate)
+    if amounts is AmountsType.NO_TAX:
+        tax = Decimal("0.00")
+    elif line.tax_override is not None:
+        tax = round_cents(line.tax_override)
+    else:
+        tax = line_tax(amount, line.tax_rate, amounts)
+    return LineTotals(line_amount=amount, tax_amount=tax)
+
+
+def compute_totals(lines: Iterable[LineFigures], amounts: AmountsType) -> InvoiceTotals:
+    computed = tuple(compute_line(line, amounts) for line in lines)
+    sum_lines = sum((c.line_amount for c in computed), Decimal("0.00"))
+    total_tax = sum((c.tax_amount for c in computed), Decimal("0.00"))
+    if amounts is AmountsType.INCLUSIVE:
+        total, subtotal = sum_lines, sum_lines - total_tax
+    else:
+        subtotal, total = sum_lines, sum_lines + total_tax
+    return InvoiceTotals(subtotal=subtotal, total_tax=total_tax, total=total, lines=computed)

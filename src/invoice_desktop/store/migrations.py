@@ -1,0 +1,181 @@
+"""Numbered schema migrations. The schema version is SQLite's `PRAGMA user_version`.
+
+A fresh company file is created from the models (database.create_fresh); an older one is brought forward
+by the steps below, each in one transaction, after a backup copy was made. Each step's SQL is frozen as it
+was released: never edit a released step, add the next one. tests/unit/test_store_migrations.py checks that
+an old file migrated equals a fresh one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import SqliteDatabase
+
+# Schema 1: the first release (clients, accounts, tax rates, invoices, lines, payments, Xero export state
+# and attempt history, settings).
+SCHEMA_1 = """
+CREATE TABLE "account" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "code" VARCHAR(255) NOT NULL,
+    "name" VARCHAR(255) NOT NULL
+);
+CREATE UNIQUE INDEX "account_code" ON "account" ("code");
+CREATE TABLE "client" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "name" VARCHAR(255) NOT NULL,
+    "email" VARCHAR(255) NOT NULL,
+    "address_line1" VARCHAR(255) NOT NULL,
+    "address_line2" VARCHAR(255) NOT NULL,
+    "address_line3" VARCHAR(255) NOT NULL,
+    "address_line4" VARCHAR(255) NOT NULL,
+    "city" VARCHAR(255) NOT NULL,
+    "region" VARCHAR(255) NOT NULL,
+    "postal_code" VARCHAR(255) NOT NULL,
+    "country" VARCHAR(255) NOT NULL,
+    "xero_contact_id" VARCHAR(255),
+    "created_at" TEXT NOT NULL
+);
+CREATE UNIQUE INDEX "client_name" ON "client" ("name");
+CREATE INDEX "client_xero_contact_id" ON "client" ("xero_contact_id");
+CREATE TABLE "invoice" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "number" VARCHAR(255) NOT NULL,
+    "client_id" INTEGER NOT NULL,
+    "date" DATE NOT NULL,
+    "due_date" DATE NOT NULL,
+    "reference" VARCHAR(255) NOT NULL,
+    "currency" VARCHAR(255) NOT NULL,
+    "branding_theme" VARCHAR(255) NOT NULL,
+    "amounts_type" VARCHAR(255) NOT NULL,
+    "status" VARCHAR(255) NOT NULL,
+    "subtotal" INTEGER NOT NULL,
+    "total_tax" INTEGER NOT NULL,
+    "total" INTEGER NOT NULL,
+    "amount_paid" INTEGER NOT NULL,
+    "approved_at" TEXT,
+    "created_at" TEXT NOT NULL,
+    "updated_at" TEXT NOT NULL,
+    FOREIGN KEY ("client_id") REFERENCES "client" ("id") ON DELETE RESTRICT
+);
+CREATE UNIQUE INDEX "invoice_number" ON "invoice" ("number");
+CREATE INDEX "invoice_client_id" ON "invoice" ("client_id");
+CREATE INDEX "invoice_status_due_date" ON "invoice" ("status", "due_date");
+CREATE TABLE "tax_rate" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "name" VARCHAR(255) NOT NULL,
+    "rate" INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX "tax_rate_name" ON "tax_rate" ("name");
+CREATE TABLE "invoice_line" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "invoice_id" INTEGER NOT NULL,
+    "position" INTEGER NOT NULL,
+    "description" TEXT NOT NULL,
+    "item_code" VARCHAR(255) NOT NULL,
+    "quantity" INTEGER NOT NULL,
+    "unit_amount" INTEGER NOT NULL,
+    "discount_rate" INTEGER,
+    "account_id" INTEGER,
+    "tax_rate_id" INTEGER,
+    "tax_amount_override" INTEGER,
+    "line_amount" INTEGER NOT NULL,
+    "tax_amount" INTEGER NOT NULL,
+    "tracking1_name" VARCHAR(255) NOT NULL,
+    "tracking1_option" VARCHAR(255) NOT NULL,
+    "tracking2_name" VARCHAR(255) NOT NULL,
+    "tracking2_option" VARCHAR(255) NOT NULL,
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE,
+    FOREIGN KEY ("account_id") REFERENCES "account" ("id") ON DELETE RESTRICT,
+    FOREIGN KEY ("tax_rate_id") REFERENCES "tax_rate" ("id") ON DELETE RESTRICT
+);
+CREATE INDEX "invoice_line_invoice_id" ON "invoice_line" ("invoice_id");
+CREATE INDEX "invoice_line_account_id" ON "invoice_line" ("account_id");
+CREATE INDEX "invoice_line_tax_rate_id" ON "invoice_line" ("tax_rate_id");
+CREATE TABLE "payment" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "invoice_id" INTEGER NOT NULL,
+    "date" DATE NOT NULL,
+    "amount" INTEGER NOT NULL,
+    "reference" VARCHAR(255) NOT NULL,
+    "source" VARCHAR(255) NOT NULL,
+    "xero_payment_id" VARCHAR(255),
+    "created_at" TEXT NOT NULL,
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "payment_invoice_id" ON "payment" ("invoice_id");
+CREATE UNIQUE INDEX "payment_xero_payment_id" ON "payment" ("xero_payment_id");
+CREATE TABLE "setting" (
+    "key" VARCHAR(255) NOT NULL PRIMARY KEY,
+    "value" TEXT NOT NULL
+);
+CREATE TABLE "xero_attempt" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "invoice_id" INTEGER NOT NULL,
+    "batch_key" VARCHAR(255),
+    "at" TEXT NOT NULL,
+    "outcome" VARCHAR(255) NOT NULL,
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "correlation_id" VARCHAR(255),
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "xero_attempt_invoice_id" ON "xero_attempt" ("invoice_id");
+CREATE TABLE "xero_export" (
+    "invoice_id" INTEGER NOT NULL PRIMARY KEY,
+    "state" VARCHAR(255) NOT NULL,
+    "xero_invoice_id" VARCHAR(255),
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "hint" TEXT NOT NULL,
+    "note" TEXT NOT NULL,
+    "attempts" INTEGER NOT NULL,
+    "last_attempt_at" TEXT,
+    "next_retry_at" TEXT,
+    "batch_key" VARCHAR(255),
+    "claimed_by" VARCHAR(255),
+    "claimed_at" TEXT,
+    "synced_at" TEXT,
+    "updated_at" TEXT NOT NULL,
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "xero_export_state" ON "xero_export" ("state");
+CREATE INDEX "xero_export_batch_key" ON "xero_export" ("batch_key");
+"""
+
+# Schema 2: export batches, so each request's Idempotency-Key is on disk before the request goes out.
+SCHEMA_2 = """
+CREATE TABLE "xero_batch" (
+    "key" VARCHAR(255) NOT NULL PRIMARY KEY,
+    "created_at" TEXT NOT NULL,
+    "sent_at" TEXT,
+    "resolved_at" TEXT,
+    "invoice_ids" TEXT NOT NULL,
+    "request_digest" VARCHAR(255) NOT NULL,
+    "state" VARCHAR(255) NOT NULL
+);
+"""
+
+
+def _run(script: str) -> Callable[[SqliteDatabase], None]:
+    def step(db: SqliteDatabase) -> None:
+        for sql in script.split(";"):
+            if sql.strip():
+                db.execute_sql(sql)
+
+    return step
+
+
+# STEPS[n] brings a file from schema n-1 to schema n.
+STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
+    1: _run(SCHEMA_1),
+    2: _run(SCHEMA_2),
+}
+CURRENT_VERSION = max(STEPS)
+
+
+def migrate(db: SqliteDatabase, from_version: int) -> None:
+    for version in range(from_version + 1, CURRENT_VERSION + 1):
+        with db.atomic():
+            STEPS[version](db)
+            db.execute_sql(f"PRAGMA user_version = {version}")

@@ -1,0 +1,204 @@
+"""The company file's tables (peewee models). No Qt, no Xero here.
+
+The Xero export state is kept apart from the invoice status (PRODUCT.md §3): an invoice is draft / awaiting
+payment / paid / void, and independently not_sent / queued / sending / synced / failed / skipped in Xero.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from peewee import (
+    AutoField,
+    CharField,
+    DatabaseProxy,
+    DateField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from invoice_desktop.store.fields import MoneyField, ScaledDecimalField, UtcDateTimeField, utcnow
+
+database_proxy = DatabaseProxy()
+
+
+class InvoiceStatus(StrEnum):
+    DRAFT = "draft"
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    VOID = "void"
+
+
+class AmountsType(StrEnum):
+    EXCLUSIVE = "exclusive"
+    INCLUSIVE = "inclusive"
+    NO_TAX = "no_tax"
+
+
+class ExportState(StrEnum):
+    NOT_SENT = "not_sent"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SYNCED = "synced"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class Setting(BaseModel):
+    """Company-file settings as JSON values (numbering, date format, Xero interface settings)."""
+
+    key = CharField(primary_key=True)
+    value = TextField()
+
+
+class Client(BaseModel):
+    id = AutoField()
+    name = CharField(unique=True)
+    email = CharField(default="")
+    address_line1 = CharField(default="")
+    address_line2 = CharField(default="")
+    address_line3 = CharField(default="")
+    address_line4 = CharField(default="")
+    city = CharField(default="")
+    region = CharField(default="")
+    postal_code = CharField(default="")
+    country = CharField(default="")
+    xero_contact_id = CharField(null=True, index=True)
+    created_at = UtcDateTimeField(default=utcnow)
+
+
+class Account(BaseModel):
+    """A local (GL) account that invoice lines are coded to; the Xero mapping sends it to a Xero account."""
+
+    id = AutoField()
+    code = CharField(unique=True)
+    name = CharField(default="")
+
+
+class TaxRate(BaseModel):
+    """A local tax rate, named as Xero shows it ("GST on Income"); `rate` is a percentage."""
+
+    id = AutoField()
+    name = CharField(unique=True)
+    rate = ScaledDecimalField(4, default=0)
+
+
+class Invoice(BaseModel):
+    id = AutoField()
+    number = CharField(unique=True)
+    client = ForeignKeyField(Client, backref="invoices", on_delete="RESTRICT")
+    date = DateField()
+    due_date = DateField()
+    reference = CharField(default="")
+    currency = CharField(default="")
+    branding_theme = CharField(default="")
+    amounts_type = CharField(default=AmountsType.EXCLUSIVE.value)
+    status = CharField(default=InvoiceStatus.DRAFT.value)
+    subtotal = MoneyField()
+    total_tax = MoneyField()
+    total = MoneyField()
+    amount_paid = MoneyField()
+    approved_at = UtcDateTimeField(null=True)
+    created_at = UtcDateTimeField(default=utcnow)
+    updated_at = UtcDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "due_date"), False),)
+
+
+class InvoiceLine(BaseModel):
+    id = AutoField()
+    invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    position = IntegerField()
+    description = TextField(default="")
+    item_code = CharField(default="")
+    quantity = ScaledDecimalField(4)
+    unit_amount = ScaledDecimalField(4)
+    discount_rate = ScaledDecimalField(2, null=True)
+    account = ForeignKeyField(Account, null=True, on_delete="RESTRICT")
+    tax_rate = ForeignKeyField(TaxRate, null=True, on_delete="RESTRICT")
+    tax_amount_override = ScaledDecimalField(2, null=True)
+    line_amount = MoneyField()
+    tax_amount = MoneyField()
+    tracking1_name = CharField(default="")
+    tracking1_option = CharField(default="")
+    tracking2_name = CharField(default="")
+    tracking2_option = CharField(default="")
+
+
+class Payment(BaseModel):
+    id = AutoField()
+    invoice = ForeignKeyField(Invoice, backref="payments", on_delete="CASCADE")
+    date = DateField()
+    amount = MoneyField()
+    reference = CharField(default="")
+    source = CharField(default="local")  # local | xero
+    xero_payment_id = CharField(null=True, unique=True)
+    created_at = UtcDateTimeField(default=utcnow)
+
+
+class XeroExport(BaseModel):
+    """One row per approved invoice: where it stands in Xero."""
+
+    invoice = ForeignKeyField(Invoice, primary_key=True, backref="xero_export", on_delete="CASCADE")
+    state = CharField(default=ExportState.NOT_SENT.value, index=True)
+    xero_invoice_id = CharField(null=True)
+    category = CharField(null=True)
+    messages = TextField(default="[]")  # JSON list of Xero's own words, verbatim
+    hint = TextField(default="")
+    note = TextField(default="")
+    attempts = IntegerField(default=0)
+    last_attempt_at = UtcDateTimeField(null=True)
+    next_retry_at = UtcDateTimeField(null=True)
+    batch_key = CharField(null=True, index=True)
+    claimed_by = CharField(null=True)
+    claimed_at = UtcDateTimeField(null=True)
+    synced_at = UtcDateTimeField(null=True)
+    updated_at = UtcDateTimeField(default=utcnow)
+
+
+class XeroAttempt(BaseModel):
+    """Every export attempt, kept as history."""
+
+    id = AutoField()
+    invoice = ForeignKeyField(Invoice, backref="xero_attempts", on_delete="CASCADE")
+    batch_key = CharField(null=True)
+    at = UtcDateTimeField(default=utcnow)
+    outcome = CharField()
+    category = CharField(null=True)
+    messages = TextField(default="[]")
+    correlation_id = CharField(null=True)
+
+
+class XeroBatch(BaseModel):
+    """One request to Xero: its Idempotency-Key is written here before the request goes out."""
+
+    key = CharField(primary_key=True)
+    created_at = UtcDateTimeField(default=utcnow)
+    sent_at = UtcDateTimeField(null=True)
+    resolved_at = UtcDateTimeField(null=True)
+    invoice_ids = TextField(default="[]")
+    request_digest = CharField(default="")
+    state = CharField(default="pending")  # pending | sent | resolved
+
+
+ALL_MODELS: list[type[BaseModel]] = [
+    Setting,
+    Client,
+    Account,
+    TaxRate,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    XeroExport,
+    XeroAttempt,
+    XeroBatch,
+]

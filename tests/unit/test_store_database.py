@@ -1,0 +1,173 @@
+"""Opening company files: refusals leave the file byte-identical; migrations equal a fresh schema."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from invoice_desktop.store import migrations
+from invoice_desktop.store.database import (
+    APPLICATION_ID,
+    CorruptDatabaseError,
+    NewerVersionError,
+    NotADatabaseError,
+    close_database,
+    open_database,
+)
+from invoice_desktop.store.models import Client, Invoice, database_proxy
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def schema_of(path: Path) -> dict:
+    """Tables with their columns, indexes and foreign keys, independent of column order."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        out = {}
+        for t in tables:
+            cols = sorted(tuple(r[1:]) for r in conn.execute(f'PRAGMA table_info("{t}")'))
+            idx = sorted(
+                (r[1], r[2], tuple(c[2] for c in conn.execute(f'PRAGMA index_info("{r[1]}")')))
+                for r in conn.execute(f'PRAGMA index_list("{t}")')
+            )
+            fks = sorted(tuple(r[2:]) for r in conn.execute(f'PRAGMA foreign_key_list("{t}")'))
+            out[t] = (cols, idx, fks)
+        out["_pragmas"] = (
+            conn.execute("PRAGMA user_version").fetchone()[0],
+            conn.execute("PRAGMA application_id").fetchone()[0],
+        )
+        return out
+    finally:
+        conn.close()
+
+
+def test_fresh_file_is_wal_with_foreign_keys(tmp_path: Path):
+    db = open_database(tmp_path / "c.sqlite3")
+    try:
+        assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        assert db.execute_sql("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION
+    finally:
+        close_database()
+
+
+def test_refuses_a_file_that_is_not_a_database(tmp_path: Path):
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(b"ContactName,InvoiceNumber\nAcme,INV-1\n" * 50)
+    before = digest(path)
+    with pytest.raises(NotADatabaseError, match="not a SQLite database"):
+        open_database(path)
+    assert digest(path) == before
+
+
+def test_refuses_another_programs_sqlite_file(tmp_path: Path):
+    path = tmp_path / "c.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE songs (title TEXT)")
+    conn.commit()
+    conn.close()
+    before = digest(path)
+    with pytest.raises(NotADatabaseError, match="not an Invoice Desktop company file"):
+        open_database(path)
+    assert digest(path) == before
+
+
+def _filled_company_file(path: Path) -> None:
+    open_database(path)
+    client = Client.create(name="Acme Pty Ltd")
+    for n in range(300):
+        Invoice.create(
+            number=f"INV-{n:04d}", client=client, date=date(2026, 1, 1), due_date=date(2026, 1, 31),
+            reference="x" * 200, total=Decimal("10.00"),
+        )
+    database_proxy.obj.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    close_database()
+
+
+def test_refuses_a_truncated_database(tmp_path: Path):
+    path = tmp_path / "c.sqlite3"
+    _filled_company_file(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    before = digest(path)
+    with pytest.raises(CorruptDatabaseError, match="damaged"):
+        open_database(path)
+    assert digest(path) == before
+    assert not Path(str(path) + "-wal").exists()
+
+
+def test_refuses_a_database_from_a_newer_version(tmp_path: Path):
+    path = tmp_path / "c.sqlite3"
+    _filled_company_file(path)
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {migrations.CURRENT_VERSION + 1}")
+    conn.execute("PRAGMA journal_mode = delete")
+    conn.close()
+    before = digest(path)
+    with pytest.raises(NewerVersionError, match="newer version of Invoice Desktop"):
+        open_database(path)
+    assert digest(path) == before
+
+
+def _make_schema_1_file(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    migrations.STEPS[1](_RawDb(conn))
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO client (name, email, address_line1, address_line2, address_line3, address_line4, city, region,"
+        " postal_code, country, created_at) VALUES ('Old Client', '', '', '', '', '', '', '', '', '',"
+        " '2025-01-01T00:00:00.000000Z')"
+    )
+    conn.commit()
+    conn.close()
+
+
+class _RawDb:
+    """Just enough of peewee's database for a migration step, over a plain sqlite3 connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute_sql(self, sql: str):
+        return self.conn.execute(sql)
+
+
+def test_schema_1_migrated_equals_a_fresh_file_and_keeps_data(tmp_path: Path):
+    old = tmp_path / "old" / "c.sqlite3"
+    old.parent.mkdir()
+    _make_schema_1_file(old)
+    open_database(old, tmp_path / "old" / "backups")
+    assert Client.get().name == "Old Client"
+    close_database()
+
+    fresh = tmp_path / "fresh.sqlite3"
+    open_database(fresh)
+    close_database()
+
+    assert schema_of(old) == schema_of(fresh)
+    backups = list((tmp_path / "old" / "backups").glob("*.sqlite3"))
+    assert len(backups) == 1
+    assert schema_of(backups[0])["_pragmas"] == (1, APPLICATION_ID)
+
+
+def test_money_is_exact_in_the_database(db):
+    client = Client.create(name="C")
+    inv = Invoice.create(
+        number="INV-1", client=client, date=date(2026, 1, 1), due_date=date(2026, 1, 2), total=Decimal("0.10")
+    )
+    inv.total_tax = Decimal("0.20")
+    inv.save()
+    again = Invoice.get_by_id(inv.id)
+    assert again.total + again.total_tax == Decimal("0.30")
+    with pytest.raises(ValueError, match="decimal places"):
+        Invoice.update(total=Decimal("0.001")).where(Invoice.id == inv.id).execute()
