@@ -1,0 +1,57 @@
+"""Why an export failed: the stable category ids of PRODUCT.md §4, their titles and what the user should do.
+
+Stored in XeroExport.category / XeroAttempt.category; shown as the title of the Sync Failed tooltip.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class FailureCategory(StrEnum):
+    CONNECTION = "connection"
+    ACCOUNT_MAPPING = "account_mapping"
+    TAX_MAPPING = "tax_mapping"
+    DUPLICATE_NUMBER = "duplicate_number"
+    ARCHIVED_CONTACT = "archived_contact"
+    LOCK_DATE = "lock_date"
+    PLAN_LIMIT = "plan_limit"
+    VALIDATION = "validation"
+    RATE_LIMITED = "rate_limited"
+    XERO_UNAVAILABLE = "xero_unavailable"
+
+    @property
+    def title(self) -> str:
+        return _TITLES[self]
+
+    @property
+    def default_hint(self) -> str:
+        """The generic advice; the exporter adds specifics (which account, tax rate or contact)."""
+        return _HINTS[self]
+
+
+_TITLES = {
+    FailureCategory.CONNECTION: "Xero connection has been dropped",
+    FailureCategory.ACCOUNT_MAPPING: "Account mapping is incorrect",
+    FailureCategory.TAX_MAPPING: "Tax rate mapping is incorrect",
+    FailureCategory.DUPLICATE_NUMBER: "Invoice number already exists in Xero",
+    FailureCategory.ARCHIVED_CONTACT: "Contact is archived in Xero",
+    FailureCategory.LOCK_DATE: "Date is before Xero's lock date",
+    FailureCategory.PLAN_LIMIT: "Xero plan limit reached",
+    FailureCategory.VALIDATION: "Xero rejected the invoice",
+    FailureCategory.RATE_LIMITED: "Xero's daily API limit is used up",
+    FailureCategory.XERO_UNAVAILABLE: "Xero could not be reached",
+}
+
+_HINTS = {
+    FailureCategory.CONNECTION: "Reconnect in Business > Settings > Xero, then Resync.",
+    FailureCategory.ACCOUNT_MAPPING: "Fix the account mapping in Business > Settings > Xero, then Resync.",
+    FailureCategory.TAX_MAPPING: "Fix the tax rate mapping in Business > Settings > Xero, then Resync.",
+    FailureCategory.DUPLICATE_NUMBER: "Renumber the invoice, or mark it as already in Xero.",
+    FailureCategory.ARCHIVED_CONTACT: "Restore (and merge) the contact in Xero, then Resync.",
+    FailureCategory.LOCK_DATE: "Change the invoice date, or move the lock date in Xero, then Resync.",
+    FailureCategory.PLAN_LIMIT: "Upgrade the Xero plan, or export new invoices as Draft, then Resync.",
+    FailureCategory.VALIDATION: "Correct the invoice as Xero's message says, then Resync.",
+    FailureCategory.RATE_LIMITED: "Export resumes automatically when Xero's daily limit resets.",
+    FailureCategory.XERO_UNAVAILABLE: "Retried automatically; or Resync once Xero is reachable.",
+}
