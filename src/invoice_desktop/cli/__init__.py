@@ -50,7 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--xero-endpoint", metavar="URL", help="one base URL for every Xero path (env INVOICE_DESKTOP_XERO_ENDPOINT)"
     )
-    parser.add_argument("--client-id", metavar="ID", help="the Xero app's client id (env INVOICE_DESKTOP_XERO_CLIENT_ID)")
+    parser.add_argument(
+        "--client-id", metavar="ID", help="the Xero app's client id (env INVOICE_DESKTOP_XERO_CLIENT_ID)"
+    )
     parser.add_argument(
         "--sandbox", action="store_true", help="open the window on the built-in Xero sandbox with a demo company"
     )

@@ -76,7 +76,9 @@ def inspect_file(path: Path) -> FileCheck:
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise CorruptDatabaseError(f"{path} is damaged and cannot be opened ({exc}). Restore it from a backup.") from exc
+        raise CorruptDatabaseError(
+            f"{path} is damaged and cannot be opened ({exc}). Restore it from a backup."
+        ) from exc
     if check != "ok":
         raise CorruptDatabaseError(f"{path} is damaged ({check}). Restore it from a backup.")
     return FileCheck(exists=True, version=version, application_id=app_id, has_tables=tables > 0)

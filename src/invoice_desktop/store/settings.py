@@ -21,7 +21,8 @@ def get_setting(key: str, default: Any = None) -> Any:
 
 def set_setting(key: str, value: Any) -> None:
     encoded = json.dumps(value)
-    Setting.insert(key=key, value=encoded).on_conflict(conflict_target=[Setting.key], update={Setting.value: encoded}).execute()
+    upsert = Setting.insert(key=key, value=encoded)
+    upsert.on_conflict(conflict_target=[Setting.key], update={Setting.value: encoded}).execute()
 
 
 def delete_settings(prefix: str) -> int:
