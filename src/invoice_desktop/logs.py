@@ -32,11 +32,9 @@ class RedactSecrets(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         if record.exc_info and record.exc_info[1] is not None:
-            # Formatted tracebacks can quote response bodies; keep the type and a redacted text only.
-            exc = record.exc_info[1]
+            # Tracebacks can quote response bodies and headers: format now, redacted, in place of exc_info.
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
-            record.msg = f"{record.msg} [{type(exc).__name__}]"
         return True
 
 
