@@ -6,10 +6,16 @@ window's table models call these from outside `data()` and keep the plain rows t
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+
+from peewee import JOIN, SQL, Case, ColumnBase, Expression, fn
+
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.models import Client, ExportState, Invoice, InvoiceStatus, XeroExport, database_proxy
 
 
 class Tab(StrEnum):
@@ -44,6 +50,23 @@ class InvoiceRow:
     xero_state: str  # ExportState value ("not_sent" when there is no export row)
     xero_error: str  # the failure title and Xero's first message, "" unless failed
     approved_at: datetime | None
+    reference: str = ""
+    subtotal: Decimal = Decimal("0.00")
+    total_tax: Decimal = Decimal("0.00")
+    amount_paid: Decimal = Decimal("0.00")
+
+
+# Ascending XERO sort puts what needs attention first.
+XERO_SORT_ORDER = (
+    ExportState.FAILED,
+    ExportState.SENDING,
+    ExportState.QUEUED,
+    ExportState.NOT_SENT,
+    ExportState.SKIPPED,
+    ExportState.SYNCED,
+)
+
+_CENTS = Decimal("0.01")
 
 
 def list_invoices(
@@ -56,13 +79,168 @@ def list_invoices(
     today: date | None = None,
 ) -> list[InvoiceRow]:
     """The invoices on a tab; `search` matches number, client name or reference (case-insensitive)."""
-    raise NotImplementedError
+    today = today or date.today()
+    export_state = fn.COALESCE(XeroExport.state, ExportState.NOT_SENT.value)
+    query = (
+        Invoice.select(
+            Invoice.id,
+            Invoice.number,
+            Client.name,
+            Invoice.date,
+            Invoice.due_date,
+            Invoice.total,
+            Invoice.amount_paid,
+            Invoice.status,
+            export_state.alias("xero_state"),
+            XeroExport.category,
+            XeroExport.messages,
+            Invoice.approved_at,
+            Invoice.reference,
+            Invoice.subtotal,
+            Invoice.total_tax,
+        )
+        .join(Client)
+        .switch(Invoice)
+        .join(XeroExport, JOIN.LEFT_OUTER)
+        .where(_filter(tab, search, today))
+        .order_by(*_ordering(sort, descending, export_state))
+        .tuples()
+    )
+    if limit is not None or offset:
+        query = query.limit(limit).offset(offset)
+    return [_row(values, today) for values in query]
 
 
 def count_invoices(tab: Tab, search: str = "", today: date | None = None) -> int:
-    raise NotImplementedError
+    query = Invoice.select(fn.COUNT(Invoice.id)).where(_filter(tab, search, today or date.today()))
+    if search.strip():
+        query = query.join(Client)  # the search looks at the client's name
+    return query.scalar()
 
 
 def tab_counts(today: date | None = None) -> dict[Tab, int]:
     """Counts for every tab title, in one query."""
-    raise NotImplementedError
+    today = today or date.today()
+
+    def tally(condition: Expression) -> fn:
+        return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+    # Only status and due_date are read, so SQLite answers from the (status, due_date) index alone.
+    row = Invoice.select(
+        tally(Invoice.status == InvoiceStatus.DRAFT.value),
+        tally(Invoice.status == InvoiceStatus.AWAITING_PAYMENT.value),
+        tally(_overdue(today)),
+        tally(Invoice.status == InvoiceStatus.PAID.value),
+        fn.COUNT(Invoice.id),
+    ).tuples()[0]
+    return dict(zip((Tab.DRAFT, Tab.AWAITING_PAYMENT, Tab.OVERDUE, Tab.PAID, Tab.ALL), row, strict=True))
+
+
+def format_xero_error(state: str, category: str | None, messages_json: str | None) -> str:
+    """'<failure title>: <Xero's first message>' for a failed export, else ''."""
+    if state != ExportState.FAILED.value:
+        return ""
+    try:
+        title = FailureCategory(category).title
+    except ValueError:
+        title = "Export to Xero failed"
+    try:
+        messages = json.loads(messages_json or "[]")
+    except ValueError:
+        messages = []
+    first = next((str(m) for m in messages if str(m).strip()), "") if isinstance(messages, list) else ""
+    return f"{title}: {first}" if first else title
+
+
+def _overdue(today: date) -> Expression:
+    return (Invoice.status == InvoiceStatus.AWAITING_PAYMENT.value) & (Invoice.due_date < today)
+
+
+def _filter(tab: Tab, search: str, today: date) -> Expression:
+    conditions: list[Expression] = []
+    if tab is Tab.DRAFT:
+        conditions.append(Invoice.status == InvoiceStatus.DRAFT.value)
+    elif tab is Tab.AWAITING_PAYMENT:
+        conditions.append(Invoice.status == InvoiceStatus.AWAITING_PAYMENT.value)
+    elif tab is Tab.OVERDUE:
+        conditions.append(_overdue(today))
+    elif tab is Tab.PAID:
+        conditions.append(Invoice.status == InvoiceStatus.PAID.value)
+    term = search.strip()
+    if term:
+        conditions.append(_matches(Invoice.number, term) | _matches(Client.name, term) | _matches(Invoice.reference, term))
+    if not conditions:
+        return SQL("1 = 1")
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined &= condition
+    return combined
+
+
+def _matches(column: ColumnBase, term: str) -> Expression:
+    # SQLite's LIKE folds case for ASCII only. An ASCII term matches correctly with it whatever the data holds;
+    # any other term is compared through Python's casefold() on this thread's connection.
+    if term.isascii():
+        return column.contains(term)
+    database_proxy.obj.connection().create_function("id_casefold", 1, _casefold, deterministic=True)
+    return fn.instr(fn.id_casefold(column), term.casefold()) > 0
+
+
+def _casefold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
+
+
+def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list:
+    if sort is SortKey.XERO:
+        key = Case(export_state, [(state.value, rank) for rank, state in enumerate(XERO_SORT_ORDER)], len(XERO_SORT_ORDER))
+    else:
+        key = {
+            SortKey.NUMBER: Invoice.number,
+            SortKey.CLIENT: Client.name.collate("NOCASE"),
+            SortKey.DATE: Invoice.date,
+            SortKey.DUE: Invoice.due_date,
+            SortKey.TOTAL: Invoice.total,
+            SortKey.AMOUNT_DUE: Invoice.total - Invoice.amount_paid,
+        }[sort]
+    # The id breaks ties, so paging through equal keys neither repeats nor skips a row.
+    if descending:
+        return [key.desc(), Invoice.id.desc()]
+    return [key.asc(), Invoice.id.asc()]
+
+
+def _row(values: tuple, today: date) -> InvoiceRow:
+    (
+        id_,
+        number,
+        client,
+        inv_date,
+        due_date,
+        total,
+        paid,
+        status,
+        xero_state,
+        category,
+        messages,
+        approved_at,
+        reference,
+        subtotal,
+        total_tax,
+    ) = values
+    return InvoiceRow(
+        id=id_,
+        number=number,
+        client=client,
+        date=inv_date,
+        due_date=due_date,
+        total=total,
+        amount_due=(total - paid).quantize(_CENTS),
+        status=status,
+        overdue=status == InvoiceStatus.AWAITING_PAYMENT.value and due_date < today,
+        xero_state=xero_state,
+        xero_error=format_xero_error(xero_state, category, messages),
+        approved_at=approved_at,
+        reference=reference,
+        subtotal=subtotal,
+        total_tax=total_tax,
+        amount_paid=paid,
+    )
