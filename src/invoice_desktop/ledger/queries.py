@@ -168,7 +168,9 @@ def _filter(tab: Tab, search: str, today: date) -> Expression:
         conditions.append(Invoice.status == InvoiceStatus.PAID.value)
     term = search.strip()
     if term:
-        conditions.append(_matches(Invoice.number, term) | _matches(Client.name, term) | _matches(Invoice.reference, term))
+        conditions.append(
+            _matches(Invoice.number, term) | _matches(Client.name, term) | _matches(Invoice.reference, term)
+        )
     if not conditions:
         return SQL("1 = 1")
     combined = conditions[0]
@@ -192,7 +194,9 @@ def _casefold(value: str | None) -> str | None:
 
 def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list:
     if sort is SortKey.XERO:
-        key = Case(export_state, [(state.value, rank) for rank, state in enumerate(XERO_SORT_ORDER)], len(XERO_SORT_ORDER))
+        key = Case(
+            export_state, [(state.value, rank) for rank, state in enumerate(XERO_SORT_ORDER)], len(XERO_SORT_ORDER)
+        )
     else:
         key = {
             SortKey.NUMBER: Invoice.number,
