@@ -1,0 +1,208 @@
+"""Clients, accounts and tax rates: look-ups by name or code, get-or-create, and plain lists for the UI.
+
+Names are matched exactly first, then ignoring case, so "acme ltd" on a CSV row finds the client "Acme Ltd"
+rather than creating a twin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+
+from peewee import Field, Model, fn
+
+from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.store.models import Account, Client, TaxRate
+
+# Xero's standard tax rates, by the display name Xero shows (AU, NZ, UK), as percentages.
+XERO_STANDARD_TAX_RATES: dict[str, Decimal] = {
+    # Australia
+    "GST on Income": Decimal(10),
+    "GST Free Income": Decimal(0),
+    "BAS Excluded": Decimal(0),
+    "GST on Expenses": Decimal(10),
+    "GST Free Expenses": Decimal(0),
+    # New Zealand
+    "15% GST on Income": Decimal(15),
+    "Zero Rated": Decimal(0),
+    "No GST": Decimal(0),
+    # United Kingdom
+    "20% (VAT on Income)": Decimal(20),
+    "5% (VAT on Income)": Decimal(5),
+    "Zero Rated Income": Decimal(0),
+    "Exempt Income": Decimal(0),
+    "No VAT": Decimal(0),
+    # Everywhere
+    "Tax Exempt": Decimal(0),
+}
+_STANDARD_BY_FOLDED_NAME = {name.casefold(): rate for name, rate in XERO_STANDARD_TAX_RATES.items()}
+_PERCENT_IN_NAME = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    """Contact details of a client (all optional)."""
+
+    email: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    address_line3: str = ""
+    address_line4: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    id: int
+    name: str
+    details: ClientDetails
+    xero_contact_id: str | None
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class TaxRateInfo:
+    id: int
+    name: str
+    rate: Decimal  # percent
+
+
+# --- clients ---------------------------------------------------------------------------------------------
+
+
+def find_client(name: str) -> ClientInfo | None:
+    row = _find_by_name(Client, Client.name, name)
+    return None if row is None else _client_info(row)
+
+
+def get_or_create_client(name: str, details: ClientDetails | None = None) -> tuple[ClientInfo, bool]:
+    """The client of that name, created (with `details`) when there is none. An existing client is not changed."""
+    name = _required(name, "client_name", "a client is required")
+    row = _find_by_name(Client, Client.name, name)
+    if row is not None:
+        return _client_info(row), False
+    values = {f.name: getattr(details, f.name).strip() for f in fields(ClientDetails)} if details else {}
+    return _client_info(Client.create(name=name, **values)), True
+
+
+def get_client(client_id: int) -> ClientInfo:
+    row = Client.get_or_none(Client.id == client_id)
+    if row is None:
+        raise LedgerError(f"There is no client with id {client_id}.")
+    return _client_info(row)
+
+
+def list_clients() -> list[ClientInfo]:
+    return [_client_info(row) for row in Client.select().order_by(Client.name.collate("NOCASE"))]
+
+
+def _client_info(row: Client) -> ClientInfo:
+    details = ClientDetails(**{f.name: getattr(row, f.name) for f in fields(ClientDetails)})
+    return ClientInfo(id=row.id, name=row.name, details=details, xero_contact_id=row.xero_contact_id)
+
+
+# --- accounts --------------------------------------------------------------------------------------------
+
+
+def find_account(code: str) -> AccountInfo | None:
+    row = _find_by_name(Account, Account.code, code)
+    return None if row is None else _account_info(row)
+
+
+def get_or_create_account(code: str, name: str = "") -> tuple[AccountInfo, bool]:
+    """The account with that code; a new one is named after its code until renamed."""
+    code = _required(code, "account_code", "an account code is required")
+    row = _find_by_name(Account, Account.code, code)
+    if row is not None:
+        return _account_info(row), False
+    return _account_info(Account.create(code=code, name=name.strip() or code)), True
+
+
+def rename_account(code: str, name: str) -> AccountInfo:
+    name = _required(name, "name", "an account name is required")
+    row = _find_by_name(Account, Account.code, code)
+    if row is None:
+        raise LedgerError(Problem("account_code", f"there is no account with code '{code}'"))
+    row.name = name
+    row.save()
+    return _account_info(row)
+
+
+def list_accounts() -> list[AccountInfo]:
+    return [_account_info(row) for row in Account.select().order_by(Account.code)]
+
+
+def _account_info(row: Account) -> AccountInfo:
+    return AccountInfo(id=row.id, code=row.code, name=row.name)
+
+
+# --- tax rates -------------------------------------------------------------------------------------------
+
+
+def find_tax_rate(name: str) -> TaxRateInfo | None:
+    row = _find_by_name(TaxRate, TaxRate.name, name)
+    return None if row is None else _tax_rate_info(row)
+
+
+def create_tax_rate(name: str, rate: Decimal) -> TaxRateInfo:
+    name = _required(name, "tax_rate_name", "a tax rate name is required")
+    if not rate.is_finite() or rate < 0 or rate >= 100:
+        raise LedgerError(Problem("tax_rate", f"{rate}% is not a tax rate between 0 and 100"))
+    if _find_by_name(TaxRate, TaxRate.name, name) is not None:
+        raise LedgerError(Problem("tax_rate_name", f"there is already a tax rate named '{name}'"))
+    return _tax_rate_info(TaxRate.create(name=name, rate=rate))
+
+
+def list_tax_rates() -> list[TaxRateInfo]:
+    return [_tax_rate_info(row) for row in TaxRate.select().order_by(TaxRate.name.collate("NOCASE"))]
+
+
+def standard_tax_rate(name: str) -> Decimal | None:
+    """The rate of a Xero standard tax rate display name, else a percentage written in the name ("GST 9%")."""
+    known = _STANDARD_BY_FOLDED_NAME.get(name.strip().casefold())
+    if known is not None:
+        return known
+    match = _PERCENT_IN_NAME.search(name)
+    if match is None:
+        return None
+    try:
+        rate = Decimal(match.group(1))
+    except InvalidOperation:  # pragma: no cover - the pattern only matches digits
+        return None
+    return rate if rate < 100 else None
+
+
+def _tax_rate_info(row: TaxRate) -> TaxRateInfo:
+    return TaxRateInfo(id=row.id, name=row.name, rate=row.rate)
+
+
+# --- shared ----------------------------------------------------------------------------------------------
+
+
+def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None:
+    value = value.strip()
+    if not value:
+        return None
+    row = model.get_or_none(column == value)
+    if row is None:
+        # lower() in SQLite folds ASCII only; accept a case-insensitive match only when it is unambiguous.
+        matches = list(model.select().where(fn.lower(column) == value.lower()).limit(2))
+        row = matches[0] if len(matches) == 1 else None
+    return row
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise LedgerError(Problem(field, message))
+    return value

@@ -1,0 +1,647 @@
+"""Invoice services: create and edit drafts, number, approve, void, record payments, read one invoice.
+
+No Qt and no Xero here. Each service is one `atomic()` unit: it validates everything first and either writes
+all of its change or nothing. Totals are always worked out with ledger.money (Xero's rounding) and stored on
+the invoice and its lines, so lists and exports read them without recomputing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from peewee import JOIN, IntegrityError
+
+from invoice_desktop.ledger.catalog import ClientInfo, get_client, get_or_create_client
+from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.money import (
+    QUANTITY_PLACES,
+    UNIT_AMOUNT_PLACES,
+    InvoiceTotals,
+    LineFigures,
+    compute_totals,
+)
+from invoice_desktop.store.fields import utcnow
+from invoice_desktop.store.models import (
+    Account,
+    AmountsType,
+    ExportState,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    TaxRate,
+    XeroExport,
+    database_proxy,
+)
+from invoice_desktop.store.settings import get_setting, set_setting
+
+NO_CREDIT_NOTES = "credit notes are not supported yet"
+DEFAULT_PREFIX = "INV-"
+DEFAULT_DIGITS = 4
+MAX_NUMBER_LENGTH = 255  # Xero's limit for InvoiceNumber
+
+_STATUS_WORDS = {
+    InvoiceStatus.DRAFT.value: "a draft",
+    InvoiceStatus.AWAITING_PAYMENT.value: "already approved",
+    InvoiceStatus.PAID.value: "already paid",
+    InvoiceStatus.VOID.value: "void",
+}
+
+
+# --- drafts (what the editor and the CSV import hand in) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    description: str
+    quantity: Decimal
+    unit_amount: Decimal
+    account_code: str
+    tax_rate_name: str
+    discount_rate: Decimal | None = None  # percent
+    tax_amount_override: Decimal | None = None
+    item_code: str = ""
+    tracking1_name: str = ""
+    tracking1_option: str = ""
+    tracking2_name: str = ""
+    tracking2_option: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceDraft:
+    client_name: str
+    date: date
+    due_date: date
+    reference: str = ""
+    currency: str = ""
+    amounts_type: AmountsType = AmountsType.EXCLUSIVE
+    lines: Sequence[LineDraft] = ()
+    number: str | None = None  # None or "": the next number in the sequence
+    branding_theme: str = ""
+
+
+# --- results ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApproveResult:
+    approved: tuple[str, ...]  # invoice numbers
+    rejected: tuple[tuple[str, str], ...]  # (number, reason)
+    approved_ids: tuple[int, ...] = ()
+    export_state: ExportState = ExportState.NOT_SENT  # what the approved invoices' Xero export rows were set to
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    payment_id: int
+    amount_paid: Decimal
+    amount_due: Decimal
+    status: InvoiceStatus
+
+
+@dataclass(frozen=True)
+class LineDetail:
+    position: int
+    description: str
+    item_code: str
+    quantity: Decimal
+    unit_amount: Decimal
+    discount_rate: Decimal | None
+    account_code: str
+    account_name: str
+    tax_rate_name: str
+    tax_rate: Decimal
+    tax_amount_override: Decimal | None
+    line_amount: Decimal
+    tax_amount: Decimal
+    tracking1_name: str
+    tracking1_option: str
+    tracking2_name: str
+    tracking2_option: str
+
+
+@dataclass(frozen=True)
+class PaymentDetail:
+    id: int
+    date: date
+    amount: Decimal
+    reference: str
+    source: str
+
+
+@dataclass(frozen=True)
+class ExportDetail:
+    state: ExportState
+    xero_invoice_id: str | None
+    category: str | None
+    messages: tuple[str, ...]
+    hint: str
+    note: str
+    attempts: int
+    last_attempt_at: datetime | None
+    next_retry_at: datetime | None
+    synced_at: datetime | None
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    id: int
+    number: str
+    status: InvoiceStatus
+    client: ClientInfo
+    date: date
+    due_date: date
+    reference: str
+    currency: str
+    branding_theme: str
+    amounts_type: AmountsType
+    subtotal: Decimal
+    total_tax: Decimal
+    total: Decimal
+    amount_paid: Decimal
+    approved_at: datetime | None
+    lines: tuple[LineDetail, ...]
+    payments: tuple[PaymentDetail, ...]
+    export: ExportDetail | None  # None until the invoice is approved
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.status is InvoiceStatus.AWAITING_PAYMENT and self.due_date < (today or date.today())
+
+    def to_draft(self) -> InvoiceDraft:
+        """The invoice as the editor edits it."""
+        return InvoiceDraft(
+            client_name=self.client.name,
+            date=self.date,
+            due_date=self.due_date,
+            reference=self.reference,
+            currency=self.currency,
+            amounts_type=self.amounts_type,
+            number=self.number,
+            branding_theme=self.branding_theme,
+            lines=tuple(
+                LineDraft(
+                    description=ln.description,
+                    quantity=ln.quantity,
+                    unit_amount=ln.unit_amount,
+                    account_code=ln.account_code,
+                    tax_rate_name=ln.tax_rate_name,
+                    discount_rate=ln.discount_rate,
+                    tax_amount_override=ln.tax_amount_override,
+                    item_code=ln.item_code,
+                    tracking1_name=ln.tracking1_name,
+                    tracking1_option=ln.tracking1_option,
+                    tracking2_name=ln.tracking2_name,
+                    tracking2_option=ln.tracking2_option,
+                )
+                for ln in self.lines
+            ),
+        )
+
+
+# --- validation (pure: no database) ----------------------------------------------------------------------
+
+
+def line_problems(line: LineDraft, amounts_type: AmountsType = AmountsType.EXCLUSIVE, index: int = 0) -> list[Problem]:
+    """What is wrong with one line on its own (not whether its account and tax rate exist)."""
+    problems: list[Problem] = []
+
+    def add(name: str, message: str) -> None:
+        problems.append(Problem(name, message, index))
+
+    if not line.description.strip():
+        add("description", "a description is required")
+    for name, value, places in (
+        ("quantity", line.quantity, QUANTITY_PLACES),
+        ("unit_amount", line.unit_amount, UNIT_AMOUNT_PLACES),
+        ("tax_amount_override", line.tax_amount_override, 2),
+    ):
+        if value is None:
+            continue
+        if not value.is_finite():
+            add(name, f"{value} is not a number")
+        elif value < 0:
+            add(name, f"{value} is negative: {NO_CREDIT_NOTES}")
+        elif decimal_places(value) > places:
+            add(name, f"{value} has more than {places} decimal places")
+    discount = line.discount_rate
+    if discount is not None and (not discount.is_finite() or not 0 <= discount <= 100 or decimal_places(discount) > 2):
+        add("discount_rate", f"{discount} is not a percentage between 0 and 100 with at most 2 decimal places")
+    if not line.account_code.strip():
+        add("account_code", "an account is required")
+    if not line.tax_rate_name.strip() and amounts_type is not AmountsType.NO_TAX:
+        add("tax_rate_name", "a tax rate is required")
+    return problems
+
+
+def draft_problems(draft: InvoiceDraft) -> list[Problem]:
+    """What is wrong with a draft on its own (not whether its client, accounts and tax rates exist)."""
+    problems: list[Problem] = []
+    if not draft.client_name.strip():
+        problems.append(Problem("client_name", "a client is required"))
+    if draft.due_date < draft.date:
+        problems.append(Problem("due_date", f"{draft.due_date.isoformat()} is before the invoice date {draft.date}"))
+    if draft.number and len(draft.number.strip()) > MAX_NUMBER_LENGTH:
+        problems.append(Problem("number", f"is longer than {MAX_NUMBER_LENGTH} characters"))
+    if not draft.lines:
+        problems.append(Problem("lines", "an invoice needs at least one line"))
+    problems.extend(p for i, line in enumerate(draft.lines) for p in line_problems(line, draft.amounts_type, i))
+    return problems
+
+
+def totals_for(draft: InvoiceDraft, tax_rates: dict[str, Decimal]) -> InvoiceTotals:
+    """The draft's totals as Xero works them out; `tax_rates` maps each line's tax rate name to its percent."""
+    return compute_totals(
+        (
+            LineFigures(
+                quantity=line.quantity,
+                unit_amount=line.unit_amount,
+                tax_rate=tax_rates.get(line.tax_rate_name.strip(), Decimal(0)),
+                discount_rate=line.discount_rate,
+                tax_override=line.tax_amount_override,
+            )
+            for line in draft.lines
+        ),
+        draft.amounts_type,
+    )
+
+
+def decimal_places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+# --- numbering -------------------------------------------------------------------------------------------
+
+
+def next_number() -> str:
+    """The next free number of the sequence (numbering.prefix + zero-padded numbering.next). Not reserved."""
+    prefix, digits = _numbering_format()
+    sequence = max(int(get_setting("numbering.next", 1)), 1)
+    while True:
+        candidate = f"{prefix}{sequence:0{digits}d}"
+        if not Invoice.select().where(Invoice.number == candidate).exists():
+            return candidate
+        sequence += 1
+
+
+def _numbering_format() -> tuple[str, int]:
+    return str(get_setting("numbering.prefix", DEFAULT_PREFIX)), int(get_setting("numbering.digits", DEFAULT_DIGITS))
+
+
+def _advance_numbering(number: str) -> None:
+    """After `number` was used: when it belongs to the sequence, the sequence continues after it."""
+    prefix, _ = _numbering_format()
+    match = re.fullmatch(re.escape(prefix) + r"(\d+)", number)
+    if match and int(match.group(1)) >= int(get_setting("numbering.next", 1)):
+        set_setting("numbering.next", int(match.group(1)) + 1)
+
+
+# --- services --------------------------------------------------------------------------------------------
+
+
+def create_invoice(draft: InvoiceDraft) -> int:
+    """Save a new draft invoice; returns its id. Raises LedgerError (and writes nothing) when it is not valid."""
+    with database_proxy.atomic():
+        refs = _checked(draft, invoice_id=None)
+        client, _ = get_or_create_client(draft.client_name)
+        number = (draft.number or "").strip() or next_number()
+        now = utcnow()
+        invoice = Invoice(client=client.id, number=number, status=InvoiceStatus.DRAFT.value, created_at=now)
+        _write(invoice, draft, refs, now)
+        return invoice.id
+
+
+def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
+    """Replace a draft's header and lines. Only drafts can be edited; the number is frozen once approved."""
+    with database_proxy.atomic():
+        invoice = _get(invoice_id)
+        _require_status(invoice, InvoiceStatus.DRAFT, "edited")
+        refs = _checked(draft, invoice_id=invoice_id)
+        client, _ = get_or_create_client(draft.client_name)
+        invoice.client = client.id
+        invoice.number = (draft.number or "").strip() or invoice.number
+        InvoiceLine.delete().where(InvoiceLine.invoice == invoice_id).execute()
+        _write(invoice, draft, refs, utcnow())
+
+
+def delete_draft(invoice_id: int) -> None:
+    with database_proxy.atomic():
+        invoice = _get(invoice_id)
+        _require_status(invoice, InvoiceStatus.DRAFT, "deleted")
+        invoice.delete_instance(recursive=True)
+
+
+def approve_invoices(invoice_ids: Iterable[int]) -> ApproveResult:
+    """Approve drafts (draft -> awaiting payment). Each approved invoice gets its Xero export row in the same
+    transaction: queued when the Xero interface is enabled with export on approval, else not_sent."""
+    state = ExportState.QUEUED if _exports_on_approval() else ExportState.NOT_SENT
+    approved: list[Invoice] = []
+    rejected: list[tuple[str, str]] = []
+    with database_proxy.atomic():
+        now = utcnow()
+        for invoice_id in dict.fromkeys(invoice_ids):
+            invoice = Invoice.get_or_none(Invoice.id == invoice_id)
+            reason = _approval_refusal(invoice)
+            if reason:
+                rejected.append((invoice.number if invoice else f"#{invoice_id}", reason))
+                continue
+            invoice.status = InvoiceStatus.AWAITING_PAYMENT.value
+            invoice.approved_at = invoice.updated_at = now
+            invoice.save()
+            (
+                XeroExport.insert(invoice=invoice.id, state=state.value, updated_at=now)
+                .on_conflict(
+                    conflict_target=[XeroExport.invoice],
+                    update={XeroExport.state: state.value, XeroExport.updated_at: now},
+                )
+                .execute()
+            )
+            approved.append(invoice)
+    return ApproveResult(
+        approved=tuple(inv.number for inv in approved),
+        rejected=tuple(rejected),
+        approved_ids=tuple(inv.id for inv in approved),
+        export_state=state,
+    )
+
+
+def void_invoice(invoice_id: int) -> None:
+    """Void an approved, unpaid invoice. If it has not reached Xero yet it will not be sent."""
+    with database_proxy.atomic():
+        invoice = _get(invoice_id)
+        if invoice.status == InvoiceStatus.DRAFT.value:
+            raise LedgerError(Problem("status", f"{invoice.number} is a draft: delete it instead of voiding it"))
+        _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "voided")
+        if invoice.amount_paid:
+            raise LedgerError(
+                Problem("status", f"{invoice.number} has payments of {invoice.amount_paid} and cannot be voided")
+            )
+        now = utcnow()
+        invoice.status = InvoiceStatus.VOID.value
+        invoice.updated_at = now
+        invoice.save()
+        unsent = (ExportState.NOT_SENT.value, ExportState.QUEUED.value, ExportState.FAILED.value)
+        XeroExport.update(state=ExportState.SKIPPED.value, note="Voided before it reached Xero.", updated_at=now).where(
+            (XeroExport.invoice == invoice_id) & XeroExport.state.in_(unsent)
+        ).execute()
+
+
+def record_payment(
+    invoice_id: int,
+    payment_date: date,
+    amount: Decimal,
+    reference: str = "",
+    source: str = "local",
+    xero_payment_id: str | None = None,
+) -> PaymentResult:
+    """Record a payment against an approved invoice; it becomes paid when payments cover the total."""
+    with database_proxy.atomic():
+        invoice = _get(invoice_id)
+        _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "paid")
+        if not amount.is_finite() or amount <= 0 or decimal_places(amount) > 2:
+            raise LedgerError(Problem("amount", f"{amount} is not an amount of money above zero"))
+        due = invoice.total - invoice.amount_paid
+        if amount > due:
+            raise LedgerError(
+                Problem("amount", f"{amount} is more than the {due} due on {invoice.number}: overpayments are refused")
+            )
+        if xero_payment_id and Payment.select().where(Payment.xero_payment_id == xero_payment_id).exists():
+            raise LedgerError(Problem("amount", f"Xero payment {xero_payment_id} is already recorded"))
+        payment = Payment.create(
+            invoice=invoice.id,
+            date=payment_date,
+            amount=amount,
+            reference=reference.strip(),
+            source=source,
+            xero_payment_id=xero_payment_id,
+        )
+        invoice.amount_paid += amount
+        if invoice.amount_paid == invoice.total:
+            invoice.status = InvoiceStatus.PAID.value
+        invoice.updated_at = utcnow()
+        invoice.save()
+        return PaymentResult(
+            payment_id=payment.id,
+            amount_paid=invoice.amount_paid,
+            amount_due=invoice.total - invoice.amount_paid,
+            status=InvoiceStatus(invoice.status),
+        )
+
+
+def get_invoice_detail(invoice_id: int) -> InvoiceDetail:
+    invoice = _get(invoice_id)
+    lines = (
+        InvoiceLine.select(InvoiceLine, Account, TaxRate)
+        .join_from(InvoiceLine, Account, on=(InvoiceLine.account == Account.id), join_type=JOIN.LEFT_OUTER)
+        .join_from(InvoiceLine, TaxRate, on=(InvoiceLine.tax_rate == TaxRate.id), join_type=JOIN.LEFT_OUTER)
+        .where(InvoiceLine.invoice == invoice_id)
+        .order_by(InvoiceLine.position)
+    )
+    payments = Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.date, Payment.id)
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+
+    return InvoiceDetail(
+        id=invoice.id,
+        number=invoice.number,
+        status=InvoiceStatus(invoice.status),
+        client=get_client(invoice.client_id),
+        date=invoice.date,
+        due_date=invoice.due_date,
+        reference=invoice.reference,
+        currency=invoice.currency,
+        branding_theme=invoice.branding_theme,
+        amounts_type=AmountsType(invoice.amounts_type),
+        subtotal=invoice.subtotal,
+        total_tax=invoice.total_tax,
+        total=invoice.total,
+        amount_paid=invoice.amount_paid,
+        approved_at=invoice.approved_at,
+        lines=tuple(_line_detail(row) for row in lines),
+        payments=tuple(PaymentDetail(p.id, p.date, p.amount, p.reference, p.source) for p in payments),
+        export=None if export is None else _export_detail(export),
+        created_at=invoice.created_at,
+        updated_at=invoice.updated_at,
+    )
+
+
+def invoice_ids_by_number(numbers: Iterable[str]) -> dict[str, int]:
+    """Ids of the invoices with these numbers (numbers not found are left out)."""
+    wanted = [n.strip() for n in numbers]
+    query = Invoice.select(Invoice.id, Invoice.number).where(Invoice.number.in_(wanted))
+    return {row.number: row.id for row in query}
+
+
+def draft_ids() -> list[int]:
+    query = Invoice.select(Invoice.id).where(Invoice.status == InvoiceStatus.DRAFT.value).order_by(Invoice.number)
+    return [row.id for row in query]
+
+
+# --- internals -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _References:
+    accounts: dict[str, int] = field(default_factory=dict)  # code as written on the line -> account id
+    tax_rates: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # name on the line -> (id, percent)
+
+
+def _checked(draft: InvoiceDraft, invoice_id: int | None) -> _References:
+    """Validate a draft against itself and the company file; raise LedgerError with every problem found."""
+    problems = draft_problems(draft)
+    refs = _References()
+    for index, line in enumerate(draft.lines):
+        code, tax_name = line.account_code.strip(), line.tax_rate_name.strip()
+        if code and code not in refs.accounts:
+            account = Account.get_or_none(Account.code == code)
+            if account is None:
+                problems.append(Problem("account_code", f"there is no account with code '{code}'", index))
+            else:
+                refs.accounts[code] = account.id
+        if tax_name and tax_name not in refs.tax_rates:
+            rate = TaxRate.get_or_none(TaxRate.name == tax_name)
+            if rate is None:
+                problems.append(Problem("tax_rate_name", f"there is no tax rate named '{tax_name}'", index))
+            else:
+                refs.tax_rates[tax_name] = (rate.id, rate.rate)
+    number = (draft.number or "").strip()
+    if number:
+        taken = Invoice.select().where(Invoice.number == number)
+        if invoice_id is not None:
+            taken = taken.where(Invoice.id != invoice_id)
+        if taken.exists():
+            problems.append(Problem("number", f"{number} is already used by another invoice"))
+    if not problems:
+        total = totals_for(draft, _rates(refs)).total
+        if total < 0:
+            problems.append(Problem("total", f"{total} is negative: {NO_CREDIT_NOTES}"))
+    if problems:
+        raise LedgerError(problems)
+    return refs
+
+
+def _rates(refs: _References) -> dict[str, Decimal]:
+    return {name: rate for name, (_, rate) in refs.tax_rates.items()}
+
+
+def _write(invoice: Invoice, draft: InvoiceDraft, refs: _References, now: datetime) -> None:
+    """Store the draft's header, computed totals and lines on `invoice` (whose old lines are gone)."""
+    totals = totals_for(draft, _rates(refs))
+    invoice.date = draft.date
+    invoice.due_date = draft.due_date
+    invoice.reference = draft.reference.strip()
+    invoice.currency = draft.currency.strip().upper()
+    invoice.branding_theme = draft.branding_theme.strip()
+    invoice.amounts_type = AmountsType(draft.amounts_type).value
+    invoice.subtotal, invoice.total_tax, invoice.total = totals.subtotal, totals.total_tax, totals.total
+    invoice.updated_at = now
+    try:
+        invoice.save()
+    except IntegrityError as exc:  # another process took the number in between
+        raise LedgerError(Problem("number", f"{invoice.number} is already used by another invoice")) from exc
+    InvoiceLine.insert_many(
+        [
+            {
+                "invoice": invoice.id,
+                "position": position,
+                "description": line.description.strip(),
+                "item_code": line.item_code.strip(),
+                "quantity": line.quantity,
+                "unit_amount": line.unit_amount,
+                "discount_rate": line.discount_rate or None,
+                "account": refs.accounts.get(line.account_code.strip()),
+                "tax_rate": refs.tax_rates.get(line.tax_rate_name.strip(), (None,))[0],
+                "tax_amount_override": line.tax_amount_override,
+                "line_amount": figures.line_amount,
+                "tax_amount": figures.tax_amount,
+                "tracking1_name": line.tracking1_name.strip(),
+                "tracking1_option": line.tracking1_option.strip(),
+                "tracking2_name": line.tracking2_name.strip(),
+                "tracking2_option": line.tracking2_option.strip(),
+            }
+            for position, (line, figures) in enumerate(zip(draft.lines, totals.lines, strict=True), start=1)
+        ]
+    ).execute()
+    _advance_numbering(invoice.number)
+
+
+def _get(invoice_id: int) -> Invoice:
+    invoice = Invoice.get_or_none(Invoice.id == invoice_id)
+    if invoice is None:
+        raise LedgerError(f"There is no invoice with id {invoice_id}.")
+    return invoice
+
+
+def _require_status(invoice: Invoice, status: InvoiceStatus, action: str) -> None:
+    if invoice.status != status.value:
+        word = _STATUS_WORDS.get(invoice.status, invoice.status)
+        raise LedgerError(Problem("status", f"{invoice.number} is {word} and cannot be {action}"))
+
+
+def _approval_refusal(invoice: Invoice | None) -> str:
+    if invoice is None:
+        return "no such invoice"
+    if invoice.status != InvoiceStatus.DRAFT.value:
+        return _STATUS_WORDS.get(invoice.status, invoice.status)
+    if not InvoiceLine.select().where(InvoiceLine.invoice == invoice.id).exists():
+        return "it has no lines"
+    if invoice.total < 0:
+        return f"its total is negative: {NO_CREDIT_NOTES}"
+    return ""
+
+
+def _exports_on_approval() -> bool:
+    return get_setting("xero.enabled", False) is True and get_setting("xero.export_on_approval", False) is True
+
+
+def _line_detail(row: InvoiceLine) -> LineDetail:
+    account = row.account if row.account_id is not None else None
+    tax = row.tax_rate if row.tax_rate_id is not None else None
+    return LineDetail(
+        position=row.position,
+        description=row.description,
+        item_code=row.item_code,
+        quantity=row.quantity,
+        unit_amount=row.unit_amount,
+        discount_rate=row.discount_rate,
+        account_code=account.code if account else "",
+        account_name=account.name if account else "",
+        tax_rate_name=tax.name if tax else "",
+        tax_rate=tax.rate if tax else Decimal(0),
+        tax_amount_override=row.tax_amount_override,
+        line_amount=row.line_amount,
+        tax_amount=row.tax_amount,
+        tracking1_name=row.tracking1_name,
+        tracking1_option=row.tracking1_option,
+        tracking2_name=row.tracking2_name,
+        tracking2_option=row.tracking2_option,
+    )
+
+
+def _export_detail(row: XeroExport) -> ExportDetail:
+    try:
+        messages = tuple(str(m) for m in json.loads(row.messages or "[]"))
+    except (ValueError, TypeError):
+        messages = ()
+    return ExportDetail(
+        state=ExportState(row.state),
+        xero_invoice_id=row.xero_invoice_id,
+        category=row.category,
+        messages=messages,
+        hint=row.hint,
+        note=row.note,
+        attempts=row.attempts,
+        last_attempt_at=row.last_attempt_at,
+        next_retry_at=row.next_retry_at,
+        synced_at=row.synced_at,
+    )
