@@ -86,8 +86,12 @@ def _filled_company_file(path: Path) -> None:
     client = Client.create(name="Acme Pty Ltd")
     for n in range(300):
         Invoice.create(
-            number=f"INV-{n:04d}", client=client, date=date(2026, 1, 1), due_date=date(2026, 1, 31),
-            reference="x" * 200, total=Decimal("10.00"),
+            number=f"INV-{n:04d}",
+            client=client,
+            date=date(2026, 1, 1),
+            due_date=date(2026, 1, 31),
+            reference="x" * 200,
+            total=Decimal("10.00"),
         )
     database_proxy.obj.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     close_database()

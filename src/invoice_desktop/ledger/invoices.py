@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from peewee import JOIN, IntegrityError
 
-from invoice_desktop.ledger.catalog import ClientInfo, get_client, get_or_create_client
+from invoice_desktop.ledger.catalog import ClientInfo, find_account, find_tax_rate, get_client, get_or_create_client
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import (
     QUANTITY_PLACES,
@@ -244,8 +244,8 @@ def line_problems(line: LineDraft, amounts_type: AmountsType = AmountsType.EXCLU
     return problems
 
 
-def draft_problems(draft: InvoiceDraft) -> list[Problem]:
-    """What is wrong with a draft on its own (not whether its client, accounts and tax rates exist)."""
+def header_problems(draft: InvoiceDraft) -> list[Problem]:
+    """What is wrong with a draft's header on its own (its lines are not looked at)."""
     problems: list[Problem] = []
     if not draft.client_name.strip():
         problems.append(Problem("client_name", "a client is required"))
@@ -253,6 +253,12 @@ def draft_problems(draft: InvoiceDraft) -> list[Problem]:
         problems.append(Problem("due_date", f"{draft.due_date.isoformat()} is before the invoice date {draft.date}"))
     if draft.number and len(draft.number.strip()) > MAX_NUMBER_LENGTH:
         problems.append(Problem("number", f"is longer than {MAX_NUMBER_LENGTH} characters"))
+    return problems
+
+
+def draft_problems(draft: InvoiceDraft) -> list[Problem]:
+    """What is wrong with a draft on its own (not whether its client, accounts and tax rates exist)."""
+    problems = header_problems(draft)
     if not draft.lines:
         problems.append(Problem("lines", "an invoice needs at least one line"))
     problems.extend(p for i, line in enumerate(draft.lines) for p in line_problems(line, draft.amounts_type, i))
@@ -503,13 +509,13 @@ def _checked(draft: InvoiceDraft, invoice_id: int | None) -> _References:
     for index, line in enumerate(draft.lines):
         code, tax_name = line.account_code.strip(), line.tax_rate_name.strip()
         if code and code not in refs.accounts:
-            account = Account.get_or_none(Account.code == code)
+            account = find_account(code)
             if account is None:
                 problems.append(Problem("account_code", f"there is no account with code '{code}'", index))
             else:
                 refs.accounts[code] = account.id
         if tax_name and tax_name not in refs.tax_rates:
-            rate = TaxRate.get_or_none(TaxRate.name == tax_name)
+            rate = find_tax_rate(tax_name)
             if rate is None:
                 problems.append(Problem("tax_rate_name", f"there is no tax rate named '{tax_name}'", index))
             else:

@@ -1,0 +1,590 @@
+"""Import sales invoices from Xero's CSV import template (PRODUCT.md §5).
+
+All or nothing: every row is checked first and every problem is reported (line as a spreadsheet shows it,
+with the header on line 1; the column; the reason). A file with any bad row imports nothing. A good file is
+written in one transaction: new clients, accounts and tax rates, then the invoices as drafts (approved
+afterwards when asked).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from invoice_desktop.ledger import catalog
+from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.invoices import (
+    ApproveResult,
+    InvoiceDraft,
+    LineDraft,
+    approve_invoices,
+    create_invoice,
+    header_problems,
+    line_problems,
+    totals_for,
+)
+from invoice_desktop.ledger.money import line_amount, line_tax
+from invoice_desktop.store.models import AmountsType, Invoice, database_proxy
+from invoice_desktop.store.settings import get_setting
+
+# --- the template's columns --------------------------------------------------------------------------------
+
+ADDRESS_COLUMNS = ("AddressLine1", "AddressLine2", "AddressLine3", "AddressLine4", "City", "Region", "PostalCode")
+POSTAL_COLUMNS = tuple(f"PO{c}" for c in (*ADDRESS_COLUMNS, "Country"))
+STREET_COLUMNS = tuple(f"SA{c}" for c in (*ADDRESS_COLUMNS, "Country"))  # accepted, not kept
+LINE_COLUMNS = (
+    "InventoryItemCode",
+    "Description",
+    "Quantity",
+    "UnitAmount",
+    "Discount",
+    "AccountCode",
+    "TaxType",
+    "TaxAmount",
+    "TrackingName1",
+    "TrackingOption1",
+    "TrackingName2",
+    "TrackingOption2",
+)
+HEADER_COLUMNS = (
+    "ContactName",
+    "EmailAddress",
+    *POSTAL_COLUMNS,
+    "InvoiceNumber",
+    "Reference",
+    "InvoiceDate",
+    "DueDate",
+    "Currency",
+    "BrandingTheme",
+)
+CHECKED_COLUMNS = ("LineAmount", "Total", "TaxTotal")  # calculated by some exports: must match what we compute
+IGNORED_COLUMNS = (
+    *STREET_COLUMNS,
+    "POAttentionTo",
+    "SAAttentionTo",
+    "InvoiceAmountPaid",
+    "InvoiceAmountDue",
+    "PlannedDate",
+    "Type",
+    "Sent",
+    "Status",
+)
+REQUIRED_COLUMNS = (
+    "ContactName",
+    "InvoiceNumber",
+    "InvoiceDate",
+    "DueDate",
+    "Description",
+    "Quantity",
+    "UnitAmount",
+    "AccountCode",
+    "TaxType",
+)
+ALL_COLUMNS = (*HEADER_COLUMNS, *LINE_COLUMNS, *CHECKED_COLUMNS, *IGNORED_COLUMNS)
+
+# Where the postal address columns go on a new client.
+CLIENT_DETAIL_OF_COLUMN = {
+    "EmailAddress": "email",
+    "POAddressLine1": "address_line1",
+    "POAddressLine2": "address_line2",
+    "POAddressLine3": "address_line3",
+    "POAddressLine4": "address_line4",
+    "POCity": "city",
+    "PORegion": "region",
+    "POPostalCode": "postal_code",
+    "POCountry": "country",
+}
+
+# Where a ledger Problem about a draft field shows up in the file.
+COLUMN_OF_FIELD = {
+    "client_name": "ContactName",
+    "number": "InvoiceNumber",
+    "date": "InvoiceDate",
+    "due_date": "DueDate",
+    "reference": "Reference",
+    "total": "Total",
+    "description": "Description",
+    "quantity": "Quantity",
+    "unit_amount": "UnitAmount",
+    "discount_rate": "Discount",
+    "account_code": "AccountCode",
+    "tax_rate_name": "TaxType",
+    "tax_amount_override": "TaxAmount",
+}
+
+_CANONICAL = {name.casefold(): name for name in ALL_COLUMNS}
+_NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?")
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+# --- results -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int  # as a spreadsheet numbers rows: the header is line 1
+    column: str  # the template's column name ("Quantity"), "" for the row as a whole
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"line {self.line}, {self.column}: {self.message}" if self.column else f"line {self.line}: {self.message}"
+        )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    imported: tuple[str, ...]  # invoice numbers, in file order
+    invoice_ids: tuple[int, ...]
+    new_clients: int
+    new_accounts: int
+    new_tax_rates: int
+    errors: tuple[RowError, ...]  # when not empty, nothing was imported
+    approval: ApproveResult | None = None  # when approve=True and the import went through
+    ignored_columns: tuple[str, ...] = ()  # columns the template does not have
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class CsvFileError(LedgerError):
+    """The file cannot be read as a CSV at all (missing, not UTF-8, empty); nothing was imported."""
+
+
+# --- entry points --------------------------------------------------------------------------------------------
+
+
+def import_csv_file(
+    path: Path,
+    amounts: AmountsType | str = AmountsType.EXCLUSIVE,
+    approve: bool = False,
+    date_format: str | None = None,
+) -> ImportResult:
+    """Import the invoices in a Xero sales-invoice template file."""
+    return import_csv_text(read_csv_text(path), amounts=amounts, approve=approve, date_format=date_format)
+
+
+def read_csv_text(path: Path) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError as exc:
+        raise CsvFileError(f"{path} does not exist.") from exc
+    except OSError as exc:
+        raise CsvFileError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CsvFileError(f"{path} is UTF-16 text. Save it as 'CSV UTF-8 (Comma delimited)' and import that.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CsvFileError(
+            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
+            "Save it as 'CSV UTF-8 (Comma delimited)' and import that."
+        ) from exc
+    if not text.strip():
+        raise CsvFileError(f"{path} is empty.")
+    return text
+
+
+def import_csv_text(
+    text: str,
+    amounts: AmountsType | str = AmountsType.EXCLUSIVE,
+    approve: bool = False,
+    date_format: str | None = None,
+) -> ImportResult:
+    """Check every row, then import all invoices in one transaction, or nothing when any row is bad."""
+    amounts_type = AmountsType(amounts)
+    fmt = date_format or str(get_setting("dates.format", "dmy"))
+    if fmt not in ("dmy", "mdy"):
+        raise CsvFileError(f"Unknown date format '{fmt}': use 'dmy' or 'mdy'.")
+    plan = _Planner(amounts_type, fmt).plan(text.removeprefix("\ufeff"))
+    result = _failed(plan.errors, plan.ignored_columns) if plan.errors else _write(plan)
+    if result.ok and approve and result.invoice_ids:
+        result = replace(result, approval=approve_invoices(result.invoice_ids))
+    return result
+
+
+def parse_date(text: str, date_format: str = "dmy") -> date | None:
+    """A CSV date: yyyy-mm-dd, or dd/mm/yyyy ("dmy") / mm/dd/yyyy ("mdy"). None when it is not a real date."""
+    text = text.strip()
+    if iso := _ISO.fullmatch(text):
+        year, month, day = iso.groups()
+    elif slashed := _SLASHED.fullmatch(text):
+        first, second, year = slashed.groups()
+        day, month = (first, second) if date_format == "dmy" else (second, first)
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+# --- checking the file (no writes) ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    line: int
+    cells: dict[str, str]  # every template column -> its stripped text ("" when absent)
+    dates: dict[str, date] = field(default_factory=dict)  # InvoiceDate / DueDate when readable
+    draft_line: LineDraft | None = None  # None when a number on it could not be read
+    stated: dict[str, Decimal] = field(default_factory=dict)  # LineAmount / Total / TaxTotal given in the file
+
+
+@dataclass
+class _Invoice:
+    number: str
+    rows: list[_Row]
+    draft: InvoiceDraft | None = None  # set once every row of it reads cleanly
+    client_details: catalog.ClientDetails | None = None
+
+
+@dataclass
+class _Plan:
+    invoices: list[_Invoice]
+    tax_rates: dict[str, Decimal]  # every TaxType used, as written -> percent (new ones are created on write)
+    errors: list[RowError]
+    ignored_columns: tuple[str, ...]
+
+
+class _Planner:
+    """Reads and checks the whole file, collecting every error; touches nothing."""
+
+    def __init__(self, amounts: AmountsType, date_format: str):
+        self.amounts = amounts
+        self.date_format = date_format
+        self.errors: list[RowError] = []
+        self.column_order: dict[str, int] = {}
+        self.width = 0
+
+    def error(self, line: int, column: str, message: str) -> None:
+        self.errors.append(RowError(line, column, message))
+
+    def plan(self, text: str) -> _Plan:
+        records = _records(text)
+        header_line, header = next(((n, r) for n, r in records if any(c.strip() for c in r)), (1, []))
+        columns, ignored = self._columns(header_line, header)
+        rows: list[_Row] = []
+        if not self.errors:
+            body = (self._row(n, r, columns) for n, r in records if n > header_line and any(c.strip() for c in r))
+            rows = list(body)
+            if not rows:
+                self.error(header_line, "", "the file has no invoice rows below its header")
+        invoices = self._group(rows)
+        tax_rates = self._tax_rates(rows)
+        for invoice in invoices:
+            self._build(invoice, tax_rates)
+        self.errors.sort(key=lambda e: (e.line, self.column_order.get(e.column, -1), e.message))
+        return _Plan(invoices, tax_rates, self.errors, ignored)
+
+    # the header
+
+    def _columns(self, line: int, header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
+        columns: dict[int, str] = {}
+        ignored: list[str] = []
+        self.width = len(header)
+        for index, title in enumerate(header):
+            key = re.sub(r"\s+", "", title).lstrip("*").casefold()
+            name = _CANONICAL.get(key)
+            if not key:
+                continue
+            if name is None:
+                ignored.append(title.strip())
+            elif name in self.column_order:
+                self.error(line, name, "this column appears twice in the header")
+            else:
+                columns[index] = name
+                self.column_order[name] = index
+        for name in REQUIRED_COLUMNS:
+            if name not in self.column_order:
+                self.error(line, name, "this required column is missing from the header")
+        return columns, tuple(ignored)
+
+    # one row
+
+    def _row(self, line: int, record: list[str], columns: dict[int, str]) -> _Row:
+        if any(cell.strip() for cell in record[self.width :]):
+            self.error(line, "", "this row has more cells than the header has columns")
+        cells = dict.fromkeys(ALL_COLUMNS, "")
+        cells.update({name: record[i].strip() for i, name in columns.items() if i < len(record)})
+        row = _Row(line, cells)
+        for name in REQUIRED_COLUMNS:
+            if not cells[name]:
+                self.error(line, name, "a value is required")
+        for name in ("InvoiceDate", "DueDate"):
+            if cells[name] and (parsed := self._date(line, name, cells[name])) is not None:
+                row.dates[name] = parsed
+        if cells["Currency"] and not _CURRENCY.fullmatch(cells["Currency"]):
+            self.error(line, "Currency", f"'{cells['Currency']}' is not a three-letter currency code")
+        numeric = ("Quantity", "UnitAmount", "Discount", "TaxAmount", *CHECKED_COLUMNS)
+        numbers = {name: self._decimal(line, name, cells[name]) for name in numeric}
+        row.stated = {name: numbers[name] for name in CHECKED_COLUMNS if numbers[name] is not None}
+        if any(cells[name] and numbers[name] is None for name in numeric[:4]):
+            return row  # a number on the line could not be read (reported)
+        if numbers["Quantity"] is None or numbers["UnitAmount"] is None:
+            return row  # missing (reported)
+        row.draft_line = LineDraft(
+            description=cells["Description"],
+            quantity=numbers["Quantity"],
+            unit_amount=numbers["UnitAmount"],
+            account_code=cells["AccountCode"],
+            tax_rate_name=cells["TaxType"],
+            discount_rate=numbers["Discount"],
+            tax_amount_override=numbers["TaxAmount"],  # dropped in _build when it equals the computed tax
+            item_code=cells["InventoryItemCode"],
+            tracking1_name=cells["TrackingName1"],
+            tracking1_option=cells["TrackingOption1"],
+            tracking2_name=cells["TrackingName2"],
+            tracking2_option=cells["TrackingOption2"],
+        )
+        for problem in line_problems(row.draft_line, self.amounts):
+            column = COLUMN_OF_FIELD[problem.field]
+            if cells[column] or column not in REQUIRED_COLUMNS:  # an empty required cell is already reported
+                self.error(line, column, problem.message)
+        return row
+
+    def _decimal(self, line: int, column: str, text: str) -> Decimal | None:
+        if not text:
+            return None
+        body = text.removesuffix("%").strip() if column == "Discount" else text
+        negative = body.startswith("-")
+        body = body.removeprefix("-").strip()
+        if not _NUMBER.fullmatch(body) or not any(ch.isdigit() for ch in body):
+            self.error(line, column, f"'{text}' is not a number")
+            return None
+        value = Decimal(body.lstrip("$£€").replace(",", ""))
+        return -value if negative else value
+
+    def _date(self, line: int, column: str, text: str) -> date | None:
+        parsed = parse_date(text, self.date_format)
+        if parsed is None:
+            pattern = "dd/mm/yyyy" if self.date_format == "dmy" else "mm/dd/yyyy"
+            self.error(line, column, f"'{text}' is not a date: write it as {pattern} or yyyy-mm-dd")
+        return parsed
+
+    # invoices
+
+    def _group(self, rows: Sequence[_Row]) -> list[_Invoice]:
+        by_number: dict[str, _Invoice] = {}
+        for row in rows:
+            if number := row.cells["InvoiceNumber"]:
+                by_number.setdefault(number, _Invoice(number, [])).rows.append(row)
+        numbers = list(by_number)
+        existing: set[str] = set()
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            existing.update(Invoice.select(Invoice.number).where(Invoice.number.in_(chunk)).scalars())
+        for invoice in by_number.values():
+            if invoice.number in existing:
+                self.error(
+                    invoice.rows[0].line,
+                    "InvoiceNumber",
+                    f"{invoice.number} already exists in this company file: it is not imported again",
+                )
+            self._check_agreement(invoice)
+        return list(by_number.values())
+
+    def _check_agreement(self, invoice: _Invoice) -> None:
+        """The header columns of an invoice's rows must agree (a blank optional cell agrees with anything)."""
+        first_seen: dict[str, tuple[str, _Row]] = {}
+        for row in invoice.rows:
+            for name in HEADER_COLUMNS:
+                if name in ("InvoiceDate", "DueDate"):
+                    if name not in row.dates:
+                        continue  # blank or unreadable: reported already
+                    value = row.dates[name].isoformat()
+                else:
+                    value = row.cells[name]
+                if not value:
+                    continue
+                value_seen, row_seen = first_seen.setdefault(name, (value, row))
+                if value != value_seen:
+                    self.error(
+                        row.line,
+                        name,
+                        f"'{row.cells[name]}' differs from '{row_seen.cells[name]}' on line {row_seen.line}: "
+                        f"the rows of invoice {invoice.number} must agree",
+                    )
+
+    def _tax_rates(self, rows: Sequence[_Row]) -> dict[str, Decimal]:
+        """The rate of every TaxType: a local tax rate, else Xero's standard name or a % in the name, else the
+        rate the file's TaxAmounts reveal. A TaxType none of these explains is an error on each of its rows."""
+        rates: dict[str, Decimal] = {}
+        unknown: dict[str, list[_Row]] = {}
+        for row in rows:
+            name = row.cells["TaxType"]
+            if not name or name in rates:
+                continue
+            if name not in unknown:
+                local = catalog.find_tax_rate(name)
+                rate = local.rate if local is not None else catalog.standard_tax_rate(name)
+                if rate is not None:
+                    rates[name] = rate
+                    continue
+            unknown.setdefault(name, []).append(row)
+        for name, used_by in unknown.items():
+            derived = self._derive_rate(used_by)
+            if derived is not None:
+                rates[name] = derived
+                continue
+            for row in used_by:
+                self.error(
+                    row.line,
+                    "TaxType",
+                    f"there is no tax rate '{name}' and the file does not show its rate: "
+                    "create that tax rate first, then import again",
+                )
+        return rates
+
+    def _derive_rate(self, rows: Sequence[_Row]) -> Decimal | None:
+        """The rate with the fewest decimals (at most 2) that reproduces every TaxAmount given with this TaxType."""
+        samples = [
+            (line_amount(ln.quantity, ln.unit_amount, ln.discount_rate), ln.tax_amount_override)
+            for ln in (r.draft_line for r in rows)
+            if ln is not None and ln.tax_amount_override is not None
+        ]
+        samples = [(amount, tax) for amount, tax in samples if amount > 0 and tax >= 0]
+        if not samples:
+            return None
+        amount, tax = max(samples)  # the largest amount pins the rate most precisely
+        base = amount - tax if self.amounts is AmountsType.INCLUSIVE else amount
+        if base <= 0:
+            return None
+        for places in range(3):
+            rate = (tax * 100 / base).quantize(Decimal(1).scaleb(-places))
+            if rate < 100 and all(line_tax(a, rate, self.amounts) == t for a, t in samples):
+                return rate
+        return None
+
+    def _build(self, invoice: _Invoice, tax_rates: dict[str, Decimal]) -> None:
+        """Check the invoice as a whole and, when all its rows read cleanly, make its draft."""
+        rows = invoice.rows
+        first_filled = {name: next((r.cells[name] for r in rows if r.cells[name]), "") for name in HEADER_COLUMNS}
+        dates = {
+            name: next((r.dates[name] for r in rows if name in r.dates), None) for name in ("InvoiceDate", "DueDate")
+        }
+        invoice.client_details = catalog.ClientDetails(
+            **{detail: first_filled[column] for column, detail in CLIENT_DETAIL_OF_COLUMN.items()}
+        )
+        if dates["InvoiceDate"] and dates["DueDate"]:
+            probe = InvoiceDraft(
+                first_filled["ContactName"] or "?", dates["InvoiceDate"], dates["DueDate"], number=invoice.number
+            )
+            for problem in header_problems(probe):
+                self.error(rows[0].line, COLUMN_OF_FIELD.get(problem.field, ""), problem.message)
+        lines = [r.draft_line for r in rows]
+        if any(ln is None or ln.tax_rate_name not in tax_rates for ln in lines):
+            return  # its rows have errors already
+        lines = [self._without_redundant_override(ln, tax_rates) for ln in lines]
+        draft = InvoiceDraft(
+            client_name=first_filled["ContactName"],
+            date=dates["InvoiceDate"] or date.min,
+            due_date=dates["DueDate"] or date.min,
+            reference=first_filled["Reference"],
+            currency=first_filled["Currency"].upper(),
+            amounts_type=self.amounts,
+            lines=tuple(lines),
+            number=invoice.number,
+            branding_theme=first_filled["BrandingTheme"],
+        )
+        totals = totals_for(draft, tax_rates)
+        whole = {"Total": totals.total, "TaxTotal": totals.total_tax}
+        for row, figures in zip(rows, totals.lines, strict=True):
+            for name, stated in row.stated.items():
+                expected = figures.line_amount if name == "LineAmount" else whole[name]
+                if stated != expected:
+                    self.error(row.line, name, f"the file says {stated} but the invoice works out to {expected}")
+        invoice.draft = draft
+
+    def _without_redundant_override(self, line: LineDraft, tax_rates: dict[str, Decimal]) -> LineDraft:
+        """A TaxAmount equal to the computed tax is no override: the line keeps following its rate."""
+        if line.tax_amount_override is None:
+            return line
+        amount = line_amount(line.quantity, line.unit_amount, line.discount_rate)
+        if line_tax(amount, tax_rates[line.tax_rate_name], self.amounts) == line.tax_amount_override:
+            return replace(line, tax_amount_override=None)
+        return line
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """(line, cells) for every record, numbered as a spreadsheet shows them (a quoted newline stays in its row)."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    try:
+        return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))
+    except csv.Error as exc:
+        raise CsvFileError(f"The file is not a readable CSV: {exc}.") from exc
+
+
+# --- writing -----------------------------------------------------------------------------------------------------
+
+
+class _RollBack(Exception):
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+
+
+def _write(plan: _Plan) -> ImportResult:
+    try:
+        with database_proxy.atomic():
+            new_tax_rates = 0
+            for name, rate in plan.tax_rates.items():
+                if catalog.find_tax_rate(name) is None:
+                    catalog.create_tax_rate(name, rate)
+                    new_tax_rates += 1
+            drafts = [invoice.draft for invoice in plan.invoices if invoice.draft is not None]
+            codes = dict.fromkeys(line.account_code for draft in drafts for line in draft.lines)
+            new_accounts = sum(catalog.get_or_create_account(code)[1] for code in codes)
+            new_clients = sum(
+                catalog.get_or_create_client(invoice.draft.client_name, invoice.client_details)[1]
+                for invoice in plan.invoices
+            )
+            ids: list[int] = []
+            errors: list[RowError] = []
+            for invoice in plan.invoices:
+                try:
+                    ids.append(create_invoice(invoice.draft))
+                except LedgerError as exc:  # pragma: no cover - the plan checked all of this
+                    errors.extend(_row_errors(invoice, exc.problems))
+            if errors:  # pragma: no cover
+                raise _RollBack(errors)
+    except _RollBack as rollback:  # pragma: no cover
+        return _failed(rollback.errors, plan.ignored_columns)
+    return ImportResult(
+        imported=tuple(invoice.number for invoice in plan.invoices),
+        invoice_ids=tuple(ids),
+        new_clients=new_clients,
+        new_accounts=new_accounts,
+        new_tax_rates=new_tax_rates,
+        errors=(),
+        ignored_columns=plan.ignored_columns,
+    )
+
+
+def _row_errors(invoice: _Invoice, problems: Sequence[Problem]) -> list[RowError]:
+    def line_of(problem: Problem) -> int:
+        index = problem.line if problem.line is not None and problem.line < len(invoice.rows) else 0
+        return invoice.rows[index].line
+
+    return [RowError(line_of(p), COLUMN_OF_FIELD.get(p.field, ""), p.message) for p in problems]
+
+
+def _failed(errors: Sequence[RowError], ignored_columns: tuple[str, ...]) -> ImportResult:
+    return ImportResult(
+        imported=(),
+        invoice_ids=(),
+        new_clients=0,
+        new_accounts=0,
+        new_tax_rates=0,
+        errors=tuple(errors),
+        ignored_columns=ignored_columns,
+    )

@@ -1,0 +1,167 @@
+"""The request and response values passed between the HTTP server and the sandbox's handlers, and the bodies
+Xero sends for its non-validation errors (facts §2.4), verbatim."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from invoice_desktop.sandbox import wire
+
+JSON_TYPE = "application/json; charset=utf-8"
+HTML_TYPE = "text/html; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+
+NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
+ORGANISATION_OFFLINE_TEXT = "The Organisation is Offline"
+SERVER_ERROR_DETAIL = (
+    "An error occurred in Xero. Check the API Status page http://status.developer.xero.com for current service status."
+)
+
+
+class Transport(enum.Enum):
+    """How the server hands a response to the socket."""
+
+    NORMAL = "normal"
+    RESET = "reset"  # close abruptly (RST) without a response
+    HANG = "hang"  # keep the socket open and never answer
+    DROP_AFTER_COMMIT = "drop"  # the work is done; close the socket before any reply
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # without the query string
+    query_string: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # keys lower-cased
+    body: bytes = b""
+    client_address: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        self.headers = {key.lower(): value for key, value in self.headers.items()}
+        self._query = parse_qsl(self.query_string, keep_blank_values=True)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name.lower(), default)
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        """A query parameter; names are matched case-insensitively, as Xero does."""
+        wanted = name.lower()
+        for key, value in self._query:
+            if key.lower() == wanted:
+                return value
+        return default
+
+    def query_flag(self, name: str) -> bool | None:
+        value = self.query(name)
+        if value is None or value == "":
+            return None
+        return value.strip().lower() in ("true", "1", "yes")
+
+    def query_list(self, name: str) -> list[str]:
+        value = self.query(name)
+        if not value:
+            return []
+        return [part.strip().strip('"') for part in value.split(",") if part.strip().strip('"')]
+
+    def query_items(self) -> list[tuple[str, str]]:
+        return list(self._query)
+
+    def form(self) -> dict[str, str]:
+        """An application/x-www-form-urlencoded body (last value wins)."""
+        return dict(parse_qsl(self.body.decode("utf-8", errors="replace"), keep_blank_values=True))
+
+    def form_lists(self) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {}
+        for key, value in parse_qsl(self.body.decode("utf-8", errors="replace"), keep_blank_values=True):
+            result.setdefault(key, []).append(value)
+        return result
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    transport: Transport = Transport.NORMAL
+    delay_seconds: float = 0.0
+
+    @classmethod
+    def json(cls, status: int, document: Any, headers: dict[str, str] | None = None) -> Response:
+        return cls(status, wire.dumps(document).encode("utf-8"), {"Content-Type": JSON_TYPE, **(headers or {})})
+
+    @classmethod
+    def raw_json(cls, status: int, text: str, headers: dict[str, str] | None = None) -> Response:
+        return cls(status, text.encode("utf-8"), {"Content-Type": JSON_TYPE, **(headers or {})})
+
+    @classmethod
+    def text(cls, status: int, text: str, content_type: str = TEXT_TYPE) -> Response:
+        return cls(status, text.encode("utf-8"), {"Content-Type": content_type})
+
+    @classmethod
+    def html(cls, status: int, page: str) -> Response:
+        return cls(status, page.encode("utf-8"), {"Content-Type": HTML_TYPE})
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 302) -> Response:
+        return cls(status, b"", {"Location": location})
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        return next((value for key, value in self.headers.items() if key.lower() == wanted), None)
+
+
+def problem(status: int, title: str, detail: str, instance: str) -> dict[str, Any]:
+    """The problem-details body Xero's gateway uses for 401 and 403."""
+    return {"Type": None, "Title": title, "Status": status, "Detail": detail, "Instance": instance, "Extensions": {}}
+
+
+def unauthorized(detail: str, instance: str) -> Response:
+    """401: detail is "AuthenticationUnsuccessful", "AuthorizationUnsuccessful" or "TokenExpired: ..."."""
+    response = Response.json(401, problem(401, "Unauthorized", detail, instance))
+    if detail == "AuthenticationUnsuccessful":
+        response.headers["WWW-Authenticate"] = "Bearer error=invalid_token"
+    return response
+
+
+def forbidden(instance: str) -> Response:
+    return Response.json(403, problem(403, "Forbidden", "AuthenticationUnsuccessful", instance))
+
+
+def not_found() -> Response:
+    return Response.text(404, NOT_FOUND_TEXT, HTML_TYPE)
+
+
+def server_error(instance: str) -> Response:
+    body = {"Title": "An error occurred", "Detail": SERVER_ERROR_DETAIL, "Status": 500, "Instance": instance}
+    return Response.json(500, body)
+
+
+def organisation_offline() -> Response:
+    return Response.text(503, ORGANISATION_OFFLINE_TEXT)
+
+
+def post_data_invalid(reason: str) -> Response:
+    return Response.json(
+        400,
+        {
+            "ErrorNumber": 14,
+            "Type": "PostDataInvalidException",
+            "Message": f"JSON request body could not be read, Error {reason}",
+        },
+    )
+
+
+def validation_exception(elements: list[dict[str, Any]], message: str = "A validation exception occurred") -> Response:
+    return Response.json(
+        400, {"ErrorNumber": 10, "Type": "ValidationException", "Message": message, "Elements": elements}
+    )
+
+
+def token_error(error: str, status: int = 400) -> Response:
+    """The token endpoint's compact error body: exactly {"error":"invalid_grant"} (the SDK matches the bytes)."""
+    return Response(
+        status, f'{{"error":"{error}"}}'.encode("ascii"), {"Content-Type": "application/json; charset=UTF-8"}
+    )

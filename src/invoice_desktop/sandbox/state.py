@@ -1,0 +1,431 @@
+"""What the sandbox Xero knows: organisations with their chart of accounts, tax rates, contacts, tracking,
+invoices and payments, and the OAuth side (authorisation codes, tokens, connections).
+
+Plain typed dataclasses. `SandboxState.lock` guards every read and write. With a state directory the whole
+state is saved as JSON after each change (temp file + rename, so a crash never leaves half a file) and loaded
+at start, so a demo survives restarts. In-flight things (faults, idempotency cache, rate windows) are not saved.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import threading
+import types
+import typing
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+STATE_FILE_NAME = "sandbox-state.json"
+STATE_FORMAT = 1
+
+ACCOUNT_CLASS_BY_TYPE = {
+    "BANK": "ASSET", "CURRENT": "ASSET", "FIXED": "ASSET", "INVENTORY": "ASSET", "NONCURRENT": "ASSET",
+    "PREPAYMENT": "ASSET",
+    "CURRLIAB": "LIABILITY", "LIABILITY": "LIABILITY", "TERMLIAB": "LIABILITY", "PAYG": "LIABILITY",
+    "DEPRECIATN": "EXPENSE", "DIRECTCOSTS": "EXPENSE", "EXPENSE": "EXPENSE", "OVERHEADS": "EXPENSE",
+    "EQUITY": "EQUITY",
+    "REVENUE": "REVENUE", "SALES": "REVENUE", "OTHERINCOME": "REVENUE",
+}  # fmt: skip
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# --- accounting ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Account:
+    account_id: str
+    code: str
+    name: str
+    type: str
+    tax_type: str
+    status: str = "ACTIVE"
+    description: str = ""
+    bank_account_number: str = ""
+    bank_account_type: str = ""
+    enable_payments_to_account: bool = False
+    system_account: str = ""
+    reporting_code: str = ""
+    updated: float = 0.0
+
+    @property
+    def account_class(self) -> str:
+        return ACCOUNT_CLASS_BY_TYPE.get(self.type, "EXPENSE")
+
+
+@dataclass
+class TaxComponent:
+    name: str
+    rate: Decimal
+    is_compound: bool = False
+    is_non_recoverable: bool = False
+
+
+@dataclass
+class TaxRate:
+    name: str
+    tax_type: str
+    report_tax_type: str
+    rate: Decimal
+    components: list[TaxComponent] = field(default_factory=list)
+    status: str = "ACTIVE"
+    can_apply_to_assets: bool = False
+    can_apply_to_equity: bool = False
+    can_apply_to_expenses: bool = False
+    can_apply_to_liabilities: bool = False
+    can_apply_to_revenue: bool = False
+
+    def can_apply_to(self, account_class: str) -> bool:
+        return {
+            "ASSET": self.can_apply_to_assets,
+            "EQUITY": self.can_apply_to_equity,
+            "EXPENSE": self.can_apply_to_expenses,
+            "LIABILITY": self.can_apply_to_liabilities,
+            "REVENUE": self.can_apply_to_revenue,
+        }.get(account_class, False)
+
+
+@dataclass
+class Contact:
+    contact_id: str
+    name: str
+    status: str = "ACTIVE"
+    first_name: str = ""
+    last_name: str = ""
+    email_address: str = ""
+    contact_number: str = ""
+    account_number: str = ""
+    is_customer: bool = False
+    is_supplier: bool = False
+    updated: float = 0.0
+
+
+@dataclass
+class TrackingOption:
+    tracking_option_id: str
+    name: str
+    status: str = "ACTIVE"
+
+
+@dataclass
+class TrackingCategory:
+    tracking_category_id: str
+    name: str
+    options: list[TrackingOption] = field(default_factory=list)
+    status: str = "ACTIVE"
+
+
+@dataclass
+class LineTracking:
+    tracking_category_id: str
+    name: str
+    tracking_option_id: str
+    option: str
+
+
+@dataclass
+class LineItem:
+    line_item_id: str
+    description: str = ""
+    quantity: Decimal = Decimal("1.0000")
+    unit_amount: Decimal = Decimal("0.00")
+    account_code: str = ""
+    account_id: str = ""
+    tax_type: str = ""
+    tax_amount: Decimal = Decimal("0.00")
+    line_amount: Decimal = Decimal("0.00")
+    discount_rate: Decimal | None = None
+    discount_amount: Decimal | None = None
+    item_code: str = ""
+    tracking: list[LineTracking] = field(default_factory=list)
+
+
+@dataclass
+class Invoice:
+    invoice_id: str
+    type: str
+    invoice_number: str
+    contact_id: str
+    date: date
+    due_date: date | None = None
+    status: str = "DRAFT"
+    line_amount_types: str = "Exclusive"
+    reference: str = ""
+    currency_code: str = "AUD"
+    currency_rate: Decimal = Decimal("1.000000")
+    line_items: list[LineItem] = field(default_factory=list)
+    sub_total: Decimal = Decimal("0.00")
+    total_tax: Decimal = Decimal("0.00")
+    total: Decimal = Decimal("0.00")
+    total_discount: Decimal | None = None
+    amount_paid: Decimal = Decimal("0.00")
+    amount_credited: Decimal = Decimal("0.00")
+    payment_ids: list[str] = field(default_factory=list)
+    fully_paid_on_date: date | None = None
+    sent_to_contact: bool = False
+    url: str = ""
+    created: float = 0.0
+    updated: float = 0.0
+    approved_at: float | None = None
+    created_by_client_id: str = ""
+
+    @property
+    def amount_due(self) -> Decimal:
+        if self.status in ("VOIDED", "DELETED"):
+            return Decimal("0.00")
+        return self.total - self.amount_paid - self.amount_credited
+
+
+@dataclass
+class Payment:
+    payment_id: str
+    invoice_id: str
+    account_id: str
+    date: date
+    amount: Decimal
+    reference: str = ""
+    status: str = "AUTHORISED"
+    payment_type: str = "ACCRECPAYMENT"
+    currency_rate: Decimal = Decimal("1.000000")
+    updated: float = 0.0
+
+
+@dataclass
+class Organisation:
+    tenant_id: str
+    name: str
+    legal_name: str
+    short_code: str
+    version: str  # AU, NZ, ...
+    country_code: str
+    base_currency: str
+    timezone: str
+    tax_number: str = ""
+    financial_year_end_day: int = 30
+    financial_year_end_month: int = 6
+    sales_tax_basis: str = "ACCRUALS"
+    sales_tax_period: str = "QUARTERLY1"
+    default_sales_tax: str = "Tax Exclusive"
+    edition_class: str = "STANDARD"
+    period_lock_date: date | None = None
+    end_of_year_lock_date: date | None = None
+    plan_invoice_limit: int | None = None  # approvals allowed per calendar month; None = unlimited
+    invoice_prefix: str = "INV-"
+    next_invoice_number: int = 1
+    created: float = 0.0
+    accounts: list[Account] = field(default_factory=list)
+    tax_rates: list[TaxRate] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    tracking_categories: list[TrackingCategory] = field(default_factory=list)
+    invoices: dict[str, Invoice] = field(default_factory=dict)  # by InvoiceID, in creation order
+    payments: dict[str, Payment] = field(default_factory=dict)
+
+    # -- lookups (linear scans are fine for the sizes a sandbox holds, except invoices: see below) --
+
+    def account_by_code(self, code: str) -> Account | None:
+        wanted = code.strip().upper()
+        return next((a for a in self.accounts if a.code.upper() == wanted), None)
+
+    def account_by_id(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.account_id.lower() == account_id.lower()), None)
+
+    def tax_rate(self, tax_type: str) -> TaxRate | None:
+        return next((t for t in self.tax_rates if t.tax_type.upper() == tax_type.strip().upper()), None)
+
+    def contact_by_id(self, contact_id: str) -> Contact | None:
+        return next((c for c in self.contacts if c.contact_id.lower() == contact_id.lower()), None)
+
+    def contacts_named(self, name: str) -> list[Contact]:
+        wanted = name.strip().casefold()
+        return [c for c in self.contacts if c.name.strip().casefold() == wanted]
+
+    def tracking_category(self, name_or_id: str) -> TrackingCategory | None:
+        wanted = name_or_id.strip().casefold()
+        return next(
+            (t for t in self.tracking_categories if wanted in (t.name.casefold(), t.tracking_category_id.lower())),
+            None,
+        )
+
+    def invoice(self, invoice_id_or_number: str) -> Invoice | None:
+        found = self.invoices.get(invoice_id_or_number.lower())
+        return found if found is not None else self.invoice_by_number(invoice_id_or_number)
+
+    def invoice_by_number(self, number: str, invoice_type: str = "ACCREC") -> Invoice | None:
+        wanted = number.strip().casefold()
+        return next(
+            (i for i in self.invoices.values() if i.type == invoice_type and i.invoice_number.casefold() == wanted),
+            None,
+        )
+
+    def add_invoice(self, invoice: Invoice) -> None:
+        self.invoices[invoice.invoice_id.lower()] = invoice
+
+    def take_invoice_number(self, is_taken: typing.Callable[[str], bool]) -> str:
+        """The next number from the organisation's invoice settings that nobody uses yet."""
+        while True:
+            number = f"{self.invoice_prefix}{self.next_invoice_number:04d}"
+            self.next_invoice_number += 1
+            if not is_taken(number):
+                return number
+
+
+# --- OAuth ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Connection:
+    id: str
+    tenant_id: str
+    tenant_name: str
+    auth_event_id: str
+    created: float
+    updated: float
+    tenant_type: str = "ORGANISATION"
+
+
+@dataclass
+class AuthorizationCode:
+    code: str
+    client_id: str
+    redirect_uri: str
+    scopes: list[str]
+    code_challenge: str
+    auth_event_id: str
+    expires_at: float
+    nonce: str = ""
+    used: bool = False
+
+
+@dataclass
+class RefreshTokenRecord:
+    token: str
+    client_id: str
+    scopes: list[str]
+    auth_event_id: str
+    issued_at: float
+    rotated_at: float | None = None  # first time it was exchanged; the 30-minute grace counts from here
+    revoked_at: float | None = None
+
+
+@dataclass
+class AccessTokenRecord:
+    token: str
+    client_id: str
+    scopes: list[str]
+    auth_event_id: str
+    issued_at: float
+    expires_at: float
+    revoked_at: float | None = None
+
+
+@dataclass
+class Revocation:
+    at: float
+    what: str  # "refresh_token" (revocation endpoint), "app" (control.revoke_app), "connection"
+    detail: str
+
+
+@dataclass
+class SandboxState:
+    organisations: dict[str, Organisation] = field(default_factory=dict)
+    connections: list[Connection] = field(default_factory=list)
+    codes: dict[str, AuthorizationCode] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshTokenRecord] = field(default_factory=dict)
+    access_tokens: dict[str, AccessTokenRecord] = field(default_factory=dict)
+    revocations: list[Revocation] = field(default_factory=list)
+    clock_offset: float = 0.0
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+
+    def organisation(self, tenant_id: str) -> Organisation | None:
+        return self.organisations.get(tenant_id.strip().lower())
+
+    def connection_for(self, tenant_id: str) -> Connection | None:
+        wanted = tenant_id.strip().lower()
+        return next((c for c in self.connections if c.tenant_id == wanted), None)
+
+
+# --- persistence ---------------------------------------------------------------------------------------------
+
+
+class StateStore:
+    """Saves and loads a SandboxState as JSON in a directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / STATE_FILE_NAME
+
+    def load(self) -> SandboxState | None:
+        if not self.path.exists():
+            return None
+        document = json.loads(self.path.read_text(encoding="utf-8"))
+        if document.get("format") != STATE_FORMAT:
+            raise ValueError(f"{self.path}: unknown sandbox state format {document.get('format')!r}")
+        return _from_plain(SandboxState, document["state"])
+
+    def save(self, state: SandboxState) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        document = {"format": STATE_FORMAT, "state": _to_plain(state)}
+        handle, temp_name = tempfile.mkstemp(prefix=".sandbox-state-", suffix=".json", dir=self.directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(document, stream, ensure_ascii=False)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temp_name, self.path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+
+def _to_plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _to_plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.compare  # the lock is marked compare=False and never saved
+        }
+    if isinstance(value, dict):
+        return {key: _to_plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_to_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _from_plain(kind: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        inner = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        return _from_plain(inner[0], value)
+    if origin is list:
+        (item_kind,) = typing.get_args(kind)
+        return [_from_plain(item_kind, item) for item in value]
+    if origin is dict:
+        _, item_kind = typing.get_args(kind)
+        return {key: _from_plain(item_kind, item) for key, item in value.items()}
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        known = {f.name for f in dataclasses.fields(kind) if f.compare}
+        return kind(**{name: _from_plain(hints[name], item) for name, item in value.items() if name in known})
+    if kind is Decimal:
+        return Decimal(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    if kind is float and isinstance(value, int):
+        return float(value)
+    return value

@@ -1,0 +1,189 @@
+"""Xero's wire formats: MS-JSON dates, fixed-decimal numbers, and the JSON writer that keeps both.
+
+- Dates go out as ``"\\/Date(1552262400000+0000)\\/"`` (Xero escapes the slashes; any JSON parser reads
+  ``/Date(...)/``); the envelope's DateTimeUTC has no zone suffix. Date-only fields are UTC midnight.
+- Money has 2 decimal places, Quantity 4, CurrencyRate 6, written as JSON numbers (``40.00``, ``2.0000``).
+- Request dates are accepted as ``/Date(ms)/``, ``/Date(ms+hhmm)/``, ``YYYY-MM-DD`` and ``YYYY-MM-DDTHH:MM:SS``.
+- ``If-Modified-Since`` is accepted as ISO-8601 (what xero-python sends) or RFC 1123.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+CENT = Decimal("0.01")
+FOUR_PLACES = Decimal("0.0001")
+SIX_PLACES = Decimal("0.000001")
+
+_MS_DATE_RE = re.compile(r"^/Date\((?P<ms>-?\d+)(?P<tz>[+-]\d{4})?\)/$")
+_ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+class WireFormatError(ValueError):
+    """A value in a request could not be read."""
+
+
+# --- numbers -------------------------------------------------------------------------------------------------
+
+
+def round_half_up(value: Decimal, places: Decimal = CENT) -> Decimal:
+    rounded = value.quantize(places, rounding=ROUND_HALF_UP)
+    return rounded + 0 if rounded != 0 else abs(rounded)  # never "-0.00"
+
+
+def money(value: Decimal | int | float | str) -> Decimal:
+    return round_half_up(to_decimal(value), CENT)
+
+
+def quantity(value: Decimal | int | float | str) -> Decimal:
+    return round_half_up(to_decimal(value), FOUR_PLACES)
+
+
+def rate6(value: Decimal | int | float | str) -> Decimal:
+    return round_half_up(to_decimal(value), SIX_PLACES)
+
+
+def to_decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise WireFormatError(f"not a number: {value!r}")
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise WireFormatError(f"not a number: {value!r}") from exc
+
+
+# --- dates ---------------------------------------------------------------------------------------------------
+
+
+def epoch_ms(moment: datetime) -> int:
+    return round(moment.timestamp() * 1000)
+
+
+def date_to_ms(day: date) -> int:
+    return epoch_ms(datetime.combine(day, time(0, 0), tzinfo=UTC))
+
+
+def ms_date(day: date) -> str:
+    """A date-only field: UTC midnight with Xero's +0000 suffix."""
+    return f"/Date({date_to_ms(day)}+0000)/"
+
+
+def ms_timestamp(seconds: float) -> str:
+    """A timestamp field such as UpdatedDateUTC."""
+    return f"/Date({int(seconds * 1000)}+0000)/"
+
+
+def envelope_timestamp(seconds: float) -> str:
+    """The response envelope's DateTimeUTC (no zone suffix, as Xero sends it)."""
+    return f"/Date({int(seconds * 1000)})/"
+
+
+def date_string(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00"
+
+
+def iso_utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def dd_mmm_yyyy(day: date) -> str:
+    """The date format of Xero's lock-date messages, e.g. 30-Nov-2018."""
+    return day.strftime("%d-%b-%Y")
+
+
+def parse_request_date(value: Any) -> date:
+    """A date field of a request body (Date, DueDate, payment Date)."""
+    if isinstance(value, str):
+        text = value.strip()
+        match = _MS_DATE_RE.match(text)
+        if match:
+            return datetime.fromtimestamp(int(match["ms"]) / 1000, tz=UTC).date()
+        if _ISO_DATE_RE.match(text):
+            return date.fromisoformat(text)
+        if _ISO_DATETIME_RE.match(text):
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    raise WireFormatError(f"not a date: {value!r}")
+
+
+def parse_timestamp(value: str) -> float:
+    """An instant given as ISO-8601 (naive means UTC), RFC 1123, or /Date(ms)/; returns epoch seconds."""
+    text = value.strip()
+    match = _MS_DATE_RE.match(text)
+    if match:
+        return int(match["ms"]) / 1000
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError) as exc:
+            raise WireFormatError(f"not a timestamp: {value!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def ms_value_to_datetime(value: str) -> datetime | None:
+    match = _MS_DATE_RE.match(value)
+    if not match:
+        return None
+    return datetime.fromtimestamp(int(match["ms"]) / 1000, tz=UTC)
+
+
+# --- JSON ----------------------------------------------------------------------------------------------------
+
+
+def dumps(value: Any) -> str:
+    """JSON as Xero writes it: Decimals keep their places, /Date(...)/ strings get escaped slashes."""
+    parts: list[str] = []
+    _write(value, parts)
+    return "".join(parts)
+
+
+def _write(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, Decimal):
+        out.append(format(value, "f"))
+    elif isinstance(value, int | float):
+        out.append(json.dumps(value))
+    elif isinstance(value, str):
+        encoded = json.dumps(value, ensure_ascii=False)
+        if value.startswith("/Date("):
+            encoded = encoded.replace("/", "\\/")
+        out.append(encoded)
+    elif isinstance(value, dict):
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                out.append(",")
+            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(":")
+            _write(item, out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def loads(body: bytes | str) -> Any:
+    """Read a request body; numbers with a fraction become Decimal (never float)."""
+    return json.loads(body, parse_float=Decimal)
