@@ -1,0 +1,250 @@
+"""The Accounting API resources under /api.xro/2.0/: what each GET lists and how PUT/POST batches are answered.
+
+Handlers run with the state lock held, after api.py has checked the token, the tenant, the scope, the rate
+limits and the idempotency key. Each returns the whole Response; api.py adds the headers every call gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from invoice_desktop.sandbox import http_messages, queries, wire
+from invoice_desktop.sandbox.contacts import ContactBatch
+from invoice_desktop.sandbox.context import SandboxContext
+from invoice_desktop.sandbox.http_messages import Request, Response
+from invoice_desktop.sandbox.invoices import ElementResult, InvoiceBatch, RequestDataError
+from invoice_desktop.sandbox.state import Organisation
+from invoice_desktop.sandbox.xero_json import (
+    account_json,
+    contact_json,
+    envelope,
+    invoice_json,
+    organisation_json,
+    pagination,
+    payment_json,
+    tax_rate_json,
+    tracking_category_json,
+)
+
+
+@dataclass
+class ApiCall:
+    ctx: SandboxContext
+    request: Request
+    org: Organisation
+    client_id: str
+    correlation_id: str
+    resource: str  # lower-case, e.g. "invoices"
+    item_id: str | None  # the {id} of /Invoices/{id}
+
+    def ok(self, **content: Any) -> Response:
+        document = envelope(self.correlation_id, self.ctx.clock.now(), self.ctx.options.provider_name, **content)
+        return Response.json(200, document)
+
+    @property
+    def unit_places(self) -> int:
+        return 4 if self.request.query("unitdp") == "4" else 2
+
+
+Handler = Callable[[ApiCall], Response]
+
+
+def query_error(message: str) -> Response:
+    return Response.json(400, {"ErrorNumber": 16, "Type": "QueryParseException", "Message": message})
+
+
+# -- lists --------------------------------------------------------------------------------------------------------
+
+
+def _listed(
+    call: ApiCall,
+    key: str,
+    documents: list[dict[str, Any]],
+    *,
+    paged: bool = False,
+) -> Response:
+    """Apply where, order and (where the endpoint pages) page/pageSize, then answer."""
+    request = call.request
+    try:
+        predicate = queries.where_filter(request.query("where"))
+        if predicate is not None:
+            documents = [d for d in documents if predicate(d)]
+        documents = queries.order_records(documents, request.query("order"))
+        page = queries.page_of(request.query("page"), request.query("pageSize")) if paged else None
+    except queries.QueryError as exc:
+        return query_error(str(exc))
+    if page is None:
+        return call.ok(**{key: documents})
+    shown = queries.slice_page(documents, page)
+    return call.ok(pagination=pagination(page.number, page.size, len(documents)), **{key: shown})
+
+
+def _since(call: ApiCall) -> float | None:
+    return queries.modified_since(call.request.header("If-Modified-Since"))
+
+
+def get_invoices(call: ApiCall) -> Response:
+    org, request = call.org, call.request
+    if call.item_id is not None:
+        invoice = org.invoice(call.item_id)
+        if invoice is None:
+            return http_messages.not_found()
+        return call.ok(Invoices=[invoice_json(org, invoice, unit_places=call.unit_places)])
+    invoices = queries.filter_modified(org.invoices.values(), _since(call), lambda i: i.updated)
+    ids = {i.lower() for i in request.query_list("IDs")}
+    numbers = {n.casefold() for n in request.query_list("InvoiceNumbers")}
+    contact_ids = {c.lower() for c in request.query_list("ContactIDs")}
+    statuses = {s.upper() for s in request.query_list("Statuses")}
+    term = (request.query("searchTerm") or "").casefold()
+    mine = request.query_flag("createdByMyApp")
+    invoices = [
+        i
+        for i in invoices
+        if (not ids or i.invoice_id in ids)
+        and (not numbers or i.invoice_number.casefold() in numbers)
+        and (not contact_ids or i.contact_id.lower() in contact_ids)
+        and (not statuses or i.status in statuses)
+        and (not term or term in i.invoice_number.casefold() or term in i.reference.casefold())
+        and (not mine or i.created_by_client_id == call.client_id)
+    ]
+    paged = bool(request.query("page"))
+    summary = bool(request.query_flag("summaryOnly"))
+    documents = [
+        invoice_json(org, i, with_lines=paged, unit_places=call.unit_places, summary=summary) for i in invoices
+    ]
+    return _listed(call, "Invoices", documents, paged=True)
+
+
+def get_contacts(call: ApiCall) -> Response:
+    org, request = call.org, call.request
+    if call.item_id is not None:
+        contact = org.contact_by_id(call.item_id)
+        return call.ok(Contacts=[contact_json(contact)]) if contact else http_messages.not_found()
+    ids = {i.lower() for i in request.query_list("IDs")}
+    term = (request.query("searchTerm") or "").casefold()
+    archived = bool(request.query_flag("includeArchived")) or bool(ids)
+    contacts = [
+        c
+        for c in queries.filter_modified(org.contacts, _since(call), lambda c: c.updated)
+        if (archived or c.status != "ARCHIVED")
+        and (not ids or c.contact_id.lower() in ids)
+        and (not term or any(term in v.casefold() for v in (c.name, c.first_name, c.last_name, c.email_address,
+                                                            c.contact_number, c.account_number)))
+    ]  # fmt: skip
+    summary = bool(request.query_flag("summaryOnly"))
+    return _listed(call, "Contacts", [contact_json(c, summary=summary) for c in contacts], paged=True)
+
+
+def get_accounts(call: ApiCall) -> Response:
+    org = call.org
+    accounts = [a for a in org.accounts if call.item_id is None or a.account_id == call.item_id.lower()]
+    if call.item_id is not None and not accounts:
+        return http_messages.not_found()
+    accounts = queries.filter_modified(accounts, _since(call), lambda a: a.updated)
+    return _listed(call, "Accounts", [account_json(a, org.base_currency) for a in accounts])
+
+
+def get_tax_rates(call: ApiCall) -> Response:
+    return _listed(call, "TaxRates", [tax_rate_json(t) for t in call.org.tax_rates])
+
+
+def get_tracking_categories(call: ApiCall) -> Response:
+    archived = bool(call.request.query_flag("includeArchived"))
+    categories = [c for c in call.org.tracking_categories if archived or c.status == "ACTIVE"]
+    return _listed(call, "TrackingCategories", [tracking_category_json(c, archived) for c in categories])
+
+
+def get_organisation(call: ApiCall) -> Response:
+    return call.ok(Organisations=[organisation_json(call.org)])
+
+
+def get_payments(call: ApiCall) -> Response:
+    org = call.org
+    payments = list(org.payments.values())
+    if call.item_id is not None:
+        payments = [p for p in payments if p.payment_id == call.item_id.lower()]
+        if not payments:
+            return http_messages.not_found()
+    payments = queries.filter_modified(payments, _since(call), lambda p: p.updated)
+    return _listed(call, "Payments", [payment_json(org, p) for p in payments], paged=True)
+
+
+# -- batches ------------------------------------------------------------------------------------------------------
+
+
+def _elements(body: bytes, key: str) -> list[Any]:
+    try:
+        document = wire.loads(body) if body.strip() else None
+    except ValueError as exc:
+        raise RequestDataError(str(exc)) from exc
+    if isinstance(document, list):
+        return document
+    if isinstance(document, dict):
+        found = next((value for name, value in document.items() if name.lower() == key.lower()), None)
+        if found is None:
+            return [document]
+        if isinstance(found, list):
+            return found
+    raise RequestDataError(f"the body must hold {key}")
+
+
+def _batch(call: ApiCall, key: str, process: Callable[[Any], ElementResult], commit: Callable[[], None]) -> Response:
+    try:
+        results = [process(element) for element in _elements(call.request.body, key)]
+    except RequestDataError as exc:
+        return http_messages.post_data_invalid(str(exc))
+    failed = [r for r in results if not r.ok]
+    summarize = call.request.query_flag("summarizeErrors")
+    if failed and summarize is not False:
+        if call.ctx.options.summarized_commits_valid:
+            commit()
+        return http_messages.validation_exception([r.document for r in failed])
+    commit()
+    for result in failed:
+        result.document["StatusAttributeString"] = "ERROR"
+    return call.ok(**{key: [r.document for r in results]})
+
+
+def write_invoices(call: ApiCall) -> Response:
+    org, request = call.org, call.request
+    update = request.method == "POST"
+    batch = InvoiceBatch(org, call.ctx.clock.now(), call.client_id, call.unit_places, allow_update=update)
+    if call.item_id is None:
+        return _batch(call, "Invoices", batch.process, batch.commit)
+    if not update:
+        return http_messages.not_found()
+    target = org.invoice(call.item_id)
+    if target is None:
+        return http_messages.not_found()
+    return _batch(call, "Invoices", lambda element: batch.process(element, target), batch.commit)
+
+
+def write_contacts(call: ApiCall) -> Response:
+    if call.item_id is not None:
+        return http_messages.not_found()
+    batch = ContactBatch(call.org, call.ctx.clock.now(), allow_update=call.request.method == "POST")
+    return _batch(call, "Contacts", batch.process, batch.commit)
+
+
+# resource -> (scopes that grant it, {method: handler})
+RESOURCES: dict[str, tuple[tuple[str, ...], dict[str, Handler]]] = {
+    "invoices": (
+        ("accounting.invoices", "accounting.transactions"),
+        {"GET": get_invoices, "PUT": write_invoices, "POST": write_invoices},
+    ),
+    "contacts": (("accounting.contacts",), {"GET": get_contacts, "PUT": write_contacts, "POST": write_contacts}),
+    "accounts": (("accounting.settings",), {"GET": get_accounts}),
+    "taxrates": (("accounting.settings",), {"GET": get_tax_rates}),
+    "trackingcategories": (("accounting.settings",), {"GET": get_tracking_categories}),
+    "organisation": (("accounting.settings",), {"GET": get_organisation}),
+    "payments": (("accounting.payments", "accounting.transactions"), {"GET": get_payments}),
+}
+
+
+def scope_allows(granted: list[str], needed: tuple[str, ...], method: str) -> bool:
+    wanted = set(needed)
+    if method == "GET":
+        wanted |= {f"{scope}.read" for scope in needed}
+    return bool(wanted & set(granted))

@@ -1,0 +1,65 @@
+"""Which handler answers which path. Every Xero path lives under one base URL (config.XeroEndpoints.under):
+login.xero.com's /identity/connect/authorize, identity.xero.com's /connect/token and /connect/revocation,
+api.xero.com's /connections and /api.xro/2.0/. Plus /sandbox/control, which no real Xero has."""
+
+from __future__ import annotations
+
+import logging
+
+from invoice_desktop.sandbox import api, http_messages, oauth
+from invoice_desktop.sandbox.context import SandboxContext, new_correlation_id
+from invoice_desktop.sandbox.control import SandboxControl, handle_control
+from invoice_desktop.sandbox.http_messages import Request, Response
+
+log = logging.getLogger(__name__)
+
+CONTROL_PATH = "/sandbox/control"
+_INDEX = (
+    "Invoice Desktop's Xero sandbox. Paths: /identity/connect/authorize, /connect/token, /connect/revocation, "
+    "/connections, /api.xro/2.0/..., and " + CONTROL_PATH + " (GET lists the actions)."
+)
+
+
+class SandboxApp:
+    def __init__(self, ctx: SandboxContext) -> None:
+        self.ctx = ctx
+        self.control = SandboxControl(ctx)
+
+    def handle(self, request: Request) -> Response:
+        try:
+            return self._route(request)
+        except Exception:  # a bug in the sandbox answers like Xero's own 500, and is logged
+            log.exception("sandbox error on %s %s", request.method, request.path)
+            return http_messages.server_error(new_correlation_id())
+
+    def _route(self, request: Request) -> Response:
+        path = request.path.rstrip("/") or "/"
+        lower = path.lower()
+        if lower == CONTROL_PATH:
+            return handle_control(self.control, request)
+        if lower == "/":
+            return Response.text(200, _INDEX)
+        correlation_id = new_correlation_id()
+        faulted = api.fault_response(self.ctx, request, correlation_id)
+        if faulted is not None:
+            faulted.headers.setdefault("Xero-Correlation-Id", correlation_id)
+            return faulted
+        if lower.startswith(api.API_ROOT.rstrip("/")):
+            return api.handle_api(self.ctx, request, correlation_id)
+        response = self._identity(request, lower, path)
+        if request.method != "GET" or lower.startswith("/identity/"):
+            self.ctx.persist()
+        return response
+
+    def _identity(self, request: Request, lower: str, path: str) -> Response:
+        if lower == "/identity/connect/authorize" and request.method in ("GET", "POST"):
+            return oauth.authorize(self.ctx, request)
+        if lower == "/connect/token":
+            return oauth.token(self.ctx, request)
+        if lower == "/connect/revocation" and request.method == "POST":
+            return oauth.revocation(self.ctx, request)
+        if lower == "/connections":
+            return oauth.connections(self.ctx, request, None)
+        if lower.startswith("/connections/") and path.count("/") == 2:
+            return oauth.connections(self.ctx, request, path.split("/")[2])
+        return http_messages.not_found()

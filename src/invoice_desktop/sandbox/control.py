@@ -1,0 +1,289 @@
+"""What a tester (or the admin page, or POST /sandbox/control) can do to the sandbox's Xero: the actions a
+user takes in Xero itself (archive a contact, set a lock date, record a payment, disconnect the app) and the
+fault switches. Plain Python methods on `SandboxControl`; the JSON control path calls the same methods.
+
+Organisations are named by tenant id or by name; omitted, the demo organisation is meant.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from invoice_desktop.sandbox import oauth, seed, wire
+from invoice_desktop.sandbox.context import SandboxContext
+from invoice_desktop.sandbox.faults import FaultKind
+from invoice_desktop.sandbox.http_messages import Request, Response
+from invoice_desktop.sandbox.state import Account, Contact, Invoice, Organisation, Payment, Revocation, new_id
+
+
+class ControlError(ValueError):
+    """A control action that cannot be done (unknown organisation, contact, invoice ...)."""
+
+
+def _day(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+class SandboxControl:
+    def __init__(self, ctx: SandboxContext) -> None:
+        self._ctx = ctx
+
+    # -- lookups --------------------------------------------------------------------------------------------------
+
+    def organisation(self, tenant: str | None = None) -> Organisation:
+        state = self._ctx.state
+        with state.lock:
+            if tenant is None:
+                return state.organisations[seed.DEMO_TENANT_ID]
+            found = state.organisation(tenant) or next(
+                (o for o in state.organisations.values() if o.name.casefold() == tenant.strip().casefold()), None
+            )
+        if found is None:
+            raise ControlError(f"no organisation {tenant!r}")
+        return found
+
+    def _contact(self, org: Organisation, contact: str) -> Contact:
+        found = org.contact_by_id(contact) or next(iter(org.contacts_named(contact)), None)
+        if found is None:
+            raise ControlError(f"no contact {contact!r} in {org.name}")
+        return found
+
+    def _account(self, org: Organisation, code: str) -> Account:
+        found = org.account_by_code(code) or org.account_by_id(code)
+        if found is None:
+            raise ControlError(f"no account {code!r} in {org.name}")
+        return found
+
+    def _invoice(self, org: Organisation, invoice: str) -> Invoice:
+        found = org.invoice(invoice)
+        if found is None:
+            raise ControlError(f"no invoice {invoice!r} in {org.name}")
+        return found
+
+    def _changed(self) -> None:
+        self._ctx.persist()
+
+    # -- what a user does in Xero ----------------------------------------------------------------------------------
+
+    def set_contact_status(self, contact: str, status: str, tenant: str | None = None) -> Contact:
+        if status not in ("ACTIVE", "ARCHIVED"):
+            raise ControlError("a contact is ACTIVE or ARCHIVED")
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            found = self._contact(org, contact)
+            found.status = status
+            found.updated = self._ctx.clock.now()
+        self._changed()
+        return found
+
+    def archive_contact(self, contact: str, tenant: str | None = None) -> Contact:
+        return self.set_contact_status(contact, "ARCHIVED", tenant)
+
+    def restore_contact(self, contact: str, tenant: str | None = None) -> Contact:
+        return self.set_contact_status(contact, "ACTIVE", tenant)
+
+    def set_account_status(self, code: str, status: str, tenant: str | None = None) -> Account:
+        if status not in ("ACTIVE", "ARCHIVED", "DELETED"):
+            raise ControlError("an account is ACTIVE, ARCHIVED or DELETED")
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            found = self._account(org, code)
+            found.status = status
+            found.updated = self._ctx.clock.now()
+        self._changed()
+        return found
+
+    def archive_account(self, code: str, tenant: str | None = None) -> Account:
+        return self.set_account_status(code, "ARCHIVED", tenant)
+
+    def restore_account(self, code: str, tenant: str | None = None) -> Account:
+        return self.set_account_status(code, "ACTIVE", tenant)
+
+    def set_lock_dates(
+        self, period: date | str | None = None, end_of_year: date | str | None = None, tenant: str | None = None
+    ) -> Organisation:
+        """Set (or, with None, clear) the period and end-of-year lock dates."""
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            org.period_lock_date = _day(period)
+            org.end_of_year_lock_date = _day(end_of_year)
+        self._changed()
+        return org
+
+    def set_plan_limit(self, limit: int | None, tenant: str | None = None) -> Organisation:
+        """Approvals allowed per calendar month (None: unlimited)."""
+        if limit is not None and limit < 0:
+            raise ControlError("the plan limit cannot be negative")
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            org.plan_invoice_limit = limit
+        self._changed()
+        return org
+
+    def record_payment(
+        self,
+        invoice: str,
+        amount: Decimal | str | float | None = None,
+        on: date | str | None = None,
+        account_code: str = seed.DEMO_BANK_ACCOUNT,
+        reference: str = "",
+        tenant: str | None = None,
+    ) -> Payment:
+        """A payment against an AUTHORISED invoice (the whole amount due unless `amount` is given)."""
+        org = self.organisation(tenant)
+        now = self._ctx.clock.now()
+        with self._ctx.state.lock:
+            found = self._invoice(org, invoice)
+            if found.status != "AUTHORISED":
+                raise ControlError(f"{found.invoice_number} is {found.status}: payments need an AUTHORISED invoice")
+            paid = wire.money(amount) if amount is not None else found.amount_due
+            if paid <= 0 or paid > found.amount_due:
+                raise ControlError(f"the payment must be more than 0 and at most {found.amount_due}")
+            account = self._account(org, account_code)
+            payment = Payment(new_id(), found.invoice_id, account.account_id, _day(on) or self._ctx.clock.today(),
+                              paid, reference, updated=now)  # fmt: skip
+            org.payments[payment.payment_id] = payment
+            found.payment_ids.append(payment.payment_id)
+            found.amount_paid += paid
+            if found.amount_due <= 0:
+                found.status = "PAID"
+                found.fully_paid_on_date = payment.date
+            found.updated = now
+        self._changed()
+        return payment
+
+    def void_invoice(self, invoice: str, tenant: str | None = None) -> Invoice:
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            found = self._invoice(org, invoice)
+            if found.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or found.amount_paid > 0:
+                raise ControlError(f"{found.invoice_number} cannot be voided ({found.status})")
+            found.status = "VOIDED" if found.status == "AUTHORISED" else "DELETED"
+            found.updated = self._ctx.clock.now()
+        self._changed()
+        return found
+
+    # -- connection -----------------------------------------------------------------------------------------------
+
+    def revoke_app(self) -> None:
+        """The user disconnects the app in Xero: every token is dead (invalid_grant, 401), every connection gone."""
+        oauth.revoke_all(self._ctx, "app", "revoked from the sandbox control")
+        self._changed()
+
+    def disconnect_tenant(self, tenant: str | None = None) -> None:
+        """The organisation's connection is removed: its calls answer 403; refresh keeps working."""
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            self._ctx.state.connections[:] = [c for c in self._ctx.state.connections if c.tenant_id != org.tenant_id]
+            self._ctx.state.revocations.append(Revocation(self._ctx.clock.now(), "connection", org.tenant_id))
+        self._changed()
+
+    def reconnect_tenant(self, tenant: str | None = None) -> None:
+        oauth.connect_tenant(self._ctx, self.organisation(tenant).tenant_id)
+        self._changed()
+
+    def set_auto_approve(self, on: bool) -> None:
+        self._ctx.options.auto_approve = bool(on)
+
+    def set_summarized_commits_valid(self, on: bool) -> None:
+        self._ctx.options.summarized_commits_valid = bool(on)
+
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox clock forward (token expiry, grace periods, rate windows); returns the new offset."""
+        self._ctx.advance_clock(float(seconds))
+        return self._ctx.clock.offset
+
+    # -- faults and limits ----------------------------------------------------------------------------------------
+
+    def arm_fault(self, kind: str, count: int | None = 1, path: str = "/api.xro/2.0/", method: str = "") -> None:
+        self._ctx.faults.arm(FaultKind(kind), count, path=path, method=method)
+
+    def set_latency(self, seconds: float, path: str = "/api.xro/2.0/") -> None:
+        self._ctx.faults.set_latency(float(seconds), path)
+
+    def clear_faults(self) -> None:
+        self._ctx.faults.clear()
+
+    def exhaust_limit(self, problem: str = "minute", tenant: str | None = None) -> None:
+        """Use up the tenant's minute or day allowance (or the app's minute: 'appminute')."""
+        self._ctx.limiter.exhaust(self.organisation(tenant).tenant_id, problem)
+
+    def reset_limits(self) -> None:
+        self._ctx.limiter.reset()
+
+    def set_rate_limits(
+        self, per_minute: int | None = None, per_day: int | None = None, concurrent: int | None = None,
+        send_retry_after: bool | None = None,
+    ) -> None:  # fmt: skip
+        limits = self._ctx.limiter.limits
+        for name, value in (("per_minute", per_minute), ("per_day", per_day), ("concurrent", concurrent),
+                            ("send_retry_after", send_retry_after)):  # fmt: skip
+            if value is not None:
+                setattr(limits, name, value)
+
+    def status(self) -> dict[str, Any]:
+        with self._ctx.state.lock:
+            return {
+                "clock_offset": self._ctx.clock.offset,
+                "auto_approve": self._ctx.options.auto_approve,
+                "faults": self._ctx.faults.describe(),
+                "connections": [
+                    {"tenantId": c.tenant_id, "tenantName": c.tenant_name} for c in self._ctx.state.connections
+                ],
+                "organisations": [
+                    {"tenantId": o.tenant_id, "name": o.name} for o in self._ctx.state.organisations.values()
+                ],
+            }
+
+
+# -- the JSON control path ------------------------------------------------------------------------------------------
+
+ACTIONS = (
+    "archive_contact", "restore_contact", "set_contact_status", "archive_account", "restore_account",
+    "set_account_status", "set_lock_dates", "set_plan_limit", "record_payment", "void_invoice", "revoke_app",
+    "disconnect_tenant", "reconnect_tenant", "set_auto_approve", "set_summarized_commits_valid", "advance_clock",
+    "arm_fault", "set_latency", "clear_faults", "exhaust_limit", "reset_limits", "set_rate_limits", "status",
+)  # fmt: skip
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Contact):
+        return {"ContactID": value.contact_id, "Name": value.name, "ContactStatus": value.status}
+    if isinstance(value, Account):
+        return {"AccountID": value.account_id, "Code": value.code, "Status": value.status}
+    if isinstance(value, Invoice):
+        return {"InvoiceID": value.invoice_id, "InvoiceNumber": value.invoice_number, "Status": value.status}
+    if isinstance(value, Payment):
+        return {"PaymentID": value.payment_id, "Amount": str(value.amount)}
+    if isinstance(value, Organisation):
+        return {"OrganisationID": value.tenant_id, "Name": value.name}
+    return value
+
+
+def handle_control(control: SandboxControl, request: Request) -> Response:
+    """GET: the status and the list of actions. POST {"action": NAME, ...arguments}: run one action."""
+    if request.method == "GET":
+        return Response.json(200, {"actions": list(ACTIONS), "status": control.status()})
+    if request.method != "POST":
+        return Response.json(405, {"error": "use GET or POST"})
+    try:
+        document = json.loads(request.body or b"{}")
+        if not isinstance(document, dict):
+            raise ValueError("the body must be a JSON object")
+        arguments = dict(document)
+        action = str(arguments.pop("action", ""))
+        if action not in ACTIONS:
+            raise ControlError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
+        method: Callable[..., Any] = getattr(control, action)
+        inspect.signature(method).bind(**arguments)
+        result = method(**arguments)
+    except (ValueError, TypeError, KeyError) as exc:
+        return Response.json(400, {"ok": False, "error": str(exc)})
+    return Response.json(200, {"ok": True, "result": _plain(result)})
