@@ -1,5 +1,5 @@
-"""The local Xero sandbox (see server.start_sandbox). Kept import-light: settings only needs the client id."""
+"""The built-in Xero sandbox: a faithful local Xero on loopback (PRODUCT.md §6)."""
 
-from __future__ import annotations
-
-SANDBOX_CLIENT_ID = "invoice-desktop-sandbox"
+# The client id of the desktop app registered in the sandbox. The app uses it when it talks to the sandbox and
+# no other client id was given (xero.settings.effective_client_id).
+SANDBOX_CLIENT_ID = "SANDBOX0DESKTOP0APP0CLIENT0ID000"
