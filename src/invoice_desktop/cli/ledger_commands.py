@@ -1,9 +1,266 @@
-"""Subcommands (filled in by their issue)."""
+"""Headless ledger commands (PRODUCT.md §5): `import`, `approve`, `invoices`. Thin: parse, call a ledger service,
+print. Exit status: 0 all done; 1 done, but some rows were rejected (then nothing was imported) or some invoices
+could not be approved; 2 could not run (bad arguments, a missing or unreadable file, not a CSV).
+
+With `--json` exactly one JSON document goes to stdout. Money is a string with two decimals ("115.50"), dates
+are ISO ("2024-03-31").
+
+`import FILE.csv [--approve] [--amounts exclusive|inclusive] [--json]`::
+
+    {"file": "invoices.csv", "amounts": "exclusive",
+     "imported": ["INV-0001", "INV-0002"],          # numbers, in file order; [] when any row was bad
+     "new_clients": 1, "new_accounts": 0, "new_tax_rates": 0,
+     "ignored_columns": ["Colour"],                  # header columns the template does not have
+     "errors": [{"line": 3, "column": "Quantity", "message": "'x' is not a number"}],
+     "approval": null}                               # with --approve: the `approve` document below
+
+`approve NUMBER... | --all-drafts [--json]`::
+
+    {"approved": ["INV-0001"], "rejected": [{"number": "INV-0009", "reason": "no such invoice"}],
+     "export_state": "not_sent"}                     # what the approved invoices' Xero export was set to
+
+`invoices [--tab draft|awaiting-payment|overdue|paid|all] [--json]`: a list, sorted by number::
+
+    [{"number": "INV-0001", "client": "Acme Pty Ltd", "reference": "", "date": "2024-03-01",
+      "due_date": "2024-03-31", "status": "awaiting_payment", "overdue": false, "subtotal": "100.00",
+      "total_tax": "10.00", "total": "110.00", "amount_paid": "0.00", "amount_due": "110.00",
+      "xero": "not_sent", "xero_error": ""}]
+
+When a command cannot run, `--json` prints `{"error": "<message>"}` (the message also goes to stderr).
+"""
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
+from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file
+from invoice_desktop.ledger.invoices import ApproveResult, approve_all_drafts, approve_by_numbers
+from invoice_desktop.ledger.money import money_text
+from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
+from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
+
+LISTED_NUMBERS = 10  # a human report names this many invoices, then counts the rest
+
+STATUS_WORDS = {
+    InvoiceStatus.DRAFT.value: "Draft",
+    InvoiceStatus.AWAITING_PAYMENT.value: "Awaiting Payment",
+    InvoiceStatus.PAID.value: "Paid",
+    InvoiceStatus.VOID.value: "Void",
+}
+XERO_WORDS = {
+    ExportState.NOT_SENT.value: "not attempted",
+    ExportState.QUEUED.value: "queued",
+    ExportState.SENDING.value: "sending",
+    ExportState.SYNCED.value: "synced",
+    ExportState.FAILED.value: "failed",
+    ExportState.SKIPPED.value: "skipped",
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    return None
+    _register_import(subparsers)
+    _register_approve(subparsers)
+    _register_invoices(subparsers)
+
+
+def _register_import(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import sales invoices from Xero's CSV template (all or nothing)",
+        description="Import sales invoices from Xero's sales-invoice CSV template as drafts. A file with any bad "
+        "row imports nothing and every bad row is reported.",
+    )
+    parser.add_argument("file", metavar="FILE.csv", type=Path)
+    parser.add_argument("--approve", action="store_true", help="approve the imported invoices")
+    parser.add_argument(
+        "--amounts",
+        choices=[AmountsType.EXCLUSIVE.value, AmountsType.INCLUSIVE.value],
+        default=AmountsType.EXCLUSIVE.value,
+        help="whether the file's amounts are tax exclusive (the default) or inclusive",
+    )
+    _add_json(parser)
+    parser.set_defaults(func=run_import)
+
+
+def _register_approve(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("approve", help="approve draft invoices", description="Approve draft invoices.")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("numbers", nargs="*", metavar="NUMBER", default=[], help="invoice numbers")
+    which.add_argument("--all-drafts", action="store_true", help="approve every draft")
+    _add_json(parser)
+    parser.set_defaults(func=run_approve)
+
+
+def _register_invoices(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("invoices", help="list invoices", description="List the invoices on a tab.")
+    parser.add_argument("--tab", choices=[tab.value for tab in Tab], default=Tab.ALL.value)
+    _add_json(parser)
+    parser.set_defaults(func=run_invoices)
+
+
+def _add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+# --- commands ----------------------------------------------------------------------------------------------
+
+
+def run_import(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        result = import_csv_file(args.file, amounts=args.amounts, approve=args.approve)
+    except CsvFileError as exc:
+        return _cannot_run(args, str(exc))
+    if args.json:
+        print_json(import_document(result, args.file, args.amounts))
+    else:
+        print(import_report(result, args.file))
+    rejected = result.errors or (result.approval is not None and result.approval.rejected)
+    return EXIT_PARTIAL if rejected else EXIT_OK
+
+
+def run_approve(ctx: AppContext, args: argparse.Namespace) -> int:
+    result = approve_all_drafts() if args.all_drafts else approve_by_numbers(args.numbers)
+    if args.json:
+        print_json(approval_document(result))
+    else:
+        print(approval_report(result, nothing="No drafts to approve."))
+    return EXIT_PARTIAL if result.rejected else EXIT_OK
+
+
+def run_invoices(ctx: AppContext, args: argparse.Namespace) -> int:
+    rows = list_invoices(Tab(args.tab))
+    if args.json:
+        print_json([invoice_document(row) for row in rows])
+    else:
+        print(invoices_table(rows) if rows else "No invoices on this tab.")
+    return EXIT_OK
+
+
+def _cannot_run(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "json", False):
+        print_json({"error": message})
+    return fail(message)
+
+
+# --- JSON documents ----------------------------------------------------------------------------------------
+
+
+def import_document(result: ImportResult, path: Path, amounts: str) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "amounts": amounts,
+        "imported": list(result.imported),
+        "new_clients": result.new_clients,
+        "new_accounts": result.new_accounts,
+        "new_tax_rates": result.new_tax_rates,
+        "ignored_columns": list(result.ignored_columns),
+        "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in result.errors],
+        "approval": None if result.approval is None else approval_document(result.approval),
+    }
+
+
+def approval_document(result: ApproveResult) -> dict[str, Any]:
+    return {
+        "approved": list(result.approved),
+        "rejected": [{"number": number, "reason": reason} for number, reason in result.rejected],
+        "export_state": result.export_state.value,
+    }
+
+
+def invoice_document(row: InvoiceRow) -> dict[str, Any]:
+    return {
+        "number": row.number,
+        "client": row.client,
+        "reference": row.reference,
+        "date": row.date.isoformat(),
+        "due_date": row.due_date.isoformat(),
+        "status": row.status,
+        "overdue": row.overdue,
+        "subtotal": money_text(row.subtotal),
+        "total_tax": money_text(row.total_tax),
+        "total": money_text(row.total),
+        "amount_paid": money_text(row.amount_paid),
+        "amount_due": money_text(row.amount_due),
+        "xero": row.xero_state,
+        "xero_error": row.xero_error,
+    }
+
+
+# --- human reports -----------------------------------------------------------------------------------------
+
+
+def import_report(result: ImportResult, path: Path) -> str:
+    if result.errors:
+        count = _plural(len(result.errors), "problem")
+        return "\n".join([f"Nothing imported: {count} in {path}.", *(f"  {error}" for error in result.errors)])
+    lines = [f"Imported {_plural(len(result.imported), 'invoice')} as drafts: {_numbers(result.imported)}."]
+    created = [
+        _plural(n, word)
+        for n, word in (
+            (result.new_clients, "client"),
+            (result.new_accounts, "account"),
+            (result.new_tax_rates, "tax rate"),
+        )
+        if n
+    ]
+    if created:
+        lines.append(f"New: {', '.join(created)}.")
+    if result.ignored_columns:
+        lines.append(f"Ignored columns: {', '.join(result.ignored_columns)}.")
+    if result.approval is not None:
+        lines.append(approval_report(result.approval, nothing="Nothing to approve."))
+    return "\n".join(lines)
+
+
+def approval_report(result: ApproveResult, nothing: str) -> str:
+    lines: list[str] = []
+    if result.approved:
+        queued = " and queued for Xero" if result.export_state is ExportState.QUEUED else ""
+        lines.append(f"{_plural(len(result.approved), 'invoice')} approved{queued}: {_numbers(result.approved)}.")
+    lines.extend(f"Not approved: {number}: {reason}." for number, reason in result.rejected)
+    return "\n".join(lines) or nothing
+
+
+def invoices_table(rows: Sequence[InvoiceRow]) -> str:
+    header = ("Invoice #", "Client", "Date", "Due", "Status", "Total", "Amount Due", "Xero")
+    body = [
+        (
+            row.number,
+            row.client,
+            row.date.isoformat(),
+            row.due_date.isoformat(),
+            "Overdue" if row.overdue else STATUS_WORDS.get(row.status, row.status),
+            money_text(row.total),
+            money_text(row.amount_due),
+            _xero_cell(row),
+        )
+        for row in rows
+    ]
+    widths = [max(len(cells[i]) for cells in (header, *body)) for i in range(len(header) - 1)]
+    right = {5, 6}  # money columns
+
+    def render(cells: Sequence[str]) -> str:
+        fixed = zip(cells[:-1], widths, strict=True)
+        padded = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(fixed)]
+        return "  ".join([*padded, cells[-1]]).rstrip()
+
+    return "\n".join([render(header), *(render(cells) for cells in body), _plural(len(rows), "invoice")])
+
+
+def _xero_cell(row: InvoiceRow) -> str:
+    words = XERO_WORDS.get(row.xero_state, row.xero_state)
+    return f"{words}: {row.xero_error}" if row.xero_error else words
+
+
+def _numbers(numbers: Sequence[str]) -> str:
+    shown = ", ".join(numbers[:LISTED_NUMBERS])
+    rest = len(numbers) - LISTED_NUMBERS
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -20,6 +20,7 @@ from pathlib import Path
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (
+    NO_CREDIT_NOTES,
     ApproveResult,
     InvoiceDraft,
     LineDraft,
@@ -64,6 +65,7 @@ HEADER_COLUMNS = (
     "BrandingTheme",
 )
 CHECKED_COLUMNS = ("LineAmount", "Total", "TaxTotal")  # calculated by some exports: must match what we compute
+TYPE_COLUMN = "Type"  # in exports: "Sales invoice" or "Sales credit note"; a credit note is refused
 IGNORED_COLUMNS = (
     *STREET_COLUMNS,
     "POAttentionTo",
@@ -71,7 +73,6 @@ IGNORED_COLUMNS = (
     "InvoiceAmountPaid",
     "InvoiceAmountDue",
     "PlannedDate",
-    "Type",
     "Sent",
     "Status",
 )
@@ -86,7 +87,7 @@ REQUIRED_COLUMNS = (
     "AccountCode",
     "TaxType",
 )
-ALL_COLUMNS = (*HEADER_COLUMNS, *LINE_COLUMNS, *CHECKED_COLUMNS, *IGNORED_COLUMNS)
+ALL_COLUMNS = (*HEADER_COLUMNS, *LINE_COLUMNS, *CHECKED_COLUMNS, TYPE_COLUMN, *IGNORED_COLUMNS)
 
 # Where the postal address columns go on a new client.
 CLIENT_DETAIL_OF_COLUMN = {
@@ -123,6 +124,7 @@ _NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?")
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+_CREDIT_NOTE = re.compile(r"credit", re.IGNORECASE)  # "Sales credit note", "ACCRECCREDIT"
 
 
 # --- results -----------------------------------------------------------------------------------------------
@@ -157,7 +159,7 @@ class ImportResult:
 
 
 class CsvFileError(LedgerError):
-    """The file cannot be read as a CSV at all (missing, not UTF-8, empty); nothing was imported."""
+    """The file cannot be read as a CSV at all (missing, not UTF-8, binary, empty); nothing was imported."""
 
 
 # --- entry points --------------------------------------------------------------------------------------------
@@ -191,6 +193,8 @@ def read_csv_text(path: Path) -> str:
         ) from exc
     if not text.strip():
         raise CsvFileError(f"{path} is empty.")
+    if "\x00" in text:
+        raise CsvFileError(f"{path} is not a readable CSV: it holds binary data (NUL bytes).")
     return text
 
 
@@ -201,6 +205,8 @@ def import_csv_text(
     date_format: str | None = None,
 ) -> ImportResult:
     """Check every row, then import all invoices in one transaction, or nothing when any row is bad."""
+    if not text.removeprefix("\ufeff").strip():
+        raise CsvFileError("The file is empty.")
     amounts_type = AmountsType(amounts)
     fmt = date_format or str(get_setting("dates.format", "dmy"))
     if fmt not in ("dmy", "mdy"):
@@ -323,6 +329,8 @@ class _Planner:
         for name in ("InvoiceDate", "DueDate"):
             if cells[name] and (parsed := self._date(line, name, cells[name])) is not None:
                 row.dates[name] = parsed
+        if _CREDIT_NOTE.search(cells[TYPE_COLUMN]):
+            self.error(line, TYPE_COLUMN, f"'{cells[TYPE_COLUMN]}' is a credit note: {NO_CREDIT_NOTES}")
         if cells["Currency"] and not _CURRENCY.fullmatch(cells["Currency"]):
             self.error(line, "Currency", f"'{cells['Currency']}' is not a three-letter currency code")
         numeric = ("Quantity", "UnitAmount", "Discount", "TaxAmount", *CHECKED_COLUMNS)
@@ -517,7 +525,7 @@ class _Planner:
 
 def _records(text: str) -> list[tuple[int, list[str]]]:
     """(line, cells) for every record, numbered as a spreadsheet shows them (a quoted newline stays in its row)."""
-    first_line = text.split("\n", 1)[0]
+    first_line = next((physical for physical in text.splitlines() if physical.strip()), "")
     delimiter = max((",", ";", "\t"), key=first_line.count)
     try:
         return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -212,8 +212,11 @@ class InvoiceDetail:
 # --- validation (pure: no database) ----------------------------------------------------------------------
 
 
-def line_problems(line: LineDraft, amounts_type: AmountsType = AmountsType.EXCLUSIVE, index: int = 0) -> list[Problem]:
+def line_problems(
+    line: LineDraft, amounts_type: AmountsType | str = AmountsType.EXCLUSIVE, index: int = 0
+) -> list[Problem]:
     """What is wrong with one line on its own (not whether its account and tax rate exist)."""
+    amounts_type = AmountsType(amounts_type)
     problems: list[Problem] = []
 
     def add(name: str, message: str) -> None:
@@ -380,6 +383,20 @@ def approve_invoices(invoice_ids: Iterable[int]) -> ApproveResult:
         approved_ids=tuple(inv.id for inv in approved),
         export_state=state,
     )
+
+
+def approve_by_numbers(numbers: Iterable[str]) -> ApproveResult:
+    """Approve the drafts with these numbers; a number with no invoice is rejected as 'no such invoice'."""
+    wanted = list(dict.fromkeys(n.strip() for n in numbers if n.strip()))
+    ids = invoice_ids_by_number(wanted)
+    result = approve_invoices(ids[n] for n in wanted if n in ids)
+    unknown = tuple((n, "no such invoice") for n in wanted if n not in ids)
+    return replace(result, rejected=result.rejected + unknown)
+
+
+def approve_all_drafts() -> ApproveResult:
+    """Approve every draft, in number order."""
+    return approve_invoices(draft_ids())
 
 
 def void_invoice(invoice_id: int) -> None:

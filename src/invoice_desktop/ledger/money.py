@@ -9,6 +9,8 @@
   Total = sum of LineAmounts; SubTotal = Total - TotalTax.
 - NoTax: no tax at all.
 - A line may carry its own tax amount (Xero's TaxAmount override); it is used as given.
+
+`amounts` may be an AmountsType or its value ("inclusive"): both mean the same everywhere here.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ class InvoiceTotals:
     lines: tuple[LineTotals, ...]
 
 
+def money_text(value: Decimal) -> str:
+    """Money as text with exactly two decimals ("115.50"), for JSON and reports."""
+    return str(round_cents(value))
+
+
 def line_amount(quantity: Decimal, unit_amount: Decimal, discount_rate: Decimal | None = None) -> Decimal:
     gross = quantity * unit_amount
     if discount_rate:
@@ -59,7 +66,8 @@ def line_amount(quantity: Decimal, unit_amount: Decimal, discount_rate: Decimal 
     return round_cents(gross)
 
 
-def line_tax(amount: Decimal, rate: Decimal, amounts: AmountsType) -> Decimal:
+def line_tax(amount: Decimal, rate: Decimal, amounts: AmountsType | str) -> Decimal:
+    amounts = AmountsType(amounts)
     if amounts is AmountsType.NO_TAX or not rate:
         return Decimal("0.00")
     if amounts is AmountsType.INCLUSIVE:
@@ -67,7 +75,8 @@ def line_tax(amount: Decimal, rate: Decimal, amounts: AmountsType) -> Decimal:
     return round_cents(amount * rate / HUNDRED)
 
 
-def compute_line(line: LineFigures, amounts: AmountsType) -> LineTotals:
+def compute_line(line: LineFigures, amounts: AmountsType | str) -> LineTotals:
+    amounts = AmountsType(amounts)
     amount = line_amount(line.quantity, line.unit_amount, line.discount_rate)
     if amounts is AmountsType.NO_TAX:
         tax = Decimal("0.00")
@@ -78,7 +87,8 @@ def compute_line(line: LineFigures, amounts: AmountsType) -> LineTotals:
     return LineTotals(line_amount=amount, tax_amount=tax)
 
 
-def compute_totals(lines: Iterable[LineFigures], amounts: AmountsType) -> InvoiceTotals:
+def compute_totals(lines: Iterable[LineFigures], amounts: AmountsType | str) -> InvoiceTotals:
+    amounts = AmountsType(amounts)
     computed = tuple(compute_line(line, amounts) for line in lines)
     sum_lines = sum((c.line_amount for c in computed), Decimal("0.00"))
     total_tax = sum((c.tax_amount for c in computed), Decimal("0.00"))
