@@ -104,7 +104,10 @@ def check_line_account_and_tax(
         elif account.status != "ACTIVE":
             errors.append(archived_account(account.code))
             account = None
-        elif account.type == "BANK" or account.account_class not in VALID_CLASSES_BY_TYPE.get(invoice_type, ()):
+        elif account.type == "BANK" or account.account_class not in VALID_CLASSES_BY_TYPE.get(
+            invoice_type,
+            frozenset({account.account_class}),  # no valid Type: only "Type must be specified"
+        ):
             errors.append(invalid_account(account.code))
             account = None
     tax_rate: TaxRate | None = None
