@@ -82,10 +82,15 @@ class AuthorizationRequest:
 
 
 def authorization_request(
-    endpoints: XeroEndpoints, client_id: str, redirect_uri: str, scopes: tuple[str, ...] = GRANULAR_SCOPES
+    endpoints: XeroEndpoints,
+    client_id: str,
+    redirect_uri: str,
+    scopes: tuple[str, ...] = GRANULAR_SCOPES,
+    state: str | None = None,
 ) -> AuthorizationRequest:
+    """A fresh verifier and challenge; `state` is new unless given (the callback listener may need it first)."""
     verifier = new_code_verifier()
-    state = new_state()
+    state = state or new_state()
     query = urlencode(
         {
             "response_type": "code",

@@ -186,18 +186,18 @@ def validate_settings(settings: XeroSettings, cache: XeroCache | None = None) ->
         problems.append(f"Xero allows at most {MAX_TRACKING_CATEGORIES} tracking categories.")
     if cache is None:
         return problems
-    if settings.income_account and not cache.is_sales_account(settings.income_account):
-        problems.append(
-            f"The default income account {settings.income_account} is not an active sales account in Xero's chart."
-        )
+    if settings.income_account:
+        problem = cache.account_problem(settings.income_account)
+        if problem:
+            problems.append(f"The default income account {settings.income_account} cannot be used: {problem}.")
     for local, code in sorted(settings.account_map.items()):
-        if not cache.is_sales_account(code):
-            problems.append(
-                f"Local account {local} is mapped to {code}, which is not an active sales account in Xero's chart."
-            )
+        problem = cache.account_problem(code)
+        if problem:
+            problems.append(f"Local account {local} cannot be mapped to {code}: {problem}.")
     for local, tax_type in sorted(settings.tax_map.items()):
-        if not cache.is_sales_tax_type(tax_type):
-            problems.append(f"Tax rate {local!r} is mapped to {tax_type}, which is not an active Xero tax rate.")
+        problem = cache.tax_type_problem(tax_type)
+        if problem:
+            problems.append(f"Tax rate {local!r} cannot be mapped to {tax_type}: {problem}.")
     known = {c.name.casefold() for c in cache.active_tracking_categories()}
     for name in settings.tracking:
         if name.casefold() not in known:
@@ -205,11 +205,14 @@ def validate_settings(settings: XeroSettings, cache: XeroCache | None = None) ->
     return problems
 
 
-def save_settings(settings: XeroSettings, cache: XeroCache | None = None) -> None:
-    """Validate, then write every setting (all or nothing). Raises SettingsError listing the problems."""
+def save_settings(settings: XeroSettings, cache: XeroCache | None = None, *, check: bool = True) -> None:
+    """Validate (unless the caller did, `check=False`), then write every setting (all or nothing).
+
+    Raises SettingsError listing the problems.
+    """
     from invoice_desktop.store.models import database_proxy
 
-    problems = validate_settings(settings, cache)
+    problems = validate_settings(settings, cache) if check else []
     if problems:
         raise SettingsError(problems)
     with database_proxy.atomic():
