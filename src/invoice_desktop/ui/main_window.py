@@ -1,16 +1,137 @@
-"""The main window (placeholder until the Invoice Manager lands)."""
+"""The main window: menus (File, Business, Help), the Invoice Manager in the middle, the Xero status below."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+from collections.abc import Callable
+from datetime import date
 
-from invoice_desktop import APP_NAME
+from PySide6.QtCore import QSettings, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
+
+from invoice_desktop import APP_NAME, __version__
 from invoice_desktop.cli import AppContext
+from invoice_desktop.ui.clients_view import ClientsView
+from invoice_desktop.ui.invoice_manager import InvoiceManager
+from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
+from invoice_desktop.ui.xero_status import XeroStatusLabel
+
+GEOMETRY_KEY = "main_window/geometry"
+DEFAULT_SIZE = (1100, 680)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        settings: QSettings | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        today: Callable[[], date] = date.today,
+    ) -> None:
         super().__init__()
         self.ctx = ctx
+        self.settings = settings if settings is not None else QSettings()
         self.setWindowTitle(APP_NAME)
-        self.setCentralWidget(QLabel("Invoice Desktop"))
+
+        self.invoice_manager = InvoiceManager(page_size=page_size, today=today)
+        self.clients_view = ClientsView()
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.invoice_manager)
+        self.pages.addWidget(self.clients_view)
+        self.setCentralWidget(self.pages)
+
+        self.xero_status = XeroStatusLabel(self)
+        self.statusBar().addPermanentWidget(self.xero_status)
+
+        self._build_menus()
+        self._restore_geometry()
+        self.invoice_manager.refresh()
+
+    # --- menus ---
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+
+        file_menu = bar.addMenu("&File")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"))
+        file_menu.addAction(self.quit_action)
+
+        business = bar.addMenu("&Business")
+        self.invoices_action = self._action("&Invoices", self.show_invoices)
+        self.clients_action = self._action("&Clients", self.show_clients)
+        showing = QActionGroup(self)
+        for action in (self.invoices_action, self.clients_action):
+            action.setCheckable(True)
+            showing.addAction(action)
+            business.addAction(action)
+        self.invoices_action.setChecked(True)
+        business.addSeparator()
+        self.refresh_action = self._action(
+            "&Refresh", self.refresh, QKeySequence("F5"), *QKeySequence.keyBindings(QKeySequence.StandardKey.Refresh)
+        )
+        business.addAction(self.refresh_action)
+        business.addSeparator()
+        settings_menu = business.addMenu("&Settings")
+        self.xero_settings_action = self._action("&Xero…", lambda: None)
+        self.xero_settings_action.setEnabled(False)  # Settings > Xero comes with the Xero set-up screen
+        self.xero_settings_action.setStatusTip("Set up the Xero interface (not available yet)")
+        settings_menu.addAction(self.xero_settings_action)
+
+        help_menu = bar.addMenu("&Help")
+        self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
+        help_menu.addAction(self.about_action)
+
+    def _action(self, text: str, slot: Callable[[], object], *shortcuts: QKeySequence) -> QAction:
+        action = QAction(text, self)
+        unique: list[QKeySequence] = []
+        for shortcut in shortcuts:
+            if shortcut not in unique:
+                unique.append(shortcut)
+        action.setShortcuts(unique)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work while menus are closed and whatever has focus
+        return action
+
+    # --- what is shown ---
+
+    @Slot()
+    def show_invoices(self) -> None:
+        self.invoices_action.setChecked(True)
+        if self.pages.currentWidget() is not self.invoice_manager:
+            self.pages.setCurrentWidget(self.invoice_manager)
+            self.invoice_manager.refresh()
+
+    @Slot()
+    def show_clients(self) -> None:
+        self.clients_action.setChecked(True)
+        self.pages.setCurrentWidget(self.clients_view)
+        self.clients_view.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        """F5: re-read the counts and the list on show."""
+        if self.pages.currentWidget() is self.clients_view:
+            self.clients_view.refresh()
+        else:
+            self.invoice_manager.refresh()
+
+    @Slot()
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<p><b>{APP_NAME}</b> {__version__}</p><p>Sales invoices kept in step with Xero.</p>"
+            f"<p>Company file: {self.ctx.paths.data_dir}</p>",
+        )
+
+    # --- geometry ---
+
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.value(GEOMETRY_KEY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(*DEFAULT_SIZE)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.sync()
+        super().closeEvent(event)

@@ -1,0 +1,55 @@
+"""One Invoice Manager tab: a search box (debounced) above an invoice table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+from invoice_desktop.ui.invoice_table_view import InvoiceTableView
+from invoice_desktop.ui.models.invoice_table_model import InvoiceTableModel
+
+SEARCH_DELAY_MS = 200  # typing pauses this long before the list is re-queried
+
+
+class InvoiceListPage(QWidget):
+    invoice_activated = Signal(int)
+
+    def __init__(self, model: InvoiceTableModel, label: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.label = label
+
+        self.search_box = QLineEdit(self)
+        self.search_box.setPlaceholderText("Search by invoice #, client or reference")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setAccessibleName(f"Search {label} invoices")
+
+        self.view = InvoiceTableView(model, self)
+        self.view.setAccessibleName(f"{label} invoices")
+        self.view.invoice_activated.connect(self.invoice_activated)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_search)
+        self.search_box.textChanged.connect(self._search_timer.start)
+        self.search_box.returnPressed.connect(self.apply_search)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.search_box)
+        layout.addWidget(self.view)
+
+    @Slot()
+    def apply_search(self) -> None:
+        """Re-query with what is in the search box now (the timer calls this once typing pauses)."""
+        self._search_timer.stop()
+        self.model.set_search(self.search_box.text())
+        term = self.model.search
+        self.view.empty_text = f"No {self.label.lower()} invoices match “{term}”" if term else "No invoices"
+
+    def refresh(self) -> None:
+        """Re-read the list, keeping the loaded rows and the current invoice (found again by its id)."""
+        current = self.view.current_invoice_id()
+        self.model.reload()
+        if current is not None:
+            self.view.select_invoice(current)

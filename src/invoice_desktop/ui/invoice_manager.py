@@ -1,0 +1,94 @@
+"""The Invoice Manager (Business > Invoices): one tab per invoice list, each titled with its count.
+
+Counts come from one query (ledger.queries.tab_counts). Only the tab on show is re-read on a refresh; the
+others are marked stale and re-read when the user switches to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from invoice_desktop.ledger.queries import Tab, tab_counts
+from invoice_desktop.ui.invoice_list_page import InvoiceListPage
+from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE, InvoiceTableModel
+
+TAB_LABELS: dict[Tab, str] = {
+    Tab.DRAFT: "Draft",
+    Tab.AWAITING_PAYMENT: "Awaiting Payment",
+    Tab.OVERDUE: "Overdue",
+    Tab.PAID: "Paid",
+}
+
+
+def tab_title(label: str, count: int) -> str:
+    return f"{label} ({count:,})"
+
+
+class InvoiceManager(QWidget):
+    invoice_activated = Signal(int)  # drill-down on an invoice (Invoice Information comes later)
+
+    def __init__(
+        self,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._today = today
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Invoice lists")
+        self.tabs.setDocumentMode(True)
+        self.pages: dict[Tab, InvoiceListPage] = {}
+        self.counts: dict[Tab, int] = {}
+        self._refreshers: dict[QWidget, Callable[[], None]] = {}
+        self._stale: set[QWidget] = set()
+        for tab, label in TAB_LABELS.items():
+            page = InvoiceListPage(InvoiceTableModel(tab, page_size, today=today), label, self.tabs)
+            page.model.setParent(page)
+            page.invoice_activated.connect(self.invoice_activated)
+            self.pages[tab] = page
+            self.add_page(page, label, page.refresh)
+        self.tabs.currentChanged.connect(self._on_current_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    def add_page(self, page: QWidget, title: str, refresh: Callable[[], None]) -> int:
+        """Add a tab whose content `refresh` re-reads (called when it is shown after a refresh)."""
+        self._refreshers[page] = refresh
+        self._stale.add(page)
+        return self.tabs.addTab(page, title)
+
+    def current_page(self) -> QWidget:
+        return self.tabs.currentWidget()
+
+    def show_tab(self, tab: Tab) -> None:
+        self.tabs.setCurrentWidget(self.pages[tab])
+
+    @Slot()
+    def refresh(self) -> None:
+        """Re-read the counts in the tab titles and the list on show; the other lists when next shown."""
+        self.counts = tab_counts(self._today())
+        for tab, page in self.pages.items():
+            index = self.tabs.indexOf(page)
+            count = self.counts.get(tab, 0)
+            self.tabs.setTabText(index, tab_title(TAB_LABELS[tab], count))
+            self.tabs.tabBar().setAccessibleTabName(index, f"{TAB_LABELS[tab]}, {count} invoices")
+        self._stale.update(self._refreshers)
+        self._refresh_page(self.current_page())
+
+    @Slot(int)
+    def _on_current_changed(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        if page in self._stale:
+            self._refresh_page(page)
+
+    def _refresh_page(self, page: QWidget) -> None:
+        self._stale.discard(page)
+        refresh = self._refreshers.get(page)
+        if refresh is not None:
+            refresh()

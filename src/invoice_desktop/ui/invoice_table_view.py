@@ -1,0 +1,80 @@
+"""The table view for invoice lists: rows selected whole, sortable header, widths from the column specs,
+a quiet message when the list is empty, and the invoice id (not the row) handed out on activation."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from invoice_desktop.ui.models.invoice_table_model import InvoiceTableModel
+from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.status_colours import muted_colour
+
+_CELL_PADDING = 24  # the style's cell margins plus room for the header's sort arrow
+_ROW_PADDING = 10  # rows a little taller than the text: dense, as bookkeepers like lists
+
+
+class InvoiceTableView(QTableView):
+    invoice_activated = Signal(int)  # the invoice id of the row double-clicked or Enter'ed
+
+    def __init__(self, model: InvoiceTableModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.empty_text = "No invoices"
+        self.setModel(model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setAlternatingRowColors(True)
+        self.setWordWrap(False)
+        self.setShowGrid(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.verticalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + _ROW_PADDING)
+        self.horizontalHeader().setHighlightSections(False)
+        self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)
+        self._size_columns(model)
+        self.activated.connect(self._on_activated)
+
+    def model(self) -> InvoiceTableModel:
+        return super().model()  # type: ignore[return-value]
+
+    def current_invoice_id(self) -> int | None:
+        index = self.currentIndex()
+        return index.data(ItemRole.ID) if index.isValid() else None
+
+    def select_invoice(self, invoice_id: int) -> bool:
+        """Make the row showing that invoice current (and selected); False when it is not loaded."""
+        row = self.model().row_of(invoice_id)
+        if row is None:
+            return False
+        self.selectRow(row)
+        return True
+
+    def _size_columns(self, model: InvoiceTableModel) -> None:
+        header, metrics = self.horizontalHeader(), self.fontMetrics()
+        header.setMinimumSectionSize(metrics.horizontalAdvance("Client") + _CELL_PADDING)
+        for section, column in enumerate(model.columns):
+            if not column.sample:
+                header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
+                continue
+            widest = max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.title))
+            header.setSectionResizeMode(section, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(section, widest + _CELL_PADDING)
+
+    def _on_activated(self, index: QModelIndex) -> None:
+        invoice_id = index.data(ItemRole.ID)
+        if invoice_id is not None:
+            self.invoice_activated.emit(invoice_id)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.model().rowCount():
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(muted_colour(self.palette()))
+        area = self.viewport().rect().adjusted(0, 24, 0, 0)
+        painter.drawText(area, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, self.empty_text)
+        painter.end()

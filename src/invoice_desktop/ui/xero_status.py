@@ -1,0 +1,42 @@
+"""The Xero connection in the status bar: grey (not set up / disabled), green (connected), red (dropped)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QLabel, QWidget
+
+from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
+
+
+class XeroConnection(Enum):
+    NOT_SET_UP = "not set up"
+    DISABLED = "disabled"
+    CONNECTED = "connected"
+    DROPPED = "connection dropped"
+
+
+class XeroStatusLabel(QLabel):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Xero connection status")
+        self.state = XeroConnection.NOT_SET_UP
+        self.show_state(XeroConnection.NOT_SET_UP)
+
+    def show_state(self, state: XeroConnection, organisation: str = "", last_sync: str = "") -> None:
+        """E.g. show_state(CONNECTED, "Demo Company (NZ)", "last sync 10:42")."""
+        self.state = state
+        words = organisation if state is XeroConnection.CONNECTED and organisation else state.value
+        text = f"Xero: {words}" + (f" · {last_sync}" if last_sync else "")
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        palette = self.palette()
+        if state is XeroConnection.CONNECTED:
+            colour = status_colour(StatusColour.OK, palette)
+        elif state is XeroConnection.DROPPED:
+            colour = status_colour(StatusColour.ERROR, palette)
+        else:
+            colour = muted_colour(palette)
+        palette.setColor(QPalette.ColorRole.WindowText, colour)
+        self.setPalette(palette)
