@@ -121,10 +121,10 @@ def _print_connected(result: ConnectResult) -> None:
         print("Your Xero settings (mapping, switches) were kept.")
     if result.cache is not None:
         cache = result.cache
+        tracking = _count(cache.tracking_categories, "tracking category")
         print(
             f"Xero's settings cached: {len(cache.accounts)} accounts ({len(cache.sales_accounts())} usable on "
-            f"sales invoices), {len(cache.tax_rates)} tax rates, {len(cache.tracking_categories)} tracking "
-            "categories."
+            f"sales invoices), {len(cache.tax_rates)} tax rates, {tracking}."
         )
         _print_problems(cache.problems)
     if result.cache_error:
@@ -134,6 +134,11 @@ def _print_connected(result: ConnectResult) -> None:
     if not load_settings().enabled:
         print("The Xero interface is not enabled yet: choose a default income account, then enable it, e.g.")
         print("  invoice-desktop xero settings --income-account 200 --enable")
+
+
+def _count(items: tuple[object, ...], noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{len(items)} {noun if len(items) == 1 else plural}"
 
 
 def _print_problems(problems: tuple[str, ...]) -> None:
@@ -175,9 +180,12 @@ def _print_status(status: XeroStatus) -> None:
     if status.tenant_id and not status.signed_in:
         print("  The saved Xero sign-in is missing: reconnect with `xero connect`.")
     storage = "the system keyring" if status.token_storage == "keyring" else "an owner-only file"
-    print(f"  Sign-in kept in: {storage}")
-    if status.token_warning:
-        print(f"  Warning: {status.token_warning}")
+    if status.signed_in or status.tenant_id:
+        print(f"  Sign-in kept in: {storage}")
+        if status.token_warning:
+            print(f"  Warning: {status.token_warning}")
+    else:
+        print(f"  A sign-in would be kept in: {storage}")
     if status.connected_at:
         print(f"  Connected at: {status.connected_at}")
     print(f"  Last sync: {status.last_sync_at or 'never'}")

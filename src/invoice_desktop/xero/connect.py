@@ -36,7 +36,7 @@ from invoice_desktop.xero.client import (
     plain_api_client,
 )
 from invoice_desktop.xero.settings import Organisation
-from invoice_desktop.xero.tokens import TokenStorageKind, TokenStore, new_grant
+from invoice_desktop.xero.tokens import StoredGrant, TokenStorageKind, TokenStore, new_grant
 from invoice_desktop.xero.xero_cache import XeroCache, clear_cache, load_cache, refresh_cache
 
 log = logging.getLogger(__name__)
@@ -163,11 +163,16 @@ def connect(
 
     tokens = exchange_code(plain_api_client(), endpoints, client_id, request, code)
     store = store or TokenStore(paths)
+    earlier = store.load()
     # Saved at once: the session below refreshes through the store, and a crash now leaves a usable sign-in.
     store.save(new_grant(tokens.refresh_token, client_id, tokens.scope))
     session = TokenSession(client_id, endpoints, store, tokens=tokens, on_dropped=xero_settings.mark_dropped)
-    organisations = list_organisations(XeroClient(session, ""))
-    chosen = choose_organisation(organisations, options.tenant, choose)
+    try:
+        organisations = list_organisations(XeroClient(session, ""))
+        chosen = choose_organisation(organisations, options.tenant, choose)
+    except (ChooseOrganisation, NoOrganisation):
+        _put_back(store, earlier)  # no organisation chosen: the company file stays as it was
+        raise
 
     xero_settings.save_connection(chosen, client_id, list(organisations))
     log.info("connected to the Xero organisation %r (%s)", chosen.name, chosen.tenant_id)
@@ -181,6 +186,13 @@ def connect(
         cache=cache,
         cache_error=cache_error,
     )
+
+
+def _put_back(store: TokenStore, earlier: StoredGrant | None) -> None:
+    if earlier is None:
+        store.delete()
+    else:
+        store.save(earlier)
 
 
 def _open_browser(url: str) -> bool:
