@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,24 +10,6 @@ from PySide6.QtCore import QSettings
 
 from invoice_desktop.cli import AppContext
 from invoice_desktop.config import AppPaths, XeroEndpoints
-
-
-def _pin_singletons() -> None:
-    """Work around a PySide6 6.12 reference-count bug on Python 3.11.
-
-    `Signal.disconnect()` drops a reference to the True it returns, and turning an empty QVariant into None
-    (`index.data(role)` with nothing there) drops one to None. pytest-qt disconnects 21 signals after every
-    `qtmodeltester.check` and more after each `waitSignal`, so after a few GUI tests True's count reaches zero
-    and the interpreter aborts at exit ("bool_dealloc: deallocating True or False"). On 3.12+ these objects are
-    immortal and nothing needs doing; here each gets a large number of references that are never released.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return
-    for singleton in (True, False, None):
-        ctypes.c_ssize_t.from_address(id(singleton)).value += 1 << 32
-
-
-_pin_singletons()
 
 
 @pytest.fixture
