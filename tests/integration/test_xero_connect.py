@@ -153,10 +153,12 @@ def test_two_organisations_need_a_choice_then_connect(app: App, browser: list[st
     assert app.run("xero", "settings", "--refresh")[0] == 0  # and the connection still works
 
 
-def test_connect_by_tenant_id(app: App, browser: list[str]) -> None:
+def test_connect_by_tenant_id_with_the_broad_scopes_setting(app: App, browser: list[str]) -> None:
+    assert app.run("xero", "settings", "--broad-scopes", "on")[0] == 0
     code, _, err = app.connect("--tenant", seed.DEMO_TENANT_ID.upper())
     assert code == 0, err
     assert app.status()["organisation"] == DEMO_NAME
+    assert "accounting.transactions" in browser[0] and "accounting.invoices" not in browser[0]
 
 
 def test_one_organisation_is_connected_without_asking(

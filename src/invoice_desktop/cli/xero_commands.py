@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--map-tax", action="append", default=[], metavar="LOCAL_TAX_NAME=XERO_TAX_TYPE", help="map a tax rate"
     )
+    p.add_argument(
+        "--broad-scopes",
+        choices=list(ON_OFF),
+        help="sign in with the broad scopes of Xero apps created before March 2026 (at the next connect)",
+    )
     p.add_argument("--tracking", action="append", metavar="NAME", help="a Xero tracking category (at most two)")
     p.add_argument("--no-tracking", action="store_true", help="use no tracking categories")
     switch = p.add_mutually_exclusive_group()
@@ -247,6 +252,7 @@ def _settings_change(args: argparse.Namespace) -> SettingsChange:
         account_map=_pairs(args.map, "--map LOCAL=XERO_CODE"),
         tax_map=_pairs(args.map_tax, "--map-tax LOCAL_TAX_NAME=XERO_TAX_TYPE"),
         tracking=tracking,
+        broad_scopes=ON_OFF[args.broad_scopes] if args.broad_scopes else None,
     )
 
 
@@ -299,6 +305,7 @@ def _print_settings(settings: XeroSettings, cache: XeroCache | None, warnings: t
         rate = cache.tax_rate(tax_type) if cache else None
         print(f"    {local} -> {tax_type}" + (f" ({rate.name}, {rate.rate}%)" if rate else ""))
     print(f"  Tracking categories: {', '.join(settings.tracking) or 'none'}")
+    print(f"  Sign-in scopes: {'broad (apps created before March 2026)' if settings.broad_scopes else 'granular'}")
     for warning in warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     if cache is None:

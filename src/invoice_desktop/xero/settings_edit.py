@@ -37,6 +37,7 @@ class SettingsChange:
     account_map: dict[str, str] = field(default_factory=dict)  # local account code -> Xero account code
     tax_map: dict[str, str] = field(default_factory=dict)  # local tax rate name -> Xero TaxType (or its name)
     tracking: tuple[str, ...] | None = None  # replaces the tracking categories
+    broad_scopes: bool | None = None  # ask for the pre-2026 broad scopes at the next connect
 
     @property
     def is_empty(self) -> bool:
@@ -85,7 +86,7 @@ def apply_change(current: XeroSettings, change: SettingsChange, cache: XeroCache
     if problems:
         raise SettingsError(problems)
     updated = replace(current, account_map=account_map, tax_map=tax_map)
-    for name in ("enabled", "destination", "export_on_approval", "import_payments"):
+    for name in ("enabled", "destination", "export_on_approval", "import_payments", "broad_scopes"):
         value = getattr(change, name)
         if value is not None:
             updated = replace(updated, **{name: value})
