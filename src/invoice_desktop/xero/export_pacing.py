@@ -1,0 +1,86 @@
+"""How fast and how often the exporter calls Xero (facts §3): backoff with jitter that honours Retry-After,
+pacing from X-MinLimit-Remaining so the minute limit is rarely hit, and when a failed invoice is retried next.
+
+Time is injected (`now`: seconds, `sleep`), so tests move a clock instead of waiting.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+MINUTE_WINDOW = 60.0
+MAX_IN_FLIGHT = 5  # Xero's concurrent-call limit per organisation
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries of one request inside a run, then the automatic retries of invoices that failed."""
+
+    retries: int = 4  # after the first try: 5 tries in all
+    base_seconds: float = 2.0
+    cap_seconds: float = 60.0
+    auto_retry_first: timedelta = timedelta(minutes=5)
+    auto_retry_cap: timedelta = timedelta(hours=6)
+
+    def delay(self, retry: int, retry_after: float | None, jitter: Callable[[], float] = random.random) -> float:
+        """Seconds before retry number `retry` (0-based): exponential with full jitter on top of half the step,
+        never less than Xero's Retry-After."""
+        step = min(self.cap_seconds, self.base_seconds * 2**retry)
+        backoff = step / 2 + jitter() * step / 2
+        if retry_after is not None:
+            return max(retry_after, 0.0) + jitter()  # a little spread so parallel clients do not wake together
+        return backoff
+
+    def next_automatic_retry(self, now: datetime, attempts: int) -> datetime:
+        """When an invoice whose retries are spent is tried again by the next sync (doubling, capped)."""
+        factor = 2 ** max(0, min(attempts - 1, 10))
+        return now + min(self.auto_retry_cap, self.auto_retry_first * factor)
+
+
+@dataclass
+class Pacer:
+    """Spaces calls so the per-minute limit is used, not exceeded: after each response it reads
+    X-MinLimit-Remaining; when none is left it waits until the oldest of its own calls leaves the window."""
+
+    now: Callable[[], float]
+    sleep: Callable[[float], None]
+    window: float = MINUTE_WINDOW
+    calls: deque[float] = field(default_factory=deque)
+    remaining: int | None = None
+    waited: float = 0.0
+
+    def before_call(self) -> None:
+        current = self.now()
+        while self.calls and self.calls[0] <= current - self.window:
+            self.calls.popleft()
+        if self.remaining is not None and self.remaining <= 0:
+            wait = (self.calls[0] + self.window - current) if self.calls else self.window
+            if wait > 0:
+                self.waited += wait
+                self.sleep(wait)
+            self.remaining = None
+        self.calls.append(self.now())
+
+    def observe(self, headers: Mapping[str, str] | None) -> None:
+        value = _header(headers, "X-MinLimit-Remaining")
+        if value is not None and value.strip().lstrip("-").isdigit():
+            self.remaining = int(value)
+
+    def wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.waited += seconds
+            self.sleep(seconds)
+        self.remaining = None
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+    return None if value is None else str(value)

@@ -1,0 +1,338 @@
+"""The export queue in the company file: which invoices may be sent, who is sending them, what came of it.
+
+The claim rule (the window and a scheduled `xero sync` run at once, in two processes or two threads):
+an invoice is taken for sending by ONE statement,
+
+    UPDATE xero_export SET state='sending', claimed_by=:me, batch_key=:key, ...
+     WHERE invoice_id IN (:candidates) AND (state='queued' OR (state='failed' AND next_retry_at <= :now))
+
+SQLite runs it under its single write lock, so of two engines racing for the same rows exactly one sees them
+still queued and moves them; the other updates nothing and reads back no rows for its key. Every later write of
+an outcome is guarded the same way (`WHERE state='sending' AND claimed_by=:me`), so a run that lost its claim
+(taken over as stale) cannot overwrite what the new owner recorded.
+
+A send left unresolved (`sending`, its XeroBatch key saved before the request) is taken over by a later run
+when its owner is gone: a process on this machine that no longer exists, or a claim older than STALE_AFTER
+(live engines refresh `claimed_at` before every request). The take-over is again one guarded UPDATE.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import fn
+
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.models import (
+    Client,
+    ExportState,
+    Invoice,
+    XeroAttempt,
+    XeroBatch,
+    XeroExport,
+    database_proxy,
+)
+
+STALE_AFTER = timedelta(minutes=5)
+BATCH_PENDING = "pending"  # claimed, request not sent yet
+BATCH_SENT = "sent"  # the request may have reached Xero
+BATCH_RESOLVED = "resolved"
+
+
+def new_owner() -> str:
+    """Who is sending: host, process id and a token unique to one engine."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def new_batch_key() -> str:
+    return f"invd-{uuid.uuid4()}"
+
+
+def owner_alive(owner: str | None) -> bool | None:
+    """False when the owner was a process of this machine that is gone; None when that cannot be told."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or os.name == "nt":
+        return None
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return None  # another engine of this process: only its age tells
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _eligible(now: datetime) -> object:
+    retry_due = (
+        (XeroExport.state == ExportState.FAILED.value)
+        & XeroExport.next_retry_at.is_null(False)
+        & (XeroExport.next_retry_at <= now)
+    )
+    return (XeroExport.state == ExportState.QUEUED.value) | retry_due
+
+
+def pending_ids(now: datetime, only: Sequence[int] | None = None, limit: int | None = None) -> list[int]:
+    """Invoices ready to send: queued, or failed with their automatic retry due; in number order."""
+    query = (
+        XeroExport.select(XeroExport.invoice)
+        .join(Invoice, on=(XeroExport.invoice == Invoice.id))
+        .where(_eligible(now))
+        .order_by(Invoice.number)
+    )
+    if only is not None:
+        query = query.where(XeroExport.invoice.in_(list(only)))
+    if limit is not None:
+        query = query.limit(limit)
+    return [row.invoice_id for row in query]
+
+
+def claim(candidates: Sequence[int], owner: str, key: str, now: datetime) -> list[int]:
+    """Take `candidates` for sending under batch `key` (one atomic UPDATE; see the module rule)."""
+    if not candidates:
+        return []
+    with database_proxy.atomic():
+        (
+            XeroExport.update(
+                state=ExportState.SENDING.value,
+                claimed_by=owner,
+                claimed_at=now,
+                batch_key=key,
+                updated_at=now,
+            )
+            .where(XeroExport.invoice.in_(list(candidates)) & _eligible(now))
+            .execute()
+        )
+        rows = XeroExport.select(XeroExport.invoice).where(
+            (XeroExport.batch_key == key) & (XeroExport.claimed_by == owner)
+        )
+        taken = [row.invoice_id for row in rows]
+        order = {invoice_id: i for i, invoice_id in enumerate(candidates)}
+        taken.sort(key=lambda i: order.get(i, len(order)))
+        if taken:
+            XeroBatch.insert(key=key, created_at=now, invoice_ids=json.dumps(taken), state=BATCH_PENDING).execute()
+    return taken
+
+
+def _mine(invoice_ids: Iterable[int], owner: str) -> object:
+    return (
+        XeroExport.invoice.in_(list(invoice_ids))
+        & (XeroExport.state == ExportState.SENDING.value)
+        & (XeroExport.claimed_by == owner)
+    )
+
+
+def heartbeat(invoice_ids: Sequence[int], owner: str, now: datetime) -> None:
+    XeroExport.update(claimed_at=now).where(_mine(invoice_ids, owner)).execute()
+
+
+def mark_sent(key: str, invoice_ids: Sequence[int], digest: str, now: datetime) -> None:
+    """Written before the request goes out: from here on the batch may be in Xero."""
+    XeroBatch.update(
+        sent_at=now, request_digest=digest, invoice_ids=json.dumps(list(invoice_ids)), state=BATCH_SENT
+    ).where(XeroBatch.key == key).execute()
+
+
+def resolve_batch(key: str, now: datetime) -> None:
+    XeroBatch.update(resolved_at=now, state=BATCH_RESOLVED).where(XeroBatch.key == key).execute()
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What an outcome write changed (attempts after it); `applied` is False when the claim was lost."""
+
+    applied: bool
+    attempts: int = 0
+
+
+def _attempts(invoice_id: int) -> int:
+    row = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+    return row.attempts if row is not None else 0
+
+
+def record_synced(
+    invoice_id: int,
+    owner: str,
+    key: str | None,
+    xero_invoice_id: str,
+    now: datetime,
+    *,
+    note: str = "",
+    correlation_id: str | None = None,
+    contact_id: str | None = None,
+    outcome: str = "synced",
+) -> Recorded:
+    with database_proxy.atomic():
+        changed = (
+            XeroExport.update(
+                state=ExportState.SYNCED.value,
+                xero_invoice_id=xero_invoice_id,
+                category=None,
+                messages="[]",
+                hint="",
+                note=note,
+                attempts=XeroExport.attempts + 1,
+                last_attempt_at=now,
+                next_retry_at=None,
+                claimed_by=None,
+                claimed_at=None,
+                synced_at=now,
+                updated_at=now,
+            )
+            .where(_mine([invoice_id], owner))
+            .execute()
+        )
+        if not changed:
+            return Recorded(False)
+        XeroAttempt.insert(
+            invoice=invoice_id, batch_key=key, at=now, outcome=outcome, correlation_id=correlation_id,
+            messages=json.dumps([note] if note else []),
+        ).execute()  # fmt: skip
+        if contact_id:
+            link_contact(invoice_id, contact_id)
+        return Recorded(True, _attempts(invoice_id))
+
+
+def record_failed(
+    invoice_id: int,
+    owner: str,
+    key: str | None,
+    category: FailureCategory,
+    messages: Sequence[str],
+    hint: str,
+    now: datetime,
+    *,
+    next_retry_at: datetime | None = None,
+    note: str = "",
+    correlation_id: str | None = None,
+) -> Recorded:
+    with database_proxy.atomic():
+        changed = (
+            XeroExport.update(
+                state=ExportState.FAILED.value,
+                category=category.value,
+                messages=json.dumps(list(messages)),
+                hint=hint,
+                note=note,
+                attempts=XeroExport.attempts + 1,
+                last_attempt_at=now,
+                next_retry_at=next_retry_at,
+                claimed_by=None,
+                claimed_at=None,
+                updated_at=now,
+            )
+            .where(_mine([invoice_id], owner))
+            .execute()
+        )
+        if not changed:
+            return Recorded(False)
+        XeroAttempt.insert(
+            invoice=invoice_id, batch_key=key, at=now, outcome="failed", category=category.value,
+            messages=json.dumps(list(messages)), correlation_id=correlation_id,
+        ).execute()  # fmt: skip
+        return Recorded(True, _attempts(invoice_id))
+
+
+def record_retry(
+    invoice_ids: Sequence[int], owner: str, key: str, category: FailureCategory, messages: Sequence[str],
+    now: datetime, correlation_id: str | None = None,
+) -> None:  # fmt: skip
+    """A try that will be retried: counted and kept in the history; the invoices stay `sending`."""
+    with database_proxy.atomic():
+        XeroExport.update(attempts=XeroExport.attempts + 1, last_attempt_at=now, claimed_at=now).where(
+            _mine(invoice_ids, owner)
+        ).execute()
+        rows = [
+            {"invoice": i, "batch_key": key, "at": now, "outcome": "retry", "category": category.value,
+             "messages": json.dumps(list(messages)), "correlation_id": correlation_id}
+            for i in invoice_ids
+        ]  # fmt: skip
+        if rows:
+            XeroAttempt.insert_many(rows).execute()
+
+
+def release(invoice_ids: Sequence[int], owner: str, now: datetime, note: str = "") -> int:
+    """Give claimed invoices back to the queue (not sent: cancelled, or a send found never to have happened)."""
+    return (
+        XeroExport.update(
+            state=ExportState.QUEUED.value, claimed_by=None, claimed_at=None, batch_key=None, note=note, updated_at=now
+        )
+        .where(_mine(invoice_ids, owner))
+        .execute()
+    )
+
+
+def link_contact(invoice_id: int, contact_id: str) -> None:
+    """Remember the Xero contact of the invoice's client (only when the client has none yet)."""
+    invoice = Invoice.get_or_none(Invoice.id == invoice_id)
+    if invoice is None:
+        return
+    Client.update(xero_contact_id=contact_id).where(
+        (Client.id == invoice.client_id) & Client.xero_contact_id.is_null()
+    ).execute()
+
+
+# -- unresolved sends ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnresolvedBatch:
+    key: str
+    owner: str | None
+    invoice_ids: tuple[int, ...]
+    sent_at: datetime | None
+    request_digest: str
+
+
+def unresolved_batches(now: datetime, me: str) -> list[UnresolvedBatch]:
+    """Batches whose invoices are still `sending` under an owner that is gone (or silent for STALE_AFTER)."""
+    rows = (
+        XeroExport.select(XeroExport.batch_key, XeroExport.claimed_by, fn.MAX(XeroExport.claimed_at).alias("seen"))
+        .where((XeroExport.state == ExportState.SENDING.value) & XeroExport.batch_key.is_null(False))
+        .group_by(XeroExport.batch_key, XeroExport.claimed_by)
+    )
+    found: list[UnresolvedBatch] = []
+    for row in rows:
+        if row.claimed_by == me:
+            continue
+        seen = XeroExport.claimed_at.python_value(row.seen) if isinstance(row.seen, str) else row.seen
+        alive = owner_alive(row.claimed_by)
+        if alive is False or seen is None or now - seen >= STALE_AFTER:
+            batch = XeroBatch.get_or_none(XeroBatch.key == row.batch_key)
+            ids = tuple(json.loads(batch.invoice_ids)) if batch is not None else ()
+            found.append(
+                UnresolvedBatch(
+                    key=row.batch_key,
+                    owner=row.claimed_by,
+                    invoice_ids=ids,
+                    sent_at=batch.sent_at if batch is not None else None,
+                    request_digest=batch.request_digest if batch is not None else "",
+                )
+            )
+    return found
+
+
+def take_over(batch: UnresolvedBatch, me: str, now: datetime) -> list[int]:
+    """Become the owner of an unresolved batch's invoices (one guarded UPDATE); returns those taken, in order."""
+    owner_is = XeroExport.claimed_by.is_null() if batch.owner is None else (XeroExport.claimed_by == batch.owner)
+    with database_proxy.atomic():
+        XeroExport.update(claimed_by=me, claimed_at=now, updated_at=now).where(
+            (XeroExport.batch_key == batch.key) & (XeroExport.state == ExportState.SENDING.value) & owner_is
+        ).execute()
+        rows = XeroExport.select(XeroExport.invoice).where(
+            (XeroExport.batch_key == batch.key) & (XeroExport.claimed_by == me)
+        )
+        taken = {row.invoice_id for row in rows}
+    ordered = [i for i in batch.invoice_ids if i in taken]
+    return ordered + sorted(taken - set(ordered))

@@ -1,0 +1,95 @@
+"""Typed results of an export run: one ExportOutcome per invoice, an ExportSummary per run (no Qt, no SDK)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.models import ExportState
+
+
+@dataclass(frozen=True)
+class ExportOutcome:
+    invoice_id: int
+    number: str
+    state: ExportState
+    xero_invoice_id: str | None = None
+    category: FailureCategory | None = None
+    messages: tuple[str, ...] = ()
+    hint: str = ""
+    note: str = ""
+    attempts: int = 0
+    next_retry_at: datetime | None = None
+    correlation_id: str | None = None
+
+    @property
+    def title(self) -> str:
+        return self.category.title if self.category else ""
+
+    @property
+    def message(self) -> str:
+        return " ".join(self.messages)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "state": self.state.value,
+            "xero_invoice_id": self.xero_invoice_id,
+            "category": self.category.value if self.category else None,
+            "title": self.title or None,
+            "message": self.message or None,
+            "hint": self.hint or None,
+            "note": self.note or None,
+            "attempts": self.attempts,
+            "next_retry_at": self.next_retry_at.isoformat() if self.next_retry_at else None,
+        }
+
+
+@dataclass
+class ExportSummary:
+    total: int = 0
+    outcomes: list[ExportOutcome] = field(default_factory=list)
+    api_calls: int = 0
+    invoice_requests: int = 0  # PUT /Invoices calls (tries included)
+    cancelled: bool = False
+    stopped_reason: str = ""  # why the run stopped early: connection dropped, Xero unreachable, day limit
+    parked_until: datetime | None = None
+
+    @property
+    def synced(self) -> list[ExportOutcome]:
+        return [o for o in self.outcomes if o.state is ExportState.SYNCED]
+
+    @property
+    def failed(self) -> list[ExportOutcome]:
+        return [o for o in self.outcomes if o.state is ExportState.FAILED]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.stopped_reason
+
+    def message(self) -> str:
+        """E.g. "4 exported, 1 still failing: INV-0042 — account mapping is incorrect"."""
+        text = f"{len(self.synced)} exported"
+        failed = self.failed
+        if failed:
+            shown = ", ".join(f"{o.number} — {o.title.lower()}" for o in failed[:3])
+            more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+            text += f", {len(failed)} still failing: {shown}{more}"
+        if self.cancelled:
+            text += " (cancelled)"
+        if self.stopped_reason:
+            text += f". Stopped: {self.stopped_reason}"
+        return text
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "exported": len(self.synced),
+            "failed": len(self.failed),
+            "total": self.total,
+            "api_calls": self.api_calls,
+            "cancelled": self.cancelled,
+            "stopped": self.stopped_reason or None,
+            "parked_until": self.parked_until.isoformat() if self.parked_until else None,
+            "invoices": [o.to_json() for o in self.outcomes],
+        }
