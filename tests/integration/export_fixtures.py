@@ -69,9 +69,16 @@ class Company:
             "clock": self.time.now,
             "jitter": lambda: 0.5,
             "policy": RetryPolicy(),
+            "request_timeout": (5, 2),
         }
         options.update(kwargs)
         return Exporter(self.client, **options)  # type: ignore[arg-type]
+
+    def assert_one_copy(self, *numbers: str) -> None:
+        """The sandbox holds exactly one invoice with each of these numbers."""
+        for number in numbers:
+            copies = self.xero_invoices(number)
+            assert len(copies) == 1, f"{number}: {len(copies)} copies in Xero"
 
     def xero_invoices(self, number: str) -> list[object]:
         org = self.sandbox.control.organisation()
@@ -83,7 +90,12 @@ def connect_company(sandbox: RunningSandbox, data_dir: Path, *, cache: bool = Tr
     """The database must be open (the `db` fixture) on data_dir/company.sqlite3."""
     connected = connect(sandbox, data_dir)
     save_connection(Organisation(DEMO, seed.DEMO_ORG_NAME), CLIENT_ID)
-    chosen = XeroSettings(enabled=True, export_on_approval=True, income_account=seed.DEMO_SALES_ACCOUNT)
+    chosen = XeroSettings(
+        enabled=True,
+        export_on_approval=True,
+        income_account=seed.DEMO_SALES_ACCOUNT,
+        tax_map={"GST on Income": "OUTPUT", "GST Free Income": "EXEMPTOUTPUT"},
+    )
     for name, value in settings.items():
         setattr(chosen, name, value)
     save_settings(chosen, check=False)

@@ -1,9 +1,121 @@
-"""`xero sync | resync | failed | synced` (the export engine's commands), registered under `xero`."""
+"""`xero sync | resync | failed | synced` (the export engine's commands), registered under `xero`.
+
+Exit status: 0 all done; 1 done but some invoices failed (or numbers were unknown); 2 could not run (not
+connected, connection dropped before anything was sent, bad arguments).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
+from invoice_desktop.ledger.invoices import invoice_ids_by_number
+from invoice_desktop.xero.client import XeroClient, XeroInterfaceError, open_client
+from invoice_desktop.xero.export_actions import failed_ids, list_failed, list_synced, resync
+from invoice_desktop.xero.export_results import ExportSummary
+from invoice_desktop.xero.exporter import Exporter
 
 
 def register(xero_subparsers: argparse._SubParsersAction) -> None:
-    return None
+    p = xero_subparsers.add_parser("sync", help="export the queued invoices to Xero")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_sync)
+
+    p = xero_subparsers.add_parser("resync", help="export these invoices again (after fixing the cause)")
+    p.add_argument("numbers", nargs="*", metavar="NUMBER")
+    p.add_argument("--all-failed", action="store_true", help="every invoice that failed")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_resync)
+
+    p = xero_subparsers.add_parser("failed", help="the invoices that failed to export, and why")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_failed)
+
+    p = xero_subparsers.add_parser("synced", help="the invoices that are in Xero")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_synced)
+
+
+def _client(ctx: AppContext) -> XeroClient:
+    return open_client(ctx.paths, ctx.endpoints, ctx.client_id)
+
+
+def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        client = _client(ctx)
+    except XeroInterfaceError as exc:
+        return fail(str(exc))
+    summary = Exporter(client).run()
+    return _report(summary, args.json)
+
+
+def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
+    if bool(args.numbers) == bool(args.all_failed):
+        return fail("give invoice numbers or --all-failed (not both)")
+    unknown: list[str] = []
+    if args.all_failed:
+        ids = failed_ids()
+    else:
+        found = invoice_ids_by_number(args.numbers)
+        unknown = [n for n in args.numbers if n.strip() not in found]
+        ids = [found[n.strip()] for n in args.numbers if n.strip() in found]
+    for number in unknown:
+        print(f"invoice-desktop: no invoice {number}", file=sys.stderr)
+    if not ids:
+        if args.json:
+            print_json(ExportSummary().to_json())
+        else:
+            print("Nothing to resync.")
+        return EXIT_PARTIAL if unknown else EXIT_OK
+    try:
+        client = _client(ctx)
+        summary = resync(client, ids)
+    except XeroInterfaceError as exc:
+        return fail(str(exc))
+    status = _report(summary, args.json)
+    return EXIT_PARTIAL if unknown and status == EXIT_OK else status
+
+
+def _report(summary: ExportSummary, as_json: bool) -> int:
+    if as_json:
+        print_json(summary.to_json())
+    else:
+        for outcome in summary.outcomes:
+            if outcome.category is None:
+                print(f"{outcome.number}: {outcome.state.value}{' — ' + outcome.note if outcome.note else ''}")
+            else:
+                print(f"{outcome.number}: {outcome.title} — {outcome.message}")
+                print(f"    {outcome.hint}")
+        print(summary.message())
+    if summary.stopped_reason and not summary.outcomes:
+        return EXIT_CANNOT_RUN if not summary.parked_until else EXIT_PARTIAL
+    return EXIT_OK if summary.ok else EXIT_PARTIAL
+
+
+def cmd_failed(ctx: AppContext, args: argparse.Namespace) -> int:
+    rows = list_failed()
+    if args.json:
+        print_json([r.to_json() for r in rows])
+        return EXIT_OK
+    for r in rows:
+        when = r.last_attempt.isoformat(timespec="seconds") if r.last_attempt else "never"
+        print(f"{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
+        print(f"    Xero: {' '.join(r.messages)}")
+        print(f"    {r.hint}")
+        if r.next_retry_at:
+            print(f"    Next automatic retry: {r.next_retry_at.isoformat(timespec='seconds')}")
+    print(f"{len(rows)} failed.")
+    return EXIT_OK
+
+
+def cmd_synced(ctx: AppContext, args: argparse.Namespace) -> int:
+    rows = list_synced()
+    if args.json:
+        print_json([r.to_json() for r in rows])
+        return EXIT_OK
+    for r in rows:
+        when = r.synced_at.isoformat(timespec="seconds") if r.synced_at else ""
+        print(f"{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
+    print(f"{len(rows)} synced.")
+    return EXIT_OK

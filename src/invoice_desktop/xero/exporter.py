@@ -108,6 +108,7 @@ class Exporter:
         jitter: Callable[[], float] = random.random,
         batch_size: int = BATCH_SIZE,
         owner: str | None = None,
+        request_timeout: tuple[int, int] | None = None,
     ) -> None:
         self.client = client
         self._settings = settings
@@ -118,6 +119,7 @@ class Exporter:
         self._jitter = jitter
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
         self.owner = owner or queue.new_owner()
+        self._timeout = {"_request_timeout": request_timeout} if request_timeout else {}
         self.pacer = Pacer(now=lambda: self._clock().timestamp(), sleep=sleep)
         self.api_calls = 0
         self.invoice_requests = 0
@@ -231,6 +233,7 @@ class Exporter:
                     unitdp=4,
                     idempotency_key=key,
                     _return_http_data_only=False,
+                    **self._timeout,
                 )
             except Exception as exc:  # classify_exception re-raises what it does not know
                 failure = classify_exception(exc)
@@ -342,7 +345,7 @@ class Exporter:
         self.api_calls += 1
         try:
             data, _status, headers = self.client.accounting().get_invoices(
-                self.client.tenant_id, invoice_numbers=numbers, _return_http_data_only=False
+                self.client.tenant_id, invoice_numbers=numbers, _return_http_data_only=False, **self._timeout
             )
         except Exception as exc:  # classify_exception re-raises what it does not know
             self.pacer.observe(getattr(exc, "headers", None))

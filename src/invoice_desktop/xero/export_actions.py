@@ -1,0 +1,191 @@
+"""What the bookkeeper does with exports (PRODUCT.md §2/§4): resync chosen invoices or all failed ones, mark an
+invoice as already in Xero (optionally linking a Xero invoice number or id), don't send; and the Failed and
+Synced lists the window and `xero failed` / `xero synced` show."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.fields import utcnow
+from invoice_desktop.store.models import Client, ExportState, Invoice, XeroAttempt, XeroExport
+from invoice_desktop.xero.client import XeroClient
+from invoice_desktop.xero.export_results import ExportSummary
+from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.xero_cache import refresh_cache
+
+RESYNCABLE = (ExportState.FAILED.value, ExportState.NOT_SENT.value, ExportState.QUEUED.value)
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class ExportActionError(ValueError):
+    """An action that cannot be done on this invoice; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class FailedRow:
+    invoice_id: int
+    number: str
+    client: str
+    total: str
+    category: FailureCategory | None
+    messages: tuple[str, ...]
+    hint: str
+    attempts: int
+    last_attempt: datetime | None
+    next_retry_at: datetime | None
+
+    @property
+    def title(self) -> str:
+        return self.category.title if self.category else ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "category": self.category.value if self.category else None,
+            "title": self.title,
+            "message": " ".join(self.messages),
+            "hint": self.hint,
+            "attempts": self.attempts,
+            "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
+        }
+
+
+@dataclass(frozen=True)
+class SyncedRow:
+    invoice_id: int
+    number: str
+    client: str
+    total: str
+    xero_invoice_id: str
+    synced_at: datetime | None
+    note: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "xero_invoice_id": self.xero_invoice_id,
+            "synced_at": self.synced_at.isoformat() if self.synced_at else None,
+        }
+
+
+def _rows(state: ExportState):  # type: ignore[no-untyped-def]
+    return (
+        XeroExport.select(XeroExport, Invoice, Client)
+        .join(Invoice, on=(XeroExport.invoice == Invoice.id))
+        .join(Client, on=(Invoice.client == Client.id))
+        .where(XeroExport.state == state.value)
+        .order_by(Invoice.number)
+    )
+
+
+def list_failed() -> list[FailedRow]:
+    found = []
+    for row in _rows(ExportState.FAILED):
+        try:
+            messages = tuple(str(m) for m in json.loads(row.messages or "[]"))
+        except ValueError:
+            messages = ()
+        category = FailureCategory(row.category) if row.category in FailureCategory._value2member_map_ else None
+        found.append(
+            FailedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total), category,
+                      messages, row.hint, row.attempts, row.last_attempt_at, row.next_retry_at)
+        )  # fmt: skip
+    return found
+
+
+def list_synced() -> list[SyncedRow]:
+    return [
+        SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
+                  row.xero_invoice_id or "", row.synced_at, row.note)
+        for row in _rows(ExportState.SYNCED)
+    ]  # fmt: skip
+
+
+def failed_ids() -> list[int]:
+    return [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(XeroExport.state == "failed")]
+
+
+def requeue(invoice_ids: Sequence[int]) -> list[int]:
+    """Put failed / not-sent invoices back in the queue (their automatic retry time cleared); returns those moved."""
+    ids = list(dict.fromkeys(invoice_ids))
+    now = utcnow()
+    eligible = XeroExport.invoice.in_(ids) & XeroExport.state.in_(RESYNCABLE)
+    moved = [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(eligible)]
+    XeroExport.update(state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=now).where(
+        eligible
+    ).execute()
+    return moved
+
+
+def resync(
+    client: XeroClient,
+    invoice_ids: Sequence[int],
+    *,
+    refresh_settings: bool = True,
+    exporter: Callable[[], Exporter] | None = None,
+    **run_options: object,
+) -> ExportSummary:
+    """Export these invoices again now. Xero's settings are read again first (the user may just have fixed the
+    cause in Xero), so the pre-flight checks do not refuse on stale settings."""
+    moved = requeue(invoice_ids)
+    if refresh_settings and moved:
+        refresh_cache(client)
+    engine = exporter() if exporter is not None else Exporter(client)
+    return engine.run(moved, **run_options)  # type: ignore[arg-type]
+
+
+def mark_already_in_xero(invoice_id: int, xero_ref: str = "", client: XeroClient | None = None) -> str | None:
+    """The invoice is in Xero already (entered there by hand): never send it. `xero_ref` may be Xero's InvoiceID
+    or its invoice number (looked up through `client`); returns the linked InvoiceID, if any."""
+    row = _export_row(invoice_id)
+    if row.state in (ExportState.SENDING.value, ExportState.SYNCED.value):
+        raise ExportActionError(f"{row.invoice.number} is {row.state} in Xero already")
+    xero_id: str | None = None
+    ref = xero_ref.strip()
+    if ref and _GUID.match(ref):
+        xero_id = ref.lower()
+    elif ref:
+        if client is None:
+            raise ExportActionError("Connect to Xero to link an invoice number")
+        found = client.accounting().get_invoices(client.tenant_id, invoice_numbers=[ref]).invoices or []
+        sales = [i for i in found if str(i.type).endswith("ACCREC")]
+        if not sales:
+            raise ExportActionError(f"Xero has no sales invoice numbered {ref}")
+        xero_id = str(sales[0].invoice_id)
+    note = f"Marked as already in Xero (linked to {ref})." if ref else "Marked as already in Xero."
+    _skip(invoice_id, note, xero_id)
+    return xero_id
+
+
+def dont_send(invoice_id: int) -> None:
+    row = _export_row(invoice_id)
+    if row.state in (ExportState.SENDING.value, ExportState.SYNCED.value):
+        raise ExportActionError(f"{row.invoice.number} is {row.state} in Xero already")
+    _skip(invoice_id, "Not to be sent to Xero.", None)
+
+
+def _export_row(invoice_id: int) -> XeroExport:
+    row = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+    if row is None:
+        raise ExportActionError("only approved invoices have a Xero export state")
+    return row
+
+
+def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
+    now = utcnow()
+    not_busy = XeroExport.state.not_in((ExportState.SENDING.value, ExportState.SYNCED.value))
+    changed = (
+        XeroExport.update(
+            state=ExportState.SKIPPED.value, note=note, xero_invoice_id=xero_id, next_retry_at=None, updated_at=now
+        )
+        .where((XeroExport.invoice == invoice_id) & not_busy)
+        .execute()
+    )
+    if not changed:
+        raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
+    XeroAttempt.insert(invoice=invoice_id, at=now, outcome="skipped", messages=json.dumps([note])).execute()
