@@ -1,12 +1,14 @@
 """Which handler answers which path. Every Xero path lives under one base URL (config.XeroEndpoints.under):
 login.xero.com's /identity/connect/authorize, identity.xero.com's /connect/token and /connect/revocation,
-api.xero.com's /connections and /api.xro/2.0/. Plus /sandbox/control, which no real Xero has."""
+api.xero.com's /connections and /api.xro/2.0/. Plus /sandbox/control and the /sandbox/admin page ("Sandbox Xero"),
+which no real Xero has."""
 
 from __future__ import annotations
 
 import logging
 
 from invoice_desktop.sandbox import api, http_messages, oauth
+from invoice_desktop.sandbox.admin import AdminPages
 from invoice_desktop.sandbox.context import SandboxContext, new_correlation_id
 from invoice_desktop.sandbox.control import SandboxControl, handle_control
 from invoice_desktop.sandbox.http_messages import Request, Response
@@ -16,7 +18,8 @@ log = logging.getLogger(__name__)
 CONTROL_PATH = "/sandbox/control"
 _INDEX = (
     "Invoice Desktop's Xero sandbox. Paths: /identity/connect/authorize, /connect/token, /connect/revocation, "
-    "/connections, /api.xro/2.0/..., and " + CONTROL_PATH + " (GET lists the actions)."
+    "/connections, /api.xro/2.0/..., " + CONTROL_PATH + " (GET lists the actions) and the admin page "
+    "/sandbox/admin (Sandbox Xero)."
 )
 
 
@@ -24,6 +27,7 @@ class SandboxApp:
     def __init__(self, ctx: SandboxContext) -> None:
         self.ctx = ctx
         self.control = SandboxControl(ctx)
+        self.admin = AdminPages(ctx, self.control)
 
     def handle(self, request: Request) -> Response:
         try:
@@ -37,6 +41,8 @@ class SandboxApp:
         lower = path.lower()
         if lower == CONTROL_PATH:
             return handle_control(self.control, request)
+        if self.admin.handles(lower):
+            return self.admin.handle(request)
         if lower == "/":
             return Response.text(200, _INDEX)
         correlation_id = new_correlation_id()

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 
 from invoice_desktop.config import XeroEndpoints
+from invoice_desktop.sandbox.admin_page import ADMIN_PATH
 from invoice_desktop.sandbox.app import SandboxApp
 from invoice_desktop.sandbox.clock import SandboxClock
 from invoice_desktop.sandbox.context import SandboxContext, SandboxOptions, build_context
@@ -136,6 +137,11 @@ class RunningSandbox:
     @property
     def control(self) -> SandboxControl:
         return self._app.control
+
+    @property
+    def admin_url(self) -> str:
+        """The "Sandbox Xero" admin page (Help > Open Sandbox Xero)."""
+        return self.base_url + ADMIN_PATH
 
     @property
     def endpoints(self) -> XeroEndpoints:
