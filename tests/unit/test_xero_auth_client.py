@@ -17,6 +17,7 @@ from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.xero.client import (
     REQUEST_TIMEOUT,
     ConnectionDropped,
+    TokenEndpointError,
     TokenSession,
     TokenSet,
     XeroClient,
@@ -340,3 +341,36 @@ def test_token_reprs_hide_secrets() -> None:
     tokens = live("ACCESS-SECRET", "REFRESH-SECRET")
     assert "SECRET" not in repr(tokens)
     assert "SECRET" not in repr(new_grant("REFRESH-SECRET", "c", []))
+
+
+def test_a_busy_sign_in_service_does_not_drop_the_connection(stub: Stub, store: TokenStore) -> None:
+    stub.routes[("POST", "/connect/token")] = lambda r: (429, {"Retry-After": "5"}, b"")
+    dropped: list[str] = []
+    client = make_client(stub, store, None, dropped)
+    with pytest.raises(TokenEndpointError) as caught:
+        client.accounting().get_organisations("tenant-1")
+    assert caught.value.status == 429
+    assert dropped == []
+    assert store.load().refresh_token == "RT1"
+
+
+def test_a_missing_scope_says_so_and_does_not_refresh(stub: Stub, store: TokenStore) -> None:
+    issuer = TokenIssuer()
+    stub.routes[("POST", "/connect/token")] = issuer
+    body = b'{"Type":null,"Title":"Unauthorized","Status":401,"Detail":"AuthorizationUnsuccessful","Extensions":{}}'
+    stub.routes[("GET", "/api.xro/2.0/Organisation")] = lambda r: (401, {"Content-Type": "application/json"}, body)
+    dropped: list[str] = []
+    client = make_client(stub, store, live(), dropped)
+    with pytest.raises(ConnectionDropped, match="missing scope"):
+        client.accounting().get_organisations("tenant-1")
+    assert issuer.forms == []
+    assert len(dropped) == 1
+
+
+def test_the_sdk_sees_expiry_on_its_own_clock(store: TokenStore) -> None:
+    fake_now = 1_000.0  # the session's clock is far in the past; the token is 1,800 s from expiring on it
+    tokens = TokenSet("AT1", "RT1", fake_now + 1800, ("offline_access",), 1800)
+    session = TokenSession(
+        "client-1", XeroEndpoints.under("http://127.0.0.1:9"), store, tokens=tokens, clock=lambda: fake_now
+    )
+    assert abs(session.sdk_token()["expires_at"] - (time.time() + 1800)) < 5

@@ -189,6 +189,10 @@ def _token_error(exc: HTTPStatusException) -> XeroInterfaceError | HTTPStatusExc
     return TokenEndpointError(f"Xero's sign-in service refused the request ({error}).", error, int(exc.status))
 
 
+# Token-endpoint errors that mean the saved sign-in is dead and only a reconnect helps (RFC 6749 §5.2).
+DEAD_GRANT_ERRORS = frozenset({"invalid_grant", "invalid_client", "unauthorized_client"})
+
+
 class TokenSession:
     """The live tokens of one connection, shared by every thread of the process.
 
@@ -226,7 +230,12 @@ class TokenSession:
     def sdk_token(self) -> dict[str, Any]:
         """The SDK's oauth2_token_getter."""
         current = self.tokens
-        return current.sdk_dict() if current else dict(_NO_TOKEN)
+        if current is None:
+            return dict(_NO_TOKEN)
+        token = current.sdk_dict()
+        # Our expiry is on the session's clock; the SDK compares it with time.time().
+        token["expires_at"] = time.time() + (current.expires_at - self._clock())
+        return token
 
     def sdk_token_saver(self, token: dict[str, Any]) -> None:
         """The SDK's oauth2_token_saver. Our refresh path saves by itself; nothing else should get here."""
@@ -244,6 +253,8 @@ class TokenSession:
                 try:
                     data = PkceTokenApi(api_client, self.client_id, self.endpoints).refresh_token(grant.refresh_token)
                 except TokenEndpointError as exc:
+                    if exc.error not in DEAD_GRANT_ERRORS:
+                        raise  # e.g. a 429 or 5xx at the sign-in service: transient, the connection stands
                     raise self.dropped(
                         f"Xero no longer accepts the saved sign-in ({exc.error}): it expired, or the app was "
                         "disconnected in Xero. Reconnect in Business > Settings > Xero.",
@@ -307,6 +318,12 @@ class GuardedApiClient(ApiClient):
         try:
             return super().call_api(*args, **kwargs)
         except HTTPStatusException as exc:
+            if exc.status == 401 and _problem_detail(exc) == "AuthorizationUnsuccessful":
+                raise self._session.dropped(
+                    "Xero refused the request because the app was not given permission for it (a missing scope). "
+                    "Reconnect in Business > Settings > Xero and allow access.",
+                    exc,
+                ) from exc
             if exc.status == 401:
                 # The SDK never refreshes on a 401 (facts §0.2): refresh once (unless another thread just did).
                 self._session.refresh(self, stale_access_token=self.configuration.oauth2_token.access_token)
@@ -331,6 +348,15 @@ class GuardedApiClient(ApiClient):
                 "Invoice Desktop, or your access to it changed. Reconnect in Business > Settings > Xero.",
                 exc,
             ) from exc
+
+
+def _problem_detail(exc: HTTPStatusException) -> str:
+    """The Detail of Xero's problem body ({"Title":"Unauthorized","Detail":"AuthorizationUnsuccessful",...})."""
+    try:
+        body = json.loads(exc.body or b"{}")
+    except (ValueError, TypeError):
+        return ""
+    return str(body.get("Detail") or "") if isinstance(body, dict) else ""
 
 
 def disable_hidden_retries(api_client: ApiClient) -> None:
