@@ -100,6 +100,7 @@ def connect_company(sandbox: RunningSandbox, data_dir: Path, *, cache: bool = Tr
         setattr(chosen, name, value)
     save_settings(chosen, check=False)
     create_catalog()
+    set_numbering("T-")  # the demo organisation already has INV-0042
     company = Company(sandbox, AppPaths(data_dir), connected.session, FakeTime(sandbox))
     if cache:
         company.refresh_cache()
