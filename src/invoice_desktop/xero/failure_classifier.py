@@ -193,7 +193,10 @@ def _body_text(exc: ApiException) -> str:
 
 
 def _json_body(exc: ApiException) -> Any:
-    data = getattr(exc, "error_data", None)
+    try:
+        data = getattr(exc, "error_data", None)
+    except ValueError:  # the SDK's error_data parses the body as JSON
+        data = None
     if data is not None:
         return data
     try:

@@ -72,10 +72,8 @@ class MappedInvoice:
 
     def line_for_tax(self, tax_type: str) -> LineMapping | None:
         wanted = tax_type.strip().casefold()
-        return next(
-            (m for m in self.lines if wanted in {m.xero_tax_type.casefold(), m.local_tax.casefold()}),
-            None,
-        )
+        by_type = next((m for m in self.lines if m.xero_tax_type.casefold() == wanted), None)
+        return by_type or next((m for m in self.lines if m.local_tax.casefold() == wanted), None)
 
 
 def map_account(local_code: str, settings: XeroSettings, cache: XeroCache | None) -> tuple[str, str]:
