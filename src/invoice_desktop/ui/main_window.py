@@ -13,8 +13,11 @@ from invoice_desktop import APP_NAME, __version__
 from invoice_desktop.cli import AppContext
 from invoice_desktop.ui.clients_view import ClientsView
 from invoice_desktop.ui.invoice_manager import InvoiceManager
+from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
+from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_status import XeroStatusLabel
+from invoice_desktop.xero.status import load_status
 
 GEOMETRY_KEY = "main_window/geometry"
 DEFAULT_SIZE = (1100, 680)
@@ -34,6 +37,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
 
         self.invoice_manager = InvoiceManager(page_size=page_size, today=today)
+        self.invoice_windows = InvoiceWindows(self, today=today)  # Invoice Information and the editor
+        self.invoice_manager.invoice_activated.connect(self.invoice_windows.open_invoice)
+        self.invoice_windows.invoices_changed.connect(self.invoice_manager.refresh)
+        self.invoice_windows.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.clients_view = ClientsView()
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.invoice_manager)
@@ -42,6 +49,8 @@ class MainWindow(QMainWindow):
 
         self.xero_status = XeroStatusLabel(self)
         self.statusBar().addPermanentWidget(self.xero_status)
+        self.xero_settings_dialog: XeroSettingsDialog | None = None
+        self.update_xero_status()
 
         self._build_menus()
         self._restore_geometry()
@@ -53,6 +62,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
 
         file_menu = bar.addMenu("&File")
+        new_invoice = self.invoice_windows.new_invoice
+        self.new_invoice_action = self._action("&New Invoice…", new_invoice, QKeySequence("Ctrl+N"))
+        file_menu.addAction(self.new_invoice_action)
+        file_menu.addSeparator()
         self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"))
         file_menu.addAction(self.quit_action)
 
@@ -72,9 +85,8 @@ class MainWindow(QMainWindow):
         business.addAction(self.refresh_action)
         business.addSeparator()
         settings_menu = business.addMenu("&Settings")
-        self.xero_settings_action = self._action("&Xero…", lambda: None)
-        self.xero_settings_action.setEnabled(False)  # Settings > Xero comes with the Xero set-up screen
-        self.xero_settings_action.setStatusTip("Set up the Xero interface (not available yet)")
+        self.xero_settings_action = self._action("&Xero…", self.show_xero_settings)
+        self.xero_settings_action.setStatusTip("Set up the Xero interface")
         settings_menu.addAction(self.xero_settings_action)
 
         help_menu = bar.addMenu("&Help")
@@ -114,6 +126,28 @@ class MainWindow(QMainWindow):
             self.clients_view.refresh()
         else:
             self.invoice_manager.refresh()
+
+    @Slot()
+    def show_xero_settings(self) -> None:
+        """Business > Settings > Xero: one dialog at a time; the status bar follows it."""
+        if self.xero_settings_dialog is None:
+            dialog = XeroSettingsDialog(self.ctx, self)
+            dialog.connection_changed.connect(self.update_xero_status)
+            dialog.finished.connect(self._on_xero_settings_closed)
+            self.xero_settings_dialog = dialog
+        self.xero_settings_dialog.open()
+        self.xero_settings_dialog.raise_()
+
+    @Slot()
+    def _on_xero_settings_closed(self) -> None:
+        dialog, self.xero_settings_dialog = self.xero_settings_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        self.update_xero_status()
+
+    @Slot()
+    def update_xero_status(self) -> None:
+        self.xero_status.show_status(load_status(self.ctx.paths))
 
     @Slot()
     def show_about(self) -> None:

@@ -8,6 +8,8 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
+from invoice_desktop.xero.settings import InterfaceState
+from invoice_desktop.xero.status import XeroStatus
 
 
 class XeroConnection(Enum):
@@ -15,6 +17,14 @@ class XeroConnection(Enum):
     DISABLED = "disabled"
     CONNECTED = "connected"
     DROPPED = "connection dropped"
+
+
+FROM_INTERFACE_STATE: dict[InterfaceState, XeroConnection] = {
+    InterfaceState.NOT_SET_UP: XeroConnection.NOT_SET_UP,
+    InterfaceState.DISABLED: XeroConnection.DISABLED,
+    InterfaceState.CONNECTED: XeroConnection.CONNECTED,
+    InterfaceState.DROPPED: XeroConnection.DROPPED,
+}
 
 
 class XeroStatusLabel(QLabel):
@@ -28,6 +38,8 @@ class XeroStatusLabel(QLabel):
         """E.g. show_state(CONNECTED, "Demo Company (NZ)", "last sync 10:42")."""
         self.state = state
         words = organisation if state is XeroConnection.CONNECTED and organisation else state.value
+        if organisation and state in (XeroConnection.DISABLED, XeroConnection.DROPPED):
+            words = f"{organisation} · {state.value}"
         text = f"Xero: {words}" + (f" · {last_sync}" if last_sync else "")
         self.setText(text)
         self.setAccessibleDescription(text)
@@ -40,3 +52,9 @@ class XeroStatusLabel(QLabel):
             colour = muted_colour(palette)
         palette.setColor(QPalette.ColorRole.WindowText, colour)
         self.setPalette(palette)
+
+    def show_status(self, status: XeroStatus) -> None:
+        """The stored connection (xero.status.load_status): organisation, state, why it dropped, last sync."""
+        last_sync = f"last sync {status.last_sync_at[:16].replace('T', ' ')} UTC" if status.last_sync_at else ""
+        self.show_state(FROM_INTERFACE_STATE[status.state], status.organisation, last_sync)
+        self.setToolTip(status.dropped_reason if status.state is InterfaceState.DROPPED else "")

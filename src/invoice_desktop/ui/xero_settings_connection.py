@@ -1,0 +1,130 @@
+"""The Connection section of Settings > Xero: which organisation, in what state, where the sign-in is kept, and the
+Connect / Reconnect / Disconnect and delete settings buttons (plus Cancel while the browser sign-in is awaited)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
+from invoice_desktop.xero.settings import InterfaceState
+from invoice_desktop.xero.status import XeroStatus
+from invoice_desktop.xero.tokens import TokenStorageKind
+
+STATE_WORDS: dict[InterfaceState, str] = {
+    InterfaceState.NOT_SET_UP: "Not set up",
+    InterfaceState.DISABLED: "Connected — the interface is switched off",
+    InterfaceState.CONNECTED: "Connected",
+    InterfaceState.DROPPED: "Connection dropped",
+}
+
+
+def _coloured(label: QLabel, state: InterfaceState) -> None:
+    palette = label.palette()
+    if state is InterfaceState.CONNECTED:
+        colour = status_colour(StatusColour.OK, palette)
+    elif state is InterfaceState.DROPPED:
+        colour = status_colour(StatusColour.ERROR, palette)
+    else:
+        colour = muted_colour(palette)
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    label.setPalette(palette)
+
+
+def _wrapping_label(name: str, parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setAccessibleName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class ConnectionPanel(QGroupBox):
+    connect_requested = Signal()
+    disconnect_requested = Signal()
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Connection", parent)
+        self.organisation = _wrapping_label("Xero organisation", self)
+        font = self.organisation.font()
+        font.setBold(True)
+        self.organisation.setFont(font)
+        self.state = _wrapping_label("Connection state", self)
+        self.reason = _wrapping_label("Why the connection dropped", self)
+        self.storage = _wrapping_label("Where the Xero sign-in is kept", self)
+        self.storage_warning = _wrapping_label("Sign-in storage warning", self)
+        self.waiting = _wrapping_label("Sign-in progress", self)
+        self.waiting.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.waiting.setTextFormat(Qt.TextFormat.RichText)
+        self.waiting.setOpenExternalLinks(True)
+
+        self.connect_button = QPushButton("Connect to Xero…", self)
+        self.connect_button.setAccessibleName("Connect to Xero")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAccessibleName("Cancel connecting to Xero")
+        self.disconnect_button = QPushButton("Disconnect and delete settings…", self)
+        self.disconnect_button.setAccessibleName("Disconnect from Xero and delete settings")
+        self.connect_button.clicked.connect(self.connect_requested)
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.disconnect_button.clicked.connect(self.disconnect_requested)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Organisation:", self.organisation)
+        form.addRow("State:", self.state)
+        form.addRow("Sign-in kept in:", self.storage)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.connect_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.disconnect_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        # Wrapping labels go here, full width: QFormLayout sizes them by their (narrow) size hint.
+        layout.addWidget(self.reason)
+        layout.addWidget(self.storage_warning)
+        layout.addWidget(self.waiting)
+        layout.addLayout(buttons)
+        self.interface_state = InterfaceState.NOT_SET_UP
+        self.set_busy(None)
+
+    def show_status(self, status: XeroStatus) -> None:
+        self.interface_state = status.state
+        self.organisation.setText(status.organisation or "No organisation connected")
+        self.state.setText(STATE_WORDS[status.state])
+        self.state.setAccessibleDescription(self.state.text())
+        _coloured(self.state, status.state)
+        dropped = status.state is InterfaceState.DROPPED
+        self.reason.setText(
+            f"{status.dropped_reason or 'Xero no longer accepts the saved sign-in.'} Reconnect to Xero, then resync "
+            "the failed invoices."
+            if dropped
+            else ""
+        )
+        _coloured(self.reason, InterfaceState.DROPPED)
+        self.reason.setVisible(dropped)
+        keyring = status.token_storage is TokenStorageKind.KEYRING
+        where = "the system keyring" if keyring else "an owner-only file in the company file's folder"
+        missing = status.tenant_id and not status.signed_in
+        self.storage.setText(f"{where} (the saved sign-in is missing: reconnect)" if missing else where)
+        self.storage_warning.setText(status.token_warning or "")
+        _coloured(self.storage_warning, InterfaceState.DROPPED)
+        self.storage_warning.setVisible(bool(status.token_warning))
+        set_up = bool(status.tenant_id)
+        self.connect_button.setText("Reconnect to Xero…" if set_up else "Connect to Xero…")
+        self.connect_button.setAccessibleName("Reconnect to Xero" if set_up else "Connect to Xero")
+        self.disconnect_button.setEnabled(set_up or status.signed_in)
+
+    def set_busy(self, text: str | None, *, cancellable: bool = False) -> None:
+        """While a job runs: `text` says what is going on; the buttons wait (Cancel only when `cancellable`)."""
+        busy = text is not None
+        self.waiting.setText(text or "")
+        self.waiting.setVisible(busy)
+        self.connect_button.setEnabled(not busy)
+        self.cancel_button.setVisible(busy and cancellable)
+        self.cancel_button.setEnabled(True)
+        if busy:
+            self.disconnect_button.setEnabled(False)

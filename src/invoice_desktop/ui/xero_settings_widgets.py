@@ -1,0 +1,222 @@
+"""Small widgets of Settings > Xero: a combo of (label, value) choices, the message line, the organisation picker,
+and the labels Xero's cached chart gives its accounts and tax rates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from invoice_desktop.ui.status_colours import StatusColour, status_colour
+from invoice_desktop.xero.settings import Organisation
+from invoice_desktop.xero.xero_cache import ACTIVE, XeroAccount, XeroCache, XeroTaxRate
+
+Choice = tuple[str, str]  # (what the user reads, the value stored)
+
+
+def account_label(account: XeroAccount) -> str:
+    return f"{account.code} — {account.name}"
+
+
+def percent(rate: Decimal) -> str:
+    """10.0000 -> "10%", 12.50 -> "12.5%"."""
+    text = f"{rate.normalize():f}" if rate.is_finite() else str(rate)
+    return f"{text}%"
+
+
+def tax_rate_label(rate: XeroTaxRate) -> str:
+    return f"{rate.name} ({rate.tax_type}, {percent(rate.rate)})"
+
+
+def account_choices(cache: XeroCache | None) -> list[Choice]:
+    """Only active accounts a sales invoice may use, "code — name", by code."""
+    return [(account_label(a), a.code) for a in cache.sales_accounts()] if cache else []
+
+
+def tax_choices(cache: XeroCache | None) -> list[Choice]:
+    """Only active tax rates Xero allows on revenue."""
+    return [(tax_rate_label(t), t.tax_type) for t in cache.sales_tax_rates()] if cache else []
+
+
+def tracking_choices(cache: XeroCache | None) -> list[Choice]:
+    return [(c.name, c.name) for c in cache.active_tracking_categories()] if cache else []
+
+
+def unusable_account_label(code: str, cache: XeroCache | None) -> str:
+    """A stored account code that is not among the choices (archived, deleted, not for sales, chart unknown)."""
+    account = cache.account(code) if cache else None
+    if account is None:
+        return f"{code} (not in Xero's chart)" if cache else f"{code} (Xero's chart not fetched)"
+    why = account.status.lower() if account.status != ACTIVE else "not for sales invoices"
+    return f"{account_label(account)} ({why} in Xero)"
+
+
+def unusable_tax_label(tax_type: str, cache: XeroCache | None) -> str:
+    rate = cache.tax_rate(tax_type) if cache else None
+    if rate is None:
+        return f"{tax_type} (not among Xero's tax rates)" if cache else f"{tax_type} (Xero's tax rates not fetched)"
+    why = rate.status.lower() if rate.status != ACTIVE else "not for revenue"
+    return f"{tax_rate_label(rate)} ({why} in Xero)"
+
+
+def same_code_label(local_code: str, cache: XeroCache | None) -> str:
+    """What an unmapped local account is sent as (see xero.invoice_mapping.map_account)."""
+    account = cache.account(local_code) if cache else None
+    if cache is None:
+        return "Same code in Xero"
+    if account is None:
+        return f"Default income account (Xero has no {local_code})"
+    if cache.account_problem(local_code) is None:
+        return f"Same code in Xero ({account_label(account)})"
+    return f"Same code in Xero ({unusable_account_label(local_code, cache)})"
+
+
+def same_name_label(local_name: str, cache: XeroCache | None) -> str:
+    """What an unmapped local tax rate is sent as (see xero.invoice_mapping.map_tax)."""
+    rate = cache.tax_rate(local_name) if cache else None
+    if rate is None:
+        return "Same name in Xero" + (" (not found in Xero)" if cache else "")
+    return f"Same name in Xero ({rate.tax_type})"
+
+
+class ChoiceCombo(QComboBox):
+    """A combo of (label, value) choices; a stored value that is not a choice is kept, visibly marked."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(accessible_name)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(18)
+
+    def set_choices(self, default: Choice, choices: Iterable[Choice], value: str, unusable_label: str = "") -> None:
+        """Replace the items; select `value` (shown as `unusable_label` when it is not among the choices)."""
+        self.blockSignals(True)
+        try:
+            self.clear()
+            for label, data in (default, *choices):
+                self.addItem(label, data)
+            index = self.findData(value)
+            if index < 0 and value:
+                self.addItem(unusable_label or value, value)
+                index = self.count() - 1
+                self.setItemData(
+                    index, status_colour(StatusColour.ERROR, self.palette()), Qt.ItemDataRole.ForegroundRole
+                )
+            self.setCurrentIndex(max(index, 0))
+        finally:
+            self.blockSignals(False)
+        self.setToolTip(self.currentText())
+
+    def value(self) -> str:
+        return str(self.currentData() or "")
+
+    def select_value(self, value: str) -> bool:
+        index = self.findData(value)
+        if index >= 0:
+            self.setCurrentIndex(index)
+        return index >= 0
+
+
+class MessageLabel(QLabel):
+    """One line (or a list) of news under a form: problems in red, anything else in the normal text colour."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(accessible_name)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems: list[str] = []
+        self.hide()
+
+    def show_problems(self, heading: str, problems: Iterable[str]) -> None:
+        self.problems = list(problems)
+        self._show("\n".join([heading, *(f"• {p}" for p in self.problems)]), error=True)
+
+    def show_error(self, text: str) -> None:
+        self.problems = [text]
+        self._show(text, error=True)
+
+    def show_info(self, text: str) -> None:
+        self.problems = []
+        self._show(text, error=False)
+
+    def clear_message(self) -> None:
+        self.problems = []
+        self.setText("")
+        self.hide()
+
+    def _show(self, text: str, *, error: bool) -> None:
+        palette = self.parentWidget().palette() if self.parentWidget() else self.palette()
+        if error:
+            palette.setColor(QPalette.ColorRole.WindowText, status_colour(StatusColour.ERROR, palette))
+        self.setPalette(palette)
+        self.setText(text)
+        self.setAccessibleDescription(text)
+        self.show()
+
+
+class OrganisationPicker(QDialog):
+    """ "Choose the Xero organisation": every organisation the login connected; OK only once one is chosen."""
+
+    def __init__(
+        self, organisations: tuple[Organisation, ...], current_tenant_id: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Choose the Xero organisation")
+        self.organisations = organisations
+        intro = QLabel(
+            f"Your Xero sign-in gave access to {len(organisations)} organisations. "
+            "Choose the one this company file sends its invoices to.",
+            self,
+        )
+        intro.setWordWrap(True)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("Xero organisations")
+        for org in organisations:
+            item = QListWidgetItem(org.label, self.list)
+            item.setToolTip(f"Tenant id {org.tenant_id}")
+            item.setData(Qt.ItemDataRole.UserRole, org.tenant_id)
+            if current_tenant_id and org.tenant_id.casefold() == current_tenant_id.casefold():
+                item.setText(f"{org.label} (connected now)")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Connect to this organisation")
+        self.ok_button.setEnabled(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.list.itemSelectionChanged.connect(self._on_selection)
+        self.list.itemDoubleClicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.list)
+        layout.addWidget(self.buttons)
+
+    @Slot()
+    def _on_selection(self) -> None:
+        self.ok_button.setEnabled(self.chosen() is not None)
+
+    def select(self, name_or_id: str) -> None:
+        wanted = name_or_id.casefold()
+        for row, org in enumerate(self.organisations):
+            if wanted in (org.name.casefold(), org.tenant_id.casefold()):
+                self.list.setCurrentRow(row)
+
+    def chosen(self) -> Organisation | None:
+        row = self.list.currentRow()
+        selected = self.list.selectedItems()
+        return self.organisations[row] if selected and 0 <= row < len(self.organisations) else None

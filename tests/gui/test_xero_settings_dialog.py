@@ -1,0 +1,314 @@
+"""Settings > Xero against the real sandbox, in process: the real connect flow on the real worker thread, the
+system browser replaced by urllib following the redirects (the sandbox auto-approves both organisations)."""
+
+from __future__ import annotations
+
+import urllib.request
+import webbrowser
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gui_books import TODAY
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from invoice_desktop.cli import AppContext
+from invoice_desktop.config import AppPaths
+from invoice_desktop.ledger import catalog
+from invoice_desktop.sandbox import seed
+from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
+from invoice_desktop.ui.xero_settings_dialog import TITLE, XeroSettingsDialog
+from invoice_desktop.ui.xero_settings_form import ENABLE_REFUSED
+from invoice_desktop.ui.xero_status import XeroConnection
+from invoice_desktop.xero.connect import ConnectOptions
+from invoice_desktop.xero.settings import Destination, InterfaceState, interface_state, load_connection, load_settings
+from invoice_desktop.xero.tokens import TokenStore
+
+DEMO = seed.DEMO_ORG_NAME
+SECOND = seed.SECOND_ORG_NAME
+JOB_TIMEOUT_MS = 30_000  # an upper bound for a hung test, not a timing assertion
+OPTIONS = ConnectOptions(port=0, timeout=20)
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    with start_sandbox(auto_approve=True) as running:
+        yield running
+
+
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The system browser: follows the redirects of the auto-approving consent page to the app's callback."""
+    opened: list[str] = []
+
+    def open_url(url: str, *args: object, **kwargs: object) -> bool:
+        opened.append(url)
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            reply.read()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", open_url)
+    return opened
+
+
+@pytest.fixture
+def sandbox_context(data_dir: Path, sandbox: RunningSandbox) -> AppContext:
+    return AppContext(paths=AppPaths(data_dir), endpoints=sandbox.endpoints, client_id=None)
+
+
+@pytest.fixture
+def local_books(books: dict[str, int]) -> None:
+    """The demo company file plus local accounts whose same code in Xero is archived (210) or missing (4000)."""
+    catalog.get_or_create_account("210", "Supplies")
+    catalog.get_or_create_account("4000", "Consulting")
+
+
+@pytest.fixture
+def dialog(qtbot, sandbox_context: AppContext, local_books: None, browser: list[str]) -> XeroSettingsDialog:
+    dlg = XeroSettingsDialog(sandbox_context, connect_options=OPTIONS)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def click(qtbot, widget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def tick(qtbot, box) -> None:
+    """Click a check box on its indicator (its centre may lie beyond the text when the form stretches it)."""
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+
+
+def connect_through(qtbot, dialog: XeroSettingsDialog, organisation: str = DEMO) -> list[str]:
+    """Connect, answer the organisation picker with `organisation`; the names the picker listed."""
+    listed: list[str] = []
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.connection.connect_button)
+        qtbot.waitUntil(lambda: dialog.picker is not None and dialog.picker.isVisible(), timeout=JOB_TIMEOUT_MS)
+        picker = dialog.picker
+        listed = [picker.list.item(row).text() for row in range(picker.list.count())]
+        assert not picker.ok_button.isEnabled()  # nothing chosen for the user
+        picker.select(organisation)
+        click(qtbot, picker.ok_button)
+    return listed
+
+
+def combo_texts(combo) -> list[str]:
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_title_and_not_set_up(dialog: XeroSettingsDialog) -> None:
+    assert dialog.windowTitle() == TITLE == "Set up the Xero interface"
+    assert dialog.connection.state.text() == "Not set up"
+    assert dialog.connection.connect_button.text() == "Connect to Xero…"
+    assert not dialog.form.isEnabled() and not dialog.save_button.isEnabled()
+    assert not dialog.connection.disconnect_button.isEnabled()
+    assert dialog.connection.storage.text().startswith("an owner-only file")  # the tests force the file fallback
+    assert dialog.connection.storage_warning.isVisibleTo(dialog)
+    assert dialog.connection.storage_warning.text() == TokenStore(dialog.ctx.paths).warning
+
+
+def test_connect_with_the_picker_then_only_valid_choices(qtbot, dialog: XeroSettingsDialog, browser) -> None:
+    listed = connect_through(qtbot, dialog, SECOND)
+    assert sorted(listed) == sorted([DEMO, SECOND])
+    assert browser and "code_challenge_method=S256" in browser[0]
+    record = load_connection()
+    assert (record.tenant_id, record.tenant_name) == (seed.SECOND_TENANT_ID, SECOND)
+    assert dialog.connection.organisation.text() == SECOND
+    assert dialog.connection.connect_button.text() == "Reconnect to Xero…"
+    assert dialog.form.isEnabled() and dialog.save_button.isEnabled()
+    assert f"Connected to {SECOND}." in dialog.messages.text()
+
+    # Reconnect to the other organisation: the picker marks the one connected now.
+    listed = connect_through(qtbot, dialog, DEMO)
+    assert f"{SECOND} (connected now)" in listed
+    assert load_connection().tenant_id == seed.DEMO_TENANT_ID
+
+    form = dialog.form
+    income = combo_texts(form.income_account)
+    assert income[0] == "Choose an account…"
+    assert "200 — Sales" in income and "260 — Other Revenue" in income and "270 — Interest Income" in income
+    assert not any(t.startswith(("210", "090", "400", "310", "610")) for t in income)  # archived, bank, expenses
+    for local in ("200", "210", "4000"):
+        assert combo_texts(form.accounts.combo(local))[1:] == income[1:]
+    assert form.accounts.combo("200").itemText(0) == "Same code in Xero (200 — Sales)"
+    assert form.accounts.combo("210").itemText(0) == (
+        "Same code in Xero (210 — Plumbing Supplies Sales (archived in Xero))"
+    )
+    assert form.accounts.combo("4000").itemText(0) == "Default income account (Xero has no 4000)"
+    taxes = combo_texts(form.taxes.combo("GST on Income"))
+    assert taxes[0] == "Same name in Xero (OUTPUT)"
+    assert "GST on Income (OUTPUT, 10%)" in taxes and "BAS Excluded (BASEXCLUDED, 0%)" in taxes
+    assert not any("Expenses" in t for t in taxes)
+    assert combo_texts(form.tracking[0]) == ["None", seed.DEMO_TRACKING_CATEGORY]
+    assert [form.destination.itemText(i) for i in range(3)] == ["Draft", "Awaiting Approval", "Awaiting Payment"]
+
+
+def test_a_saved_mapping_persists(qtbot, dialog: XeroSettingsDialog) -> None:
+    connect_through(qtbot, dialog)
+    form = dialog.form
+    assert form.income_account.select_value("200")
+    assert form.accounts.combo("4000").select_value("260")
+    assert form.taxes.combo("GST on Income").select_value("BASEXCLUDED")
+    assert form.tracking[0].select_value(seed.DEMO_TRACKING_CATEGORY)
+    assert form.destination.select_value(Destination.DRAFT.value)
+    tick(qtbot, form.enabled_box)
+    assert form.enabled_box.isChecked()
+    click(qtbot, dialog.save_button)
+    assert dialog.messages.text() == "Saved."
+    saved = load_settings()
+    assert saved.enabled and saved.income_account == "200" and saved.destination is Destination.DRAFT
+    assert saved.account_map == {"4000": "260"} and saved.tax_map == {"GST on Income": "BASEXCLUDED"}
+    assert saved.tracking == [seed.DEMO_TRACKING_CATEGORY]
+    assert interface_state() is InterfaceState.CONNECTED
+
+    again = XeroSettingsDialog(dialog.ctx, connect_options=OPTIONS)
+    qtbot.addWidget(again)
+    assert again.form.accounts.combo("4000").currentText() == "260 — Other Revenue"
+    assert again.form.accounts.combo("200").value() == ""
+    assert again.form.taxes.combo("GST on Income").value() == "BASEXCLUDED"
+    assert again.form.income_account.value() == "200" and again.form.enabled_box.isChecked()
+
+
+def test_enable_is_refused_without_an_income_account(qtbot, dialog: XeroSettingsDialog) -> None:
+    connect_through(qtbot, dialog)
+    form = dialog.form
+    tick(qtbot, form.enabled_box)
+    assert not form.enabled_box.isChecked()
+    assert form.enable_note.isVisible() and form.enable_note.text() == ENABLE_REFUSED
+    form.income_account.select_value("200")
+    assert not form.enable_note.isVisible()
+    tick(qtbot, form.enabled_box)
+    assert form.enabled_box.isChecked()
+
+
+def test_saving_a_bad_state_lists_the_problems_and_changes_nothing(
+    qtbot, dialog: XeroSettingsDialog, sandbox: RunningSandbox
+) -> None:
+    connect_through(qtbot, dialog)
+    form = dialog.form
+    form.income_account.select_value("200")
+    form.accounts.combo("4000").select_value("260")
+    click(qtbot, dialog.save_button)
+    assert dialog.messages.text() == "Saved."
+    before = load_settings()
+
+    sandbox.control.archive_account("260", seed.DEMO_TENANT_ID)  # the bookkeeper archives it in Xero
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, form.refresh_button)
+    assert "fetched again" in dialog.messages.text()
+    combo = form.accounts.combo("4000")
+    assert combo.currentText() == "260 — Other Revenue (archived in Xero)"  # kept, visibly wrong
+    assert "260 — Other Revenue" not in combo_texts(form.income_account)
+
+    form.destination.select_value(Destination.AWAITING_APPROVAL.value)
+    tick(qtbot, form.enabled_box)
+    click(qtbot, dialog.save_button)
+    assert dialog.messages.text().startswith("Nothing was saved:")
+    assert dialog.messages.problems == [
+        "Local account 4000 cannot be mapped to 260: Xero account 260 Other Revenue is archived."
+    ]
+    assert load_settings() == before  # neither the switch nor the destination was written
+
+    combo.select_value("200")
+    click(qtbot, dialog.save_button)
+    assert dialog.messages.text() == "Saved."
+    after = load_settings()
+    assert after.enabled and after.account_map == {"4000": "200"}
+    assert after.destination is Destination.AWAITING_APPROVAL
+
+
+def test_cancel_while_waiting_for_the_sign_in(qtbot, dialog: XeroSettingsDialog, monkeypatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)  # nobody signs in
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.connection.connect_button)
+        qtbot.waitUntil(lambda: bool(opened), timeout=JOB_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: "Waiting for Xero" in dialog.connection.waiting.text(), timeout=JOB_TIMEOUT_MS)
+        assert dialog.connection.cancel_button.isVisible()
+        assert not dialog.connection.connect_button.isEnabled()
+        click(qtbot, dialog.connection.cancel_button)
+    assert dialog.messages.text() == "Cancelled: nothing was changed."
+    assert not dialog.connection.cancel_button.isVisible() and dialog.connection.connect_button.isEnabled()
+    assert load_connection().tenant_id == "" and TokenStore(dialog.ctx.paths).load() is None
+
+
+def test_declining_the_picker_changes_nothing(qtbot, dialog: XeroSettingsDialog) -> None:
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.connection.connect_button)
+        qtbot.waitUntil(lambda: dialog.picker is not None and dialog.picker.isVisible(), timeout=JOB_TIMEOUT_MS)
+        dialog.picker.reject()
+    assert dialog.messages.text() == "Cancelled: nothing was changed."
+    assert load_connection().tenant_id == "" and TokenStore(dialog.ctx.paths).load() is None
+
+
+def _answer_disconnect(qtbot, dialog: XeroSettingsDialog, confirm: bool) -> None:
+    click(qtbot, dialog.connection.disconnect_button)
+    box = dialog.confirm_box
+    assert box is not None and box.isVisible()
+    assert f"Disconnect from {DEMO} and delete the Xero settings?" in box.text()
+    if confirm:
+        destructive = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole)
+        click(qtbot, destructive)
+    else:
+        click(qtbot, box.button(QMessageBox.StandardButton.Cancel))
+
+
+def test_disconnect_asks_first_then_revokes_and_clears(qtbot, dialog: XeroSettingsDialog, sandbox) -> None:
+    connect_through(qtbot, dialog)
+    dialog.form.income_account.select_value("200")
+    click(qtbot, dialog.save_button)
+
+    _answer_disconnect(qtbot, dialog, confirm=False)
+    assert dialog.job is None and load_connection().tenant_id == seed.DEMO_TENANT_ID
+
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        _answer_disconnect(qtbot, dialog, confirm=True)
+    assert dialog.messages.text() == "Disconnected from Xero; the Xero settings were deleted."
+    assert load_connection().tenant_id == "" and load_settings().income_account == ""
+    assert TokenStore(dialog.ctx.paths).load() is None
+    assert dialog.connection.state.text() == "Not set up" and not dialog.form.isEnabled()
+    assert dialog.connection.connect_button.text() == "Connect to Xero…"
+
+
+def test_the_status_bar_follows_the_dialog(
+    qtbot, sandbox_context: AppContext, qsettings, local_books, browser, sandbox: RunningSandbox
+) -> None:
+    from invoice_desktop.ui.main_window import MainWindow
+
+    window = MainWindow(sandbox_context, settings=qsettings, today=lambda: TODAY)
+    qtbot.addWidget(window)
+    label = window.xero_status
+    assert label.state is XeroConnection.NOT_SET_UP and label.text() == "Xero: not set up"
+    assert window.xero_settings_action.isEnabled()
+
+    window.xero_settings_action.trigger()
+    dialog = window.xero_settings_dialog
+    assert isinstance(dialog, XeroSettingsDialog) and dialog.isVisible()
+    dialog.connect_options = OPTIONS
+    connect_through(qtbot, dialog)
+    assert label.state is XeroConnection.DISABLED and label.text() == f"Xero: {DEMO} · disabled"  # live
+
+    dialog.form.income_account.select_value("200")
+    tick(qtbot, dialog.form.enabled_box)
+    click(qtbot, dialog.save_button)
+    dialog.close()
+    qtbot.waitUntil(lambda: window.xero_settings_dialog is None)
+    assert label.state is XeroConnection.CONNECTED and label.text() == f"Xero: {DEMO}"
+
+    sandbox.control.revoke_app()  # the connection dies in Xero; the next call finds out
+    window.xero_settings_action.trigger()
+    dialog = window.xero_settings_dialog
+    assert dialog is not None
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.form.refresh_button)
+    assert dialog.messages.problems and dialog.connection.state.text() == "Connection dropped"
+    assert dialog.connection.reason.isVisible() and "Reconnect" in dialog.connection.reason.text()
+    assert not dialog.form.isEnabled()
+    dialog.close()
+    qtbot.waitUntil(lambda: window.xero_settings_dialog is None)
+    assert label.state is XeroConnection.DROPPED and label.text() == f"Xero: {DEMO} · connection dropped"
+    assert label.toolTip()
