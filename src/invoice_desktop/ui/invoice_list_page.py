@@ -24,7 +24,7 @@ class InvoiceListPage(QWidget):
         self.search_box.setClearButtonEnabled(True)
         self.search_box.setAccessibleName(f"Search {label} invoices")
 
-        self.view = InvoiceTableView(model, self)
+        self.view = self._make_view(model)
         self.view.setAccessibleName(f"{label} invoices")
         self.view.invoice_activated.connect(self.invoice_activated)
 
@@ -38,6 +38,9 @@ class InvoiceListPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.search_box)
         layout.addWidget(self.view)
+
+    def _make_view(self, model: InvoiceTableModel) -> InvoiceTableView:
+        return InvoiceTableView(model, self)
 
     @Slot()
     def apply_search(self) -> None:

@@ -13,8 +13,13 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from invoice_desktop.ledger.queries import Tab, tab_counts
+from invoice_desktop.ui.draft_page import DraftListPage
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
-from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE, InvoiceTableModel
+from invoice_desktop.ui.models.invoice_table_model import (
+    DEFAULT_PAGE_SIZE,
+    CheckableInvoiceTableModel,
+    InvoiceTableModel,
+)
 
 TAB_LABELS: dict[Tab, str] = {
     Tab.DRAFT: "Draft",
@@ -29,7 +34,8 @@ def tab_title(label: str, count: int) -> str:
 
 
 class InvoiceManager(QWidget):
-    invoice_activated = Signal(int)  # drill-down on an invoice (Invoice Information comes later)
+    invoice_activated = Signal(int)  # drill-down on an invoice: Invoice Information, or the editor for a draft
+    invoices_changed = Signal()  # something here changed invoices (drafts approved); counts are re-read already
 
     def __init__(
         self,
@@ -47,7 +53,7 @@ class InvoiceManager(QWidget):
         self._refreshers: dict[QWidget, Callable[[], None]] = {}
         self._stale: set[QWidget] = set()
         for tab, label in TAB_LABELS.items():
-            page = InvoiceListPage(InvoiceTableModel(tab, page_size, today=today), label, self.tabs)
+            page = self._make_page(tab, label, page_size)
             page.model.setParent(page)
             page.invoice_activated.connect(self.invoice_activated)
             self.pages[tab] = page
@@ -56,6 +62,14 @@ class InvoiceManager(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+
+    def _make_page(self, tab: Tab, label: str, page_size: int) -> InvoiceListPage:
+        if tab is Tab.DRAFT:
+            page = DraftListPage(CheckableInvoiceTableModel(tab, page_size, today=self._today), label, self.tabs)
+            page.invoices_changed.connect(self.refresh)
+            page.invoices_changed.connect(self.invoices_changed)
+            return page
+        return InvoiceListPage(InvoiceTableModel(tab, page_size, today=self._today), label, self.tabs)
 
     def add_page(self, page: QWidget, title: str, refresh: Callable[[], None]) -> int:
         """Add a tab whose content `refresh` re-reads (called when it is shown after a refresh)."""

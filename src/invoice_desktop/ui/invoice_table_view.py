@@ -1,11 +1,12 @@
 """The table view for invoice lists: rows selected whole, sortable header, widths from the column specs,
-a quiet message when the list is empty, and the invoice id (not the row) handed out on activation."""
+a quiet message when the list is empty, and the invoice id (not the row) handed out on activation: a
+double-click, Enter, or a plain click on a link cell (the invoice number)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QStyle, QTableView, QWidget
 
 from invoice_desktop.ui.models.invoice_table_model import InvoiceTableModel
 from invoice_desktop.ui.models.roles import ItemRole
@@ -21,6 +22,7 @@ class InvoiceTableView(QTableView):
     def __init__(self, model: InvoiceTableModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.empty_text = "No invoices"
+        self._install_header()
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -37,6 +39,11 @@ class InvoiceTableView(QTableView):
         self.setSortingEnabled(True)
         self._size_columns(model)
         self.activated.connect(self._on_activated)
+        self.clicked.connect(self._on_clicked)
+        self.setMouseTracking(True)  # the pointing hand over the invoice number
+
+    def _install_header(self) -> None:
+        """Subclasses put their own horizontal header in place here (before the model is set)."""
 
     def model(self) -> InvoiceTableModel:
         return super().model()  # type: ignore[return-value]
@@ -55,8 +62,14 @@ class InvoiceTableView(QTableView):
 
     def _size_columns(self, model: InvoiceTableModel) -> None:
         header, metrics = self.horizontalHeader(), self.fontMetrics()
-        header.setMinimumSectionSize(metrics.horizontalAdvance("Client") + _CELL_PADDING)
+        indicator = self.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, self) + _CELL_PADDING
+        narrowest = metrics.horizontalAdvance("Client") + _CELL_PADDING
+        header.setMinimumSectionSize(min(narrowest, indicator) if any(c.check for c in model.columns) else narrowest)
         for section, column in enumerate(model.columns):
+            if column.check:
+                header.setSectionResizeMode(section, QHeaderView.ResizeMode.Fixed)
+                header.resizeSection(section, indicator)
+                continue
             if not column.sample:
                 header.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
                 continue
@@ -68,6 +81,22 @@ class InvoiceTableView(QTableView):
         invoice_id = index.data(ItemRole.ID)
         if invoice_id is not None:
             self.invoice_activated.emit(invoice_id)
+
+    def _is_link(self, index: QModelIndex) -> bool:
+        columns = self.model().columns
+        return index.isValid() and 0 <= index.column() < len(columns) and columns[index.column()].link
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if self._is_link(index) and QApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier:
+            self._on_activated(index)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        link = self._is_link(self.indexAt(event.position().toPoint()))
+        if link:
+            self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.viewport().unsetCursor()
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

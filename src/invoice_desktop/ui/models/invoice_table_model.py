@@ -5,8 +5,9 @@ All the work happens in SQL through ledger.queries: `reload()` reads the first p
 query, and `data()` only ever reads the cached rows. Rows are identified by `ItemRole.ID` (the invoice id),
 never by their row index, which changes on every re-query.
 
-Columns are a tuple of `InvoiceColumn` specs, so a later table can add one (a check column for the Draft tab's
-Approve, say) by giving its own spec list and overriding `flags()`/`setData()` for that column.
+Columns are a tuple of `InvoiceColumn` specs. `CheckableInvoiceTableModel` puts `CHECK_COLUMN` in front and
+mixes in `CheckableRows` (ui/models/checkable.py) for the Draft tab's ticks; the Xero Exports tab's Failed table
+does the same with its own columns. The invoice number column is a link: a click on it opens the invoice.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QLocale, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from invoice_desktop.ledger.queries import InvoiceRow, SortKey, Tab, list_invoices
 from invoice_desktop.store.models import ExportState
+from invoice_desktop.ui.formatting import format_date, format_money
+from invoice_desktop.ui.models.checkable import CheckableRows
 from invoice_desktop.ui.models.roles import ItemRole
 from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
 
@@ -31,16 +33,6 @@ _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-
-
-def format_money(value: Decimal) -> str:
-    """1234.5 -> '1,234.50'."""
-    return f"{value:,.2f}"
-
-
-def format_date(value: date) -> str:
-    """'15 May 2024' with the month named in the user's language: unambiguous whatever the date order."""
-    return QLocale().toString(QDate(value.year, value.month, value.day), "d MMM yyyy")
 
 
 # --- the Xero column -------------------------------------------------------------------------------------
@@ -97,10 +89,23 @@ class InvoiceColumn:
     alignment: Qt.AlignmentFlag = _LEFT
     sample: str = ""  # typical widest content, for the view's initial column width ("" = stretch)
     extra: Callable[[InvoiceRow, int], Any] | None = None  # other roles (tooltip, colour, ...)
+    check: bool = False  # the checkbox column of a CheckableRows model (drawn by the model's mixin)
+    link: bool = False  # a plain click on the cell opens the invoice
+
+
+def _link_extra(row: InvoiceRow, role: int) -> Any:
+    if role == Qt.ItemDataRole.ForegroundRole:
+        return QGuiApplication.palette().color(QPalette.ColorRole.Link)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return f"Open {row.number}"
+    return None
+
+
+CHECK_COLUMN = InvoiceColumn("", None, lambda r: "", check=True)
 
 
 INVOICE_COLUMNS: tuple[InvoiceColumn, ...] = (
-    InvoiceColumn("Invoice #", SortKey.NUMBER, lambda r: r.number, sample="INV-000000"),
+    InvoiceColumn("Invoice #", SortKey.NUMBER, lambda r: r.number, sample="INV-000000", extra=_link_extra, link=True),
     InvoiceColumn("Client", SortKey.CLIENT, lambda r: r.client),
     InvoiceColumn("Date", SortKey.DATE, lambda r: format_date(r.date), sample="30 Sept 2000"),
     InvoiceColumn("Due", SortKey.DUE, lambda r: format_date(r.due_date), sample="30 Sept 2000"),
@@ -256,7 +261,7 @@ class InvoiceTableModel(QAbstractTableModel):
             return None
         row, column = self._rows[index.row()], self._columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return column.text(row)
+            return None if column.check else column.text(row)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return column.alignment
         if role == ItemRole.ID:
@@ -278,3 +283,17 @@ class InvoiceTableModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
+class CheckableInvoiceTableModel(CheckableRows, InvoiceTableModel):
+    """An invoice list with a checkbox per row in front (the Draft tab, for Approve)."""
+
+    def __init__(
+        self,
+        tab: Tab,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        columns: Sequence[InvoiceColumn] = INVOICE_COLUMNS,
+        today: Callable[[], date] = date.today,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(tab, page_size, (CHECK_COLUMN, *columns), today, parent)

@@ -1,0 +1,53 @@
+"""The row under a list of tickable invoices: an action button enabled while something is ticked
+(Approve on the Draft tab, Resync on the Failed table), how many are ticked, and the last result."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from invoice_desktop.ui.message_bar import MessageBar
+from invoice_desktop.ui.models.checkable import RowChecks
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")
+
+
+class TickActionBar(QWidget):
+    triggered = Signal(list)  # the ticked ids, in the order they were ticked
+
+    def __init__(self, checks: RowChecks, action_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.checks = checks
+        self.button = QPushButton(action_text, self)
+        self.button.setAccessibleName(action_text.replace("&", ""))
+        self.ticked_label = QLabel(self)
+        self.ticked_label.setAccessibleName("Ticked invoices")
+        self.message = MessageBar(f"{action_text.replace('&', '')} result", self)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.button)
+        row.addWidget(self.ticked_label)
+        row.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+
+        self.button.clicked.connect(self._on_clicked)
+        checks.changed.connect(self._update)
+        self._update()
+
+    @Slot()
+    def _update(self) -> None:
+        count = len(self.checks)
+        self.button.setEnabled(count > 0)
+        self.ticked_label.setText(f"{plural(count, 'invoice')} ticked" if count else "Tick invoices to select them")
+
+    @Slot()
+    def _on_clicked(self) -> None:
+        ids = self.checks.ids()
+        if ids:
+            self.triggered.emit(ids)
