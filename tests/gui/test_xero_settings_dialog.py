@@ -312,3 +312,24 @@ def test_the_status_bar_follows_the_dialog(
     qtbot.waitUntil(lambda: window.xero_settings_dialog is None)
     assert label.state is XeroConnection.DROPPED and label.text() == f"Xero: {DEMO} · connection dropped"
     assert label.toolTip()
+
+    # Reconnect from the same window: the settings were kept, so the interface is on again.
+    window.xero_settings_action.trigger()
+    dialog = window.xero_settings_dialog
+    assert dialog is not None and dialog.connection.connect_button.text() == "Reconnect to Xero…"
+    dialog.connect_options = OPTIONS
+    connect_through(qtbot, dialog)
+    assert "Your Xero settings were kept." in dialog.messages.text()
+    assert label.state is XeroConnection.CONNECTED and load_settings().income_account == "200"
+
+
+def test_closing_while_waiting_cancels_the_sign_in(qtbot, dialog: XeroSettingsDialog, monkeypatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)  # nobody signs in
+    click(qtbot, dialog.connection.connect_button)
+    qtbot.waitUntil(lambda: bool(opened), timeout=JOB_TIMEOUT_MS)
+    job = dialog.job
+    assert job is not None and job.isRunning()
+    dialog.close()
+    assert not job.isRunning()  # cancelled and waited for: no thread outlives the dialog
+    assert load_connection().tenant_id == ""
