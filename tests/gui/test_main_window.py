@@ -51,7 +51,7 @@ def test_menus(main_window):
     assert menu_texts(menus["Business"]) == ["Invoices", "Clients", "Refresh", "Settings"]
     settings = next(a.menu() for a in menus["Business"].actions() if a.menu())
     assert menu_texts(settings) == ["Xero…"]
-    assert not main_window.xero_settings_action.isEnabled()
+    assert main_window.xero_settings_action.isEnabled()
     assert menu_texts(menus["Help"]) == ["About Invoice Desktop"]
     assert QKeySequence("F5") in main_window.refresh_action.shortcuts()
 
