@@ -28,14 +28,21 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from contract_helpers import Raw, Specs, Wire
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
+from xero_python.accounting import Account, AccountingApi, Payment, Payments
+from xero_python.accounting import Invoice as SdkInvoice
+from xero_python.api_client import ApiClient
+from xero_python.api_client.serializer import serialize
 
-from invoice_desktop.sandbox import seed
+from invoice_desktop.sandbox import payments, seed
 from invoice_desktop.sandbox.server import RunningSandbox
 
 DEMO, SECOND = seed.DEMO_TENANT_ID, seed.SECOND_TENANT_ID
@@ -245,10 +252,75 @@ def test_no_fields_beyond_the_spec_and_the_facts(
     specs: Specs, wire: Wire, method: str, resource: str, query: dict[str, str]
 ) -> None:
     reply = wire.api(method, resource, query, mixed_batch() if method == "PUT" else None)
+    assert_no_fields_beyond_the_spec(specs, reply)
+
+
+def assert_no_fields_beyond_the_spec(specs: Specs, reply: Raw) -> None:
     document = reply.json()
     assert list(document)[:4] == list(ENVELOPE)
     trimmed = _without_facts_extras({k: v for k, v in document.items() if k not in ENVELOPE})
     reply.validate(specs.accounting_strict, body=json.dumps(trimmed).encode())
+
+
+# -- payments ---------------------------------------------------------------------------------------------------
+
+
+def sdk_body(model: object) -> bytes:
+    """The JSON body xero-python sends for a model (facts §1.5)."""
+    return json.dumps(serialize(model)).encode()
+
+
+def sdk_parse(reply: Raw) -> Any:
+    """The reply as xero-python's create_payment(s) reads it: a `Payments` model."""
+    response = SimpleNamespace(text=reply.body.decode("utf-8"), data=reply.body)
+    return ApiClient().deserialize(response, "Payments", AccountingApi().get_model_finder())
+
+
+def sdk_payment(invoice_number: str, amount: str, account: str = seed.DEMO_BANK_ACCOUNT) -> Payment:
+    return Payment(invoice=SdkInvoice(invoice_number=invoice_number), account=Account(code=account),
+                   date=date(2026, 10, 20), amount=Decimal(amount), reference="EFT 778")  # fmt: skip
+
+
+def test_create_payment_post_as_the_sdk_sends_it(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    body = sdk_body(sdk_payment(seed.DEMO_TAKEN_INVOICE_NUMBER, "100.00"))
+    reply = wire.api("POST", "Payments", raw_body=body)
+    assert reply.status == 200, reply.body
+    reply.validate(specs.accounting)
+    parsed = sdk_parse(reply).payments[0]
+    assert parsed.amount == Decimal("100.00") and parsed.invoice.invoice_number == seed.DEMO_TAKEN_INVOICE_NUMBER
+    invoice = sandbox.state.organisations[DEMO].invoice(seed.DEMO_TAKEN_INVOICE_NUMBER)
+    assert (invoice.status, invoice.amount_due) == ("AUTHORISED", Decimal("263.00"))
+    rest = wire.api("POST", "Payments", raw_body=sdk_body(sdk_payment(seed.DEMO_TAKEN_INVOICE_NUMBER, "263.00")))
+    assert rest.status == 200 and invoice.status == "PAID" and invoice.fully_paid_on_date == date(2026, 10, 20)
+
+
+def test_create_payments_put_with_per_element_errors(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    batch = Payments(payments=[
+        sdk_payment(seed.DEMO_TAKEN_INVOICE_NUMBER, "300.00"),
+        sdk_payment(seed.DEMO_TAKEN_INVOICE_NUMBER, "100.00"),  # with the first, more than is owed
+        sdk_payment(seed.DEMO_PAID_INVOICE_NUMBER, "1.00"),
+        sdk_payment(seed.DEMO_TAKEN_INVOICE_NUMBER, "1.00", account="200"),
+    ])  # fmt: skip
+    reply = wire.api("PUT", "Payments", {"summarizeErrors": "false"}, raw_body=sdk_body(batch))
+    assert reply.status == 200, reply.body
+    reply.validate(specs.accounting)
+    assert_no_fields_beyond_the_spec(specs, reply)
+    parsed = sdk_parse(reply).payments
+    assert [p.has_validation_errors for p in parsed] == [False, True, True, True]
+    assert [[e.message for e in p.validation_errors or []] for p in parsed] == [
+        [],
+        [payments.AMOUNT_EXCEEDS],
+        [payments.NOT_AUTHORISED],
+        [payments.ACCOUNT_INVALID],
+    ]
+    assert len(sandbox.state.organisations[DEMO].payments) == 2  # the seeded one and the first of this batch
+    summarised = wire.api("PUT", "Payments", None, raw_body=sdk_body(batch))
+    assert summarised.status == 400
+    summarised.validate(specs.accounting)
+    assert summarised.json()["Elements"][0]["ValidationErrors"] == [{"Message": payments.AMOUNT_EXCEEDS}]
+    sandbox.control.set_lock_dates("2026-10-31")
+    locked = wire.api("PUT", "Payments", None, raw_body=sdk_body(Payments(payments=[batch.payments[1]])))
+    assert locked.status == 400 and "period lock date" in locked.body.decode()
 
 
 # -- what the spec does not describe ----------------------------------------------------------------------------

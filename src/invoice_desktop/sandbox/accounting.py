@@ -14,7 +14,8 @@ from invoice_desktop.sandbox import http_messages, queries, wire
 from invoice_desktop.sandbox.contacts import ContactBatch
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.http_messages import Request, Response
-from invoice_desktop.sandbox.invoices import ElementResult, InvoiceBatch, RequestDataError
+from invoice_desktop.sandbox.invoices import ElementResult, InvoiceBatch, RequestDataError, organisation_today
+from invoice_desktop.sandbox.payments import PaymentBatch
 from invoice_desktop.sandbox.state import Organisation
 from invoice_desktop.sandbox.xero_json import (
     account_json,
@@ -228,6 +229,14 @@ def write_contacts(call: ApiCall) -> Response:
     return _batch(call, "Contacts", batch.process, batch.commit)
 
 
+def write_payments(call: ApiCall) -> Response:
+    if call.item_id is not None:
+        return http_messages.not_found()
+    org = call.org
+    batch = PaymentBatch(org, call.ctx.clock.now(), organisation_today(org, call.ctx.clock.now()))
+    return _batch(call, "Payments", batch.process, batch.commit)
+
+
 # resource -> (scopes that grant it, {method: handler})
 RESOURCES: dict[str, tuple[tuple[str, ...], dict[str, Handler]]] = {
     "invoices": (
@@ -239,7 +248,10 @@ RESOURCES: dict[str, tuple[tuple[str, ...], dict[str, Handler]]] = {
     "taxrates": (("accounting.settings",), {"GET": get_tax_rates}),
     "trackingcategories": (("accounting.settings",), {"GET": get_tracking_categories}),
     "organisation": (("accounting.settings",), {"GET": get_organisation}),
-    "payments": (("accounting.payments", "accounting.transactions"), {"GET": get_payments}),
+    "payments": (
+        ("accounting.payments", "accounting.transactions"),
+        {"GET": get_payments, "PUT": write_payments, "POST": write_payments},
+    ),
 }
 
 

@@ -14,11 +14,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from invoice_desktop.sandbox import oauth, seed, wire
+from invoice_desktop.sandbox import oauth, payments, seed, wire
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.sandbox.http_messages import Request, Response
-from invoice_desktop.sandbox.state import Account, Contact, Invoice, Organisation, Payment, Revocation, new_id
+from invoice_desktop.sandbox.state import Account, Contact, Invoice, Organisation, Payment, Revocation
 
 
 class ControlError(ValueError):
@@ -136,26 +136,19 @@ class SandboxControl:
         reference: str = "",
         tenant: str | None = None,
     ) -> Payment:
-        """A payment against an AUTHORISED invoice (the whole amount due unless `amount` is given)."""
+        """A payment against an AUTHORISED invoice (the whole amount due unless `amount` is given), by the rules
+        of PUT /Payments (payments.py)."""
         org = self.organisation(tenant)
         now = self._ctx.clock.now()
         with self._ctx.state.lock:
             found = self._invoice(org, invoice)
-            if found.status != "AUTHORISED":
-                raise ControlError(f"{found.invoice_number} is {found.status}: payments need an AUTHORISED invoice")
-            paid = wire.money(amount) if amount is not None else found.amount_due
-            if paid <= 0 or paid > found.amount_due:
-                raise ControlError(f"the payment must be more than 0 and at most {found.amount_due}")
             account = self._account(org, account_code)
-            payment = Payment(new_id(), found.invoice_id, account.account_id, _day(on) or self._ctx.clock.today(),
-                              paid, reference, updated=now)  # fmt: skip
-            org.payments[payment.payment_id] = payment
-            found.payment_ids.append(payment.payment_id)
-            found.amount_paid += paid
-            if found.amount_due <= 0:
-                found.status = "PAID"
-                found.fully_paid_on_date = payment.date
-            found.updated = now
+            paid = wire.money(amount) if amount is not None else found.amount_due
+            day = _day(on) or self._ctx.clock.today()
+            errors = payments.payment_errors(org, found, account, paid, day)
+            if errors:
+                raise ControlError(f"{found.invoice_number}: {' '.join(errors)}")
+            payment = payments.apply_payment(org, found, account, paid, day, reference, now)
         self._changed()
         return payment
 

@@ -1,0 +1,144 @@
+"""Payments against sales invoices: the rules, and PUT/POST /Payments as the SDK sends them
+(`create_payments`: PUT {"Payments": [...]}, summarizeErrors as for invoices; `create_payment`: POST with one
+Payment object). SandboxControl.record_payment (and so the admin page) uses the same rules.
+
+Messages: AMOUNT_EXCEEDS is Xero's (the spec's PUT /Payments example); ACCOUNT_INVALID is Xero's generic account
+message (facts §2.3); the lock-date messages are the invoices' ones. NOT_AUTHORISED, NO_DOCUMENT and
+AMOUNT_NOT_POSITIVE are worded by the sandbox (no capture of the real text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from invoice_desktop.sandbox import validation
+from invoice_desktop.sandbox.invoices import ElementResult, RequestDataError, date_of, decimal_of, field_of, text_of
+from invoice_desktop.sandbox.state import Account, Invoice, Organisation, Payment, new_id
+from invoice_desktop.sandbox.xero_json import payment_json
+
+AMOUNT_EXCEEDS = "Payment amount exceeds the amount outstanding on this document"
+ACCOUNT_INVALID = "Account must be valid."
+NOT_AUTHORISED = "Payments can only be made against Authorised documents."
+NO_DOCUMENT = "An Invoice must be specified to make a payment against."
+AMOUNT_NOT_POSITIVE = "Payment amount must be greater than zero."
+
+
+def payment_account_ok(account: Account | None) -> bool:
+    """A payment goes into an active bank account, or an account with payments enabled."""
+    return (
+        account is not None
+        and account.status == "ACTIVE"
+        and (account.type == "BANK" or account.enable_payments_to_account)
+    )
+
+
+def payment_errors(
+    org: Organisation, invoice: Invoice | None, account: Account | None, amount: Decimal, on: date,
+    already_staged: Decimal = Decimal("0.00"),
+) -> list[str]:  # fmt: skip
+    """Why a payment of `amount` into `account` on `on` cannot be made (`already_staged`: earlier payments of the
+    same request against the same invoice)."""
+    errors: list[str] = []
+    if invoice is None:
+        errors.append(NO_DOCUMENT)
+    elif invoice.status != "AUTHORISED":
+        errors.append(NOT_AUTHORISED)
+    if not payment_account_ok(account):
+        errors.append(ACCOUNT_INVALID)
+    if amount <= 0:
+        errors.append(AMOUNT_NOT_POSITIVE)
+    elif invoice is not None and invoice.status == "AUTHORISED" and amount > invoice.amount_due - already_staged:
+        errors.append(AMOUNT_EXCEEDS)
+    errors.extend(validation.lock_date_errors(org, on))
+    return errors
+
+
+def apply_payment(
+    org: Organisation, invoice: Invoice, account: Account, amount: Decimal, on: date, reference: str, now: float
+) -> Payment:
+    """Record a checked payment: the invoice's AmountPaid grows; fully paid, it becomes PAID."""
+    payment = Payment(new_id(), invoice.invoice_id, account.account_id, on, amount, reference, updated=now)
+    org.payments[payment.payment_id] = payment
+    invoice.payment_ids.append(payment.payment_id)
+    invoice.amount_paid += amount
+    if invoice.amount_due <= 0:
+        invoice.status = "PAID"
+        invoice.fully_paid_on_date = on
+    invoice.updated = now
+    return payment
+
+
+def _reference_of(document: dict[str, Any], name: str) -> dict[str, Any]:
+    value = field_of(document, name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RequestDataError(f"{name} must be an object")
+    return value
+
+
+@dataclass
+class _Staged:
+    invoice: Invoice
+    account: Account
+    amount: Decimal
+    on: date
+    reference: str
+    document: dict[str, Any]  # the element's answer, filled in by commit()
+
+
+@dataclass
+class PaymentBatch:
+    """The elements of one PUT/POST /Payments; nothing reaches the organisation until `commit()`."""
+
+    org: Organisation
+    now: float
+    today: date
+    staged: list[_Staged] = field(default_factory=list)
+
+    def _invoice(self, document: dict[str, Any]) -> Invoice | None:
+        ref = _reference_of(document, "Invoice")
+        invoice_id = text_of(ref, "InvoiceID")
+        number = text_of(ref, "InvoiceNumber") or text_of(document, "InvoiceNumber")
+        if invoice_id and invoice_id.strip("0-"):
+            return self.org.invoices.get(invoice_id.lower())
+        return self.org.invoice_by_number(number) if number else None
+
+    def _account(self, document: dict[str, Any]) -> Account | None:
+        ref = _reference_of(document, "Account")
+        account_id, code = text_of(ref, "AccountID"), text_of(ref, "Code") or text_of(document, "Code")
+        if account_id and account_id.strip("0-"):
+            return self.org.account_by_id(account_id)
+        return self.org.account_by_code(code) if code else None
+
+    def process(self, element: Any) -> ElementResult:
+        if not isinstance(element, dict):
+            raise RequestDataError("a payment must be an object")
+        invoice, account = self._invoice(element), self._account(element)
+        amount = decimal_of(element, "Amount")
+        on = date_of(element, "Date") or self.today
+        reference = text_of(element, "Reference") or ""
+        staged = sum((p.amount for p in self.staged if p.invoice is invoice), Decimal("0.00"))
+        errors = payment_errors(self.org, invoice, account, amount if amount is not None else Decimal("0"), on, staged)
+        if errors or invoice is None or account is None or amount is None:
+            return ElementResult(self._echo(element, invoice, errors), errors)
+        answer: dict[str, Any] = {}
+        self.staged.append(_Staged(invoice, account, amount, on, reference, answer))
+        return ElementResult(answer, [])
+
+    def _echo(self, element: dict[str, Any], invoice: Invoice | None, errors: list[str]) -> dict[str, Any]:
+        document: dict[str, Any] = {k: v for k, v in element.items() if k in ("Date", "Amount", "Reference")}
+        if invoice is not None:
+            document["Invoice"] = {"InvoiceID": invoice.invoice_id, "InvoiceNumber": invoice.invoice_number}
+        document.update({"HasAccount": False, "HasValidationErrors": True,
+                         "ValidationErrors": [{"Message": m} for m in errors]})  # fmt: skip
+        return document
+
+    def commit(self) -> None:
+        for staged in self.staged:
+            payment = apply_payment(self.org, staged.invoice, staged.account, staged.amount, staged.on,
+                                    staged.reference, self.now)  # fmt: skip
+            staged.document.update(payment_json(self.org, payment))
