@@ -108,3 +108,33 @@ def demo_books(today: date = TODAY) -> dict[str, int]:
 
 def _total(unit: str) -> Decimal:
     return (Decimal(unit) * Decimal("1.1")).quantize(Decimal("0.01"))
+
+
+def failed_export_history(invoice_id: int, category: str = "account_mapping", attempts: int = 3) -> None:
+    """Give a failed export what the exporter leaves behind: the hint, attempt count, times and the history."""
+    from datetime import UTC, datetime
+
+    from invoice_desktop.store.failures import FailureCategory
+    from invoice_desktop.store.models import XeroAttempt
+
+    last = datetime(2024, 5, 15, 9, 30, tzinfo=UTC)
+    message = FAILURES[category]
+    with database_proxy.atomic():
+        for n in range(attempts):
+            outcome = "failed" if n == attempts - 1 else "retry"
+            XeroAttempt.create(
+                invoice=invoice_id,
+                at=last - timedelta(hours=attempts - 1 - n),
+                outcome=outcome,
+                category=category,
+                messages=json.dumps([message]),
+            )
+        XeroExport.update(
+            state="failed",
+            category=category,
+            messages=json.dumps([message]),
+            hint=FailureCategory(category).default_hint,
+            attempts=attempts,
+            last_attempt_at=last,
+            next_retry_at=last + timedelta(hours=1),
+        ).where(XeroExport.invoice == invoice_id).execute()

@@ -33,3 +33,8 @@ def format_datetime(value: datetime | None) -> str:
     local = value.astimezone()
     qt = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
     return QLocale().toString(qt, "d MMM yyyy HH:mm")
+
+
+def account_text(code: str, name: str) -> str:
+    """'200 — Sales'; just '200' when the account has no name of its own."""
+    return f"{code} — {name}" if name and name != code else code

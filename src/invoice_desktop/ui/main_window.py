@@ -13,6 +13,7 @@ from invoice_desktop import APP_NAME, __version__
 from invoice_desktop.cli import AppContext
 from invoice_desktop.ui.clients_view import ClientsView
 from invoice_desktop.ui.invoice_manager import InvoiceManager
+from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_status import XeroStatusLabel
@@ -36,6 +37,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_NAME)
 
         self.invoice_manager = InvoiceManager(page_size=page_size, today=today)
+        self.invoice_windows = InvoiceWindows(self, today=today)  # Invoice Information and the editor
+        self.invoice_manager.invoice_activated.connect(self.invoice_windows.open_invoice)
+        self.invoice_windows.invoices_changed.connect(self.invoice_manager.refresh)
+        self.invoice_windows.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.clients_view = ClientsView()
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.invoice_manager)
@@ -57,6 +62,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
 
         file_menu = bar.addMenu("&File")
+        new_invoice = self.invoice_windows.new_invoice
+        self.new_invoice_action = self._action("&New Invoice…", new_invoice, QKeySequence("Ctrl+N"))
+        file_menu.addAction(self.new_invoice_action)
+        file_menu.addSeparator()
         self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"))
         file_menu.addAction(self.quit_action)
 

@@ -1,0 +1,47 @@
+"""One invoice's Xero export attempts, newest first, for the Invoice Information screen's history.
+
+Read-only; no Qt, no Xero. The exporter writes the rows (store.models.XeroAttempt).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.models import XeroAttempt
+
+
+@dataclass(frozen=True)
+class AttemptDetail:
+    at: datetime
+    outcome: str  # synced | failed | retry | skipped | ... as the exporter recorded it
+    category: str | None
+    messages: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        """The failure category's title ("Account mapping is incorrect"), or '' when there is none."""
+        try:
+            return FailureCategory(self.category).title if self.category else ""
+        except ValueError:
+            return self.category or ""
+
+
+def export_attempts(invoice_id: int, limit: int = 200) -> tuple[AttemptDetail, ...]:
+    query = (
+        XeroAttempt.select()
+        .where(XeroAttempt.invoice == invoice_id)
+        .order_by(XeroAttempt.at.desc(), XeroAttempt.id.desc())
+        .limit(limit)
+    )
+    return tuple(AttemptDetail(row.at, row.outcome, row.category, _messages(row.messages)) for row in query)
+
+
+def _messages(raw: str | None) -> tuple[str, ...]:
+    try:
+        messages = json.loads(raw or "[]")
+    except ValueError:
+        return ()
+    return tuple(str(m) for m in messages) if isinstance(messages, list) else ()

@@ -1,0 +1,422 @@
+"""Invoice Information: one approved (or paid, or void) invoice in full, and the Options menu.
+
+Header, lines, totals, payments, the Xero panel (state, the whole error, the history) and Options: Export to
+Xero, Mark as already in Xero, Don't send to Xero (through the `XeroActions` the export engine provides; off
+with a tooltip when there is none), Void (after a confirmation) and Record payment (a small dialog), both
+through the ledger services. After any action the window re-reads the invoice and emits `invoice_changed`, so
+the Invoice Manager can re-read its lists and counts. Drafts open in the editor instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QFont, QPalette
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from invoice_desktop.ledger.errors import LedgerError
+from invoice_desktop.ledger.export_history import export_attempts
+from invoice_desktop.ledger.invoices import InvoiceDetail, LineDetail, PaymentDetail, get_invoice_detail, void_invoice
+from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
+from invoice_desktop.ui.background_call import BackgroundCall
+from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
+from invoice_desktop.ui.message_bar import MessageBar, Tone
+from invoice_desktop.ui.models.record_table_model import RIGHT, RecordColumn, RecordTableModel
+from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
+from invoice_desktop.ui.record_table import fit_height, record_table
+from invoice_desktop.ui.status_colours import StatusColour, status_colour
+from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult, XeroActions
+from invoice_desktop.ui.xero_panel import XeroPanel
+
+STATUS_WORDS = {
+    InvoiceStatus.DRAFT: "Draft",
+    InvoiceStatus.AWAITING_PAYMENT: "Awaiting payment",
+    InvoiceStatus.PAID: "Paid",
+    InvoiceStatus.VOID: "Void",
+}
+AMOUNTS_WORDS = {
+    AmountsType.EXCLUSIVE: "Tax exclusive",
+    AmountsType.INCLUSIVE: "Tax inclusive",
+    AmountsType.NO_TAX: "No tax",
+}
+
+LINE_COLUMNS: tuple[RecordColumn[LineDetail], ...] = (
+    RecordColumn("Description", lambda ln: ln.description, tooltip=lambda ln: ln.description),
+    RecordColumn("Qty", lambda ln: format_quantity(ln.quantity), RIGHT),
+    RecordColumn("Unit price", lambda ln: format_money(ln.unit_amount), RIGHT),
+    RecordColumn("Account", lambda ln: account_text(ln.account_code, ln.account_name)),
+    RecordColumn("Tax rate", lambda ln: ln.tax_rate_name),
+    RecordColumn("Tax", lambda ln: format_money(ln.tax_amount), RIGHT),
+    RecordColumn("Amount", lambda ln: format_money(ln.line_amount), RIGHT),
+)
+PAYMENT_COLUMNS: tuple[RecordColumn[PaymentDetail], ...] = (
+    RecordColumn("Date", lambda p: format_date(p.date)),
+    RecordColumn("Amount", lambda p: format_money(p.amount), RIGHT),
+    RecordColumn("Reference", lambda p: p.reference),
+    RecordColumn("Source", lambda p: "Xero" if p.source == "xero" else "Entered here"),
+)
+
+
+def status_text(detail: InvoiceDetail, today: date) -> str:
+    words = STATUS_WORDS[detail.status]
+    if detail.is_overdue(today):
+        days = (today - detail.due_date).days
+        words += f" · Overdue by {days} day" + ("" if days == 1 else "s")
+    return words
+
+
+def _label(text: str, parent: QWidget, name: str = "") -> QLabel:
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    if name:
+        label.setAccessibleName(name)
+    return label
+
+
+class InvoiceInformation(QDialog):
+    invoice_changed = Signal(int)  # this invoice changed (voided, paid, exported...): lists and counts re-read
+
+    def __init__(
+        self,
+        invoice_id: int,
+        xero_actions: XeroActions | None = None,
+        today: Callable[[], date] = date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.invoice_id = invoice_id
+        self.xero_actions = xero_actions
+        self._today = today
+        self.detail: InvoiceDetail | None = None
+        self._busy: BackgroundCall | None = None
+        self.setWindowTitle("Invoice Information")
+        self.setSizeGripEnabled(True)
+        self.resize(880, 700)
+
+        self._build()
+        self.reload()
+
+    # --- building ---
+
+    def _build(self) -> None:
+        self.title = _label("", self, "Invoice number")
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.status_label = _label("", self, "Invoice status")
+        bold = QFont(self.status_label.font())
+        bold.setBold(True)
+        self.status_label.setFont(bold)
+
+        self.options_button = QPushButton("&Options", self)
+        self.options_button.setAccessibleName("Options")
+        self.options_menu = QMenu(self.options_button)
+        self.options_menu.setToolTipsVisible(True)
+        self.export_action = self._menu_action("&Export to Xero", self.export_now)
+        self.mark_action = self._menu_action("&Mark as already in Xero…", self.ask_mark_in_xero)
+        self.dont_send_action = self._menu_action("&Don't send to Xero", self.dont_send)
+        self.options_menu.addSeparator()
+        self.payment_action = self._menu_action("Record &payment…", self.open_record_payment)
+        self.void_action = self._menu_action("&Void…", self.ask_void)
+        self.options_button.setMenu(self.options_menu)
+
+        top = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.addWidget(self.title)
+        titles.addWidget(self.status_label)
+        top.addLayout(titles)
+        top.addStretch(1)
+        top.addWidget(self.options_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.client_label = _label("", self, "Client")
+        self.date_label = _label("", self, "Date")
+        self.due_label = _label("", self, "Due date")
+        self.reference_label = _label("", self, "Reference")
+        self.amounts_label = _label("", self, "Amounts are")
+        header = QGridLayout()
+        header.setHorizontalSpacing(18)
+        for i, (caption, label) in enumerate(
+            (
+                ("Client", self.client_label),
+                ("Date", self.date_label),
+                ("Due", self.due_label),
+                ("Reference", self.reference_label),
+                ("Amounts are", self.amounts_label),
+            )
+        ):
+            header.addWidget(QLabel(f"<small>{caption}</small>", self), 0, i)
+            header.addWidget(label, 1, i)
+        header.setColumnStretch(0, 2)
+
+        self.lines_model = RecordTableModel(LINE_COLUMNS, self)
+        self.lines = record_table(self.lines_model, "Invoice lines", stretch=0, parent=self)
+
+        self.totals = {name: _label("", self, name) for name in ("Subtotal", "Tax", "Total", "Paid", "Amount due")}
+        totals_form = QFormLayout()
+        totals_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        for name, label in self.totals.items():
+            label.setAlignment(Qt.AlignmentFlag.AlignRight)
+            label.setMinimumWidth(label.fontMetrics().horizontalAdvance("000,000,000.00"))
+            totals_form.addRow(f"{name}:", label)
+        for name in ("Total", "Amount due"):
+            self.totals[name].setFont(bold)
+        totals_row = QHBoxLayout()
+        totals_row.addStretch(1)
+        totals_row.addLayout(totals_form)
+
+        self.payments_caption = QLabel("Payments", self)
+        self.payments_model = RecordTableModel(PAYMENT_COLUMNS, self)
+        self.payments = record_table(self.payments_model, "Payments", stretch=2, parent=self)
+
+        self.xero_panel = XeroPanel(self)
+        self.message = MessageBar("Result", self)
+
+        content = QWidget(self)
+        body = QVBoxLayout(content)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(header)
+        body.addWidget(self.lines)
+        body.addLayout(totals_row)
+        body.addWidget(self.payments_caption)
+        body.addWidget(self.payments)
+        body.addWidget(self.xero_panel)
+        body.addStretch(1)
+        scroll = QScrollArea(self)
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, parent=self)
+        self.buttons.rejected.connect(self.close)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+
+    def _menu_action(self, text: str, slot: Callable[[], None]) -> QAction:
+        action = self.options_menu.addAction(text)
+        action.triggered.connect(slot)
+        return action
+
+    # --- showing the invoice ---
+
+    @Slot()
+    def reload(self) -> None:
+        detail = self.detail = get_invoice_detail(self.invoice_id)
+        today = self._today()
+        self.setWindowTitle(f"Invoice Information — {detail.number}")
+        self.title.setText(f"Invoice {detail.number}")
+        self.status_label.setText(status_text(detail, today))
+        palette = self.palette()
+        if detail.is_overdue(today):
+            palette.setColor(QPalette.ColorRole.WindowText, status_colour(StatusColour.ERROR, palette))
+        elif detail.status is InvoiceStatus.PAID:
+            palette.setColor(QPalette.ColorRole.WindowText, status_colour(StatusColour.OK, palette))
+        self.status_label.setPalette(palette)
+
+        self.client_label.setText(detail.client.name)
+        self.date_label.setText(format_date(detail.date))
+        self.due_label.setText(format_date(detail.due_date))
+        self.reference_label.setText(detail.reference or "—")
+        self.amounts_label.setText(AMOUNTS_WORDS[detail.amounts_type])
+
+        self.lines_model.set_records(detail.lines)
+        fit_height(self.lines, max_rows=10)
+        currency = f" {detail.currency}" if detail.currency else ""
+        for name, value in (
+            ("Subtotal", detail.subtotal),
+            ("Tax", detail.total_tax),
+            ("Total", detail.total),
+            ("Paid", detail.amount_paid),
+            ("Amount due", detail.amount_due),
+        ):
+            self.totals[name].setText(format_money(value) + (currency if name in ("Total", "Amount due") else ""))
+
+        self.payments_model.set_records(detail.payments)
+        self.payments.setVisible(bool(detail.payments))
+        self.payments_caption.setText("Payments" if detail.payments else "Payments: none recorded")
+        fit_height(self.payments, max_rows=5)
+
+        self.xero_panel.show_export(detail.export, export_attempts(self.invoice_id))
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        detail = self.detail
+        assert detail is not None
+        busy = self._busy is not None
+        approved = detail.status in (InvoiceStatus.AWAITING_PAYMENT, InvoiceStatus.PAID)
+        state = detail.export.state if detail.export else None
+
+        def xero_reason(allowed: tuple[ExportState, ...]) -> str:
+            if self.xero_actions is None:
+                return NOT_SET_UP_TIP
+            if not approved:
+                return f"{detail.number} is {STATUS_WORDS[detail.status].lower()}: nothing goes to Xero"
+            if state not in allowed:
+                return f"Not available: this invoice is {self.xero_panel.state_label.text().lower()}"
+            return ""
+
+        unsent = (ExportState.NOT_SENT, ExportState.QUEUED, ExportState.FAILED)
+        self._enable(self.export_action, xero_reason((*unsent, ExportState.SKIPPED)), "Export this invoice to Xero now")
+        self._enable(
+            self.mark_action,
+            xero_reason((*unsent, ExportState.SKIPPED)),
+            "It is in Xero already: never send it, and link the Xero invoice if you give its number",
+        )
+        self._enable(self.dont_send_action, xero_reason(unsent), "Keep this invoice out of Xero")
+
+        awaiting = detail.status is InvoiceStatus.AWAITING_PAYMENT
+        not_awaiting = f"{detail.number} is {STATUS_WORDS[detail.status].lower()}"
+        self._enable(self.payment_action, "" if awaiting else not_awaiting, "Record a payment received")
+        if not awaiting:
+            void_reason = not_awaiting
+        elif detail.amount_paid:
+            void_reason = "It has payments recorded and cannot be voided"
+        else:
+            void_reason = ""
+        self._enable(self.void_action, void_reason, "Void this invoice; it will not be sent to Xero")
+        self.options_button.setEnabled(not busy)
+
+    @staticmethod
+    def _enable(action: QAction, reason: str, tip: str) -> None:
+        action.setEnabled(not reason)
+        action.setToolTip(reason or tip)
+
+    def _changed(self, text: str, tone: Tone) -> None:
+        self.reload()
+        self.message.show_message(text, tone)
+        self.invoice_changed.emit(self.invoice_id)
+
+    # --- Void ---
+
+    @Slot()
+    def ask_void(self) -> QMessageBox:
+        number = self.detail.number if self.detail else ""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Void invoice",
+            f"Void {number}?\n\nA void invoice stays in the company file but is no longer owed, and it will not be "
+            "sent to Xero. This cannot be undone.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.addButton("&Void invoice", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.buttonClicked.connect(
+            lambda button: self.void() if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole else None
+        )
+        box.finished.connect(box.deleteLater)
+        box.open()
+        return box
+
+    @Slot()
+    def void(self) -> None:
+        try:
+            void_invoice(self.invoice_id)
+        except LedgerError as exc:
+            self.message.show_message("Not voided — " + "; ".join(p.message for p in exc.problems), Tone.PROBLEM)
+            return
+        self._changed(f"{self.detail.number if self.detail else 'The invoice'} is void.", Tone.SUCCESS)
+
+    # --- Record payment ---
+
+    @Slot()
+    def open_record_payment(self) -> RecordPaymentDialog:
+        assert self.detail is not None
+        dialog = RecordPaymentDialog(self.detail, self._today, self)
+        dialog.accepted.connect(lambda: self._payment_recorded(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _payment_recorded(self, dialog: RecordPaymentDialog) -> None:
+        result = dialog.result_
+        if result is None:
+            return
+        number = self.detail.number if self.detail else ""
+        text = f"Payment recorded on {number}; "
+        if result.status is InvoiceStatus.PAID:
+            text += "it is now paid."
+        else:
+            text += f"{format_money(result.amount_due)} still due."
+        self._changed(text, Tone.SUCCESS)
+
+    # --- Xero ---
+
+    @Slot()
+    def export_now(self) -> None:
+        if self.xero_actions is not None:
+            actions, invoice_id = self.xero_actions, self.invoice_id
+            self._run(f"Exporting {self._number()} to Xero…", lambda: actions.export_now(invoice_id))
+
+    @Slot()
+    def ask_mark_in_xero(self) -> QInputDialog:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Mark as already in Xero")
+        dialog.setLabelText(
+            f"{self._number()} will not be sent to Xero.\nXero invoice number or InvoiceID, to link it (optional):"
+        )
+        dialog.setInputMode(QInputDialog.InputMode.TextInput)
+        dialog.setOkButtonText("Mark as in Xero")
+        dialog.textValueSelected.connect(self.mark_in_xero)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    @Slot(str)
+    def mark_in_xero(self, xero_reference: str = "") -> None:
+        if self.xero_actions is not None:
+            actions, invoice_id, ref = self.xero_actions, self.invoice_id, xero_reference.strip() or None
+            self._run(f"Marking {self._number()} as already in Xero…", lambda: actions.mark_in_xero(invoice_id, ref))
+
+    @Slot()
+    def dont_send(self) -> None:
+        if self.xero_actions is not None:
+            actions, invoice_id = self.xero_actions, self.invoice_id
+            self._run(f"Taking {self._number()} out of the Xero export…", lambda: actions.dont_send(invoice_id))
+
+    def _run(self, doing: str, call: Callable[[], XeroActionResult]) -> None:
+        if self._busy is not None:
+            return
+        self.message.show_message(doing, Tone.INFO)
+        self._busy = BackgroundCall(call)  # not a child: closing the window must not destroy a running thread
+        self._busy.finished_with.connect(self._xero_done)
+        self._busy.failed.connect(self._xero_failed)
+        self._update_actions()
+        self._busy.start()
+
+    @Slot(object)
+    def _xero_done(self, result: object) -> None:
+        self._busy = None
+        if isinstance(result, XeroActionResult):
+            self._changed(result.message, Tone.SUCCESS if result.ok else Tone.PROBLEM)
+        else:
+            self._changed(str(result or "Done."), Tone.SUCCESS)
+
+    @Slot(str)
+    def _xero_failed(self, message: str) -> None:
+        self._busy = None
+        self._changed(message, Tone.PROBLEM)
+
+    def _number(self) -> str:
+        return self.detail.number if self.detail else f"invoice #{self.invoice_id}"

@@ -1,0 +1,150 @@
+"""Invoice Information's Xero panel: where the invoice stands in Xero, the whole error when the export failed
+(title, Xero's own words, what to do, attempts, last attempt and next retry) and the history of attempts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+
+from invoice_desktop.ledger.export_history import AttemptDetail
+from invoice_desktop.ledger.invoices import ExportDetail
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.models import ExportState
+from invoice_desktop.ui.formatting import format_datetime
+from invoice_desktop.ui.models.record_table_model import RecordColumn, RecordTableModel
+from invoice_desktop.ui.record_table import fit_height, record_table
+from invoice_desktop.ui.status_colours import StatusColour, status_colour
+
+STATE_WORDS: dict[ExportState, str] = {
+    ExportState.NOT_SENT: "Not attempted",
+    ExportState.QUEUED: "Queued for export",
+    ExportState.SENDING: "Being exported now",
+    ExportState.SYNCED: "Synced",
+    ExportState.FAILED: "Sync failed",
+    ExportState.SKIPPED: "Not sent to Xero",
+}
+
+OUTCOME_WORDS = {"synced": "Exported", "failed": "Failed", "retry": "Will retry", "skipped": "Not sent"}
+
+ATTEMPT_COLUMNS: tuple[RecordColumn[AttemptDetail], ...] = (
+    RecordColumn("When", lambda a: format_datetime(a.at)),
+    RecordColumn("Outcome", lambda a: OUTCOME_WORDS.get(a.outcome, a.outcome.capitalize())),
+    RecordColumn("Problem", lambda a: a.title),
+    RecordColumn("Xero said", lambda a: " ".join(a.messages), tooltip=lambda a: "\n".join(a.messages)),
+)
+
+
+def _category(category: str | None) -> FailureCategory | None:
+    try:
+        return FailureCategory(category) if category else None
+    except ValueError:
+        return None
+
+
+def failure_title(category: str | None) -> str:
+    known = _category(category)
+    return known.title if known else "Export to Xero failed"
+
+
+def _value_label(parent: QWidget, name: str) -> QLabel:
+    label = QLabel(parent)
+    label.setAccessibleName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class XeroPanel(QGroupBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Xero", parent)
+        self.setAccessibleName("Xero export")
+        self.state_label = _value_label(self, "Xero state")
+        bold = QFont(self.state_label.font())
+        bold.setBold(True)
+        self.state_label.setFont(bold)
+        self.xero_id_label = _value_label(self, "Xero invoice id")
+        self.error_title = _value_label(self, "Export error")
+        self.error_title.setFont(bold)
+        self.xero_words = _value_label(self, "Xero's message")
+        self.hint_label = _value_label(self, "What to do")
+        self.attempts_label = _value_label(self, "Export attempts")
+        self.note_label = _value_label(self, "Note")
+
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.addRow("State:", self.state_label)
+        self.form.addRow("Xero invoice id:", self.xero_id_label)
+        self.form.addRow("Problem:", self.error_title)
+        self.form.addRow("Xero said:", self.xero_words)
+        self.form.addRow("What to do:", self.hint_label)
+        self.form.addRow("Attempts:", self.attempts_label)
+        self.form.addRow("Note:", self.note_label)
+
+        self.history_model = RecordTableModel(ATTEMPT_COLUMNS, self)
+        self.history = record_table(self.history_model, "Export history", stretch=3, parent=self)
+        self.history_caption = QLabel("History", self)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.history_caption)
+        layout.addWidget(self.history)
+
+    def show_export(self, export: ExportDetail | None, attempts: tuple[AttemptDetail, ...]) -> None:
+        if export is None:
+            self._set_state("Not approved yet: nothing goes to Xero before approval", None)
+            self._show_rows(note="")
+        else:
+            failed = export.state is ExportState.FAILED
+            colour = StatusColour.ERROR if failed else StatusColour.OK if export.state is ExportState.SYNCED else None
+            words = STATE_WORDS[export.state]
+            if export.state is ExportState.SYNCED and export.synced_at:
+                words += f" on {format_datetime(export.synced_at)}"
+            self._set_state(words, colour)
+            self.xero_id_label.setText(export.xero_invoice_id or "")
+            self.error_title.setText(failure_title(export.category) if failed else "")
+            self.xero_words.setText("\n".join(f"“{m}”" for m in export.messages) if failed else "")
+            known = _category(export.category)
+            hint = export.hint or (known.default_hint if known else "")
+            self.hint_label.setText(hint if failed else "")
+            self.attempts_label.setText(self._attempts_text(export) if export.attempts or failed else "")
+            self._show_rows(note=export.note)
+        self.history_model.set_records(attempts)
+        self.history.setVisible(bool(attempts))
+        self.history_caption.setText("History" if attempts else "History: no export attempts yet")
+        fit_height(self.history, max_rows=5)
+
+    @staticmethod
+    def _attempts_text(export: ExportDetail) -> str:
+        parts = [f"{export.attempts} attempt" + ("" if export.attempts == 1 else "s")]
+        if export.last_attempt_at:
+            parts.append(f"last {format_datetime(export.last_attempt_at)}")
+        if export.next_retry_at:
+            parts.append(f"next automatic retry {format_datetime(export.next_retry_at)}")
+        return " · ".join(parts)
+
+    def _set_state(self, text: str, colour: StatusColour | None) -> None:
+        self.state_label.setText(text)
+        palette = self.palette()
+        role = QPalette.ColorRole.WindowText
+        palette.setColor(role, status_colour(colour, palette) if colour else palette.color(role))
+        self.state_label.setPalette(palette)
+        self.xero_id_label.setText("")
+        self.error_title.setText("")
+        self.xero_words.setText("")
+        self.hint_label.setText("")
+        self.attempts_label.setText("")
+
+    def _show_rows(self, note: str) -> None:
+        """Show only the rows that have something to say."""
+        self.note_label.setText(note)
+        for label in (
+            self.xero_id_label,
+            self.error_title,
+            self.xero_words,
+            self.hint_label,
+            self.attempts_label,
+            self.note_label,
+        ):
+            self.form.setRowVisible(label, bool(label.text()))
