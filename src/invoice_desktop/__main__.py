@@ -6,8 +6,9 @@ import logging
 import sys
 
 from invoice_desktop.cli import EXIT_CANNOT_RUN, AppContext, build_parser, fail
-from invoice_desktop.config import resolve_app_paths, resolve_client_id, resolve_endpoints
+from invoice_desktop.config import AppPaths, resolve_app_paths, resolve_client_id, resolve_endpoints
 from invoice_desktop.logs import setup_logging
+from invoice_desktop.sandbox_demo import demo_data_dir
 from invoice_desktop.store.database import CompanyFileError, close_database, open_database
 
 log = logging.getLogger("invoice_desktop")
@@ -17,12 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
 
-    if args.sandbox and args.command is None:
-        from invoice_desktop.ui.app import run_sandbox_demo
-
-        return run_sandbox_demo(args)
-
-    paths = resolve_app_paths(args.data_dir)
+    sandbox_demo = args.sandbox and args.command is None
+    paths = AppPaths(demo_data_dir(args.data_dir)) if sandbox_demo else resolve_app_paths(args.data_dir)
     try:
         paths.ensure()
     except OSError as exc:
@@ -45,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc))
     try:
         if func is None:
-            from invoice_desktop.ui.app import run_window
+            from invoice_desktop.ui.app import run_sandbox_demo, run_window
 
-            return run_window(ctx)
+            return run_sandbox_demo(ctx) if sandbox_demo else run_window(ctx)
         return func(ctx, args)
     except KeyboardInterrupt:
         return EXIT_CANNOT_RUN

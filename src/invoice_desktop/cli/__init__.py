@@ -29,6 +29,7 @@ class AppContext:
     paths: AppPaths
     endpoints: XeroEndpoints
     client_id: str | None
+    sandbox_admin_url: str | None = None  # set when the window runs on the built-in sandbox (--sandbox)
 
 
 CommandFunc = Callable[[AppContext, argparse.Namespace], int]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
 from invoice_desktop.cli import AppContext
 
 
-def _application():
-    from PySide6.QtWidgets import QApplication
-
+def _application() -> QApplication:
     from invoice_desktop import APP_ID, APP_NAME
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -25,8 +29,38 @@ def run_window(ctx: AppContext) -> int:
     app = _application()
     window = MainWindow(ctx)
     window.show()
-    return app.exec()
+    with _quit_on_terminate(app):
+        return app.exec()
 
 
-def run_sandbox_demo(args: argparse.Namespace) -> int:
-    raise SystemExit("invoice-desktop --sandbox: the sandbox demo is not built yet")
+@contextlib.contextmanager
+def _quit_on_terminate(app: QApplication) -> Iterator[None]:
+    """SIGTERM (a logout, a service manager, `kill`) closes the window the normal way: settings saved, threads
+    stopped, the company file closed. Python only runs signal handlers between bytecodes, so a timer wakes it."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    waker = QTimer()
+    waker.timeout.connect(lambda: None)
+    waker.start(250)
+    try:
+        yield
+    finally:
+        waker.stop()
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_sandbox_demo(ctx: AppContext) -> int:
+    """The window on the demo company file, connected to the built-in sandbox running in this process."""
+    from invoice_desktop.sandbox import SANDBOX_CLIENT_ID
+    from invoice_desktop.sandbox_demo import start_demo
+
+    session = start_demo(ctx.paths)
+    try:
+        demo_ctx = replace(
+            ctx,
+            endpoints=session.sandbox.endpoints,
+            client_id=SANDBOX_CLIENT_ID,
+            sandbox_admin_url=session.admin_url,
+        )
+        return run_window(demo_ctx)
+    finally:
+        session.stop()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QSettings, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QSettings, QUrl, Slot
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 
 from invoice_desktop import APP_NAME, __version__
@@ -90,6 +90,10 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.xero_settings_action)
 
         help_menu = bar.addMenu("&Help")
+        if self.ctx.sandbox_admin_url:
+            self.sandbox_admin_action = self._action("Open &Sandbox Xero", self.open_sandbox_admin)
+            self.sandbox_admin_action.setStatusTip("The built-in Xero's admin page: fix causes, switch faults")
+            help_menu.addAction(self.sandbox_admin_action)
         self.about_action = self._action(f"&About {APP_NAME}", self.show_about)
         help_menu.addAction(self.about_action)
 
@@ -150,6 +154,10 @@ class MainWindow(QMainWindow):
         self.xero_status.show_status(load_status(self.ctx.paths))
 
     @Slot()
+    def open_sandbox_admin(self) -> None:
+        if self.ctx.sandbox_admin_url:
+            QDesktopServices.openUrl(QUrl(self.ctx.sandbox_admin_url))
+
     def show_about(self) -> None:
         QMessageBox.about(
             self,
