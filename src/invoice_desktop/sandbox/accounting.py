@@ -100,6 +100,8 @@ def get_invoices(call: ApiCall) -> Response:
     statuses = {s.upper() for s in request.query_list("Statuses")}
     term = (request.query("searchTerm") or "").casefold()
     mine = request.query_flag("createdByMyApp")
+    # includeArchived is accepted and changes nothing: the spec copies the Contacts wording ("a status of
+    # ARCHIVED"), but no invoice status is ARCHIVED; VOIDED and DELETED invoices are listed either way.
     invoices = [
         i
         for i in invoices

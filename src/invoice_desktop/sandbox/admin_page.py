@@ -195,8 +195,9 @@ def _invoices(view: AdminView) -> str:
     shown = invoices[:MAX_INVOICES_SHOWN]
     rows = "".join(
         f'<tr class="{"inactive" if i.status in ("VOIDED", "DELETED") else ""}">'
-        f"<td>{e(i.invoice_number)}</td><td>{e(_contact_name(view, i.contact_id))}</td>"
-        f'<td class="day">{e(_day(i.date))}</td><td class="day">{e(_day(i.due_date))}</td>'
+        f'<td class="nowrap">{e(i.invoice_number)}</td>'
+        f"<td>{e(_contact_name(view, i.contact_id))}</td>"
+        f'<td class="nowrap">{e(_day(i.date))}</td><td class="nowrap">{e(_day(i.due_date))}</td>'
         f"<td>{_pill(i.status)}</td>"
         f'<td class="num">{e(i.currency_code)} {_money(i.total)}</td><td class="num">{_money(i.amount_paid)}</td>'
         f'<td class="num">{_money(i.amount_due)}</td><td class="actions">{_invoice_actions(view, i)}</td></tr>'
