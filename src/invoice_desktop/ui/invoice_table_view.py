@@ -35,7 +35,8 @@ class InvoiceTableView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + _ROW_PADDING)
         self.horizontalHeader().setHighlightSections(False)
-        self.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        sorted_by = next((i for i, c in enumerate(model.columns) if c.sort_key is model.sort_key), 0)
+        self.horizontalHeader().setSortIndicator(sorted_by, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
         self._size_columns(model)
         self.activated.connect(self._on_activated)
