@@ -46,7 +46,7 @@ def test_other_tabs_load_when_shown(main_window):
 def test_menus(main_window):
     menus = top_menus(main_window)
     assert list(menus) == ["File", "Business", "Help"]
-    assert menu_texts(menus["File"]) == ["Quit"]
+    assert menu_texts(menus["File"]) == ["New Invoice…", "Quit"]
     assert main_window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
     assert menu_texts(menus["Business"]) == ["Invoices", "Clients", "Refresh", "Settings"]
     settings = next(a.menu() for a in menus["Business"].actions() if a.menu())

@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         if self.ctx.sandbox_admin_url:
             QDesktopServices.openUrl(QUrl(self.ctx.sandbox_admin_url))
 
+    @Slot()
     def show_about(self) -> None:
         QMessageBox.about(
             self,
