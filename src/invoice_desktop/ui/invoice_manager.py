@@ -36,6 +36,7 @@ def tab_title(label: str, count: int) -> str:
 class InvoiceManager(QWidget):
     invoice_activated = Signal(int)  # drill-down on an invoice: Invoice Information, or the editor for a draft
     invoices_changed = Signal()  # something here changed invoices (drafts approved); counts are re-read already
+    refreshed = Signal()  # the counts were re-read (pages added with add_page title themselves on it)
 
     def __init__(
         self,
@@ -77,6 +78,14 @@ class InvoiceManager(QWidget):
         self._stale.add(page)
         return self.tabs.addTab(page, title)
 
+    def remove_page(self, page: QWidget) -> None:
+        """Take away a tab added with add_page (the Xero Exports tab when the interface is no longer set up)."""
+        self._refreshers.pop(page, None)
+        self._stale.discard(page)
+        index = self.tabs.indexOf(page)
+        if index >= 0:
+            self.tabs.removeTab(index)
+
     def current_page(self) -> QWidget:
         return self.tabs.currentWidget()
 
@@ -94,6 +103,7 @@ class InvoiceManager(QWidget):
             self.tabs.tabBar().setAccessibleTabName(index, f"{TAB_LABELS[tab]}, {count} invoices")
         self._stale.update(self._refreshers)
         self._refresh_page(self.current_page())
+        self.refreshed.emit()
 
     @Slot(int)
     def _on_current_changed(self, index: int) -> None:

@@ -14,8 +14,8 @@ from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import Client, ExportState, Invoice, XeroAttempt, XeroExport
 from invoice_desktop.xero.client import XeroClient
-from invoice_desktop.xero.export_results import ExportSummary
-from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
+from invoice_desktop.xero.exporter import Exporter, parked_until
 from invoice_desktop.xero.xero_cache import refresh_cache
 
 RESYNCABLE = (ExportState.FAILED.value, ExportState.NOT_SENT.value, ExportState.QUEUED.value)
@@ -137,6 +137,55 @@ def resync(
         refresh_cache(client)
     engine = exporter() if exporter is not None else Exporter(client)
     return engine.run(moved, **run_options)  # type: ignore[arg-type]
+
+
+def resync_in_batches(
+    client: XeroClient,
+    invoice_ids: Sequence[int],
+    *,
+    exporter: Callable[[], Exporter] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_outcome: Callable[[ExportOutcome], None] | None = None,
+    on_batch: Callable[[list[int]], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ExportSummary:
+    """Resync for the window: Xero's settings are read again once, then the invoices go a batch at a time, each
+    batch put back in the queue only when its turn comes. So Cancel (checked between batches) leaves the
+    invoices not reached yet failed as they were, with their error, rather than queued behind the user's back.
+    `on_batch(ids)` is called before each batch is sent; `progress(done, total)` counts over all of them."""
+    ids = list(dict.fromkeys(invoice_ids))
+    summary = ExportSummary(total=len(ids))
+    if not ids:
+        return summary
+    refresh_cache(client)
+    engine = exporter() if exporter is not None else Exporter(client)
+    for start in range(0, len(ids), engine.batch_size):
+        if cancel is not None and cancel():
+            summary.cancelled = True
+            break
+        parked = parked_until()
+        if parked is not None and parked > utcnow():
+            summary.parked_until = parked
+            summary.stopped_reason = f"Xero's daily API limit is used up; export resumes at {parked.isoformat()}"
+            break
+        batch = ids[start : start + engine.batch_size]
+        if on_batch is not None:
+            on_batch(batch)
+        before = len(summary.outcomes)
+
+        def report(done: int, _total: int, before: int = before) -> None:
+            if progress is not None:
+                progress(min(before + done, summary.total), summary.total)
+
+        part = engine.run(requeue(batch), progress=report, on_outcome=on_outcome)
+        summary.outcomes.extend(part.outcomes)
+        summary.api_calls, summary.invoice_requests = part.api_calls, part.invoice_requests
+        summary.parked_until = part.parked_until or summary.parked_until
+        if part.stopped_reason:
+            summary.stopped_reason = part.stopped_reason
+            break
+    summary.total = max(summary.total, len(summary.outcomes))
+    return summary
 
 
 def mark_already_in_xero(invoice_id: int, xero_ref: str = "", client: XeroClient | None = None) -> str | None:

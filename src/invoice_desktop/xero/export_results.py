@@ -73,7 +73,7 @@ class ExportSummary:
         text = f"{len(self.synced)} exported"
         failed = self.failed
         if failed:
-            shown = ", ".join(f"{o.number} — {o.title.lower()}" for o in failed[:3])
+            shown = ", ".join(f"{o.number} — {o.title[:1].lower()}{o.title[1:]}" for o in failed[:3])
             more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
             text += f", {len(failed)} still failing: {shown}{more}"
         if self.cancelled:

@@ -1,0 +1,160 @@
+"""The Failed table of the Xero Exports tab: a checkbox per row (CheckableRows), Invoice #, Client, Total, Last
+attempt, and the status cell "Sync Failed" in red whose tooltip is the whole error: the plain title, Xero's own
+words, what to do, the attempt count, the last attempt and the next automatic retry. While an invoice is being
+sent (Resync) its status reads "Sending…".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QFont
+
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.ui.formatting import format_datetime
+from invoice_desktop.ui.models.checkable import CheckableRows
+from invoice_desktop.ui.models.xero_rows_model import (
+    RowColumn,
+    XeroRowsModel,
+    check_column,
+    invoice_columns,
+)
+from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
+from invoice_desktop.xero.export_actions import FailedRow, list_failed
+from invoice_desktop.xero.export_results import ExportOutcome
+
+SYNC_FAILED = "Sync Failed"
+SENDING = "Sending…"
+
+
+# --- the error, in words ----------------------------------------------------------------------------------------
+
+
+def _title(row: FailedRow) -> str:
+    return row.title or "Export to Xero failed"
+
+
+def _retry_text(row: FailedRow) -> str:
+    if row.category is FailureCategory.CONNECTION:
+        return "Sent again automatically once Xero is reconnected."
+    if row.next_retry_at is None:
+        return "No automatic retry: fix the cause, then Resync."
+    return f"Next automatic retry: {format_datetime(row.next_retry_at)}"
+
+
+def _attempts_text(row: FailedRow) -> str:
+    text = f"{row.attempts} attempt" + ("" if row.attempts == 1 else "s")
+    return text + (f", the last {format_datetime(row.last_attempt)}" if row.last_attempt else "")
+
+
+def error_lines(row: FailedRow) -> list[str]:
+    """The whole error as plain lines (the accessible text, and the tests' reading of the tooltip)."""
+    lines = [_title(row)]
+    lines += [f"Xero said: “{m}”" for m in row.messages if m.strip()]
+    if row.hint:
+        lines.append(f"What to do: {row.hint}")
+    lines += [_attempts_text(row), _retry_text(row)]
+    return lines
+
+
+def error_tooltip(row: FailedRow) -> str:
+    """The Sync Failed tooltip (rich text: the title bold, Xero's words quoted, the times small)."""
+    title, *rest = error_lines(row)
+    said = [line for line in rest if line.startswith("Xero said:")]
+    hint = [line for line in rest if line.startswith("What to do:")]
+    when = [line for line in rest if line not in said and line not in hint]
+    parts = [f"<p style='white-space:pre-wrap'><b>{escape(title)}</b></p>"]
+    parts += [f"<p>{escape(line)}</p>" for line in said + hint]
+    parts.append("<p><small>" + "<br>".join(escape(line) for line in when) + "</small></p>")
+    return "<qt>" + "".join(parts) + "</qt>"
+
+
+# --- columns ----------------------------------------------------------------------------------------------------
+
+
+class _Status:
+    """The status column's text and roles; knows which invoices are being sent right now."""
+
+    def __init__(self) -> None:
+        self.sending: set[int] = set()
+
+    def text(self, row: FailedRow) -> str:
+        return SENDING if row.invoice_id in self.sending else SYNC_FAILED
+
+    def extra(self, row: FailedRow, role: int) -> Any:
+        sending = row.invoice_id in self.sending
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return "Being sent to Xero now" if sending else error_tooltip(row)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return muted_colour() if sending else status_colour(StatusColour.ERROR)
+        if role == Qt.ItemDataRole.FontRole and not sending:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return SENDING if sending else f"{SYNC_FAILED}: " + ". ".join(error_lines(row))
+        return None
+
+
+STATUS_COLUMN = 5
+
+
+def _last_attempt(row: FailedRow) -> str:
+    return format_datetime(row.last_attempt)
+
+
+def failed_columns(status: _Status) -> tuple[RowColumn[FailedRow], ...]:
+    return (
+        check_column(),
+        *invoice_columns(),
+        RowColumn("Last attempt", _last_attempt, lambda r: r.last_attempt, sample="30 Sept 2000 00:00"),
+        RowColumn("Status", status.text, lambda r: _title(r), sample="Sync Failed   ", extra=status.extra),
+    )
+
+
+# --- the model --------------------------------------------------------------------------------------------------
+
+
+class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
+    check_tooltip = "Tick to resync this invoice"
+
+    def __init__(self, loader: Callable[[], list[FailedRow]] = list_failed, parent: QObject | None = None) -> None:
+        self._status = _Status()
+        super().__init__(loader, failed_columns(self._status), parent)
+
+    def set_sending(self, invoice_ids: Iterable[int], sending: bool) -> None:
+        """Show these rows as being sent ("Sending…"), or as failed again."""
+        ids = list(invoice_ids)
+        if sending:
+            self._status.sending.update(ids)
+        else:
+            self._status.sending.difference_update(ids)
+        self.refresh_column(ids, STATUS_COLUMN)
+
+    def clear_sending(self) -> None:
+        self.set_sending(list(self._status.sending), False)
+
+    def is_sending(self, invoice_id: int) -> bool:
+        return invoice_id in self._status.sending
+
+    def show_outcome(self, outcome: ExportOutcome, now: datetime | None = None) -> None:
+        """A failed resync outcome: the row shows its new error at once (the next reload reads the stored one)."""
+        record = self.record_of(outcome.invoice_id)
+        if record is None:
+            return
+        updated = replace(
+            record,
+            category=outcome.category,
+            messages=outcome.messages,
+            hint=outcome.hint,
+            attempts=outcome.attempts or record.attempts,
+            last_attempt=now or datetime.now(UTC),
+            next_retry_at=outcome.next_retry_at,
+        )
+        self._status.sending.discard(outcome.invoice_id)
+        self.replace(updated)

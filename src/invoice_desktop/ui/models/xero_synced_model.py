@@ -1,0 +1,42 @@
+"""The Synced table of the Xero Exports tab: Invoice #, Client, Total, Synced at, and "Open in Xero"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication, QPalette
+
+from invoice_desktop.ui.formatting import format_datetime
+from invoice_desktop.ui.models.xero_rows_model import RowColumn, XeroRowsModel, invoice_columns
+from invoice_desktop.xero.export_actions import SyncedRow, list_synced
+
+OPEN_IN_XERO = "Open in Xero"
+OPEN_COLUMN = 4
+
+
+def _open_extra(row: SyncedRow, role: int) -> Any:
+    if not row.xero_invoice_id:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row.note or "Marked as in Xero without a link to a Xero invoice"
+        return None
+    if role == Qt.ItemDataRole.ForegroundRole:
+        return QGuiApplication.palette().color(QPalette.ColorRole.Link)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return f"Open {row.number} in Xero (in the browser)" + (f"\n{row.note}" if row.note else "")
+    if role == Qt.ItemDataRole.AccessibleTextRole:
+        return f"Open {row.number} in Xero"
+    return None
+
+
+SYNCED_COLUMNS: tuple[RowColumn[SyncedRow], ...] = (
+    *invoice_columns(),
+    RowColumn("Synced at", lambda r: format_datetime(r.synced_at), lambda r: r.synced_at, sample="30 Sept 2000 00:00"),
+    RowColumn("Xero", lambda r: OPEN_IN_XERO if r.xero_invoice_id else "", sample="Open in Xero  ", extra=_open_extra),
+)
+
+
+class SyncedTableModel(XeroRowsModel[SyncedRow]):
+    def __init__(self, loader: Callable[[], list[SyncedRow]] = list_synced, parent: QObject | None = None) -> None:
+        super().__init__(loader, SYNCED_COLUMNS, parent)

@@ -1,0 +1,186 @@
+"""The Failed table of the Xero Exports tab and its Resync.
+
+Tick rows (mouse, Space, Ctrl+A, the header's box), press **Resync**: the ticked invoices are exported again on an
+ExportWorker thread while a progress bar with Cancel shows how far it got. Each outcome is shown as it comes (an
+exported row leaves the list, a refused one shows its new error and stays ticked); at the end the list is read
+again and a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
+worker is shown in a message box.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
+
+from invoice_desktop.cli import AppContext
+from invoice_desktop.jobs.export_worker import ExporterFactory, ExportWorker
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.models import ExportState
+from invoice_desktop.ui.checkable_table_view import CheckableTableView
+from invoice_desktop.ui.message_bar import Tone
+from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
+from invoice_desktop.ui.tick_action_bar import TickActionBar
+from invoice_desktop.ui.xero_exports_progress import ResyncProgress
+from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
+from invoice_desktop.xero.settings import InterfaceState, interface_state
+
+RECONNECT = "Reconnect in Business > Settings > Xero, then Resync."
+RESYNC_FAILED_TITLE = "Resync failed"
+
+
+def result_tone(summary: ExportSummary) -> Tone:
+    if summary.ok and not summary.cancelled:
+        return Tone.SUCCESS
+    return Tone.PROBLEM if summary.failed or summary.stopped_reason else Tone.INFO
+
+
+class FailedPanel(QWidget):
+    invoice_activated = Signal(int)
+    invoice_exported = Signal(int)  # a ticked invoice reached Xero during a Resync (for the live tile counts)
+    resync_finished = Signal()  # a Resync ended (succeeded, failed or cancelled): time to read the lists again
+    xero_changed = Signal()  # the connection's state or last sync time may have changed
+
+    def __init__(self, ctx: AppContext, model: FailedTableModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = model or FailedTableModel(parent=self)
+        self.exporter_factory: ExporterFactory | None = None  # tests pass a paced/batched engine
+        self.worker: ExportWorker | None = None
+        self.last_summary: ExportSummary | None = None
+        self.error_box: QMessageBox | None = None
+
+        self.view = CheckableTableView(self.model, self)  # type: ignore[arg-type]
+        self.view.setAccessibleName("Failed exports")
+        self.view.empty_text = "No failed exports"
+        self.view.invoice_activated.connect(self.invoice_activated)
+        self.resync_bar = TickActionBar(self.model.checks, "&Resync", self)
+        self.resync_bar.button.setToolTip("Export the ticked invoices to Xero again (Space ticks, Ctrl+A ticks all)")
+        self.resync_bar.triggered.connect(self.resync)
+        self.model.checks.changed.connect(self._on_checks_changed)
+        self.progress = ResyncProgress(self)
+        self.progress.cancel_requested.connect(self.cancel)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.resync_bar)
+
+    # --- the list ---
+
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None
+
+    def reload(self) -> None:
+        """Read the list again, ticks kept by invoice id (those no longer failed are dropped). Not during a Resync:
+        the invoices being sent are not 'failed' in the database then, and would vanish with their ticks."""
+        if self.busy:
+            return
+        current = self.view.current_invoice_id()
+        self.model.reload()
+        self.model.checks.retain(self.model.loaded_ids())
+        if current is not None:
+            self.view.select_invoice(current)
+
+    # --- Resync ---
+
+    @Slot(list)
+    def resync(self, invoice_ids: list[int]) -> None:
+        if self.busy or not invoice_ids:
+            return
+        worker = ExportWorker(
+            self.ctx.paths, self.ctx.endpoints, invoice_ids, self.ctx.client_id, self.exporter_factory, self
+        )
+        worker.batch_started.connect(self._on_batch_started)
+        worker.invoice_done.connect(self._on_invoice_done)
+        worker.progress.connect(self.progress.set_progress)
+        worker.succeeded.connect(self._on_succeeded)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        worker.finished.connect(self._on_thread_finished)
+        self.worker = worker
+        self.last_summary = None
+        self.resync_bar.message.clear_message()
+        self.resync_bar.button.setEnabled(False)
+        self.progress.start(len(invoice_ids))
+        worker.start()
+
+    @Slot()
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    def shutdown(self) -> None:
+        """Stop a running Resync and wait for it (the application is quitting or the tab goes away)."""
+        worker = self.worker
+        if worker is not None:
+            worker.cancel()
+            worker.wait()
+
+    @Slot(list)
+    def _on_checks_changed(self, _ids: list[int]) -> None:
+        if self.busy:
+            self.resync_bar.button.setEnabled(False)  # one Resync at a time
+
+    @Slot(list)
+    def _on_batch_started(self, invoice_ids: list[int]) -> None:
+        self.model.set_sending(invoice_ids, True)
+
+    @Slot(int, object)
+    def _on_invoice_done(self, invoice_id: int, outcome: ExportOutcome) -> None:
+        if outcome.state is ExportState.SYNCED:
+            known = self.model.row_of(invoice_id) is not None
+            self.model.checks.set_checked([invoice_id], False)
+            self.model.set_sending([invoice_id], False)
+            self.model.remove(invoice_id)
+            if known:
+                self.invoice_exported.emit(invoice_id)
+        elif outcome.state is ExportState.FAILED:
+            self.model.show_outcome(outcome)
+        else:
+            self.model.set_sending([invoice_id], False)
+
+    @Slot(object)
+    def _on_succeeded(self, summary: ExportSummary) -> None:
+        self.last_summary = summary
+        text = summary.message() if summary.outcomes or not summary.cancelled else "Resync cancelled; nothing was sent"
+        self.resync_bar.message.show_message(text, result_tone(summary))
+        dropped = any(o.category is FailureCategory.CONNECTION for o in summary.failed)
+        if dropped or interface_state() is InterfaceState.DROPPED:
+            self._show_error(f"The Xero connection has been dropped. {RECONNECT}", summary.stopped_reason)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if interface_state() in (InterfaceState.DROPPED, InterfaceState.NOT_SET_UP):
+            text = f"The Xero connection has been dropped. {RECONNECT}"
+        else:
+            text = "The ticked invoices could not be resynced."
+        self.resync_bar.message.show_message(f"{text} ({message})", Tone.PROBLEM)
+        self._show_error(text, message)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self.resync_bar.message.show_message("Resync cancelled", Tone.INFO)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.deleteLater()
+        self.progress.stop()
+        self.model.clear_sending()
+        self.resync_bar.button.setEnabled(len(self.model.checks) > 0)
+        self.xero_changed.emit()
+        self.resync_finished.emit()
+
+    def _show_error(self, text: str, details: str) -> None:
+        """A message box that does not block (window-modal, opened): the user reads it, the window keeps going."""
+        if self.error_box is not None:
+            self.error_box.close()
+        box = QMessageBox(QMessageBox.Icon.Warning, RESYNC_FAILED_TITLE, text, QMessageBox.StandardButton.Ok, self)
+        box.setAccessibleName(RESYNC_FAILED_TITLE)
+        if details:
+            box.setInformativeText(details)
+        self.error_box = box
+        box.open()

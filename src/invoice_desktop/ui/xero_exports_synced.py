@@ -1,0 +1,81 @@
+"""The Synced table of the Xero Exports tab, with "Open in Xero": a click on that cell, or the button below the
+table for the current row (Enter on a row opens the invoice here, as everywhere)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QModelIndex, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+
+from invoice_desktop.cli import AppContext
+from invoice_desktop.ui.invoice_table_view import InvoiceTableView
+from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN, SyncedTableModel
+from invoice_desktop.ui.xero_exports_links import xero_invoice_url
+from invoice_desktop.xero.export_actions import SyncedRow
+from invoice_desktop.xero.settings import load_connection
+
+
+class SyncedPanel(QWidget):
+    invoice_activated = Signal(int)
+
+    def __init__(self, ctx: AppContext, model: SyncedTableModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = model or SyncedTableModel(parent=self)
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests look instead of opening a browser
+
+        self.view = InvoiceTableView(self.model, self)  # type: ignore[arg-type]
+        self.view.setAccessibleName("Synced exports")
+        self.view.empty_text = "Nothing has been exported to Xero yet"
+        self.view.invoice_activated.connect(self.invoice_activated)
+        self.view.clicked.connect(self._on_clicked)
+        self.open_button = QPushButton("&Open in Xero", self)
+        self.open_button.setAccessibleName("Open in Xero")
+        self.open_button.setToolTip("Open the current invoice in Xero, in the browser")
+        self.open_button.clicked.connect(self.open_current)
+        self.view.selectionModel().currentRowChanged.connect(self._update_button)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        self._update_button()
+
+    def reload(self) -> None:
+        current = self.view.current_invoice_id()
+        self.model.reload()
+        if current is not None:
+            self.view.select_invoice(current)
+        self._update_button()
+
+    def url_of(self, record: SyncedRow) -> QUrl:
+        return xero_invoice_url(self.ctx.endpoints, load_connection().tenant_id, record.xero_invoice_id)
+
+    def open_in_xero(self, invoice_id: int) -> bool:
+        record = self.model.record_of(invoice_id)
+        if record is None or not record.xero_invoice_id:
+            return False
+        return bool(self.open_url(self.url_of(record)))
+
+    @Slot()
+    def open_current(self) -> None:
+        invoice_id = self.view.current_invoice_id()
+        if invoice_id is not None:
+            self.open_in_xero(invoice_id)
+
+    @Slot(QModelIndex)
+    def _on_clicked(self, index: QModelIndex) -> None:
+        if index.column() == OPEN_COLUMN:
+            self.open_in_xero(index.data(ItemRole.ID))
+
+    @Slot()
+    def _update_button(self) -> None:
+        invoice_id = self.view.current_invoice_id()
+        record = self.model.record_of(invoice_id) if invoice_id is not None else None
+        self.open_button.setEnabled(bool(record and record.xero_invoice_id))

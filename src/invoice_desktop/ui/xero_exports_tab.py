@@ -1,0 +1,89 @@
+"""Puts the Xero Exports tab in the Invoice Manager while the Xero interface is set up, and takes it away when it
+is not (after Settings > Xero disconnects, say); keeps its title's failed count current.
+
+The main window calls `follow(state)` whenever it shows the Xero status (start-up, Settings > Xero closed, a
+Resync that changed the connection) and hands `on_xero_changed` its status-bar update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, QObject, Slot
+
+from invoice_desktop.cli import AppContext
+from invoice_desktop.ui.invoice_manager import InvoiceManager
+from invoice_desktop.ui.xero_exports_page import PAGE_LABEL, XeroExportsPage, page_title
+from invoice_desktop.xero.settings import InterfaceState
+
+
+def is_set_up(state: InterfaceState) -> bool:
+    """Set up: connected, even while disabled or dropped (the failures are still to be seen and fixed)."""
+    return state is not InterfaceState.NOT_SET_UP
+
+
+class XeroExportsTab(QObject):
+    def __init__(
+        self, ctx: AppContext, manager: InvoiceManager, on_xero_changed: Callable[[], None] | None = None
+    ) -> None:
+        super().__init__(manager)
+        self.ctx = ctx
+        self.manager = manager
+        self.page: XeroExportsPage | None = None
+        self._on_xero_changed = on_xero_changed
+        manager.refreshed.connect(self._on_manager_refreshed)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._shutdown)
+
+    @property
+    def shown(self) -> bool:
+        return self.page is not None and self.manager.tabs.indexOf(self.page) >= 0
+
+    def follow(self, state: InterfaceState) -> None:
+        if is_set_up(state) and not self.shown:
+            self._add()
+        elif not is_set_up(state) and self.shown:
+            self._remove()
+
+    def _add(self) -> None:
+        page = XeroExportsPage(self.ctx, self.manager.tabs)
+        page.invoice_activated.connect(self.manager.invoice_activated)
+        page.counts_changed.connect(self._on_counts_changed)
+        page.failed.xero_changed.connect(self._xero_changed)
+        page.failed.resync_finished.connect(self.manager.refresh)  # this tab, the counts, the other tabs' Xero column
+        self.page = page
+        self.manager.add_page(page, PAGE_LABEL, page.refresh)
+        page.update_counts()
+
+    def _remove(self) -> None:
+        page, self.page = self.page, None
+        if page is None:
+            return
+        page.failed.shutdown()
+        self.manager.remove_page(page)
+        page.deleteLater()
+
+    @Slot()
+    def _on_manager_refreshed(self) -> None:
+        if self.page is not None and self.manager.current_page() is not self.page:
+            self.page.update_counts()  # the page on show read them already
+
+    @Slot(int, int)
+    def _on_counts_changed(self, failed: int, _synced: int) -> None:
+        if self.page is None:
+            return
+        index = self.manager.tabs.indexOf(self.page)
+        if index >= 0:
+            self.manager.tabs.setTabText(index, page_title(failed))
+            self.manager.tabs.tabBar().setAccessibleTabName(index, f"{PAGE_LABEL}, {failed} failed")
+
+    @Slot()
+    def _xero_changed(self) -> None:
+        if self._on_xero_changed is not None:
+            self._on_xero_changed()
+
+    @Slot()
+    def _shutdown(self) -> None:
+        if self.page is not None:
+            self.page.failed.shutdown()
