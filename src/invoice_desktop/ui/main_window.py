@@ -15,6 +15,7 @@ from invoice_desktop.ui.clients_view import ClientsView
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
+from invoice_desktop.ui.xero_exports_tab import XeroExportsTab
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_status import XeroStatusLabel
 from invoice_desktop.xero.status import load_status
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
         self.xero_status = XeroStatusLabel(self)
         self.statusBar().addPermanentWidget(self.xero_status)
         self.xero_settings_dialog: XeroSettingsDialog | None = None
+        self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.update_xero_status)
         self.update_xero_status()
 
         self._build_menus()
@@ -151,7 +153,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def update_xero_status(self) -> None:
-        self.xero_status.show_status(load_status(self.ctx.paths))
+        status = load_status(self.ctx.paths)
+        self.xero_status.show_status(status)
+        self.xero_exports.follow(status.state)  # the Xero Exports tab only while the interface is set up
 
     @Slot()
     def open_sandbox_admin(self) -> None:
