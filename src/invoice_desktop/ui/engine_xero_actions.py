@@ -1,0 +1,55 @@
+"""Invoice Information's Xero actions, done by the export engine (xero.export_actions / the exporter).
+
+Runs on a worker thread (see ui.xero_actions): no widgets here, only the company file and Xero.
+"""
+
+from __future__ import annotations
+
+from invoice_desktop.cli import AppContext
+from invoice_desktop.ledger.invoices import get_invoice_detail
+from invoice_desktop.store.models import ExportState
+from invoice_desktop.ui.xero_actions import XeroActionResult
+from invoice_desktop.xero import export_actions
+from invoice_desktop.xero.client import XeroClient, open_client
+from invoice_desktop.xero.export_results import ExportOutcome
+
+
+class EngineXeroActions:
+    """The real XeroActions: one invoice exported, marked as already in Xero, or kept out of Xero."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+
+    def _client(self) -> XeroClient:
+        return open_client(self.ctx.paths, self.ctx.endpoints, self.ctx.client_id)
+
+    def export_now(self, invoice_id: int) -> XeroActionResult:
+        summary = export_actions.resync(self._client(), [invoice_id])
+        outcome = next((o for o in summary.outcomes if o.invoice_id == invoice_id), None)
+        if outcome is None:
+            number = get_invoice_detail(invoice_id).number
+            reason = summary.stopped_reason or "it is not waiting to be exported (already in Xero, or being sent)"
+            return XeroActionResult(False, f"{number} was not exported: {reason}.")
+        return _result(outcome)
+
+    def mark_in_xero(self, invoice_id: int, xero_number_or_id: str | None) -> XeroActionResult:
+        reference = (xero_number_or_id or "").strip()
+        client = self._client() if reference else None
+        linked = export_actions.mark_already_in_xero(invoice_id, reference, client)
+        number = get_invoice_detail(invoice_id).number
+        tail = f", linked to Xero invoice {linked}" if linked else ""
+        return XeroActionResult(True, f"{number} is marked as already in Xero{tail}; it will not be sent.")
+
+    def dont_send(self, invoice_id: int) -> XeroActionResult:
+        export_actions.dont_send(invoice_id)
+        return XeroActionResult(True, f"{get_invoice_detail(invoice_id).number} will not be sent to Xero.")
+
+
+def _result(outcome: ExportOutcome) -> XeroActionResult:
+    if outcome.state is ExportState.SYNCED:
+        note = f" {outcome.note}" if outcome.note else ""
+        return XeroActionResult(True, f"{outcome.number} exported to Xero.{note}")
+    text = f"{outcome.number} was not exported — {outcome.title}: {outcome.message}"
+    if outcome.hint:
+        text += f" {outcome.hint}"
+    return XeroActionResult(False, text)
