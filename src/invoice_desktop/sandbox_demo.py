@@ -116,7 +116,7 @@ class DemoSession:
 
     @property
     def admin_url(self) -> str:
-        return f"{self.sandbox.base_url}/sandbox/admin"
+        return self.sandbox.admin_url
 
     def stop(self) -> None:
         self.sandbox.stop()

@@ -37,6 +37,7 @@ def run_sandbox(ctx: AppContext, args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, on_signal)
     print(f"Xero sandbox serving at {sandbox.base_url}", flush=True)
     print(f"  use: --xero-endpoint {sandbox.base_url}   (client id {SANDBOX_CLIENT_ID} or any other)", flush=True)
+    print(f"  admin page (Sandbox Xero): {sandbox.admin_url}", flush=True)
     print(f"  control: {sandbox.base_url}/sandbox/control   Ctrl+C stops it", flush=True)
     try:
         while not stop.wait(0.5):
