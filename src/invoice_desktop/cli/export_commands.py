@@ -15,10 +15,11 @@ from invoice_desktop.xero.client import XeroClient, XeroInterfaceError, open_cli
 from invoice_desktop.xero.export_actions import failed_ids, list_failed, list_synced, resync
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.payment_import import ImportSummary, import_changes
 
 
 def register(xero_subparsers: argparse._SubParsersAction) -> None:
-    p = xero_subparsers.add_parser("sync", help="export the queued invoices to Xero")
+    p = xero_subparsers.add_parser("sync", help="export the queued invoices to Xero, then import payments")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_sync)
 
@@ -46,8 +47,11 @@ def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:
         client = _client(ctx)
     except XeroInterfaceError as exc:
         return fail(str(exc))
-    summary = Exporter(client).run()
-    return _report(summary, args.json)
+    exporter = Exporter(client)
+    summary = exporter.run()
+    imported = import_changes(client, pacer=exporter.pacer)  # gated by xero.import_payments
+    status = _report(summary, args.json, imported)
+    return EXIT_PARTIAL if status == EXIT_OK and not imported.ok else status
 
 
 def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -77,9 +81,12 @@ def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if unknown and status == EXIT_OK else status
 
 
-def _report(summary: ExportSummary, as_json: bool) -> int:
+def _report(summary: ExportSummary, as_json: bool, imported: ImportSummary | None = None) -> int:
     if as_json:
-        print_json(summary.to_json())
+        document = summary.to_json()
+        if imported is not None:
+            document.update(imported.to_json())
+        print_json(document)
     else:
         for outcome in summary.outcomes:
             if outcome.category is None:
@@ -88,6 +95,8 @@ def _report(summary: ExportSummary, as_json: bool) -> int:
                 print(f"{outcome.number}: {outcome.title} — {outcome.message}")
                 print(f"    {outcome.hint}")
         print(summary.message())
+        if imported is not None:
+            print(imported.message())
     if summary.stopped_reason and not summary.outcomes:
         return EXIT_CANNOT_RUN if not summary.parked_until else EXIT_PARTIAL
     return EXIT_OK if summary.ok else EXIT_PARTIAL

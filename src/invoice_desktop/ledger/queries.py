@@ -15,7 +15,15 @@ from enum import StrEnum
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, fn
 
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.store.models import Client, ExportState, Invoice, InvoiceStatus, XeroExport, database_proxy
+from invoice_desktop.store.models import (
+    Client,
+    ExportState,
+    Invoice,
+    InvoiceStatus,
+    XeroExport,
+    XeroInvoiceState,
+    database_proxy,
+)
 
 
 class Tab(StrEnum):
@@ -48,12 +56,21 @@ class InvoiceRow:
     status: str  # InvoiceStatus value
     overdue: bool
     xero_state: str  # ExportState value ("not_sent" when there is no export row)
-    xero_error: str  # the failure title and Xero's first message, "" unless failed
+    xero_error: str  # failed: the failure title and Xero's first message; flagged: "voided in Xero"; else ""
     approved_at: datetime | None
     reference: str = ""
     subtotal: Decimal = Decimal("0.00")
     total_tax: Decimal = Decimal("0.00")
     amount_paid: Decimal = Decimal("0.00")
+    xero_flag: str = ""  # "voided in Xero" / "deleted in Xero" (seen by the payment import), else ""
+
+
+# What the payment import flags, by Xero's invoice Status: the local invoice is left as it was.
+XERO_FLAG_WORDS = {"VOIDED": "voided in Xero", "DELETED": "deleted in Xero"}
+
+
+def xero_flag_text(xero_status: str | None) -> str:
+    return XERO_FLAG_WORDS.get((xero_status or "").upper(), "")
 
 
 # Ascending XERO sort puts what needs attention first.
@@ -98,10 +115,13 @@ def list_invoices(
             Invoice.reference,
             Invoice.subtotal,
             Invoice.total_tax,
+            XeroInvoiceState.xero_status,
         )
         .join(Client)
         .switch(Invoice)
         .join(XeroExport, JOIN.LEFT_OUTER)
+        .switch(Invoice)
+        .join(XeroInvoiceState, JOIN.LEFT_OUTER)
         .where(_filter(tab, search, today))
         .order_by(*_ordering(sort, descending, export_state))
         .tuples()
@@ -136,10 +156,13 @@ def tab_counts(today: date | None = None) -> dict[Tab, int]:
     return dict(zip((Tab.DRAFT, Tab.AWAITING_PAYMENT, Tab.OVERDUE, Tab.PAID, Tab.ALL), row, strict=True))
 
 
-def format_xero_error(state: str, category: str | None, messages_json: str | None) -> str:
-    """'<failure title>: <Xero's first message>' for a failed export, else ''."""
+def format_xero_error(
+    state: str, category: str | None, messages_json: str | None, xero_status: str | None = None
+) -> str:
+    """'<failure title>: <Xero's first message>' for a failed export; 'voided in Xero' / 'deleted in Xero' for an
+    invoice the payment import found so; else ''."""
     if state != ExportState.FAILED.value:
-        return ""
+        return xero_flag_text(xero_status)
     try:
         title = FailureCategory(category).title
     except ValueError:
@@ -229,6 +252,7 @@ def _row(values: tuple, today: date) -> InvoiceRow:
         reference,
         subtotal,
         total_tax,
+        xero_status,
     ) = values
     return InvoiceRow(
         id=id_,
@@ -241,10 +265,11 @@ def _row(values: tuple, today: date) -> InvoiceRow:
         status=status,
         overdue=status == InvoiceStatus.AWAITING_PAYMENT.value and due_date < today,
         xero_state=xero_state,
-        xero_error=format_xero_error(xero_state, category, messages),
+        xero_error=format_xero_error(xero_state, category, messages, xero_status),
         approved_at=approved_at,
         reference=reference,
         subtotal=subtotal,
         total_tax=total_tax,
         amount_paid=paid,
+        xero_flag=xero_flag_text(xero_status),
     )

@@ -156,6 +156,21 @@ CREATE TABLE "xero_batch" (
 );
 """
 
+# Schema 3: what the payment import last saw of each exported invoice in Xero (status, paid, credited, due).
+SCHEMA_3 = """
+CREATE TABLE "xero_invoice_state" (
+    "invoice_id" INTEGER NOT NULL PRIMARY KEY,
+    "xero_status" VARCHAR(255) NOT NULL,
+    "amount_paid" INTEGER NOT NULL,
+    "amount_credited" INTEGER NOT NULL,
+    "amount_due" INTEGER NOT NULL,
+    "fully_paid_on" DATE,
+    "xero_updated_at" TEXT,
+    "imported_at" TEXT NOT NULL,
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
+);
+"""
+
 
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
@@ -170,6 +185,7 @@ def _run(script: str) -> Callable[[SqliteDatabase], None]:
 STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _run(SCHEMA_1),
     2: _run(SCHEMA_2),
+    3: _run(SCHEMA_3),
 }
 CURRENT_VERSION = max(STEPS)
 

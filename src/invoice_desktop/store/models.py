@@ -190,6 +190,22 @@ class XeroBatch(BaseModel):
     state = CharField(default="pending")  # pending | sent | resolved
 
 
+class XeroInvoiceState(BaseModel):
+    """What the last payment import saw of the invoice in Xero (read-only: Xero's own figures and status).
+
+    `xero_status` VOIDED or DELETED flags an invoice voided or deleted in Xero; the local invoice is left as it is.
+    """
+
+    invoice = ForeignKeyField(Invoice, primary_key=True, backref="xero_state", on_delete="CASCADE")
+    xero_status = CharField()  # Xero's Status: DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED, DELETED
+    amount_paid = MoneyField()
+    amount_credited = MoneyField()  # credit notes, prepayments and overpayments allocated in Xero
+    amount_due = MoneyField()
+    fully_paid_on = DateField(null=True)
+    xero_updated_at = UtcDateTimeField(null=True)  # Xero's UpdatedDateUTC
+    imported_at = UtcDateTimeField(default=utcnow)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Setting,
     Client,
@@ -201,4 +217,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     XeroExport,
     XeroAttempt,
     XeroBatch,
+    XeroInvoiceState,
 ]

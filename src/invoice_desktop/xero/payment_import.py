@@ -1,0 +1,257 @@
+"""Payments and changes back from Xero (PRODUCT.md §3, issue 7): `import_changes(client) -> ImportSummary`.
+
+Asks Xero only for what changed since the last import, never one request per invoice:
+
+    GET /Invoices?where=Type=="ACCREC"&order=UpdatedDateUTC ASC&page=1&pageSize=100
+    If-Modified-Since: <the high-water mark>
+
+The mark (setting `xero.import_modified_since`) is the newest UpdatedDateUTC applied so far; it moves forward only
+after a page has been applied, so a crash mid-run re-reads, never skips. Pages are walked by the mark itself
+(after each full page the next request asks again from the page's newest UpdatedDateUTC, page 1); an invoice
+changed in Xero while we page therefore moves behind the mark instead of shifting out of reach, as a plain
+page=N walk would let it. Only when a whole page shares one UpdatedDateUTC does the walk go on to page=N+1. The
+filter is inclusive, so the invoice(s) at the mark come back once more: applying them again changes nothing.
+Xero's `pagination.itemCount` says when the page in hand is the last, so 100 changed invoices cost one call.
+
+Why not `createdByMyApp=true`: invoices linked rather than created (a number already in Xero that was ours, "Mark
+as already in Xero", an app registered again under another client id) would silently stop following Xero. Sales
+invoices not ours are dropped here by InvoiceID (they only cost page space). The first import, with no mark yet,
+asks from a little before the oldest export.
+
+Calls go through the exporter's Pacer and RetryPolicy (pass the exporter's own `pacer` to share its view of the
+minute limit): transient trouble is retried with backoff honouring Retry-After; a dead connection is recorded as
+the exporter records it (interface state "connection dropped"); the day limit parks the export queue too (the
+limit is the organisation's). Clock and sleep are injectable. Gated by the setting xero.import_payments.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from peewee import fn
+
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.fields import utcnow
+from invoice_desktop.store.models import XeroExport
+from invoice_desktop.store.settings import get_setting, set_setting
+from invoice_desktop.xero.client import XeroClient
+from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
+from invoice_desktop.xero.exporter import DAY_LIMIT_FALLBACK, KEY_PARKED_UNTIL, parked_until
+from invoice_desktop.xero.failure_classifier import Failure, classify_exception
+from invoice_desktop.xero.payment_import_apply import AppliedChange, apply_view, view_of
+from invoice_desktop.xero.settings import ConnectionState, load_connection, load_settings, mark_dropped
+
+log = logging.getLogger(__name__)
+
+KEY_IMPORT_MARK = "xero.import_modified_since"
+PAGE_SIZE = 100
+SALES_INVOICES = 'Type=="ACCREC"'
+OLDEST_FIRST = "UpdatedDateUTC ASC"
+FIRST_IMPORT_MARGIN = timedelta(minutes=10)  # our clock against Xero's, for the first import only
+
+
+@dataclass
+class ImportSummary:
+    api_calls: int = 0
+    invoices_seen: int = 0  # invoices in Xero's answers (ours or not, repeats at the mark included)
+    invoices_changed: int = 0  # local invoices whose payments, amount due, status or flag changed
+    payments_imported: int = 0  # payment / allocation rows added
+    payments_removed: int = 0  # rows of payments or allocations no longer in Xero
+    flagged: list[str] = field(default_factory=list)  # numbers newly found voided or deleted in Xero
+    changes: list[AppliedChange] = field(default_factory=list)
+    skipped: str = ""  # why nothing was asked (setting off, nothing exported yet, ...)
+    stopped_reason: str = ""  # why the run stopped early
+    failure: Failure | None = None
+    mark: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.stopped_reason
+
+    def message(self) -> str:
+        if self.skipped:
+            return f"Payments not imported: {self.skipped}"
+        text = f"{self.payments_imported} payments imported from Xero, {self.invoices_changed} invoices changed"
+        if self.flagged:
+            text += f"; voided or deleted in Xero: {', '.join(self.flagged)}"
+        if self.stopped_reason:
+            text += f". Stopped: {self.stopped_reason}"
+        return text
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "payments_imported": self.payments_imported,
+            "invoices_changed": self.invoices_changed,
+            "payments_removed": self.payments_removed,
+            "flagged_in_xero": list(self.flagged),
+            "import_api_calls": self.api_calls,
+            "import_skipped": self.skipped or None,
+            "import_stopped": self.stopped_reason or None,
+        }
+
+
+def load_mark() -> datetime | None:
+    value = get_setting(KEY_IMPORT_MARK)
+    try:
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
+def first_mark() -> datetime | None:
+    """For the first import: a little before the oldest invoice linked to Xero (None when there is none)."""
+    linked = XeroExport.xero_invoice_id.is_null(False)
+    oldest = XeroExport.select(fn.MIN(fn.COALESCE(XeroExport.synced_at, XeroExport.updated_at))).where(linked)
+    value = oldest.scalar()
+    if not value:
+        return None
+    moment = XeroExport.synced_at.python_value(value) if isinstance(value, str) else value
+    return moment - FIRST_IMPORT_MARGIN
+
+
+def known_invoices(xero_ids: list[str]) -> dict[str, int]:
+    """Local invoice ids by (lower-case) Xero InvoiceID, for those of `xero_ids` we exported or linked."""
+    if not xero_ids:
+        return {}
+    query = XeroExport.select(XeroExport.invoice, XeroExport.xero_invoice_id).where(
+        fn.LOWER(XeroExport.xero_invoice_id).in_(xero_ids)
+    )
+    return {row.xero_invoice_id.lower(): row.invoice_id for row in query}
+
+
+class PaymentImporter:
+    def __init__(
+        self,
+        client: XeroClient,
+        *,
+        policy: RetryPolicy | None = None,
+        pacer: Pacer | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = utcnow,
+        jitter: Callable[[], float] = random.random,
+        page_size: int = PAGE_SIZE,
+        request_timeout: tuple[int, int] | None = None,
+    ) -> None:
+        self.client = client
+        self.policy = policy or RetryPolicy()
+        self.pacer = pacer or Pacer(now=lambda: clock().timestamp(), sleep=sleep)
+        self._clock = clock
+        self._jitter = jitter
+        self.page_size = page_size
+        self._timeout = {"_request_timeout": request_timeout} if request_timeout else {}
+
+    def run(self, *, force: bool = False) -> ImportSummary:
+        """Import what changed in Xero since the last import (`force`: even with the setting off)."""
+        summary = ImportSummary()
+        reason = self._not_now(force)
+        mark = load_mark() or first_mark()
+        if not reason and mark is None:
+            reason = "no invoice has been exported to Xero yet"
+        if reason:
+            summary.skipped = reason
+            return summary
+        assert mark is not None
+        page = 1
+        while True:
+            reply = self._get_page(summary, mark, page)
+            if isinstance(reply, Failure):
+                self._stop(summary, reply)
+                break
+            invoices = list(reply.invoices or [])
+            newest = self._apply_page(summary, invoices)
+            if newest is not None and newest > mark:
+                mark = newest
+                set_setting(KEY_IMPORT_MARK, mark.isoformat())  # only now that the page is applied
+                page = 1
+            else:
+                page += 1
+            if not _more(reply, invoices, self.page_size):
+                break
+        summary.mark = mark
+        return summary
+
+    def _not_now(self, force: bool) -> str:
+        if not force and not load_settings().import_payments:
+            return "the setting 'Automatically import payments applied to invoices in Xero' is off"
+        if load_connection().state is ConnectionState.DROPPED:
+            return "the Xero connection has been dropped; reconnect in Settings > Xero"
+        parked = parked_until()
+        if parked is not None and parked > self._clock():
+            return f"Xero's daily API limit is used up until {parked.isoformat()}"
+        return ""
+
+    def _get_page(self, summary: ImportSummary, since: datetime, page: int) -> Any:
+        """One GET /Invoices page; transient failures are retried (same pacing and backoff as the exporter)."""
+        retry = 0
+        while True:
+            self.pacer.before_call()
+            summary.api_calls += 1
+            try:
+                data, _status, headers = self.client.accounting().get_invoices(
+                    self.client.tenant_id, if_modified_since=since, where=SALES_INVOICES, order=OLDEST_FIRST,
+                    page=page, page_size=self.page_size, _return_http_data_only=False, **self._timeout,
+                )  # fmt: skip
+            except Exception as exc:  # classify_exception re-raises what it does not know
+                failure = classify_exception(exc)
+                self.pacer.observe(getattr(exc, "headers", None))
+                log.info("payment import page %d: %s (%s)", page, failure.category.value, failure.message)
+                if not failure.transient or retry >= self.policy.retries:
+                    return failure
+                self.pacer.wait(self.policy.delay(retry, failure.retry_after, self._jitter))
+                retry += 1
+                continue
+            self.pacer.observe(headers)
+            return data
+
+    def _apply_page(self, summary: ImportSummary, invoices: list[Any]) -> datetime | None:
+        """Apply the page's invoices that are ours; returns the page's newest UpdatedDateUTC."""
+        summary.invoices_seen += len(invoices)
+        views = [view_of(i) for i in invoices if getattr(i, "invoice_id", None)]
+        known = known_invoices([v.xero_invoice_id for v in views])
+        now = self._clock()
+        for view in views:
+            invoice_id = known.get(view.xero_invoice_id)
+            if invoice_id is None:
+                continue
+            change = apply_view(invoice_id, view, now)
+            summary.payments_imported += change.payments_added
+            summary.payments_removed += change.payments_removed
+            if change.changed:
+                summary.invoices_changed += 1
+                summary.changes.append(change)
+                if change.flag:
+                    summary.flagged.append(change.number)
+        stamps = [v.updated for v in views if v.updated is not None]
+        return max(stamps) if stamps else None
+
+    def _stop(self, summary: ImportSummary, failure: Failure) -> None:
+        summary.failure = failure
+        if failure.category is FailureCategory.CONNECTION:
+            mark_dropped(failure.message)
+        elif failure.category is FailureCategory.RATE_LIMITED:
+            wait = timedelta(seconds=failure.retry_after) if failure.retry_after else DAY_LIMIT_FALLBACK
+            set_setting(KEY_PARKED_UNTIL, (self._clock() + wait).isoformat())
+        summary.stopped_reason = f"{failure.title}: {failure.message}"
+
+
+def _more(reply: Any, invoices: list[Any], page_size: int) -> bool:
+    """Whether another request is needed: after a full page, unless Xero's pagination says that was all."""
+    if len(invoices) < page_size:
+        return False
+    pagination = getattr(reply, "pagination", None)
+    count = getattr(pagination, "item_count", None)
+    shown_page = getattr(pagination, "page", None)
+    if isinstance(count, int) and isinstance(shown_page, int):
+        return count > shown_page * page_size
+    return True
+
+
+def import_changes(client: XeroClient, *, force: bool = False, **options: Any) -> ImportSummary:
+    """Import payments and changes from Xero now (see PaymentImporter for the options)."""
+    return PaymentImporter(client, **options).run(force=force)
