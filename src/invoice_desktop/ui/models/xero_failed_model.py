@@ -52,24 +52,24 @@ def _attempts_text(row: FailedRow) -> str:
     return text + (f", the last {format_datetime(row.last_attempt)}" if row.last_attempt else "")
 
 
+def _sections(row: FailedRow) -> tuple[str, list[str], list[str]]:
+    """The title; Xero's words and what to do; the attempts and the next retry."""
+    body = [f"Xero said: “{m}”" for m in row.messages if m.strip()]
+    if row.hint:
+        body.append(f"What to do: {row.hint}")
+    return _title(row), body, [_attempts_text(row), _retry_text(row)]
+
+
 def error_lines(row: FailedRow) -> list[str]:
     """The whole error as plain lines (the accessible text, and the tests' reading of the tooltip)."""
-    lines = [_title(row)]
-    lines += [f"Xero said: “{m}”" for m in row.messages if m.strip()]
-    if row.hint:
-        lines.append(f"What to do: {row.hint}")
-    lines += [_attempts_text(row), _retry_text(row)]
-    return lines
+    title, body, when = _sections(row)
+    return [title, *body, *when]
 
 
 def error_tooltip(row: FailedRow) -> str:
-    """The Sync Failed tooltip (rich text: the title bold, Xero's words quoted, the times small)."""
-    title, *rest = error_lines(row)
-    said = [line for line in rest if line.startswith("Xero said:")]
-    hint = [line for line in rest if line.startswith("What to do:")]
-    when = [line for line in rest if line not in said and line not in hint]
-    parts = [f"<p style='white-space:pre-wrap'><b>{escape(title)}</b></p>"]
-    parts += [f"<p>{escape(line)}</p>" for line in said + hint]
+    """The Sync Failed tooltip (rich text: the title bold, the attempts and times small)."""
+    title, body, when = _sections(row)
+    parts = [f"<p><b>{escape(title)}</b></p>", *(f"<p>{escape(line)}</p>" for line in body)]
     parts.append("<p><small>" + "<br>".join(escape(line) for line in when) + "</small></p>")
     return "<qt>" + "".join(parts) + "</qt>"
 
