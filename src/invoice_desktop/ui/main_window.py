@@ -16,6 +16,7 @@ from invoice_desktop.ui.engine_xero_actions import EngineXeroActions
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
+from invoice_desktop.ui.xero_exports_tab import XeroExportsTab
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_status import XeroStatusLabel
 from invoice_desktop.xero.settings import InterfaceState
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.xero_status = XeroStatusLabel(self)
         self.statusBar().addPermanentWidget(self.xero_status)
         self.xero_settings_dialog: XeroSettingsDialog | None = None
+        self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.update_xero_status)
         self.update_xero_status()
 
         self._build_menus()
@@ -155,6 +157,7 @@ class MainWindow(QMainWindow):
     def update_xero_status(self) -> None:
         status = load_status(self.ctx.paths)
         self.xero_status.show_status(status)
+        self.xero_exports.follow(status.state)  # the Xero Exports tab only while the interface is set up
         set_up = status.state is not InterfaceState.NOT_SET_UP
         self.invoice_windows.set_xero_actions(EngineXeroActions(self.ctx) if set_up else None)
 
