@@ -1,0 +1,271 @@
+"""Payments and changes back from Xero, against the sandbox through the real SDK: payments recorded in Xero (the
+sandbox control acts as the bookkeeper), voids and deletes, If-Modified-Since and paging as the sandbox sees them.
+
+The sandbox has no request log, so `RequestLog` wraps the running sandbox app's `handle` and keeps every request
+with its response. Overpayments, prepayments and credit notes cannot be made in the sandbox (its record_payment
+refuses more than the amount due, as PUT /Payments does, and its invoices always list empty CreditNotes /
+Prepayments / Overpayments), so their allocation is covered by tests/unit/test_payment_import.py with SDK models.
+Time only moves through FakeTime (both clocks), never by waiting.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from export_fixtures import Company, approve, connect_company, export_row, line
+
+from invoice_desktop.__main__ import main
+from invoice_desktop.ledger.queries import Tab, list_invoices
+from invoice_desktop.sandbox import seed, wire
+from invoice_desktop.sandbox.http_messages import Request, Response
+from invoice_desktop.sandbox.server import RunningSandbox
+from invoice_desktop.store.models import Invoice, Payment, XeroInvoiceState
+from invoice_desktop.xero.export_pacing import RetryPolicy
+from invoice_desktop.xero.payment_import import KEY_IMPORT_MARK, ImportSummary, PaymentImporter, load_mark
+from invoice_desktop.xero.settings import ConnectionState, Destination, load_connection, load_settings, save_settings
+
+PAID_ON = date(2026, 3, 10)
+
+
+@dataclass
+class Seen:
+    request: Request
+    response: Response
+
+    def invoices(self) -> list[dict[str, Any]]:
+        return list(json.loads(self.response.body or b"{}").get("Invoices") or [])
+
+
+class RequestLog:
+    def __init__(self, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+        app = sandbox._app  # the sandbox offers no request log of its own
+        original = app.handle
+        self.seen: list[Seen] = []
+
+        def handle(request: Request) -> Response:
+            response = original(request)
+            self.seen.append(Seen(request, response))
+            return response
+
+        monkeypatch.setattr(app, "handle", handle)
+
+    def invoice_lists(self) -> list[Seen]:
+        return [s for s in self.seen if s.request.method == "GET" and s.request.path.lower().endswith("/invoices")]
+
+    def clear(self) -> None:
+        self.seen.clear()
+
+
+@pytest.fixture
+def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
+    return connect_company(sandbox, data_dir)
+
+
+@pytest.fixture
+def log(sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> RequestLog:
+    return RequestLog(sandbox, monkeypatch)
+
+
+def run_import(company: Company, **options: Any) -> ImportSummary:
+    company.time.advance(2)  # whatever happened before is in the past of the import's clock
+    settings: dict[str, Any] = {"sleep": company.time.sleep, "clock": company.time.now, "jitter": lambda: 0.5}
+    settings.update(options)
+    return PaymentImporter(company.client, **settings).run()
+
+
+def exported(company: Company, *invoice_ids: int) -> list[str]:
+    """Export what is queued; returns the numbers of `invoice_ids`."""
+    summary = company.exporter().run()
+    assert not summary.failed, summary.message()
+    company.time.advance(5)
+    return [export_row(i).invoice.number for i in invoice_ids]
+
+
+def pay(company: Company, number: str, amount: str | None = None) -> None:
+    company.time.advance(3)  # each change in Xero gets its own UpdatedDateUTC
+    company.sandbox.control.record_payment(number, amount, on=PAID_ON, reference=f"Bank {number}")
+
+
+def invoice(invoice_id: int) -> Invoice:
+    return Invoice.get_by_id(invoice_id)
+
+
+def xero_id(invoice_id: int) -> str:
+    return str(export_row(invoice_id).xero_invoice_id).lower()
+
+
+def test_full_and_partial_payments_and_importing_twice_changes_nothing(company: Company) -> None:
+    full, partial, untouched = approve(), approve(), approve()
+    numbers = exported(company, full, partial, untouched)
+    total = invoice(full).total  # 110.00
+    pay(company, numbers[0])
+    pay(company, numbers[1], "40.00")
+
+    summary = run_import(company)
+
+    assert (summary.payments_imported, summary.invoices_changed, summary.ok) == (2, 2, True), summary.message()
+    assert (invoice(full).status, invoice(full).amount_paid) == ("paid", total)
+    assert (invoice(partial).status, invoice(partial).amount_paid) == ("awaiting_payment", Decimal("40.00"))
+    assert (invoice(untouched).status, invoice(untouched).amount_paid) == ("awaiting_payment", Decimal("0.00"))
+    (row,) = [r for r in list_invoices(Tab.AWAITING_PAYMENT) if r.id == partial]
+    assert row.amount_due == total - Decimal("40.00")
+    assert [r.id for r in list_invoices(Tab.PAID)] == [full]
+    org = company.sandbox.control.organisation()
+    payments = list(Payment.select().order_by(Payment.id))
+    assert [(p.invoice_id, p.amount, p.source, p.reference, p.date) for p in payments] == [
+        (full, total, "xero", f"Bank {numbers[0]}", PAID_ON),
+        (partial, Decimal("40.00"), "xero", f"Bank {numbers[1]}", PAID_ON),
+    ]
+    with company.sandbox.state.lock:
+        in_xero = {p for n in numbers[:2] for p in org.invoice(n).payment_ids}  # type: ignore[union-attr]
+    assert {p.xero_payment_id for p in payments} == in_xero
+    state = XeroInvoiceState.get_by_id(full)
+    assert (state.xero_status, state.amount_due, state.fully_paid_on) == ("PAID", Decimal("0.00"), PAID_ON)
+
+    again = run_import(company)
+    assert (again.payments_imported, again.invoices_changed, again.payments_removed) == (0, 0, 0)
+    assert Payment.select().count() == 2 and invoice(partial).amount_paid == Decimal("40.00")
+
+    pay(company, numbers[1])  # the rest of the partly paid one
+    assert run_import(company).payments_imported == 1
+    assert invoice(partial).status == "paid" and Payment.select().count() == 3
+
+
+def test_voided_and_deleted_in_xero_are_flagged_and_left_unchanged(company: Company) -> None:
+    voided = approve()
+    (voided_number,) = exported(company, voided)
+    settings = load_settings()
+    settings.destination = Destination.DRAFT  # a draft in Xero is deleted, not voided
+    save_settings(settings, check=False)
+    deleted = approve()
+    (deleted_number,) = exported(company, deleted)
+    company.time.advance(3)
+    company.sandbox.control.void_invoice(voided_number)
+    company.sandbox.control.void_invoice(deleted_number)
+
+    summary = run_import(company)
+
+    assert sorted(summary.flagged) == sorted([voided_number, deleted_number])
+    assert summary.invoices_changed == 2 and summary.payments_imported == 0
+    for invoice_id, words in ((voided, "voided in Xero"), (deleted, "deleted in Xero")):
+        assert invoice(invoice_id).status == "awaiting_payment"  # never silently changed here
+        (row,) = [r for r in list_invoices(Tab.ALL) if r.id == invoice_id]
+        assert (row.xero_state, row.xero_flag, row.xero_error) == ("synced", words, words)
+        assert export_row(invoice_id).note.startswith(words[0].upper() + words[1:])
+    assert XeroInvoiceState.get_by_id(voided).xero_status == "VOIDED"
+    assert XeroInvoiceState.get_by_id(deleted).xero_status == "DELETED"
+
+    again = run_import(company)
+    assert (again.invoices_changed, again.flagged) == (0, [])
+
+
+def test_the_second_sync_sends_if_modified_since_and_gets_only_the_changes(company: Company, log: RequestLog) -> None:
+    first, second = approve(), approve()
+    exported(company, first, second)
+    last = approve()  # exported alone, later: the newest UpdatedDateUTC before anything is paid
+    (last_number,) = exported(company, last)
+    run_import(company)
+    mark = load_mark()
+    assert mark is not None
+    numbers = [export_row(i).invoice.number for i in (first, second)]
+    pay(company, numbers[1])
+    log.clear()
+
+    summary = run_import(company)
+
+    (seen,) = log.invoice_lists()
+    sent = seen.request.header("If-Modified-Since")
+    assert sent is not None and wire.parse_timestamp(sent) == pytest.approx(mark.timestamp(), abs=0.001)
+    assert seen.request.query("page") == "1" and seen.request.query("pageSize") == "100"
+    answered = {i["InvoiceID"] for i in seen.invoices()}
+    # the change, plus the invoice at the mark itself (the filter is inclusive; applying it again changes nothing)
+    assert answered == {xero_id(second), xero_id(last)}, last_number
+    assert (summary.api_calls, summary.invoices_changed, summary.payments_imported) == (1, 1, 1)
+    assert load_mark() is not None and load_mark() > mark  # type: ignore[operator]
+
+
+def test_one_paged_request_per_hundred_changed_invoices(company: Company, log: RequestLog) -> None:
+    ids = [approve(seed.DEMO_ACTIVE_CONTACTS[i % 5], line(f"{i + 10}.00")) for i in range(150)]
+    numbers = exported(company, *ids)
+    run_import(company)  # the mark is set: nothing paid yet
+    for number in numbers:
+        company.time.advance(1)
+        company.sandbox.control.record_payment(number, "5.00", on=PAID_ON)
+    log.clear()
+
+    summary = run_import(company)
+
+    lists = log.invoice_lists()
+    assert len(lists) == 2, [(s.request.query("page"), len(s.invoices())) for s in lists]
+    assert [len(s.invoices()) for s in lists] == [100, 51]  # the second asks from the first page's newest
+    assert all(s.request.header("If-Modified-Since") for s in lists)
+    assert (summary.payments_imported, summary.invoices_changed) == (150, 150)
+
+
+def test_the_setting_off_means_no_call(company: Company, log: RequestLog) -> None:
+    (number,) = exported(company, approve())
+    pay(company, number)
+    settings = load_settings()
+    settings.import_payments = False
+    save_settings(settings, check=False)
+    log.clear()
+
+    summary = run_import(company)
+
+    assert summary.skipped and summary.api_calls == 0 and log.invoice_lists() == []
+    assert Payment.select().count() == 0
+
+
+def test_transient_errors_are_retried_with_backoff(company: Company) -> None:
+    invoice_id = approve()
+    (number,) = exported(company, invoice_id)
+    pay(company, number)
+    company.sandbox.control.arm_fault("server_error", 1, path="/api.xro/2.0/Invoices", method="GET")
+    company.sandbox.control.arm_fault("offline", 1, path="/api.xro/2.0/Invoices", method="GET")
+
+    summary = run_import(company, policy=RetryPolicy(retries=3))
+
+    assert summary.ok and summary.api_calls == 3 and summary.payments_imported == 1
+    assert len(company.time.slept) == 2  # backed off twice, on the fake clock
+    assert invoice(invoice_id).status == "paid"
+
+
+def test_a_dead_connection_is_recorded_and_the_mark_kept(company: Company) -> None:
+    (number,) = exported(company, approve())
+    run_import(company)
+    mark = load_mark()
+    pay(company, number)
+    company.sandbox.control.revoke_app()
+    company.time.advance(1800)  # the access token expires: the refresh meets invalid_grant
+
+    summary = run_import(company)
+
+    assert not summary.ok and summary.failure is not None and summary.failure.category.value == "connection"
+    assert load_connection().state is ConnectionState.DROPPED
+    assert load_mark() == mark and Payment.select().count() == 0
+    assert run_import(company).skipped  # nothing asked while the connection is dropped
+
+
+def test_xero_sync_exports_then_imports_and_reports_counts(
+    company: Company, sandbox: RunningSandbox, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invoice_id = approve()
+    argv = ["--data-dir", str(data_dir), "--xero-endpoint", sandbox.base_url, "xero", "sync", "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["exported"] == 1 and (report["payments_imported"], report["invoices_changed"]) == (0, 0)
+
+    sandbox.control.advance_clock(5)
+    sandbox.control.record_payment(export_row(invoice_id).invoice.number, "25.00", on=PAID_ON)
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["exported"], report["payments_imported"], report["invoices_changed"]) == (0, 1, 1)
+    assert invoice(invoice_id).amount_paid == Decimal("25.00")
+    assert Payment.get().source == "xero"
+    assert KEY_IMPORT_MARK.startswith("xero.")
