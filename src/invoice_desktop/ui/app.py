@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from invoice_desktop.cli import AppContext
+from invoice_desktop.paths import resource_path
 
 
 def _application() -> QApplication:
@@ -20,6 +22,8 @@ def _application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
+    # The SVG is drawn by Qt's svg icon engine plugin, which the bundle carries too (build.spec).
+    app.setWindowIcon(QIcon(str(resource_path("icons/app.svg"))))
     return app
 
 
