@@ -6,12 +6,13 @@ Asks Xero only for what changed since the last import, never one request per inv
     If-Modified-Since: <the high-water mark>
 
 The mark (setting `xero.import_modified_since`) is the newest UpdatedDateUTC applied so far; it moves forward only
-after a page has been applied, so a crash mid-run re-reads, never skips. Pages are walked by the mark itself
-(after each full page the next request asks again from the page's newest UpdatedDateUTC, page 1); an invoice
-changed in Xero while we page therefore moves behind the mark instead of shifting out of reach, as a plain
-page=N walk would let it. Only when a whole page shares one UpdatedDateUTC does the walk go on to page=N+1. The
-filter is inclusive, so the invoice(s) at the mark come back once more: applying them again changes nothing.
-Xero's `pagination.itemCount` says when the page in hand is the last, so 100 changed invoices cost one call.
+after a page has been applied, so a crash mid-run re-reads, never skips. One If-Modified-Since for the whole walk,
+page=1, 2, ... until a short page or Xero's `pagination.itemCount` says that was all (so 100 changed invoices cost
+one call). The filter is inclusive: the invoice(s) at the mark come back once more, and applying them again
+changes nothing. An invoice changed in Xero while we page moves to the end of the order and shifts the rest one
+place back, so one invoice could slip onto a page already read; the moved invoice then shows up a second time, and
+when that happens the mark is held at the newest UpdatedDateUTC before the page that first had it, so the next
+import reads that stretch again instead of skipping it.
 
 Why not `createdByMyApp=true`: invoices linked rather than created (a number already in Xero that was ours, "Mark
 as already in Xero", an app registered again under another client id) would silently stop following Xero. Sales
@@ -157,22 +158,31 @@ class PaymentImporter:
             summary.skipped = reason
             return summary
         assert mark is not None
-        page = 1
+        since, page = mark, 1
+        first_page: dict[str, int] = {}  # InvoiceID -> the page that first answered it
+        through: list[datetime] = [since]  # through[p]: the newest UpdatedDateUTC on pages 1..p
+        held: datetime | None = None  # the mark may not pass this once an invoice came back during the walk
         while True:
-            reply = self._get_page(summary, mark, page)
+            reply = self._get_page(summary, since, page)
             if isinstance(reply, Failure):
                 self._stop(summary, reply)
                 break
             invoices = list(reply.invoices or [])
-            newest = self._apply_page(summary, invoices)
-            if newest is not None and newest > mark:
-                mark = newest
+            newest, ids = self._apply_page(summary, invoices)
+            repeats = [first_page[i] for i in ids if i in first_page]
+            for invoice_id in ids:
+                first_page.setdefault(invoice_id, page)
+            through.append(max(through[-1], newest or through[-1]))
+            if repeats:
+                cap = through[min(repeats) - 1]
+                held = cap if held is None else min(held, cap)
+            advanced = through[-1] if held is None else min(through[-1], held)
+            if advanced != mark:
+                mark = advanced
                 set_setting(KEY_IMPORT_MARK, mark.isoformat())  # only now that the page is applied
-                page = 1
-            else:
-                page += 1
             if not _more(reply, invoices, self.page_size):
                 break
+            page += 1
         summary.mark = mark
         return summary
 
@@ -209,8 +219,8 @@ class PaymentImporter:
             self.pacer.observe(headers)
             return data
 
-    def _apply_page(self, summary: ImportSummary, invoices: list[Any]) -> datetime | None:
-        """Apply the page's invoices that are ours; returns the page's newest UpdatedDateUTC."""
+    def _apply_page(self, summary: ImportSummary, invoices: list[Any]) -> tuple[datetime | None, list[str]]:
+        """Apply the page's invoices that are ours; returns the page's newest UpdatedDateUTC and its InvoiceIDs."""
         summary.invoices_seen += len(invoices)
         views = [view_of(i) for i in invoices if getattr(i, "invoice_id", None)]
         known = known_invoices([v.xero_invoice_id for v in views])
@@ -228,7 +238,7 @@ class PaymentImporter:
                 if change.flag:
                     summary.flagged.append(change.number)
         stamps = [v.updated for v in views if v.updated is not None]
-        return max(stamps) if stamps else None
+        return (max(stamps) if stamps else None), [v.xero_invoice_id for v in views]
 
     def _stop(self, summary: ImportSummary, failure: Failure) -> None:
         summary.failure = failure

@@ -172,3 +172,40 @@ def test_another_page_only_when_xero_says_there_is_one(count: int, item_count: i
                                                        more: bool) -> None:  # fmt: skip
     reply = SimpleNamespace(pagination=SimpleNamespace(item_count=item_count, page=page))
     assert _more(reply, [object()] * count, 100) is more
+
+
+class _Pages:
+    """A stand-in for client.accounting(): answers GET /Invoices pages from a script, records the calls."""
+
+    def __init__(self, pages: list[list[Invoice]], item_count: int) -> None:
+        self.pages, self.item_count, self.calls = pages, item_count, []  # type: ignore[var-annotated]
+
+    def get_invoices(self, tenant_id: str, **kwargs: Any) -> tuple[Any, int, dict[str, str]]:
+        self.calls.append(kwargs)
+        invoices = self.pages[kwargs["page"] - 1]
+        reply = SimpleNamespace(invoices=invoices, pagination=SimpleNamespace(item_count=self.item_count,
+                                                                              page=kwargs["page"]))  # fmt: skip
+        return reply, 200, {"X-MinLimit-Remaining": "50"}
+
+
+def _stamped(xero_id: str, minutes: int) -> Invoice:
+    model = xero()
+    model.invoice_id = xero_id
+    model.updated_date_utc = NOW + timedelta(minutes=minutes)
+    return model
+
+
+def test_an_invoice_answered_twice_in_one_walk_holds_the_mark_back(synced: int) -> None:
+    """An invoice changed while we page moves to the end and may push another onto a page already read: the mark
+    then stays before the page that first had it, so the next import reads that stretch again."""
+    from invoice_desktop.xero.payment_import import PaymentImporter, load_mark
+
+    page1 = [_stamped(f"a{i}", i) for i in range(2)]
+    page2 = [_stamped("b0", 5), _stamped("a1", 9)]  # a1 again, changed during the walk
+    api = _Pages([page1, page2, [_stamped("c0", 10)]], item_count=5)
+    client = SimpleNamespace(accounting=lambda: api, tenant_id="t")
+    summary = PaymentImporter(client, page_size=2, clock=lambda: NOW, sleep=lambda s: None).run()  # type: ignore[arg-type]
+
+    assert summary.ok and [c["page"] for c in api.calls] == [1, 2, 3]
+    assert {c["if_modified_since"] for c in api.calls} == {NOW - timedelta(minutes=10)}  # one mark for the walk
+    assert load_mark() == NOW - timedelta(minutes=10)  # held at the start: a1 was first answered on page 1
