@@ -170,7 +170,7 @@ def _fill(session: DemoSession, today: date) -> ExportSummary:
     for invoice_id, amount in to_pay:
         record_payment(invoice_id, today - timedelta(days=3), amount, reference="Bank transfer")
     summary = Exporter(open_client(paths, sandbox.endpoints)).run()
-    log.info("sandbox demo: first export: %s", summary.message)
+    log.info("sandbox demo: first export: %s", summary.message())
     return summary
 
 
