@@ -60,8 +60,11 @@ class InvoiceWindows(QObject):
         return window
 
     @Slot()
-    def new_invoice(self) -> InvoiceEditor:
+    def new_invoice(self, client_name: str = "") -> InvoiceEditor:
+        """A new invoice in the editor; `client_name` fills in its client (Clients > New invoice for this client)."""
         editor = self._editor(None)
+        if client_name:
+            editor.client_combo.setEditText(client_name)
         editor.finished.connect(editor.deleteLater)
         editor.show()
         return editor
