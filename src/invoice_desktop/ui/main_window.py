@@ -11,6 +11,8 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 
 from invoice_desktop import APP_NAME, __version__
 from invoice_desktop.cli import AppContext
+from invoice_desktop.jobs.export_gate import ExportGate
+from invoice_desktop.ui.auto_export import AutoExporter
 from invoice_desktop.ui.clients_view import ClientsView
 from invoice_desktop.ui.engine_xero_actions import EngineXeroActions
 from invoice_desktop.ui.invoice_manager import InvoiceManager
@@ -53,12 +55,19 @@ class MainWindow(QMainWindow):
         self.xero_status = XeroStatusLabel(self)
         self.statusBar().addPermanentWidget(self.xero_status)
         self.xero_settings_dialog: XeroSettingsDialog | None = None
-        self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.update_xero_status)
+        self.export_gate = ExportGate(self)  # one export run at a time: a Resync or the automatic export
+        self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.update_xero_status, self.export_gate)
+        self.auto_export = AutoExporter(ctx, self.export_gate, self.statusBar(), self)
+        self.auto_export.run_finished.connect(self.invoice_manager.refresh)
+        self.auto_export.run_finished.connect(self.update_xero_status)
+        self.invoice_manager.invoices_changed.connect(self.auto_export.request_run)  # the Draft tab's Approve
+        self.invoice_windows.invoices_changed.connect(self.auto_export.request_run)  # the editor's Save & Approve
         self.update_xero_status()
 
         self._build_menus()
         self._restore_geometry()
         self.invoice_manager.refresh()
+        self.auto_export.start()
 
     # --- menus ---
 
@@ -183,6 +192,8 @@ class MainWindow(QMainWindow):
             self.resize(*DEFAULT_SIZE)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.auto_export.shutdown()  # stops between batches and waits for the thread
+        self.xero_exports.shutdown()
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.sync()
         super().closeEvent(event)

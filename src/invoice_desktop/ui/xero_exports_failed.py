@@ -5,6 +5,9 @@ ExportWorker thread while a progress bar with Cancel shows how far it got. Each 
 exported row leaves the list, a refused one shows its new error and stays ticked); at the end the list is read
 again and a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
 worker is shown in a message box.
+
+A Resync takes the window's export gate (jobs.export_gate) for as long as its thread runs; while the automatic
+export holds it, Resync waits (its button is disabled and says why).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from invoice_desktop.cli import AppContext
+from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.export_worker import ExporterFactory, ExportWorker
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState
@@ -26,6 +30,8 @@ from invoice_desktop.xero.settings import InterfaceState, interface_state
 
 RECONNECT = "Reconnect in Business > Settings > Xero, then Resync."
 RESYNC_FAILED_TITLE = "Resync failed"
+RESYNC_TIP = "Export the ticked invoices to Xero again (Space ticks, Ctrl+A ticks all)"
+WAIT_TIP = "An export to Xero is running; Resync when it has finished"
 
 
 def result_tone(summary: ExportSummary) -> Tone:
@@ -40,9 +46,16 @@ class FailedPanel(QWidget):
     resync_finished = Signal()  # a Resync ended (succeeded, failed or cancelled): time to read the lists again
     xero_changed = Signal()  # the connection's state or last sync time may have changed
 
-    def __init__(self, ctx: AppContext, model: FailedTableModel | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: AppContext,
+        model: FailedTableModel | None = None,
+        parent: QWidget | None = None,
+        gate: ExportGate | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self.gate = gate if gate is not None else ExportGate(self)  # shared with the automatic export
         self.model = model or FailedTableModel(parent=self)
         self.exporter_factory: ExporterFactory | None = None  # tests pass a paced/batched engine
         self.worker: ExportWorker | None = None
@@ -54,9 +67,10 @@ class FailedPanel(QWidget):
         self.view.empty_text = "No failed exports"
         self.view.invoice_activated.connect(self.invoice_activated)
         self.resync_bar = TickActionBar(self.model.checks, "&Resync", self)
-        self.resync_bar.button.setToolTip("Export the ticked invoices to Xero again (Space ticks, Ctrl+A ticks all)")
+        self.resync_bar.button.setToolTip(RESYNC_TIP)
         self.resync_bar.triggered.connect(self.resync)
         self.model.checks.changed.connect(self._on_checks_changed)
+        self.gate.changed.connect(self._on_gate_changed)
         self.progress = ResyncProgress(self)
         self.progress.cancel_requested.connect(self.cancel)
 
@@ -89,6 +103,9 @@ class FailedPanel(QWidget):
     def resync(self, invoice_ids: list[int]) -> None:
         if self.busy or not invoice_ids:
             return
+        if not self.gate.try_acquire(self):
+            self.resync_bar.message.show_message(WAIT_TIP + ".", Tone.INFO)
+            return
         worker = ExportWorker(
             self.ctx.paths, self.ctx.endpoints, invoice_ids, self.ctx.client_id, self.exporter_factory, self
         )
@@ -117,11 +134,20 @@ class FailedPanel(QWidget):
         if worker is not None:
             worker.cancel()
             worker.wait()
+        self.gate.release(self)  # the thread has ended (its finished slot may never run: the tab may be going)
 
     @Slot(list)
     def _on_checks_changed(self, _ids: list[int]) -> None:
+        if self.busy or self.gate.busy:
+            self.resync_bar.button.setEnabled(False)  # one export run at a time
+
+    @Slot(bool)
+    def _on_gate_changed(self, busy: bool) -> None:
         if self.busy:
-            self.resync_bar.button.setEnabled(False)  # one Resync at a time
+            return
+        waiting = busy and not self.gate.held_by(self)
+        self.resync_bar.button.setToolTip(WAIT_TIP if waiting else RESYNC_TIP)
+        self.resync_bar.button.setEnabled(not busy and len(self.model.checks) > 0)
 
     @Slot(list)
     def _on_batch_started(self, invoice_ids: list[int]) -> None:
@@ -170,7 +196,8 @@ class FailedPanel(QWidget):
             worker.deleteLater()
         self.progress.stop()
         self.model.clear_sending()
-        self.resync_bar.button.setEnabled(len(self.model.checks) > 0)
+        self.gate.release(self)  # enables Resync again (see _on_gate_changed)
+        self.resync_bar.button.setEnabled(len(self.model.checks) > 0 and not self.gate.busy)
         self.xero_changed.emit()
         self.resync_finished.emit()
 

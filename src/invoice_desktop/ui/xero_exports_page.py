@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from invoice_desktop.cli import AppContext
+from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
 from invoice_desktop.ui.models.xero_synced_model import SyncedTableModel
@@ -30,13 +31,13 @@ class XeroExportsPage(QWidget):
     invoice_activated = Signal(int)
     counts_changed = Signal(int, int)  # failed, synced
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None, gate: ExportGate | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(PAGE_LABEL)
         self.failed_count = 0
         self.synced_count = 0
         self.tiles = ExportTiles(self)
-        self.failed = FailedPanel(ctx, parent=self)
+        self.failed = FailedPanel(ctx, parent=self, gate=gate)
         self.synced = SyncedPanel(ctx, parent=self)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.failed)

@@ -2,7 +2,8 @@
 is not (after Settings > Xero disconnects, say); keeps its title's failed count current.
 
 The main window calls `follow(state)` whenever it shows the Xero status (start-up, Settings > Xero closed, a
-Resync that changed the connection) and hands `on_xero_changed` its status-bar update.
+Resync that changed the connection), hands `on_xero_changed` its status-bar update and `gate` the export gate it
+shares with the automatic export, and calls `shutdown()` when it closes.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, Slot
 
 from invoice_desktop.cli import AppContext
+from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.xero_exports_page import PAGE_LABEL, XeroExportsPage, page_title
 from invoice_desktop.xero.settings import InterfaceState
@@ -24,17 +26,22 @@ def is_set_up(state: InterfaceState) -> bool:
 
 class XeroExportsTab(QObject):
     def __init__(
-        self, ctx: AppContext, manager: InvoiceManager, on_xero_changed: Callable[[], None] | None = None
+        self,
+        ctx: AppContext,
+        manager: InvoiceManager,
+        on_xero_changed: Callable[[], None] | None = None,
+        gate: ExportGate | None = None,
     ) -> None:
         super().__init__(manager)
         self.ctx = ctx
         self.manager = manager
         self.page: XeroExportsPage | None = None
+        self.gate = gate if gate is not None else ExportGate(self)
         self._on_xero_changed = on_xero_changed
         manager.refreshed.connect(self._on_manager_refreshed)
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self._shutdown)
+            app.aboutToQuit.connect(self.shutdown)
 
     @property
     def shown(self) -> bool:
@@ -47,7 +54,7 @@ class XeroExportsTab(QObject):
             self._remove()
 
     def _add(self) -> None:
-        page = XeroExportsPage(self.ctx, self.manager.tabs)
+        page = XeroExportsPage(self.ctx, self.manager.tabs, self.gate)
         page.invoice_activated.connect(self.manager.invoice_activated)
         page.counts_changed.connect(self._on_counts_changed)
         page.failed.xero_changed.connect(self._xero_changed)
@@ -84,6 +91,7 @@ class XeroExportsTab(QObject):
             self._on_xero_changed()
 
     @Slot()
-    def _shutdown(self) -> None:
+    def shutdown(self) -> None:
+        """Stop a running Resync between batches and wait for its thread (the window closes, the app quits)."""
         if self.page is not None:
             self.page.failed.shutdown()

@@ -1,9 +1,10 @@
-"""The base of the Xero Exports tab's two tables (Failed, Synced): a flat list of plain rows read in one query.
+"""The base of the Xero Exports tab's two tables (Failed, Synced): a flat list of plain rows.
 
-`reload()` calls the loader once (export_actions.list_failed / list_synced: one joined query) and keeps the rows;
-`data()` only reads them. Rows are found by invoice id (`ItemRole.ID`, `row_of`), never by row index; sorting
-happens in memory with each column's key. Columns are `RowColumn` specs, read by InvoiceTableView the same way
-as the invoice lists' columns (title, sample width, check, link).
+`reload()` calls the loader once (export_actions.list_failed: one joined query) and keeps the rows; `data()` only
+reads them. Rows are found by invoice id (`ItemRole.ID`, `row_of`), never by row index; sorting happens in memory
+with each column's key. The Synced table reads its rows a page at a time instead (xero_paged_model, sorted in SQL
+by each column's `order`). Columns are `RowColumn` specs, read by InvoiceTableView the same way as the invoice
+lists' columns (title, sample width, check, link).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class RowColumn(Generic[R]):
     extra: Callable[[R, int], Any] | None = None  # other roles (tooltip, colour, accessible text)
     check: bool = False  # the checkbox column of a CheckableRows model
     link: bool = False  # a plain click on the cell opens the invoice
+    order: str | None = None  # what a paged model asks its SQL query to sort by (None: not sortable there)
 
 
 def check_column() -> RowColumn[Any]:
@@ -84,9 +86,11 @@ def money_key(total: str) -> Decimal:
 def invoice_columns() -> tuple[RowColumn[Any], ...]:
     """Invoice #, Client and Total: the columns both tables start with."""
     return (
-        RowColumn("Invoice #", _number, _number, sample="INV-000000", extra=link_extra, link=True),
-        RowColumn("Client", lambda r: r.client, lambda r: r.client.casefold()),
-        RowColumn("Total", lambda r: money_text(r.total), lambda r: money_key(r.total), RIGHT, "000,000.00"),
+        RowColumn("Invoice #", _number, _number, sample="INV-000000", extra=link_extra, link=True, order="number"),
+        RowColumn("Client", lambda r: r.client, lambda r: r.client.casefold(), order="client"),
+        RowColumn(
+            "Total", lambda r: money_text(r.total), lambda r: money_key(r.total), RIGHT, "000,000.00", order="total"
+        ),
     )
 
 

@@ -1,16 +1,19 @@
-"""The Synced table of the Xero Exports tab: Invoice #, Client, Total, Synced at, and "Open in Xero"."""
+"""The Synced table of the Xero Exports tab: Invoice #, Client, Total, Synced at, and "Open in Xero".
+
+Read a page at a time, sorted in SQL (xero.synced_pages), so 100,000 synced invoices open as fast as 200."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from invoice_desktop.ui.formatting import format_datetime
-from invoice_desktop.ui.models.xero_rows_model import RowColumn, XeroRowsModel, invoice_columns
-from invoice_desktop.xero.export_actions import SyncedRow, list_synced
+from invoice_desktop.ui.models.xero_paged_model import DEFAULT_PAGE_SIZE, PagedRowsModel, Pager
+from invoice_desktop.ui.models.xero_rows_model import RowColumn, invoice_columns
+from invoice_desktop.xero.export_actions import SyncedRow
+from invoice_desktop.xero.synced_pages import SyncedSort, synced_page
 
 OPEN_IN_XERO = "Open in Xero"
 OPEN_COLUMN = 4
@@ -32,11 +35,26 @@ def _open_extra(row: SyncedRow, role: int) -> Any:
 
 SYNCED_COLUMNS: tuple[RowColumn[SyncedRow], ...] = (
     *invoice_columns(),
-    RowColumn("Synced at", lambda r: format_datetime(r.synced_at), lambda r: r.synced_at, sample="30 Sept 2000 00:00"),
+    RowColumn(
+        "Synced at",
+        lambda r: format_datetime(r.synced_at),
+        lambda r: r.synced_at,
+        sample="30 Sept 2000 00:00",
+        order=SyncedSort.SYNCED_AT.value,
+    ),
     RowColumn("Xero", lambda r: OPEN_IN_XERO if r.xero_invoice_id else "", sample="Open in Xero  ", extra=_open_extra),
 )
 
 
-class SyncedTableModel(XeroRowsModel[SyncedRow]):
-    def __init__(self, loader: Callable[[], list[SyncedRow]] = list_synced, parent: QObject | None = None) -> None:
-        super().__init__(loader, SYNCED_COLUMNS, parent)
+def _synced_page(order: str, descending: bool, offset: int, limit: int) -> list[SyncedRow]:
+    return synced_page(SyncedSort(order), descending, offset, limit)
+
+
+class SyncedTableModel(PagedRowsModel[SyncedRow]):
+    def __init__(
+        self,
+        pager: Pager[SyncedRow] = _synced_page,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(pager, SYNCED_COLUMNS, page_size, parent)
