@@ -235,3 +235,22 @@ def test_activating_a_row_hands_out_the_invoice_id(qtbot, books):
     with qtbot.waitSignal(view.invoice_activated) as signal:
         view.activated.emit(model.index(row, COLUMN["Client"]))
     assert signal.args == [books["INV-0094"]]
+
+
+def test_an_invoice_voided_in_xero_is_flagged_in_the_xero_column(books):
+    from decimal import Decimal
+
+    from invoice_desktop.store.models import XeroInvoiceState
+
+    XeroInvoiceState.create(
+        invoice=books["INV-0088"],
+        xero_status="VOIDED",
+        amount_paid=Decimal("0"),
+        amount_credited=Decimal("0"),
+        amount_due=Decimal("0"),
+    )
+    model = make_model()
+    voided = model.index(row_of_number(model, "INV-0088"), COLUMN["Xero"])
+    assert voided.data() == "Synced: voided in Xero"
+    assert "voided in Xero" in voided.data(Qt.ItemDataRole.ToolTipRole)
+    assert isinstance(voided.data(Qt.ItemDataRole.ForegroundRole), QColor)

@@ -56,15 +56,16 @@ _XERO_TIP: dict[str, str] = {
 
 
 def _xero_text(row: InvoiceRow) -> str:
-    return XERO_TEXT.get(row.xero_state, row.xero_state)
+    text = XERO_TEXT.get(row.xero_state, row.xero_state)
+    return f"{text}: {row.xero_flag}" if row.xero_flag else text
 
 
 def _xero_extra(row: InvoiceRow, role: int) -> Any:
     failed = row.xero_state == ExportState.FAILED.value
     if role == Qt.ItemDataRole.ToolTipRole:
-        return row.xero_error if failed else _XERO_TIP.get(row.xero_state)
+        return row.xero_error if failed or row.xero_flag else _XERO_TIP.get(row.xero_state)
     if role == Qt.ItemDataRole.ForegroundRole:
-        if failed:
+        if failed or row.xero_flag:
             return status_colour(StatusColour.ERROR)
         if row.xero_state == ExportState.NOT_SENT.value:
             return muted_colour()
