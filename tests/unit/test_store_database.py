@@ -175,3 +175,41 @@ def test_money_is_exact_in_the_database(db):
     assert again.total + again.total_tax == Decimal("0.30")
     with pytest.raises(ValueError, match="decimal places"):
         Invoice.update(total=Decimal("0.001")).where(Invoice.id == inv.id).execute()
+
+
+def test_a_file_open_in_another_connection_is_seen_with_its_wal(db, data_dir) -> None:
+    from invoice_desktop.store.database import inspect_file
+    from invoice_desktop.store.migrations import CURRENT_VERSION
+
+    check = inspect_file(data_dir / "company.sqlite3")  # `db` keeps it open: the schema may sit in the -wal file
+    assert check.has_tables and check.version == CURRENT_VERSION
+
+
+def test_two_processes_opening_a_new_company_file_at_once(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "company.sqlite3"
+    script = (
+        "import sys, pathlib\n"
+        "from invoice_desktop.store.database import open_database\n"
+        "from invoice_desktop.store.models import Client\n"
+        "db = open_database(pathlib.Path(sys.argv[1]))\n"
+        "Client.create(name=sys.argv[2])\n"
+        "db.close()\n"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, str(target), name], stderr=subprocess.PIPE, text=True)
+        for name in ("First", "Second", "Third")
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=60)
+        assert run.returncode == 0, err
+    import sqlite3
+
+    conn = sqlite3.connect(target)
+    try:
+        assert sorted(r[0] for r in conn.execute("SELECT name FROM client")) == ["First", "Second", "Third"]
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        conn.close()

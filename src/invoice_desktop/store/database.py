@@ -2,7 +2,8 @@
 
 Rule for writes from threads: peewee gives each thread its own connection; every writer keeps its
 transactions short (`with db.atomic():` around one unit of work), WAL lets readers go on while one writer
-writes, and the busy timeout makes a second writer wait instead of failing. Claims that must be exclusive
+writes, every transaction begins IMMEDIATE (it takes the write lock at BEGIN) and the busy timeout makes a
+second writer wait instead of failing. Claims that must be exclusive
 (an invoice taken for export) are single UPDATE statements with a WHERE on the current state.
 """
 
@@ -59,7 +60,11 @@ class FileCheck:
 
 
 def inspect_file(path: Path) -> FileCheck:
-    """Look at a company file without changing a byte of it (immutable read-only open)."""
+    """Look at a company file without changing a byte of it (a read-only open).
+
+    A file another process has open in WAL mode has its latest pages in the `-wal` file: it is read through
+    SQLite's normal read-only path so they count. Otherwise it is opened immutable (no lock, no -shm), so a
+    file that is refused stays byte-for-byte as it was."""
     if not path.exists() or path.stat().st_size == 0:
         return FileCheck(exists=False)
     with path.open("rb") as fh:
@@ -67,7 +72,9 @@ def inspect_file(path: Path) -> FileCheck:
     if header != SQLITE_HEADER:
         raise NotADatabaseError(f"{path} is not an Invoice Desktop company file (it is not a SQLite database).")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        wal = path.with_name(path.name + "-wal")
+        flags = "mode=ro" if wal.exists() and wal.stat().st_size > 0 else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
         try:
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -99,14 +106,26 @@ def open_database(path: Path, backup_dir: Path | None = None) -> SqliteDatabase:
         log.info("backed up %s to %s before migrating from schema %d", path, copy, found.version)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    # Every transaction BEGINs IMMEDIATE: it takes the write lock up front, so the busy timeout applies. A
+    # deferred one that reads and then writes fails at once with "database is locked" when another process
+    # wrote in between (SQLite cannot upgrade a stale WAL snapshot to a writer).
+    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE")
     database_proxy.initialize(db)
     db.connect(reuse_if_open=True)
-    if not found.has_tables:
-        create_fresh(db)
-    elif found.version < CURRENT_VERSION:
-        migrate(db, found.version)
+    bring_up_to_date(db)
     return db
+
+
+def bring_up_to_date(db: SqliteDatabase) -> None:
+    """Create or migrate the schema under SQLite's write lock, reading the version again inside it: when two
+    processes open one file at once (the window and a scheduled `xero sync`), the work is done once."""
+    with db.atomic(lock_type="IMMEDIATE"):
+        version = db.execute_sql("PRAGMA user_version").fetchone()[0]
+        tables = db.execute_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        if not tables:
+            create_fresh(db)
+        elif version < CURRENT_VERSION:
+            migrate(db, version)
 
 
 def create_fresh(db: SqliteDatabase) -> None:
