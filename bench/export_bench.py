@@ -7,6 +7,8 @@ invoice (wall time minus time spent waiting on HTTP), peak Python memory (tracem
 one-invoice-per-request export (batch size 1) as a ratio; and, under a configured minute limit with a fake clock
 that the pacer sleeps on, the throughput reached as a percentage of that limit.
 The sandbox's rate limits are raised for the unthrottled runs (the figures measure the app, not the limit).
+tracemalloc slows every allocation (the app's and the in-process sandbox's); `--no-memory` leaves it off, for
+timings closer to a user's (peak memory is then not measured and shows as 0).
 """
 
 from __future__ import annotations
@@ -67,7 +69,9 @@ class TimedExporter(Exporter):
             self.http_seconds += time.perf_counter() - started
 
 
-def run_once(count: int, batch_size: int, limits: RateLimits, fake: bool) -> tuple[Figures, FakeTime | None]:
+def run_once(
+    count: int, batch_size: int, limits: RateLimits, fake: bool, memory: bool = True
+) -> tuple[Figures, FakeTime | None]:
     with tempfile.TemporaryDirectory() as tmp, start_sandbox(auto_approve=True, limits=limits) as sandbox:
         data_dir = Path(tmp) / "company"
         data_dir.mkdir()
@@ -83,12 +87,15 @@ def run_once(count: int, batch_size: int, limits: RateLimits, fake: bool) -> tup
             if clock is not None:
                 options.update(sleep=clock.sleep, clock=clock.now)
             exporter = TimedExporter(company.client, **options)  # type: ignore[arg-type]
-            tracemalloc.start()
+            if memory:
+                tracemalloc.start()
             started = time.perf_counter()
             summary = exporter.run()
             wall = time.perf_counter() - started
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
+            peak = 0
+            if memory:
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
             figures = Figures(count, batch_size, summary.api_calls, summary.invoice_requests, wall,
                               exporter.http_seconds, peak / 2**20, len(summary.synced))  # fmt: skip
             return figures, clock
@@ -110,22 +117,24 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=1000, help="invoices for the one-per-request comparison")
     parser.add_argument("--minute-limit", type=int, default=60)
     parser.add_argument("--throttled", type=int, default=5000, help="invoices for the throttled run")
+    parser.add_argument("--no-memory", action="store_true", help="no tracemalloc (faster; peak not measured)")
     args = parser.parse_args()
+    memory = not args.no_memory
     open_limits = RateLimits(per_minute=10**9, per_day=10**9, app_per_minute=10**9)
     batched = {}
     for count in args.counts:
-        batched[count], _ = run_once(count, 50, open_limits, fake=False)
+        batched[count], _ = run_once(count, 50, open_limits, fake=False, memory=memory)
         show("batched (50/request)", batched[count])
     if args.naive:
-        naive, _ = run_once(args.naive, 1, open_limits, fake=False)
+        naive, _ = run_once(args.naive, 1, open_limits, fake=False, memory=memory)
         show("naive (1/request)", naive)
-        base = batched.get(args.naive) or run_once(args.naive, 50, open_limits, fake=False)[0]
+        base = batched.get(args.naive) or run_once(args.naive, 50, open_limits, fake=False, memory=memory)[0]
         print(f"requests naive/batched: {naive.invoice_requests}/{base.invoice_requests} = "
               f"{naive.invoice_requests / base.invoice_requests:.1f}x; wall naive/batched: "
               f"{naive.wall / base.wall:.1f}x")  # fmt: skip
     if args.throttled:
         limits = RateLimits(per_minute=args.minute_limit, per_day=10**9, app_per_minute=10**9)
-        throttled, clock = run_once(args.throttled, 50, limits, fake=True)
+        throttled, clock = run_once(args.throttled, 50, limits, fake=True, memory=memory)
         assert clock is not None
         elapsed = throttled.wall + clock.offset - 61  # the sandbox's clock: real time plus the pacer's waits
         calls_per_minute = throttled.api_calls / (elapsed / 60) if elapsed > 0 else float("inf")

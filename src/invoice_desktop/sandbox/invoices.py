@@ -27,6 +27,7 @@ from invoice_desktop.sandbox.state import (
     LineItem,
     LineTracking,
     Organisation,
+    has_number,
     new_id,
 )
 from invoice_desktop.sandbox.xero_json import ZERO_ID, contact_json, invoice_json
@@ -155,10 +156,19 @@ class InvoiceBatch:
         return list(merged.values())
 
     def invoice_by_number(self, number: str, invoice_type: str = "ACCREC") -> Invoice | None:
+        """The first match in all_invoices() order, found through the organisation's number index."""
         wanted = number.strip().casefold()
-        return next(
-            (i for i in self.all_invoices() if i.type == invoice_type and i.invoice_number.casefold() == wanted), None
-        )
+        org = self.org
+        found: list[tuple[int, Invoice]] = []
+        for key in org.invoice_keys_numbered(wanted):
+            invoice = org.invoices.get(key)
+            if key not in self.staged_invoices and invoice is not None and has_number(invoice, invoice_type, wanted):
+                found.append((org.invoice_position(key), invoice))
+        for index, (key, invoice) in enumerate(self.staged_invoices.items()):  # an update keeps its place
+            if has_number(invoice, invoice_type, wanted):
+                place = org.invoice_position(key) if key in org.invoices else len(org.invoices) + index
+                found.append((place, invoice))
+        return min(found, key=lambda pair: pair[0])[1] if found else None
 
     def number_taken(self, number: str, excluding_id: str | None = None) -> bool:
         found = self.invoice_by_number(number)

@@ -229,6 +229,10 @@ class Organisation:
     tracking_categories: list[TrackingCategory] = field(default_factory=list)
     invoices: dict[str, Invoice] = field(default_factory=dict)  # by InvoiceID, in creation order
     payments: dict[str, Payment] = field(default_factory=dict)
+    # Not saved: invoice keys by casefolded number (may hold stale keys: look-ups check), and each key's place in
+    # `invoices`; built on first use, kept up by add_invoice, rebuilt when `invoices` changed behind its back.
+    _keys_by_number: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
+    _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- lookups (linear scans are fine for the sizes a sandbox holds, except invoices: see below) --
 
@@ -261,14 +265,44 @@ class Organisation:
         return found if found is not None else self.invoice_by_number(invoice_id_or_number)
 
     def invoice_by_number(self, number: str, invoice_type: str = "ACCREC") -> Invoice | None:
+        """The first invoice (in creation order) of that type with that number, ignoring case."""
         wanted = number.strip().casefold()
-        return next(
-            (i for i in self.invoices.values() if i.type == invoice_type and i.invoice_number.casefold() == wanted),
-            None,
-        )
+        found = [
+            key
+            for key in self.invoice_keys_numbered(wanted)
+            if has_number(self.invoices.get(key), invoice_type, wanted)
+        ]
+        return self.invoices[min(found, key=self.invoice_position)] if found else None
+
+    def invoice_keys_numbered(self, folded_number: str) -> list[str]:
+        """Keys of `invoices` that may have this casefolded number: every one that has it, and maybe others."""
+        index = self._keys_by_number
+        if index is None or len(self._positions) != len(self.invoices):
+            index = {}
+            self._positions = {}
+            for position, (key, invoice) in enumerate(self.invoices.items()):
+                index.setdefault(invoice.invoice_number.casefold(), []).append(key)
+                self._positions[key] = position
+            self._keys_by_number = index
+        return index.get(folded_number, [])
+
+    def invoice_position(self, key: str) -> int:
+        """The place of an invoice key in `invoices` (after invoice_keys_numbered)."""
+        return self._positions[key]
 
     def add_invoice(self, invoice: Invoice) -> None:
-        self.invoices[invoice.invoice_id.lower()] = invoice
+        key = invoice.invoice_id.lower()
+        index = self._keys_by_number
+        current = index is not None and len(self._positions) == len(self.invoices)
+        if current and key not in self._positions:
+            self._positions[key] = len(self.invoices)
+        self.invoices[key] = invoice
+        if not current or index is None:
+            self._keys_by_number = None
+            return
+        keys = index.setdefault(invoice.invoice_number.casefold(), [])
+        if key not in keys:
+            keys.append(key)
 
     def take_invoice_number(self, is_taken: typing.Callable[[str], bool]) -> str:
         """The next number from the organisation's invoice settings that nobody uses yet."""
@@ -277,6 +311,10 @@ class Organisation:
             self.next_invoice_number += 1
             if not is_taken(number):
                 return number
+
+
+def has_number(invoice: Invoice | None, invoice_type: str, folded_number: str) -> bool:
+    return invoice is not None and invoice.type == invoice_type and invoice.invoice_number.casefold() == folded_number
 
 
 # --- OAuth ---------------------------------------------------------------------------------------------------

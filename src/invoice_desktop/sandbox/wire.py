@@ -141,6 +141,9 @@ def ms_value_to_datetime(value: str) -> datetime | None:
 # --- JSON ----------------------------------------------------------------------------------------------------
 
 
+_encode_string = json.encoder.encode_basestring  # json.dumps(text, ensure_ascii=False) for a str
+
+
 def dumps(value: Any) -> str:
     """JSON as Xero writes it: Decimals keep their places, /Date(...)/ strings get escaped slashes."""
     parts: list[str] = []
@@ -149,7 +152,12 @@ def dumps(value: Any) -> str:
 
 
 def _write(value: Any, out: list[str]) -> None:
-    if value is None:
+    if isinstance(value, str):  # the commonest first; a str is never None, a bool or a number
+        encoded = _encode_string(value)  # what json.dumps(value, ensure_ascii=False) gives, without its overhead
+        if value.startswith("/Date("):
+            encoded = encoded.replace("/", "\\/")
+        out.append(encoded)
+    elif value is None:
         out.append("null")
     elif value is True:
         out.append("true")
@@ -159,17 +167,12 @@ def _write(value: Any, out: list[str]) -> None:
         out.append(format(value, "f"))
     elif isinstance(value, int | float):
         out.append(json.dumps(value))
-    elif isinstance(value, str):
-        encoded = json.dumps(value, ensure_ascii=False)
-        if value.startswith("/Date("):
-            encoded = encoded.replace("/", "\\/")
-        out.append(encoded)
     elif isinstance(value, dict):
         out.append("{")
         for index, (key, item) in enumerate(value.items()):
             if index:
                 out.append(",")
-            out.append(json.dumps(str(key), ensure_ascii=False))
+            out.append(_encode_string(str(key)))
             out.append(":")
             _write(item, out)
         out.append("}")

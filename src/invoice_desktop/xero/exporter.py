@@ -24,18 +24,20 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from xero_python.accounting import Invoices
 
-from invoice_desktop.ledger.invoices import get_invoice_detail
+from invoice_desktop.ledger.invoice_batch import get_invoice_details
+from invoice_desktop.ledger.invoices import InvoiceDetail, get_invoice_detail
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
-from invoice_desktop.store.models import ExportState, InvoiceStatus, XeroExport
+from invoice_desktop.store.models import ExportState, InvoiceStatus, XeroExport, database_proxy
 from invoice_desktop.store.settings import get_setting, set_setting
 from invoice_desktop.xero import export_preflight as preflight
 from invoice_desktop.xero import export_queue as queue
@@ -83,8 +85,12 @@ class _Run:
     progress: ProgressCallback | None
     on_outcome: OutcomeCallback | None
     done: int = 0
+    held: list[ExportOutcome] | None = None  # outcomes written in an open transaction, reported after its commit
 
     def emit(self, outcome: ExportOutcome) -> None:
+        if self.held is not None:
+            self.held.append(outcome)
+            return
         self.summary.outcomes.append(outcome)
         self.done += 1
         if self.on_outcome is not None:
@@ -186,16 +192,20 @@ class Exporter:
     def _prepare(self, run: _Run, key: str, invoice_ids: list[int]) -> list[MappedInvoice]:
         """Map the claimed invoices; those the cached settings show Xero would refuse fail here, without a call."""
         ready: list[MappedInvoice] = []
-        for invoice_id in invoice_ids:
-            detail = get_invoice_detail(invoice_id)
+        linked: dict[int, str] = {}  # clients linked to a Xero contact while preparing this batch
+        for detail in _details(invoice_ids):
+            invoice_id = detail.id
             if detail.status.value not in SENDABLE_STATUSES:
                 queue.release(
                     [invoice_id], self.owner, self._clock(), note=f"Not sent: the invoice is {detail.status}."
                 )
                 continue
+            if detail.client.id in linked and not detail.client.xero_contact_id:  # as a fresh read would see it
+                detail = replace(detail, client=replace(detail.client, xero_contact_id=linked[detail.client.id]))
             choice = preflight.choose_contact(detail.client, run.cache)
             if choice.newly_linked and choice.contact_id:
                 queue.link_contact(invoice_id, choice.contact_id)
+                linked[detail.client.id] = choice.contact_id
             mapped = map_invoice(detail, run.settings, run.cache, choice.contact_id)
             failure = choice.failure or preflight.check(mapped, run.cache)
             if failure is None:
@@ -253,10 +263,37 @@ class Exporter:
 
     def _record_reply(self, run: _Run, key: str, batch: list[MappedInvoice], reply: _Reply) -> None:
         if reply.failure is not None:
-            self._fail_batch(run, key, batch, reply.failure)
+            with self._transaction(run):
+                self._fail_batch(run, key, batch, reply.failure)
             return
         elements = _match(batch, reply.elements or [])
         duplicates: list[tuple[MappedInvoice, Failure]] = []
+        with self._transaction(run):
+            self._record_elements(run, key, elements, reply, duplicates)
+        if duplicates:
+            self._resolve_duplicates(run, key, duplicates)
+
+    @contextmanager
+    def _transaction(self, run: _Run) -> Iterator[None]:
+        """One transaction for a batch's outcomes; `on_outcome` hears of them once they are committed."""
+        if run.held is not None:
+            yield
+            return
+        run.held = []
+        try:
+            with database_proxy.atomic():
+                yield
+        except BaseException:
+            run.held = None
+            raise
+        held, run.held = run.held, None
+        for outcome in held:
+            run.emit(outcome)
+
+    def _record_elements(
+        self, run: _Run, key: str, elements: list[tuple[MappedInvoice, Any | None]], reply: _Reply,
+        duplicates: list[tuple[MappedInvoice, Failure]],
+    ) -> None:  # fmt: skip
         for mapped, element in elements:
             if element is None:
                 failure = Failure(FailureCategory.VALIDATION, ("Xero's reply did not mention this invoice.",))
@@ -275,8 +312,6 @@ class Exporter:
                 duplicates.append((mapped, failure))
             else:
                 self._fail(run, key, mapped, failure, correlation_id=reply.correlation_id)
-        if duplicates:
-            self._resolve_duplicates(run, key, duplicates)
 
     def _fail_batch(self, run: _Run, key: str, batch: list[MappedInvoice], failure: Failure) -> None:
         now = self._clock()
@@ -388,7 +423,7 @@ class Exporter:
                 queue.resolve_batch(batch.key, self._clock())
                 continue
             run.summary.total += len(invoice_ids)
-            mapped = [self._remap(i, run) for i in invoice_ids]
+            mapped = [self._remap(detail, run) for detail in _details(invoice_ids)]
             models = [m.model for m in mapped]
             fresh = self._clock() - batch.sent_at < REPLAY_WINDOW
             if fresh and request_digest(models) == batch.request_digest:
@@ -397,8 +432,7 @@ class Exporter:
                 self._link_by_lookup(run, batch.key, mapped)
             queue.resolve_batch(batch.key, self._clock())
 
-    def _remap(self, invoice_id: int, run: _Run) -> MappedInvoice:
-        detail = get_invoice_detail(invoice_id)
+    def _remap(self, detail: InvoiceDetail, run: _Run) -> MappedInvoice:
         return map_invoice(detail, run.settings, run.cache, detail.client.xero_contact_id)
 
     def _link_by_lookup(self, run: _Run, key: str, batch: list[MappedInvoice]) -> None:
@@ -454,6 +488,14 @@ def is_ours(mapped: MappedInvoice, invoice: Any) -> bool:
     )
     total = invoice.total
     return bool(same_contact) and total is not None and Decimal(str(total)) == mapped.total
+
+
+def _details(invoice_ids: list[int]) -> Iterator[InvoiceDetail]:
+    """The invoices' details in the order given, read together (get_invoice_detail's error for a missing one)."""
+    found = get_invoice_details(invoice_ids)
+    for invoice_id in invoice_ids:
+        detail = found.get(invoice_id)
+        yield detail if detail is not None else get_invoice_detail(invoice_id)
 
 
 def _current_attempts(invoice_id: int) -> int:
