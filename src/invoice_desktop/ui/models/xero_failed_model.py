@@ -2,6 +2,10 @@
 attempt, and the status cell "Sync Failed" in red whose tooltip is the whole error: the plain title, Xero's own
 words, what to do, the attempt count, the last attempt and the next automatic retry. While an invoice is being
 sent (Resync) its status reads "Sending…".
+
+During a Resync exported invoices leave the list one by one, often fifty at once: `remove` hides them from the
+lookups at once and takes them out of the table together, one removal per run of rows, once the events waiting
+now are handled (`flush_removals`; also when the Resync ends, `clear_sending`), so the window keeps up.
 """
 
 from __future__ import annotations
@@ -9,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QFont
 
 from invoice_desktop.store.failures import FailureCategory
@@ -104,8 +109,13 @@ class _Status:
 STATUS_COLUMN = 5
 
 
+@lru_cache(maxsize=4096)
+def _time_text(value: datetime | None) -> str:
+    return format_datetime(value)  # a QLocale call per cell and paint otherwise
+
+
 def _last_attempt(row: FailedRow) -> str:
-    return format_datetime(row.last_attempt)
+    return _time_text(row.last_attempt)
 
 
 def failed_columns(status: _Status) -> tuple[RowColumn[FailedRow], ...]:
@@ -126,6 +136,61 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
     def __init__(self, loader: Callable[[], list[FailedRow]] = list_failed, parent: QObject | None = None) -> None:
         self._status = _Status()
         super().__init__(loader, failed_columns(self._status), parent)
+        self._leaving: set[int] = set()  # removed, still in the table until flush_removals
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(0)
+        self._flush_timer.timeout.connect(self.flush_removals)
+
+    # --- exported invoices leave the list (coalesced) ---
+
+    def remove(self, invoice_id: int) -> None:
+        """Take an invoice off the list: gone from row_of/record_of/loaded_ids now, from the table at the next
+        flush_removals (soon: once the events waiting now are handled)."""
+        if invoice_id in self._row_of_id and invoice_id not in self._leaving:
+            self._leaving.add(invoice_id)
+            self._status.sending.discard(invoice_id)
+            self._flush_timer.start()
+
+    def flush_removals(self) -> None:
+        """Take the removed invoices out of the table: one beginRemoveRows per run of rows, from the bottom up."""
+        self._flush_timer.stop()
+        if not self._leaving:
+            return
+        rows = sorted((self._row_of_id[i] for i in self._leaving if i in self._row_of_id), reverse=True)
+        self._leaving = set()
+        runs: list[list[int]] = []
+        for row in rows:
+            if runs and runs[-1][0] == row + 1:
+                runs[-1][0] = row
+            else:
+                runs.append([row, row])
+        for first, last in runs:  # bottom up: the rows of the runs still to go do not move
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            self.endRemoveRows()
+        self._reindex()
+
+    def reload(self) -> None:
+        self._leaving = set()
+        self._flush_timer.stop()
+        super().reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.flush_removals()
+        super().sort(column, order)
+
+    def row_of(self, invoice_id: int) -> int | None:
+        return None if invoice_id in self._leaving else super().row_of(invoice_id)
+
+    def record_of(self, invoice_id: int) -> FailedRow | None:
+        return None if invoice_id in self._leaving else super().record_of(invoice_id)
+
+    def loaded_ids(self) -> list[int]:
+        ids = super().loaded_ids()
+        return [i for i in ids if i not in self._leaving] if self._leaving else ids
+
+    # --- what is being sent ---
 
     def set_sending(self, invoice_ids: Iterable[int], sending: bool) -> None:
         """Show these rows as being sent ("Sending…"), or as failed again."""
@@ -137,6 +202,8 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
         self.refresh_column(ids, STATUS_COLUMN)
 
     def clear_sending(self) -> None:
+        """The Resync has ended: nothing is being sent, and what was exported is off the table."""
+        self.flush_removals()
         self.set_sending(list(self._status.sending), False)
 
     def is_sending(self, invoice_id: int) -> bool:

@@ -1,0 +1,267 @@
+"""The README's and docs' screenshots, taken on the `invoice-desktop --sandbox` demo company file (sandbox_demo:
+the in-process sandbox, a fresh demo company connected to its demo organisation, five invoices Xero refused).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/gui/take_screenshots.py [OUT_DIR]
+    xvfb-run -a .venv/bin/python tests/gui/take_screenshots.py [OUT_DIR]        # or under Xvfb
+
+Saves, in OUT_DIR (default docs/screenshots/):
+- main-window.png (the Awaiting Payment tab), tab-draft.png, tab-overdue.png, tab-paid.png: the invoice tabs;
+- resync-in-progress.png: the five failed invoices ticked and resynced, the worker held after two of them (one
+  invoice per batch, the third batch held before it is sent: progress "2 of 5", its row "Sending…");
+- resync-result.png: the message at the end ("1 exported, 4 still failing: …");
+- xero-exports-failed.png: the Failed tile with the Sync Failed tooltip of INV-0042 showing;
+- xero-exports-synced.png: the Synced tile;
+- invoice-information.png: Invoice Information of INV-0042 (its Xero panel: the error and the attempts);
+- xero-settings.png: Business > Settings > Xero, connected to the demo organisation.
+
+Not a test (pytest collects test_*.py only); tests/gui/test_xero_exports_screenshot.py checks what the pictures
+rely on (the tooltip, the tiles, nothing clipped) with the helpers here.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QPoint, QSettings
+from PySide6.QtGui import QHelpEvent, QPainter, QPixmap
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+
+from invoice_desktop.cli import AppContext
+from invoice_desktop.config import AppPaths
+from invoice_desktop.ledger.invoices import invoice_ids_by_number
+from invoice_desktop.ledger.queries import Tab
+from invoice_desktop.sandbox import seed
+from invoice_desktop.sandbox_demo import DemoSession, start_demo
+from invoice_desktop.store.database import close_database, open_database
+from invoice_desktop.ui.main_window import MainWindow
+from invoice_desktop.ui.models.xero_failed_model import STATUS_COLUMN
+from invoice_desktop.ui.xero_exports_page import XeroExportsPage
+from invoice_desktop.ui.xero_exports_tiles import Tile
+from invoice_desktop.xero.client import XeroClient
+from invoice_desktop.xero.exporter import Exporter
+
+REPO = Path(__file__).resolve().parents[2]
+SIZE = (1100, 640)
+INFORMATION_SIZE = (880, 700)
+SETTINGS_SIZE = (1120, 640)
+TIMEOUT = 60.0  # seconds to wait for the sandbox and the worker
+TAB_FILES = {
+    Tab.AWAITING_PAYMENT: "main-window.png",
+    Tab.DRAFT: "tab-draft.png",
+    Tab.OVERDUE: "tab-overdue.png",
+    Tab.PAID: "tab-paid.png",
+}
+TOOLTIP_INVOICE = seed.DEMO_TAKEN_INVOICE_NUMBER  # INV-0042: Xero has that number already
+
+
+# --- helpers (also used by test_xero_exports_screenshot.py) --------------------------------------------------------
+
+
+def exports_window(data_dir: Path, settings: QSettings) -> tuple[MainWindow, DemoSession]:
+    """The main window on the sandbox demo company file in data_dir (whose database is open), as --sandbox opens it."""
+    demo = start_demo(AppPaths(data_dir))
+    ctx = AppContext(
+        paths=AppPaths(data_dir), endpoints=demo.sandbox.endpoints, client_id=None, sandbox_admin_url=demo.admin_url
+    )
+    window = MainWindow(ctx, settings=settings)
+    window.resize(*SIZE)
+    return window, demo
+
+
+def wait_until(condition: Callable[[], object], timeout: float = TIMEOUT, what: str = "") -> None:
+    """Run the event loop until `condition()` holds."""
+    remaining = int(timeout * 1000)
+    while not condition():
+        if remaining <= 0:
+            raise TimeoutError(f"timed out waiting for {what or condition}")
+        QTest.qWait(10)
+        remaining -= 10
+
+
+def show_tooltip(page: XeroExportsPage, number: str) -> tuple[QWidget, QPoint]:
+    """Hover the status cell of that invoice: the tooltip appears (Qt's own ToolTip help event). Returns the tooltip
+    and the hovered point in the window's coordinates."""
+    view, model = page.failed.view, page.failed_model
+    row = next(r for r in range(model.rowCount()) if model.record_at(r).number == number)
+    rect = view.visualRect(model.index(row, STATUS_COLUMN))
+    point = QPoint(rect.left() + rect.width() // 3, rect.center().y())
+    QTest.mouseMove(view.viewport(), point)
+    view.viewportEvent(QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point)))
+    for _ in range(50):
+        QApplication.processEvents()
+        tips = [w for w in QApplication.topLevelWidgets() if w.inherits("QTipLabel") and w.isVisible()]
+        if tips:
+            return tips[0], view.viewport().mapTo(page.window(), point)
+    raise AssertionError("no tooltip")
+
+
+def grab_with_tooltip(window: QWidget, tip: QWidget, hovered: QPoint) -> QPixmap:
+    """The window, and the tooltip (a window of its own, not in the window's grab) painted where Qt puts it: below
+    and right of the pointer, kept inside the window. (The offscreen screen is smaller than the window, so the
+    tooltip's own position is not where a real screen would show it.)"""
+    shot = window.grab()
+    at = QPoint(hovered.x() + 2, hovered.y() + 16)
+    at.setX(max(0, min(at.x(), window.width() - tip.width() - 4)))
+    painter = QPainter(shot)
+    painter.drawPixmap(at, tip.grab())
+    painter.end()
+    return shot
+
+
+class HeldEngine:
+    """An export engine sending one invoice per batch whose run waits, before batch number `hold_at`, until
+    `release()`: a Resync stops there, deterministically, with its progress bar part-way."""
+
+    def __init__(self, hold_at: int) -> None:
+        self.hold_at = hold_at
+        self.runs = 0
+        self.reached = threading.Event()
+        self._go = threading.Event()
+
+    def __call__(self, client: XeroClient) -> Exporter:
+        exporter = Exporter(client, batch_size=1)
+        run = exporter.run
+
+        def held_run(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            self.runs += 1
+            if self.runs == self.hold_at:
+                self.reached.set()
+                self._go.wait(TIMEOUT)
+            return run(*args, **kwargs)  # type: ignore[arg-type]
+
+        exporter.run = held_run  # type: ignore[method-assign]
+        return exporter
+
+    def release(self) -> None:
+        self._go.set()
+
+
+# --- the pictures -----------------------------------------------------------------------------------------------
+
+
+def save(shot: QPixmap, path: Path, saved: list[Path]) -> None:
+    assert shot.save(str(path)), path
+    saved.append(path)
+
+
+def settle() -> None:
+    for _ in range(5):
+        QApplication.processEvents()
+    QTest.qWait(50)
+
+
+def invoice_tabs(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
+    for tab, name in TAB_FILES.items():
+        window.invoice_manager.show_tab(tab)
+        settle()
+        save(window.grab(), out_dir / name, saved)
+
+
+def xero_exports(window: MainWindow, demo: DemoSession, out_dir: Path, saved: list[Path]) -> None:
+    page = window.xero_exports.page
+    assert page is not None, "the demo company file is connected: the Xero Exports tab is there"
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    page.show_tile(Tile.FAILED)
+    settle()
+
+    # Resync every failed invoice after fixing one cause in Xero; held after two of the five
+    demo.sandbox.control.restore_contact(seed.DEMO_ARCHIVED_CONTACT)
+    engine = HeldEngine(hold_at=3)
+    page.failed.exporter_factory = engine
+    model = page.failed_model
+    model.set_all_checked(True)
+    total = len(model.checks)
+    finished: list[bool] = []
+    page.failed.resync_finished.connect(lambda: finished.append(True))
+    try:
+        page.failed.resync_bar.button.click()
+        wait_until(engine.reached.is_set, what="the third batch")
+        wait_until(lambda: page.failed.progress.bar.value() == 2, what="the progress bar at 2")
+        wait_until(lambda: any(model.is_sending(i) for i in model.loaded_ids()), what="a row reading Sending…")
+        settle()
+        assert page.failed.progress.isVisible(), "the progress bar shows during a Resync"
+        save(window.grab(), out_dir / "resync-in-progress.png", saved)
+    finally:
+        engine.release()
+    wait_until(lambda: finished, what="the end of the Resync")
+    settle()
+    summary = page.failed.last_summary
+    assert summary is not None and len(summary.outcomes) == total, summary
+    assert page.failed.resync_bar.message.isVisible()
+    save(window.grab(), out_dir / "resync-result.png", saved)
+
+    tip, hovered = show_tooltip(page, TOOLTIP_INVOICE)
+    save(grab_with_tooltip(window, tip, hovered), out_dir / "xero-exports-failed.png", saved)
+    QToolTip.hideText()
+    settle()
+
+    page.show_tile(Tile.SYNCED)
+    settle()
+    save(window.grab(), out_dir / "xero-exports-synced.png", saved)
+
+
+def invoice_information(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
+    invoice_id = invoice_ids_by_number([TOOLTIP_INVOICE])[TOOLTIP_INVOICE]
+    dialog = window.invoice_windows.open_invoice(invoice_id)
+    assert dialog is not None
+    dialog.resize(*INFORMATION_SIZE)
+    settle()
+    save(dialog.grab(), out_dir / "invoice-information.png", saved)
+    dialog.close()
+
+
+def xero_settings(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
+    window.show_xero_settings()
+    dialog = window.xero_settings_dialog
+    assert dialog is not None
+    dialog.resize(*SETTINGS_SIZE)
+    wait_until(lambda: dialog.job is None, what="Settings > Xero to finish reading Xero")
+    settle()
+    save(dialog.grab(), out_dir / "xero-settings.png", saved)
+    dialog.close()
+
+
+def take(out_dir: Path, data_dir: Path, settings: QSettings) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    window, demo = exports_window(data_dir, settings)
+    try:
+        window.show()
+        settle()
+        invoice_tabs(window, out_dir, saved)
+        xero_exports(window, demo, out_dir, saved)
+        invoice_information(window, out_dir, saved)
+        xero_settings(window, out_dir, saved)
+        return saved
+    finally:
+        page = window.xero_exports.page
+        if page is not None:
+            page.failed.shutdown()
+        window.close()
+        demo.stop()
+
+
+def main(argv: list[str]) -> int:
+    out_dir = Path(argv[1]) if len(argv) > 1 else REPO / "docs" / "screenshots"
+    app = QApplication.instance() or QApplication(argv[:1])
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "company"
+        data_dir.mkdir()
+        open_database(data_dir / "company.sqlite3", data_dir / "backups")
+        try:
+            settings = QSettings(str(Path(tmp) / "window.ini"), QSettings.Format.IniFormat)
+            for path in take(out_dir, data_dir, settings):
+                print(path)
+        finally:
+            close_database()
+    del app
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
