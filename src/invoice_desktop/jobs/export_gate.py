@@ -1,5 +1,5 @@
-"""One export run at a time in the window: the Xero Exports tab's Resync and the automatic export (ui.auto_export)
-both take this gate before they start their worker and give it back when the thread has ended.
+"""One run against Xero at a time in the window: the Xero Exports tab's Resync and the automatic export and payment
+import (ui.auto_export) take this gate before they start their worker and give it back when the thread has ended.
 
 The engine's atomic claim (xero.export_queue) already keeps two runs from sending one invoice, in this process or
 another (a scheduled `xero sync`); the gate only spares the window pointless overlap and two progress displays

@@ -1,29 +1,45 @@
-"""The export engine on a worker thread, in two kinds of run that share their signals (EngineJob):
+"""The export engine and the payment import on a worker thread, in three kinds of run sharing their signals
+(EngineJob):
 
 - `ExportWorker`: Resync of chosen invoices (xero.export_actions.resync_in_batches), for the Xero Exports tab;
-- `QueueExportWorker`: what is queued or due an automatic retry (`Exporter.run()`, as `xero sync`), for the
-  automatic export of the window (ui.auto_export).
+- `QueueExportWorker`: what is queued or due an automatic retry (`Exporter.run()`), then, with `import_payments`,
+  payments and changes from Xero (`import_changes` sharing the exporter's pacer): what `xero sync` does, for the
+  automatic export of the window (ui.auto_export);
+- `PaymentImportWorker`: the payment import alone (F5 and the import timer of ui.auto_export).
 
 Out come `invoice_done(id, outcome)` after each invoice, `progress(done, total)`, (Resync only) `batch_started(ids)`
 before each batch is sent, and then exactly one of the base Job's signals: `succeeded(ExportSummary)` (also after
 a Cancel: the summary says `cancelled`), or `failed(message)` for an error (a dead connection, Xero unreachable
 before anything was sent, or a bug: logged, and the message says so). `cancel()` is honoured between batches.
 
+A run that imports emits `importing()` when the import begins and `imported(ImportSummary)` when it is over (before
+`succeeded`); trouble inside the import (an error the engine does not classify, a locked database) ends up in that
+summary's `stopped_reason`, so an export's summary is never lost to it. The import's waits (pacing, backoff) end at
+once on `cancel()`, which stops it between requests (its high-water mark only moves after a page is applied).
+
 (QThread already has a `finished()` signal of its own, so the summary travels in `succeeded`, as in every Job.)
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
 from invoice_desktop.config import AppPaths, XeroEndpoints
+from invoice_desktop.jobs.worker import JobCancelled
 from invoice_desktop.jobs.xero_workers import XeroJob
 from invoice_desktop.xero.client import XeroClient, open_client
+from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 from invoice_desktop.xero.export_actions import resync_in_batches
+from invoice_desktop.xero.export_pacing import Pacer
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.payment_import import ImportSummary, import_changes
+
+log = logging.getLogger(__name__)
 
 ExporterFactory = Callable[[XeroClient], Exporter]
 
@@ -33,6 +49,8 @@ class EngineJob(XeroJob):
 
     progress = Signal(int, int)  # done, total
     invoice_done = Signal(int, object)  # invoice id, ExportOutcome
+    importing = Signal()  # the payment import begins
+    imported = Signal(object)  # ImportSummary: the payment import is over
 
     def __init__(
         self,
@@ -57,6 +75,28 @@ class EngineJob(XeroJob):
 
     def _on_outcome(self, outcome: ExportOutcome) -> None:
         self.invoice_done.emit(outcome.invoice_id, outcome)
+
+    def _import_changes(self, client: XeroClient, pacer: Pacer | None = None) -> ImportSummary:
+        """Payments and changes from Xero (gated by the setting); `pacer`: the exporter's, after an export."""
+        self.importing.emit()
+        sleep = self._sleep
+        try:
+            summary = import_changes(client, pacer=replace(pacer, sleep=sleep) if pacer else None, sleep=sleep)
+        except JobCancelled:
+            raise
+        except XERO_CALL_ERRORS as exc:
+            log.info("payment import failed: %s", type(exc).__name__)
+            summary = ImportSummary(stopped_reason=describe_error(exc))
+        except Exception as exc:
+            log.exception("payment import failed unexpectedly")
+            summary = ImportSummary(stopped_reason=f"something went wrong ({type(exc).__name__}); see the log")
+        self.imported.emit(summary)
+        return summary
+
+    def _sleep(self, seconds: float) -> None:
+        """The import's waits: over at once when the job is cancelled (the import then stops)."""
+        if self._cancel.wait(max(0.0, seconds)):
+            raise JobCancelled
 
 
 class ExportWorker(EngineJob):
@@ -90,10 +130,34 @@ class ExportWorker(EngineJob):
 
 
 class QueueExportWorker(EngineJob):
-    """The queue: every invoice queued for export or failed with its automatic retry due, as `xero sync` does."""
+    """The queue: every invoice queued for export or failed with its automatic retry due, as `xero sync` does;
+    with `import_payments`, then the payment import (not after a Cancel, nor after a run Xero stopped)."""
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        endpoints: XeroEndpoints,
+        client_id: str | None = None,
+        exporter: ExporterFactory | None = None,
+        parent: QObject | None = None,
+        *,
+        import_payments: bool = False,
+    ) -> None:
+        super().__init__(paths, endpoints, client_id, exporter, parent)
+        self.import_payments = import_payments
 
     def work(self) -> ExportSummary:
         client = self._client()
         make = self._engine_factory(client)
         engine = make() if make is not None else Exporter(client)
-        return engine.run(progress=self.progress.emit, on_outcome=self._on_outcome, cancel=self._cancelled)
+        summary = engine.run(progress=self.progress.emit, on_outcome=self._on_outcome, cancel=self._cancelled)
+        if self.import_payments and not self.is_cancelled and not summary.stopped_reason:
+            self._import_changes(client, engine.pacer)
+        return summary
+
+
+class PaymentImportWorker(EngineJob):
+    """The payment import alone: `succeeded(ImportSummary)` (also sent through `imported`)."""
+
+    def work(self) -> ImportSummary:
+        return self._import_changes(self._client())

@@ -1,11 +1,17 @@
 """Which handler answers which path. Every Xero path lives under one base URL (config.XeroEndpoints.under):
 login.xero.com's /identity/connect/authorize, identity.xero.com's /connect/token and /connect/revocation,
 api.xero.com's /connections and /api.xro/2.0/. Plus /sandbox/control and the /sandbox/admin page ("Sandbox Xero"),
-which no real Xero has."""
+which no real Xero has.
+
+`SandboxApp.requests` keeps the requests it answered (method, path, query, status and If-Modified-Since only: never
+a token), so a test can count what reached "Xero" without wrapping `handle`."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
 
 from invoice_desktop.sandbox import api, http_messages, oauth
 from invoice_desktop.sandbox.admin import AdminPages
@@ -23,18 +29,61 @@ _INDEX = (
 )
 
 
+@dataclass(frozen=True)
+class LoggedRequest:
+    method: str
+    path: str
+    query: str
+    status: int
+    if_modified_since: str | None
+
+
+class RequestLog:
+    """The last `limit` requests the sandbox answered, oldest first (thread-safe: the server is threaded)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[LoggedRequest] = deque(maxlen=limit)
+
+    def add(self, request: Request, response: Response) -> None:
+        entry = LoggedRequest(
+            request.method, request.path, request.query_string, response.status, request.header("If-Modified-Since")
+        )
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, method: str | None = None, path_suffix: str | None = None) -> list[LoggedRequest]:
+        """The requests logged, optionally only one method's and those whose path ends so (ignoring case)."""
+        with self._lock:
+            entries = list(self._entries)
+        suffix = path_suffix.lower().rstrip("/") if path_suffix else None
+        return [
+            e
+            for e in entries
+            if (method is None or e.method == method.upper())
+            and (suffix is None or e.path.lower().rstrip("/").endswith(suffix))
+        ]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 class SandboxApp:
     def __init__(self, ctx: SandboxContext) -> None:
         self.ctx = ctx
         self.control = SandboxControl(ctx)
         self.admin = AdminPages(ctx, self.control)
+        self.requests = RequestLog()
 
     def handle(self, request: Request) -> Response:
         try:
-            return self._route(request)
+            response = self._route(request)
         except Exception:  # a bug in the sandbox answers like Xero's own 500, and is logged
             log.exception("sandbox error on %s %s", request.method, request.path)
-            return http_messages.server_error(new_correlation_id())
+            response = http_messages.server_error(new_correlation_id())
+        self.requests.add(request, response)
+        return response
 
     def _route(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"

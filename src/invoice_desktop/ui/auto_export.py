@@ -1,5 +1,6 @@
 """Automatic export to Xero from the window (PRODUCT.md §1, §4): approving invoices exports them, and failures
-waiting for an automatic retry are sent again when their time comes.
+waiting for an automatic retry are sent again when their time comes. Payments and changes come back from Xero
+(issue 7) after each of those runs, on F5 and on a timer.
 
 The main window owns one `AutoExporter`. It starts a run of the export engine over the queue (a
 QueueExportWorker: `Exporter.run()`, what `xero sync` does) when
@@ -11,17 +12,27 @@ QueueExportWorker: `Exporter.run()`, what `xero sync` does) when
 Nothing runs while the interface is not set up, disabled, dropped, or export on approval is off. One run at a
 time: the run takes the window's export gate (shared with the Xero Exports tab's Resync); a request that comes
 while a run (or a Resync) is going is remembered and run when the gate is free. After a run that Xero stopped
-(unreachable), the timer waits TROUBLE_PAUSE before trying again; approvals still start a run at once.
+(unreachable), the timers wait TROUBLE_PAUSE before trying again; approvals and F5 still start a run at once.
 
-While it runs, the status bar says "Exporting to Xero… 12 of 50"; at the end `run_finished` lets the window
-re-read its lists, counts and Xero status, and a short note in the status bar tells how it went. `shutdown()`
-(the window closes) stops the run between batches and waits for the thread. Another process syncing the same
-company file at the same time is harmless: the engine claims each invoice with one atomic update.
+The payment import (xero.payment_import: only what changed in Xero since the last time) runs, when the interface is
+connected and the setting "import payments" is on,
+
+- in the same run right after each export (a QueueExportWorker with `import_payments`, as `xero sync`),
+- on its own (a PaymentImportWorker) when the user presses F5 (`request_import`) and every IMPORT_INTERVAL_MS
+  (`import_tick`); not at start-up, where an export run, if any, imports after it.
+
+While it runs, the status bar says "Exporting to Xero… 12 of 50", then "Checking Xero for payments…". At the end
+`refresh_needed` lets the window re-read its lists, counts, Xero status and open Invoice Information (after an
+export, after an import that changed something, after trouble), `run_finished` says the run is over (always), and
+a short note in the status bar tells how it went ("2 payments imported from Xero; INV-0012 is now paid").
+`shutdown()` (the window closes) stops the run between batches (or between the import's requests) and waits for
+the thread. Another process syncing the same company file at the same time is harmless: the engine claims each
+invoice with one atomic update, and applying an invoice from Xero twice changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
@@ -29,19 +40,25 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from invoice_desktop.cli import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
-from invoice_desktop.jobs.export_worker import ExporterFactory, QueueExportWorker
+from invoice_desktop.jobs.export_worker import EngineJob, ExporterFactory, PaymentImportWorker, QueueExportWorker
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
+from invoice_desktop.store.models import Invoice, InvoiceStatus
 from invoice_desktop.ui.tick_action_bar import plural
 from invoice_desktop.xero.export_queue import pending_ids
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import parked_until
+from invoice_desktop.xero.payment_import import ImportSummary
 from invoice_desktop.xero.settings import InterfaceState, interface_state, load_settings
 
 INTERVAL_MS = 60_000
+IMPORT_INTERVAL_MS = 5 * 60_000
 NOTE_MS = 15_000  # how long the note stays in the status bar
 TROUBLE_PAUSE = timedelta(minutes=5)
 EXPORTING = "Exporting to Xero…"
+CHECKING = "Checking Xero for payments…"
+IMPORT_FAILED = "Payment import from Xero failed"
+NUMBERS_SHOWN = 3  # invoice numbers named in a note before "and 2 more"
 RECONNECT = "The Xero connection has been dropped: reconnect in Business > Settings > Xero"
 
 
@@ -52,6 +69,22 @@ def exports_automatically() -> bool:
     """The interface is connected and enabled, with export on approval on."""
     settings = load_settings()
     return settings.export_on_approval and interface_state(settings=settings) is InterfaceState.CONNECTED
+
+
+def imports_automatically() -> bool:
+    """The interface is connected and enabled, with "import payments applied in Xero" on."""
+    settings = load_settings()
+    return settings.import_payments and interface_state(settings=settings) is InterfaceState.CONNECTED
+
+
+def now_paid(imported: ImportSummary) -> list[str]:
+    """The numbers of the invoices the import added payments to that are paid now, in the import's order."""
+    ids = [c.invoice_id for c in imported.changes if c.payments_added]
+    if not ids:
+        return []
+    paid = Invoice.select(Invoice.id).where(Invoice.id.in_(ids), Invoice.status == InvoiceStatus.PAID.value)
+    paid_ids = {row.id for row in paid}
+    return [c.number for c in imported.changes if c.invoice_id in paid_ids]
 
 
 def export_due(now: datetime) -> bool:
@@ -80,6 +113,52 @@ def auto_note(summary: ExportSummary | None, error: str = "", dropped: bool = Fa
     return text
 
 
+def _numbers(numbers: Sequence[str]) -> str:
+    shown = ", ".join(numbers[:NUMBERS_SHOWN])
+    rest = len(numbers) - NUMBERS_SHOWN
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
+
+
+def import_note(imported: ImportSummary | None, paid: Sequence[str] = ()) -> str:
+    """What the payment import changed, in a few words ("" when nothing): `paid`, the numbers now paid."""
+    if imported is None:
+        return ""
+    parts: list[str] = []
+    if imported.payments_imported:
+        parts.append(f"{plural(imported.payments_imported, 'payment')} imported from Xero")
+    if paid:
+        parts.append(f"{_numbers(paid)} {'is' if len(paid) == 1 else 'are'} now paid")
+    if imported.payments_removed:
+        parts.append(f"{plural(imported.payments_removed, 'payment')} removed in Xero")
+    flagged: dict[str, list[str]] = {}
+    for change in imported.changes:
+        if change.flag and change.number in imported.flagged:
+            flagged.setdefault(change.flag, []).append(change.number)
+    for flag, numbers in flagged.items():
+        parts.append(f"{plural(len(numbers), 'invoice')} {flag}: {_numbers(numbers)}")
+    if not parts and imported.invoices_changed:
+        parts.append(f"{plural(imported.invoices_changed, 'invoice')} changed in Xero")
+    if imported.stopped_reason:
+        parts.append(f"Payment import stopped: {imported.stopped_reason}")
+    return "; ".join(parts)
+
+
+def run_note(
+    exported: bool,
+    summary: ExportSummary | None,
+    imported: ImportSummary | None,
+    error: str = "",
+    dropped: bool = False,
+    paid: Sequence[str] = (),
+) -> str:
+    """The note after a run that `exported` (then maybe imported) or only imported."""
+    if dropped:
+        return RECONNECT
+    failed = f"{IMPORT_FAILED}: {error}" if error else ""
+    first = auto_note(summary, error) if exported else failed
+    return "; ".join(part for part in (first, import_note(imported, paid)) if part)
+
+
 # --- the status bar's progress ----------------------------------------------------------------------------------
 
 
@@ -91,9 +170,13 @@ class AutoExportLabel(QLabel):
         self.setAccessibleName("Automatic export progress")
         self.hide()
 
-    def start(self) -> None:
-        self.setText(EXPORTING)
+    def start(self, text: str = EXPORTING) -> None:
+        self.setText(text)
         self.show()
+
+    @Slot()
+    def checking(self) -> None:
+        self.setText(CHECKING)
 
     @Slot(int, int)
     def set_progress(self, done: int, total: int) -> None:
@@ -108,7 +191,8 @@ class AutoExportLabel(QLabel):
 
 class AutoExporter(QObject):
     run_started = Signal()
-    run_finished = Signal()  # the run ended (its summary in `last_summary`): time to re-read lists and status
+    refresh_needed = Signal()  # a run exported, imported changes or met trouble: re-read lists and status
+    run_finished = Signal()  # the run ended (its summaries in `last_summary`, `last_import`), after refresh_needed
     note = Signal(str)  # how it went, in a few words (also shown in the status bar)
 
     def __init__(
@@ -119,18 +203,22 @@ class AutoExporter(QObject):
         parent: QObject | None = None,
         *,
         interval_ms: int = INTERVAL_MS,
+        import_interval_ms: int = IMPORT_INTERVAL_MS,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.gate = gate
         self.exporter_factory: ExporterFactory | None = None  # tests pass a batched/held engine
-        self.worker: QueueExportWorker | None = None
-        self.last_summary: ExportSummary | None = None
+        self.worker: EngineJob | None = None
+        self.last_summary: ExportSummary | None = None  # of the last run that exported
+        self.last_import: ImportSummary | None = None  # of the last run that imported
         self.runs_started = 0
-        self.resume_at: datetime | None = None  # after a run Xero stopped, the timer waits until then
+        self.resume_at: datetime | None = None  # after a run Xero stopped, the timers wait until then
         self._clock = clock
         self._again = False  # asked to run while a run (or a Resync) was going
+        self._import_again = False  # asked to import while a run (or a Resync) was going
+        self._exporting = False  # the run going exports (else it only imports)
         self._closing = False
         self._error = ""
 
@@ -142,6 +230,9 @@ class AutoExporter(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.tick)
+        self.import_timer = QTimer(self)
+        self.import_timer.setInterval(import_interval_ms)
+        self.import_timer.timeout.connect(self.import_tick)
         self._startup = QTimer(self)
         self._startup.setSingleShot(True)
         self._startup.timeout.connect(self.tick)
@@ -155,9 +246,11 @@ class AutoExporter(QObject):
         return self.worker is not None
 
     def start(self) -> None:
-        """Begin watching: a look at the queue as soon as the window is up, then every interval."""
+        """Begin watching: a look at the queue as soon as the window is up, then every interval; and Xero's
+        changes every import interval."""
         if not self._closing:
             self.timer.start()
+            self.import_timer.start()
             self._startup.start(0)
 
     # --- when to run ---
@@ -172,6 +265,19 @@ class AutoExporter(QObject):
         """The timer: run when something is queued or a retry is due (not during the pause after trouble)."""
         self._maybe_run(timer=True)
 
+    @Slot()
+    def request_import(self) -> None:
+        """F5: ask Xero now for the payments and changes since the last time."""
+        self._maybe_import(timer=False)
+
+    @Slot()
+    def import_tick(self) -> None:
+        """The import timer (not during the pause after trouble)."""
+        self._maybe_import(timer=True)
+
+    def _pausing(self, now: datetime) -> bool:
+        return self.resume_at is not None and now < self.resume_at
+
     def _maybe_run(self, timer: bool) -> None:
         if self._closing or not exports_automatically():
             return
@@ -179,28 +285,55 @@ class AutoExporter(QObject):
             self._again = True
             return
         now = self._clock()
-        if timer and self.resume_at is not None and now < self.resume_at:
+        if timer and self._pausing(now):
             return
         if export_due(now):
-            self._start_run()
+            self._start_run(export=True)
 
-    def _start_run(self) -> None:
-        if not self.gate.try_acquire(self):
-            self._again = True
+    def _maybe_import(self, timer: bool) -> None:
+        if self._closing or not imports_automatically():
             return
-        worker = QueueExportWorker(self.ctx.paths, self.ctx.endpoints, self.ctx.client_id, self.exporter_factory, self)
+        if self.worker is not None or self.gate.busy:
+            self._import_again = True
+            return
+        if not (timer and self._pausing(self._clock())):
+            self._start_run(export=False)
+
+    def _start_run(self, export: bool) -> None:
+        if not self.gate.try_acquire(self):
+            if export:
+                self._again = True
+            else:
+                self._import_again = True
+            return
+        importing = imports_automatically() if export else True
+        worker = self._new_worker(export, importing)
         worker.progress.connect(self._on_progress)
-        worker.succeeded.connect(self._on_succeeded)
+        worker.importing.connect(self.progress_label.checking)
+        worker.imported.connect(self._on_imported)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_thread_finished)
         self.worker = worker
-        self._again = False
+        self._exporting = export
+        self._again = self._again and not export
+        self._import_again = self._import_again and not importing
         self._error = ""
         self.last_summary = None
+        self.last_import = None
         self.runs_started += 1
-        self.progress_label.start()
+        self.progress_label.start(EXPORTING if export else CHECKING)
         self.run_started.emit()
         worker.start()
+
+    def _new_worker(self, export: bool, importing: bool) -> EngineJob:
+        ctx = self.ctx
+        if not export:
+            return PaymentImportWorker(ctx.paths, ctx.endpoints, ctx.client_id, parent=self)
+        worker = QueueExportWorker(
+            ctx.paths, ctx.endpoints, ctx.client_id, self.exporter_factory, self, import_payments=importing
+        )
+        worker.succeeded.connect(self._on_succeeded)
+        return worker
 
     # --- the worker's signals ---
 
@@ -213,6 +346,11 @@ class AutoExporter(QObject):
     def _on_succeeded(self, summary: ExportSummary) -> None:
         if not self._closing:
             self.last_summary = summary
+
+    @Slot(object)
+    def _on_imported(self, imported: ImportSummary) -> None:
+        if not self._closing:
+            self.last_import = imported
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
@@ -227,24 +365,36 @@ class AutoExporter(QObject):
         if worker is not None:
             worker.deleteLater()
         self.progress_label.stop()
-        summary = self.last_summary
-        trouble = summary is None or bool(summary.stopped_reason)
+        summary, imported, exported = self.last_summary, self.last_import, self._exporting
+        trouble = (
+            (summary is None if exported else imported is None)
+            or bool(summary and summary.stopped_reason)
+            or bool(imported and imported.stopped_reason)
+        )
         self.resume_at = self._clock() + TROUBLE_PAUSE if trouble else None
-        if trouble:
-            self._again = False  # no tight loop against a Xero that just stopped us; the timer comes back
+        if trouble:  # no tight loop against a Xero that just stopped us; the timers come back
+            self._again = self._import_again = False
         dropped = interface_state() is InterfaceState.DROPPED or bool(
             summary and any(o.category is FailureCategory.CONNECTION for o in summary.failed)
         )
+        changed = bool(imported and imported.invoices_changed)
+        if exported or changed or trouble:
+            self.refresh_needed.emit()
         self.run_finished.emit()
-        text = auto_note(summary, self._error, dropped)
+        paid = now_paid(imported) if changed and imported is not None else []
+        text = run_note(exported, summary, imported, self._error, dropped, paid)
         if text:
             self.note.emit(text)
         self.gate.release(self)  # may start the run asked for meanwhile (_on_gate_changed)
 
     @Slot(bool)
     def _on_gate_changed(self, busy: bool) -> None:
-        if not busy and self._again and self.worker is None:
+        if busy:
+            return
+        if self._again and self.worker is None:
             self._maybe_run(timer=False)
+        if self._import_again and self.worker is None:
+            self._maybe_import(timer=False)
 
     @Slot(str)
     def _show_note(self, text: str) -> None:
@@ -258,6 +408,7 @@ class AutoExporter(QObject):
         """Stop: no new runs; a running one stops between batches, and this waits for its thread to end."""
         self._closing = True
         self.timer.stop()
+        self.import_timer.stop()
         self._startup.stop()
         worker, self.worker = self.worker, None
         if worker is not None:

@@ -58,8 +58,8 @@ class MainWindow(QMainWindow):
         self.export_gate = ExportGate(self)  # one export run at a time: a Resync or the automatic export
         self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.update_xero_status, self.export_gate)
         self.auto_export = AutoExporter(ctx, self.export_gate, self.statusBar(), self)
-        self.auto_export.run_finished.connect(self.invoice_manager.refresh)
-        self.auto_export.run_finished.connect(self.update_xero_status)
+        self.auto_export.refresh_needed.connect(self.invoice_manager.refresh)
+        self.auto_export.refresh_needed.connect(self.update_xero_status)  # also reloads open Invoice Information
         self.invoice_manager.invoices_changed.connect(self.auto_export.request_run)  # the Draft tab's Approve
         self.invoice_windows.invoices_changed.connect(self.auto_export.request_run)  # the editor's Save & Approve
         self.update_xero_status()
@@ -138,11 +138,12 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def refresh(self) -> None:
-        """F5: re-read the counts and the list on show."""
+        """F5: re-read the counts and the list on show, then ask Xero in the background for what changed there."""
         if self.pages.currentWidget() is self.clients_view:
             self.clients_view.refresh()
         else:
             self.invoice_manager.refresh()
+        self.auto_export.request_import()
 
     @Slot()
     def show_xero_settings(self) -> None:
