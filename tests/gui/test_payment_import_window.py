@@ -59,12 +59,12 @@ def window(qtbot, demo, app_context, qsettings):
 
 def import_requests(demo) -> list[LoggedRequest]:
     """The payment import's requests: GET /Invoices with If-Modified-Since (the exporter never sends one)."""
-    log = demo.sandbox._app.requests  # RunningSandbox does not expose the app's request log (yet)
+    log = demo.sandbox.requests
     return [r for r in log.entries("GET", "/Invoices") if r.if_modified_since]
 
 
 def clear_requests(demo) -> None:
-    demo.sandbox._app.requests.clear()
+    demo.sandbox.requests.clear()
 
 
 def synced_awaiting(count: int) -> list[InvoiceRow]:
@@ -104,7 +104,7 @@ def approve(window, draft: int) -> None:
 
 
 def saw_429(demo) -> bool:
-    return any(r.status == 429 for r in demo.sandbox._app.requests.entries("GET", "/Invoices"))
+    return any(r.status == 429 for r in demo.sandbox.requests.entries("GET", "/Invoices"))
 
 
 def press_f5(qtbot, window) -> None:

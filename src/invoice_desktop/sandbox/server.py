@@ -19,7 +19,7 @@ from types import TracebackType
 
 from invoice_desktop.config import XeroEndpoints
 from invoice_desktop.sandbox.admin_page import ADMIN_PATH
-from invoice_desktop.sandbox.app import SandboxApp
+from invoice_desktop.sandbox.app import RequestLog, SandboxApp
 from invoice_desktop.sandbox.clock import SandboxClock
 from invoice_desktop.sandbox.context import SandboxContext, SandboxOptions, build_context
 from invoice_desktop.sandbox.control import SandboxControl
@@ -137,6 +137,11 @@ class RunningSandbox:
     @property
     def control(self) -> SandboxControl:
         return self._app.control
+
+    @property
+    def requests(self) -> RequestLog:
+        """The requests the sandbox answered (method, path, query, status, If-Modified-Since; never a token)."""
+        return self._app.requests
 
     @property
     def admin_url(self) -> str:
