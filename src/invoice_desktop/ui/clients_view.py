@@ -266,10 +266,9 @@ class ClientsView(QWidget):
         return self.invoice_windows().new_invoice(client.name)
 
     def invoice_windows(self) -> InvoiceWindows:
-        """The window's InvoiceWindows (so its lists hear about the new invoice), else one of our own."""
+        """Where new invoices open: the main window's InvoiceWindows (so its lists hear of them), else our own."""
         if self._invoice_windows is None:
-            found = getattr(self.window(), "invoice_windows", None)
-            return self._use_invoice_windows(found if isinstance(found, InvoiceWindows) else InvoiceWindows(self))
+            return self._use_invoice_windows(InvoiceWindows(self))
         return self._invoice_windows
 
     def _use_invoice_windows(self, windows: InvoiceWindows) -> InvoiceWindows:

@@ -46,7 +46,7 @@ class MainWindow(QMainWindow):
         self.invoice_manager.invoice_activated.connect(self.invoice_windows.open_invoice)
         self.invoice_windows.invoices_changed.connect(self.invoice_manager.refresh)
         self.invoice_windows.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.clients_view = ClientsView()
+        self.clients_view = ClientsView(self.invoice_windows)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.invoice_manager)
         self.pages.addWidget(self.clients_view)
