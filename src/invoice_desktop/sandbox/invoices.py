@@ -158,17 +158,16 @@ class InvoiceBatch:
     def invoice_by_number(self, number: str, invoice_type: str = "ACCREC") -> Invoice | None:
         """The first match in all_invoices() order, found through the organisation's number index."""
         wanted = number.strip().casefold()
-        org = self.org
-        found: list[tuple[int, Invoice]] = []
-        for key in org.invoice_keys_numbered(wanted):
-            invoice = org.invoices.get(key)
-            if key not in self.staged_invoices and invoice is not None and has_number(invoice, invoice_type, wanted):
-                found.append((org.invoice_position(key), invoice))
-        for index, (key, invoice) in enumerate(self.staged_invoices.items()):  # an update keeps its place
-            if has_number(invoice, invoice_type, wanted):
-                place = org.invoice_position(key) if key in org.invoices else len(org.invoices) + index
-                found.append((place, invoice))
-        return min(found, key=lambda pair: pair[0])[1] if found else None
+        org, staged = self.org, self.staged_invoices
+        found = [
+            org.invoices[key]
+            for key in org.invoice_keys_numbered(wanted)
+            if key not in staged and has_number(org.invoices.get(key), invoice_type, wanted)
+        ]
+        found.extend(invoice for invoice in staged.values() if has_number(invoice, invoice_type, wanted))
+        if len(found) > 1:  # several: the first in order, as a scan finds it
+            return next(i for i in self.all_invoices() if has_number(i, invoice_type, wanted))
+        return found[0] if found else None
 
     def number_taken(self, number: str, excluding_id: str | None = None) -> bool:
         found = self.invoice_by_number(number)

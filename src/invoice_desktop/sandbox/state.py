@@ -229,10 +229,10 @@ class Organisation:
     tracking_categories: list[TrackingCategory] = field(default_factory=list)
     invoices: dict[str, Invoice] = field(default_factory=dict)  # by InvoiceID, in creation order
     payments: dict[str, Payment] = field(default_factory=dict)
-    # Not saved: invoice keys by casefolded number (may hold stale keys: look-ups check), and each key's place in
-    # `invoices`; built on first use, kept up by add_invoice, rebuilt when `invoices` changed behind its back.
+    # Not saved: invoice keys by casefolded number (may hold stale keys: look-ups check) and how many invoices it
+    # covers; built on first use, kept up by add_invoice, rebuilt when `invoices` changed behind its back.
     _keys_by_number: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
-    _positions: dict[str, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _indexed: int = field(default=0, init=False, repr=False, compare=False)
 
     # -- lookups (linear scans are fine for the sizes a sandbox holds, except invoices: see below) --
 
@@ -272,34 +272,30 @@ class Organisation:
             for key in self.invoice_keys_numbered(wanted)
             if has_number(self.invoices.get(key), invoice_type, wanted)
         ]
-        return self.invoices[min(found, key=self.invoice_position)] if found else None
+        if len(found) > 1:  # several: the first in creation order, as a scan finds it
+            return next(i for i in self.invoices.values() if has_number(i, invoice_type, wanted))
+        return self.invoices[found[0]] if found else None
 
     def invoice_keys_numbered(self, folded_number: str) -> list[str]:
         """Keys of `invoices` that may have this casefolded number: every one that has it, and maybe others."""
         index = self._keys_by_number
-        if index is None or len(self._positions) != len(self.invoices):
+        if index is None or self._indexed != len(self.invoices):
             index = {}
-            self._positions = {}
-            for position, (key, invoice) in enumerate(self.invoices.items()):
+            for key, invoice in self.invoices.items():
                 index.setdefault(invoice.invoice_number.casefold(), []).append(key)
-                self._positions[key] = position
-            self._keys_by_number = index
+            self._keys_by_number, self._indexed = index, len(self.invoices)
         return index.get(folded_number, [])
-
-    def invoice_position(self, key: str) -> int:
-        """The place of an invoice key in `invoices` (after invoice_keys_numbered)."""
-        return self._positions[key]
 
     def add_invoice(self, invoice: Invoice) -> None:
         key = invoice.invoice_id.lower()
         index = self._keys_by_number
-        current = index is not None and len(self._positions) == len(self.invoices)
-        if current and key not in self._positions:
-            self._positions[key] = len(self.invoices)
-        self.invoices[key] = invoice
-        if not current or index is None:
+        if index is None or self._indexed != len(self.invoices):
+            self.invoices[key] = invoice
             self._keys_by_number = None
             return
+        if key not in self.invoices:
+            self._indexed += 1
+        self.invoices[key] = invoice
         keys = index.setdefault(invoice.invoice_number.casefold(), [])
         if key not in keys:
             keys.append(key)
