@@ -1,9 +1,11 @@
 """The Failed table of the Xero Exports tab and its Resync.
 
 Tick rows (mouse, Space, Ctrl+A, the header's box), press **Resync**: the ticked invoices are exported again on an
-ExportWorker thread while a progress bar with Cancel shows how far it got. Each outcome is shown as it comes (an
-exported row leaves the list, a refused one shows its new error and stays ticked); at the end the list is read
-again and a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
+ExportWorker thread while a progress bar with Cancel shows how far it got. The outcomes are shown as they come (an
+exported row leaves the list, a refused one shows its new error and stays ticked), gathered and applied together
+at most every APPLY_MS: the worker reports after every invoice, and one change of the table (and one repaint of
+the window) per invoice kept the window from keeping up with a big Resync. At the end the list is read again and
+a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
 worker is shown in a message box.
 
 A Resync takes the window's export gate (jobs.export_gate) for as long as its thread runs; while the automatic
@@ -12,7 +14,7 @@ export holds it, Resync waits (its button is disabled and says why).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from invoice_desktop.cli import AppContext
@@ -32,6 +34,7 @@ RECONNECT = "Reconnect in Business > Settings > Xero, then Resync."
 RESYNC_FAILED_TITLE = "Resync failed"
 RESYNC_TIP = "Export the ticked invoices to Xero again (Space ticks, Ctrl+A ticks all)"
 WAIT_TIP = "An export to Xero is running; Resync when it has finished"
+APPLY_MS = 100  # the worker's reports are shown together at most this often
 
 
 def result_tone(summary: ExportSummary) -> Tone:
@@ -42,7 +45,7 @@ def result_tone(summary: ExportSummary) -> Tone:
 
 class FailedPanel(QWidget):
     invoice_activated = Signal(int)
-    invoice_exported = Signal(int)  # a ticked invoice reached Xero during a Resync (for the live tile counts)
+    invoices_exported = Signal(list)  # ticked invoices reached Xero during a Resync (for the live tile counts)
     resync_finished = Signal()  # a Resync ended (succeeded, failed or cancelled): time to read the lists again
     xero_changed = Signal()  # the connection's state or last sync time may have changed
 
@@ -61,6 +64,12 @@ class FailedPanel(QWidget):
         self.worker: ExportWorker | None = None
         self.last_summary: ExportSummary | None = None
         self.error_box: QMessageBox | None = None
+        self._batches: list[list[int]] = []  # reported by the worker, not shown yet (see _apply_reports)
+        self._outcomes: list[ExportOutcome] = []
+        self._apply_timer = QTimer(self)
+        self._apply_timer.setSingleShot(True)
+        self._apply_timer.setInterval(APPLY_MS)
+        self._apply_timer.timeout.connect(self._apply_reports)
 
         self.view = CheckableTableView(self.model, self)  # type: ignore[arg-type]
         self.view.setAccessibleName("Failed exports")
@@ -151,24 +160,47 @@ class FailedPanel(QWidget):
 
     @Slot(list)
     def _on_batch_started(self, invoice_ids: list[int]) -> None:
-        self.model.set_sending(invoice_ids, True)
+        self._batches.append(list(invoice_ids))
+        self._apply_soon()
 
     @Slot(int, object)
-    def _on_invoice_done(self, invoice_id: int, outcome: ExportOutcome) -> None:
-        if outcome.state is ExportState.SYNCED:
-            known = self.model.row_of(invoice_id) is not None
-            self.model.checks.set_checked([invoice_id], False)
-            self.model.set_sending([invoice_id], False)
-            self.model.remove(invoice_id)
-            if known:
-                self.invoice_exported.emit(invoice_id)
-        elif outcome.state is ExportState.FAILED:
-            self.model.show_outcome(outcome)
-        else:
-            self.model.set_sending([invoice_id], False)
+    def _on_invoice_done(self, _invoice_id: int, outcome: ExportOutcome) -> None:
+        self._outcomes.append(outcome)
+        self._apply_soon()
+
+    def _apply_soon(self) -> None:
+        if not self._apply_timer.isActive():
+            self._apply_timer.start()
+
+    @Slot()
+    def _apply_reports(self) -> None:
+        """Show what the worker reported since the last time, in one go: the batches begun read "Sending…", the
+        exported invoices leave the list (unticked), the refused ones show their new error (still ticked), the
+        others read "Sync Failed" again; the tiles count the exported ones once."""
+        self._apply_timer.stop()
+        batches, self._batches = self._batches, []
+        outcomes, self._outcomes = self._outcomes, []
+        for batch in batches:
+            self.model.set_sending(batch, True)
+        if not outcomes:
+            return
+        exported = [o.invoice_id for o in outcomes if o.state is ExportState.SYNCED]
+        refused = [o for o in outcomes if o.state is ExportState.FAILED]
+        others = [o.invoice_id for o in outcomes if o.state not in (ExportState.SYNCED, ExportState.FAILED)]
+        known = [i for i in exported if self.model.row_of(i) is not None]
+        if exported:
+            self.model.checks.set_checked(exported, False)
+            self.model.remove_all(exported)
+        if refused:
+            self.model.show_outcomes(refused)
+        if others:
+            self.model.set_sending(others, False)
+        if known:
+            self.invoices_exported.emit(known)
 
     @Slot(object)
     def _on_succeeded(self, summary: ExportSummary) -> None:
+        self._apply_reports()
         self.last_summary = summary
         text = summary.message() if summary.outcomes or not summary.cancelled else "Resync cancelled; nothing was sent"
         self.resync_bar.message.show_message(text, result_tone(summary))
@@ -178,6 +210,7 @@ class FailedPanel(QWidget):
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
+        self._apply_reports()
         if interface_state() in (InterfaceState.DROPPED, InterfaceState.NOT_SET_UP):
             text = f"The Xero connection has been dropped. {RECONNECT}"
         else:
@@ -187,6 +220,7 @@ class FailedPanel(QWidget):
 
     @Slot()
     def _on_cancelled(self) -> None:
+        self._apply_reports()
         self.resync_bar.message.show_message("Resync cancelled", Tone.INFO)
 
     @Slot()
@@ -194,6 +228,7 @@ class FailedPanel(QWidget):
         worker, self.worker = self.worker, None
         if worker is not None:
             worker.deleteLater()
+        self._apply_reports()  # what is still waiting (the worker's signals all came before its finished)
         self.progress.stop()
         self.model.clear_sending()
         self.gate.release(self)  # enables Resync again (see _on_gate_changed)

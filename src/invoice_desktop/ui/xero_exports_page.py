@@ -2,7 +2,7 @@
 of the selected tile below (xero_exports_failed, xero_exports_synced).
 
 Counts come from one grouped query (xero.status.export_counts); each table from one query of its own, read when
-it is shown. During a Resync the counts follow each exported invoice live.
+it is shown. During a Resync the counts follow the exported invoices live (a few at a time).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class XeroExportsPage(QWidget):
         for panel in (self.failed, self.synced):
             panel.invoice_activated.connect(self.invoice_activated)
         self.tiles.selected.connect(self._on_tile_selected)
-        self.failed.invoice_exported.connect(self._on_invoice_exported)
+        self.failed.invoices_exported.connect(self._on_invoices_exported)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.tiles)
@@ -91,7 +91,7 @@ class XeroExportsPage(QWidget):
             self._stale.discard(tile)
             panel.reload()
 
-    @Slot(int)
-    def _on_invoice_exported(self, _invoice_id: int) -> None:
+    @Slot(list)
+    def _on_invoices_exported(self, invoice_ids: list[int]) -> None:
         self._stale.add(Tile.SYNCED)
-        self._set_counts(max(self.failed_count - 1, 0), self.synced_count + 1)
+        self._set_counts(max(self.failed_count - len(invoice_ids), 0), self.synced_count + len(invoice_ids))

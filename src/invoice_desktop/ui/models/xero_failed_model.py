@@ -3,9 +3,11 @@ attempt, and the status cell "Sync Failed" in red whose tooltip is the whole err
 words, what to do, the attempt count, the last attempt and the next automatic retry. While an invoice is being
 sent (Resync) its status reads "Sending…".
 
-During a Resync exported invoices leave the list one by one, often fifty at once: `remove` hides them from the
-lookups at once and takes them out of the table together, one removal per run of rows, once the events waiting
-now are handled (`flush_removals`; also when the Resync ends, `clear_sending`), so the window keeps up.
+During a Resync exported invoices leave the list many at once (the Failed panel applies the worker's reports
+together): `remove_all` takes them out of the table with one removal per run of rows, and `show_outcomes` shows
+the new errors of the refused ones with one change; `remove` hides a row from the lookups at once and takes it out
+of the table, with any others removed meanwhile, once the events waiting now are handled (`flush_removals`; also
+when the Resync ends, `clear_sending`), so the window keeps up.
 """
 
 from __future__ import annotations
@@ -152,6 +154,14 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
             self._status.sending.discard(invoice_id)
             self._flush_timer.start()
 
+    def remove_all(self, invoice_ids: Iterable[int]) -> None:
+        """Take these invoices off the list and out of the table now (with any removed before)."""
+        for invoice_id in invoice_ids:
+            if invoice_id in self._row_of_id:
+                self._leaving.add(invoice_id)
+                self._status.sending.discard(invoice_id)
+        self.flush_removals()
+
     def flush_removals(self) -> None:
         """Take the removed invoices out of the table: one beginRemoveRows per run of rows, from the bottom up."""
         self._flush_timer.stop()
@@ -211,17 +221,27 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
 
     def show_outcome(self, outcome: ExportOutcome, now: datetime | None = None) -> None:
         """A failed resync outcome: the row shows its new error at once (the next reload reads the stored one)."""
-        record = self.record_of(outcome.invoice_id)
-        if record is None:
-            return
-        updated = replace(
-            record,
-            category=outcome.category,
-            messages=outcome.messages,
-            hint=outcome.hint,
-            attempts=outcome.attempts or record.attempts,
-            last_attempt=now or datetime.now(UTC),
-            next_retry_at=outcome.next_retry_at,
-        )
-        self._status.sending.discard(outcome.invoice_id)
-        self.replace(updated)
+        self.show_outcomes([outcome], now)
+
+    def show_outcomes(self, outcomes: Iterable[ExportOutcome], now: datetime | None = None) -> None:
+        """Failed resync outcomes: their rows show their new errors (one change for all of them)."""
+        at = now or datetime.now(UTC)
+        rows: list[int] = []
+        for outcome in outcomes:
+            row = self.row_of(outcome.invoice_id)
+            if row is None:
+                continue
+            record = self._rows[row]
+            self._rows[row] = replace(
+                record,
+                category=outcome.category,
+                messages=outcome.messages,
+                hint=outcome.hint,
+                attempts=outcome.attempts or record.attempts,
+                last_attempt=at,
+                next_retry_at=outcome.next_retry_at,
+            )
+            self._status.sending.discard(outcome.invoice_id)
+            rows.append(row)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self.columns) - 1))
