@@ -278,6 +278,23 @@ def release(invoice_ids: Sequence[int], owner: str, now: datetime, note: str = "
     )
 
 
+def skip_claimed(invoice_ids: Sequence[int], owner: str, now: datetime, note: str) -> int:
+    """Take claimed invoices out of the export for good (they can no longer be sent: voided, back to draft)."""
+    return (
+        XeroExport.update(
+            state=ExportState.SKIPPED.value,
+            claimed_by=None,
+            claimed_at=None,
+            batch_key=None,
+            next_retry_at=None,
+            note=note,
+            updated_at=now,
+        )
+        .where(_mine(invoice_ids, owner))
+        .execute()
+    )
+
+
 def link_contact(invoice_id: int, contact_id: str) -> None:
     """Remember the Xero contact of the invoice's client (only when the client has none yet)."""
     database_proxy.execute_sql(_LINK_CONTACT_SQL, (contact_id, invoice_id))  # no such invoice: no change

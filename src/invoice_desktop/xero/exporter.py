@@ -196,9 +196,9 @@ class Exporter:
         for detail in _details(invoice_ids):
             invoice_id = detail.id
             if detail.status.value not in SENDABLE_STATUSES:
-                queue.release(
-                    [invoice_id], self.owner, self._clock(), note=f"Not sent: the invoice is {detail.status}."
-                )
+                # Skipped, not released: back in the queue, the next claim would take it again, for ever.
+                note = f"Not sent: the invoice is {detail.status} (it changed while it waited to be exported)."
+                queue.skip_claimed([invoice_id], self.owner, self._clock(), note)
                 continue
             if detail.client.id in linked and not detail.client.xero_contact_id:  # as a fresh read would see it
                 detail = replace(detail, client=replace(detail.client, xero_contact_id=linked[detail.client.id]))
