@@ -136,6 +136,7 @@ def start_demo(paths: AppPaths, today: date | None = None) -> DemoSession:
     """
     os.environ.setdefault(ENV_KEYRING, "file")
     sandbox = start_sandbox(paths.data_dir / SANDBOX_STATE_FOLDER, auto_approve=True)
+    log.info("sandbox demo: the Xero sandbox serves at %s (admin page %s)", sandbox.base_url, sandbox.admin_url)
     session = DemoSession(sandbox, paths, created=False)
     try:
         if not load_connection().tenant_id:
