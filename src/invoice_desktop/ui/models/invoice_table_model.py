@@ -17,23 +17,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from invoice_desktop.ledger.queries import InvoiceRow, SortKey, Tab, list_invoices
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.formatting import format_date, format_money
 from invoice_desktop.ui.models.checkable import CheckableRows
-from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.models.paged_rows import IdRowsModel, SqlPaging
 from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
 
 DEFAULT_PAGE_SIZE = 200
 
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-ModelIndex = QModelIndex | QPersistentModelIndex
-
 
 # --- the Xero column -------------------------------------------------------------------------------------
 
@@ -119,8 +116,8 @@ INVOICE_COLUMNS: tuple[InvoiceColumn, ...] = (
 # --- the model -------------------------------------------------------------------------------------------
 
 
-class InvoiceTableModel(QAbstractTableModel):
-    """One tab's invoices, paged, sorted and searched in SQL."""
+class InvoiceTableModel(SqlPaging, IdRowsModel[InvoiceRow]):
+    """One tab's invoices, paged, sorted and searched in SQL (the paging is ui/models/paged_rows)."""
 
     def __init__(
         self,
@@ -130,21 +127,11 @@ class InvoiceTableModel(QAbstractTableModel):
         today: Callable[[], date] = date.today,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
+        super().__init__(columns, parent)
+        self._start_paging(page_size, SortKey.NUMBER)
         self._tab = tab
-        self._page_size = page_size
-        self._columns = tuple(columns)
         self._today = today
         self._search = ""
-        self._sort_key = SortKey.NUMBER
-        self._descending = False
-        self._rows: list[InvoiceRow] = []
-        self._row_of_id: dict[int, int] = {}
-        self._fetched = 0  # rows read from the query so far (the next page's offset)
-        self._exhausted = True  # nothing is read until the first reload()
-        self._loading = False  # views and testers may call back into fetchMore while rows are being inserted
 
     # --- what it shows ---
 
@@ -162,7 +149,7 @@ class InvoiceTableModel(QAbstractTableModel):
 
     @property
     def sort_key(self) -> SortKey:
-        return self._sort_key
+        return self._order
 
     @property
     def descending(self) -> bool:
@@ -175,115 +162,24 @@ class InvoiceTableModel(QAbstractTableModel):
             self._search = text
             self.reload(keep_loaded=False)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(self._columns) or self._columns[column].sort_key is None:
-            return
-        key, descending = self._columns[column].sort_key, order == Qt.SortOrder.DescendingOrder
-        if (key, descending) != (self._sort_key, self._descending):
-            self._sort_key, self._descending = key, descending
-            self.reload(keep_loaded=False)
-
-    def reload(self, keep_loaded: bool = True) -> None:
-        """Re-read from the database. With `keep_loaded`, as many rows as are loaded now (so a refresh keeps
-        the user's scroll position); otherwise the first page."""
-        limit = max(self._page_size, len(self._rows)) if keep_loaded else self._page_size
-        page = self._query(0, limit)
-        self._loading = True
-        try:
-            self.beginResetModel()
-            self._rows, self._row_of_id, self._fetched = [], {}, 0
-            self._append(page, limit)
-            self.endResetModel()
-        finally:
-            self._loading = False
-
-    # --- looking rows up ---
-
     def invoice_at(self, row: int) -> InvoiceRow:
         return self._rows[row]
 
-    def row_of(self, invoice_id: int) -> int | None:
-        """The row showing that invoice, or None when it is not loaded."""
-        return self._row_of_id.get(invoice_id)
+    # --- the query ---
 
-    def loaded_ids(self) -> list[int]:
-        return [r.id for r in self._rows]
-
-    # --- paging ---
-
-    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008 (Qt's signature)
-        return not parent.isValid() and not self._exhausted and not self._loading
-
-    def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        page = self._query(self._fetched, self._page_size)
-        first = len(self._rows)
-        fresh = {r.id for r in page} - self._row_of_id.keys()  # a change in between can shift rows a page
-        self._loading = True
-        try:
-            if fresh:
-                self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
-            self._append(page, self._page_size)
-            if fresh:
-                self.endInsertRows()
-        finally:
-            self._loading = False
+    def _order_of(self, column: int) -> SortKey | None:
+        return self._columns[column].sort_key
 
     def _query(self, offset: int, limit: int) -> list[InvoiceRow]:
         return list_invoices(
             self._tab,
             search=self._search,
-            sort=self._sort_key,
+            sort=self._order,
             descending=self._descending,
             offset=offset,
             limit=limit,
             today=self._today(),
         )
-
-    def _append(self, page: list[InvoiceRow], asked: int) -> None:
-        self._fetched += len(page)
-        self._exhausted = len(page) < asked
-        for row in page:
-            if row.id not in self._row_of_id:
-                self._row_of_id[row.id] = len(self._rows)
-                self._rows.append(row)
-
-    # --- QAbstractTableModel ---
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self._columns):
-            return None
-        row, column = self._rows[index.row()], self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return None if column.check else column.text(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.alignment
-        if role == ItemRole.ID:
-            return row.id
-        if role == ItemRole.RECORD:
-            return row
-        return column.extra(row, role) if column.extra else None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return self._columns[section].alignment
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 
 
 class CheckableInvoiceTableModel(CheckableRows, InvoiceTableModel):

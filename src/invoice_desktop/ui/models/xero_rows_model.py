@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 from typing import Any, Generic, Protocol, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from invoice_desktop.ui.formatting import format_money
-from invoice_desktop.ui.models.roles import ItemRole
-
-ModelIndex = QModelIndex | QPersistentModelIndex
+from invoice_desktop.ui.models.paged_rows import IdRowsModel
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -98,21 +97,16 @@ def _number(row: HasInvoice) -> str:
     return row.number
 
 
-class XeroRowsModel(QAbstractTableModel, Generic[R]):
+class XeroRowsModel(IdRowsModel[R]):
+    _id_of = attrgetter("invoice_id")
+
     def __init__(
         self, loader: Callable[[], list[R]], columns: Sequence[RowColumn[R]], parent: QObject | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(columns, parent)
         self._loader = loader
-        self._columns = tuple(columns)
-        self._rows: list[R] = []
-        self._row_of_id: dict[int, int] = {}
         self._sort_column = next((i for i, c in enumerate(self._columns) if c.sort_key is not None), 0)
         self._descending = False
-
-    @property
-    def columns(self) -> tuple[RowColumn[R], ...]:
-        return self._columns
 
     @property
     def sort_key(self) -> Callable[[R], Any] | None:
@@ -164,12 +158,6 @@ class XeroRowsModel(QAbstractTableModel, Generic[R]):
         row = self._row_of_id.get(invoice_id)
         return None if row is None else self._rows[row]
 
-    def row_of(self, invoice_id: int) -> int | None:
-        return self._row_of_id.get(invoice_id)
-
-    def loaded_ids(self) -> list[int]:
-        return [r.invoice_id for r in self._rows]
-
     # --- sorting ---
 
     def _sorted(self, rows: list[R]) -> list[R]:
@@ -194,39 +182,3 @@ class XeroRowsModel(QAbstractTableModel, Generic[R]):
             moved.append(self.index(row, index.column()) if row is not None else QModelIndex())
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
-
-    # --- QAbstractTableModel ---
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self._columns):
-            return None
-        record, column = self._rows[index.row()], self._columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return None if column.check else column.text(record)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.alignment
-        if role == ItemRole.ID:
-            return record.invoice_id
-        if role == ItemRole.RECORD:
-            return record
-        return column.extra(record, role) if column.extra else None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._columns[section].title
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return self._columns[section].alignment
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
