@@ -17,10 +17,8 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 
-from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger.invoices import draft_ids, get_invoice_detail
 from invoice_desktop.ledger.queries import Tab
-from invoice_desktop.sandbox_demo import start_demo
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
@@ -35,26 +33,6 @@ from invoice_desktop.xero.exporter import KEY_PARKED_UNTIL, Exporter
 from invoice_desktop.xero.settings import KEY_ENABLED, KEY_EXPORT_ON_APPROVAL
 
 RUN_TIMEOUT = 60_000
-
-
-@pytest.fixture
-def demo(db, data_dir):
-    session = start_demo(AppPaths(data_dir))
-    yield session
-    session.stop()
-
-
-@pytest.fixture
-def window(qtbot, demo, app_context, qsettings):
-    from invoice_desktop.ui.main_window import MainWindow
-
-    ctx = replace(app_context, endpoints=demo.sandbox.endpoints, sandbox_admin_url=demo.admin_url)
-    main = MainWindow(ctx, settings=qsettings)
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    main.auto_export.shutdown()
-    main.xero_exports.shutdown()
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

@@ -3,33 +3,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-import pytest
-
-from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger.invoices import get_invoice_detail, invoice_ids_by_number
 from invoice_desktop.sandbox import seed
-from invoice_desktop.sandbox_demo import start_demo
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.xero.export_actions import list_failed
-
-
-@pytest.fixture
-def demo(db, data_dir):
-    session = start_demo(AppPaths(data_dir))
-    yield session
-    session.stop()
-
-
-@pytest.fixture
-def window(qtbot, demo, app_context, qsettings):
-    from invoice_desktop.ui.main_window import MainWindow
-
-    ctx = replace(app_context, endpoints=demo.sandbox.endpoints, sandbox_admin_url=demo.admin_url)
-    main = MainWindow(ctx, settings=qsettings)
-    qtbot.addWidget(main)
-    return main
 
 
 def failed_number(category: str) -> str:

@@ -7,18 +7,14 @@ are called directly instead of waiting five minutes; nothing here asserts how lo
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
-from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger.invoices import draft_ids, get_invoice_detail
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.sandbox.app import LoggedRequest
-from invoice_desktop.sandbox_demo import start_demo
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
 from invoice_desktop.ui.auto_export import CHECKING, RECONNECT, import_note, run_note
@@ -32,26 +28,6 @@ from invoice_desktop.xero.settings import KEY_IMPORT_PAYMENTS
 RUN_TIMEOUT = 60_000
 XERO_COLUMN = [c.title for c in INVOICE_COLUMNS].index("Xero")
 AMOUNT_DUE_COLUMN = [c.title for c in INVOICE_COLUMNS].index("Amount Due")
-
-
-@pytest.fixture
-def demo(db, data_dir):
-    session = start_demo(AppPaths(data_dir))
-    yield session
-    session.stop()
-
-
-@pytest.fixture
-def window(qtbot, demo, app_context, qsettings):
-    from invoice_desktop.ui.main_window import MainWindow
-
-    ctx = replace(app_context, endpoints=demo.sandbox.endpoints, sandbox_admin_url=demo.admin_url)
-    main = MainWindow(ctx, settings=qsettings)
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    main.auto_export.shutdown()
-    main.xero_exports.shutdown()
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

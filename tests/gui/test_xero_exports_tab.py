@@ -7,17 +7,15 @@ Resync runs through the real ExportWorker thread and the real export engine; not
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QToolTip
 
-from invoice_desktop.config import AppPaths, XeroEndpoints
+from invoice_desktop.config import XeroEndpoints
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.sandbox import seed
-from invoice_desktop.sandbox_demo import start_demo
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.ui.models.checkable import check_state
 from invoice_desktop.ui.models.xero_failed_model import SENDING, STATUS_COLUMN, SYNC_FAILED, FailedTableModel
@@ -31,27 +29,6 @@ from invoice_desktop.xero.export_actions import list_failed, list_synced
 from invoice_desktop.xero.exporter import Exporter
 
 RUN_TIMEOUT = 60_000
-
-
-@pytest.fixture
-def demo(db, data_dir):
-    session = start_demo(AppPaths(data_dir))
-    yield session
-    session.stop()
-
-
-@pytest.fixture
-def window(qtbot, demo, app_context, qsettings):
-    from invoice_desktop.ui.main_window import MainWindow
-
-    ctx = replace(app_context, endpoints=demo.sandbox.endpoints, sandbox_admin_url=demo.admin_url)
-    main = MainWindow(ctx, settings=qsettings)
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    page = main.xero_exports.page
-    if page is not None:
-        page.failed.shutdown()
 
 
 @pytest.fixture
