@@ -16,7 +16,13 @@ from decimal import Decimal
 
 from peewee import JOIN, IntegrityError
 
-from invoice_desktop.ledger.catalog import ClientInfo, find_account, find_tax_rate, get_client, get_or_create_client
+from invoice_desktop.ledger.catalog import (
+    ClientInfo,
+    _client_info,
+    find_account,
+    find_tax_rate,
+    get_or_create_client,
+)
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import (
     QUANTITY_PLACES,
@@ -29,6 +35,7 @@ from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     Account,
     AmountsType,
+    Client,
     ExportState,
     Invoice,
     InvoiceLine,
@@ -463,39 +470,63 @@ def record_payment(
 
 
 def get_invoice_detail(invoice_id: int) -> InvoiceDetail:
-    invoice = _get(invoice_id)
-    lines = (
+    detail = read_invoice_details([invoice_id]).get(invoice_id)
+    if detail is None:
+        raise LedgerError(f"There is no invoice with id {invoice_id}.")
+    return detail
+
+
+def read_invoice_details(ids: Sequence[int]) -> dict[int, InvoiceDetail]:
+    """The details of these invoices by id (ids with no invoice are left out), in five queries: invoices, their
+    clients, their lines (with accounts and tax rates), payments and export rows. `get_invoice_detail` reads one;
+    ledger.invoice_batch reads many, a chunk of ids at a time."""
+    if not ids:
+        return {}
+    invoices = list(Invoice.select().where(Invoice.id.in_(ids)))
+    if not invoices:
+        return {}
+    client_ids = list({inv.client_id for inv in invoices})
+    clients = {row.id: _client_info(row) for row in Client.select().where(Client.id.in_(client_ids))}
+    lines: dict[int, list[InvoiceLine]] = {}
+    line_rows = (
         InvoiceLine.select(InvoiceLine, Account, TaxRate)
         .join_from(InvoiceLine, Account, on=(InvoiceLine.account == Account.id), join_type=JOIN.LEFT_OUTER)
         .join_from(InvoiceLine, TaxRate, on=(InvoiceLine.tax_rate == TaxRate.id), join_type=JOIN.LEFT_OUTER)
-        .where(InvoiceLine.invoice == invoice_id)
-        .order_by(InvoiceLine.position)
+        .where(InvoiceLine.invoice.in_(ids))
+        .order_by(InvoiceLine.invoice, InvoiceLine.position)
     )
-    payments = Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.date, Payment.id)
-    export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
-
-    return InvoiceDetail(
-        id=invoice.id,
-        number=invoice.number,
-        status=InvoiceStatus(invoice.status),
-        client=get_client(invoice.client_id),
-        date=invoice.date,
-        due_date=invoice.due_date,
-        reference=invoice.reference,
-        currency=invoice.currency,
-        branding_theme=invoice.branding_theme,
-        amounts_type=AmountsType(invoice.amounts_type),
-        subtotal=invoice.subtotal,
-        total_tax=invoice.total_tax,
-        total=invoice.total,
-        amount_paid=invoice.amount_paid,
-        approved_at=invoice.approved_at,
-        lines=tuple(_line_detail(row) for row in lines),
-        payments=tuple(PaymentDetail(p.id, p.date, p.amount, p.reference, p.source) for p in payments),
-        export=None if export is None else _export_detail(export),
-        created_at=invoice.created_at,
-        updated_at=invoice.updated_at,
-    )
+    for row in line_rows:
+        lines.setdefault(row.invoice_id, []).append(row)
+    payments: dict[int, list[PaymentDetail]] = {}
+    for p in Payment.select().where(Payment.invoice.in_(ids)).order_by(Payment.date, Payment.id):
+        payments.setdefault(p.invoice_id, []).append(PaymentDetail(p.id, p.date, p.amount, p.reference, p.source))
+    exports = {row.invoice_id: row for row in XeroExport.select().where(XeroExport.invoice.in_(ids))}
+    details: dict[int, InvoiceDetail] = {}
+    for invoice in invoices:
+        export = exports.get(invoice.id)
+        details[invoice.id] = InvoiceDetail(
+            id=invoice.id,
+            number=invoice.number,
+            status=InvoiceStatus(invoice.status),
+            client=clients[invoice.client_id],
+            date=invoice.date,
+            due_date=invoice.due_date,
+            reference=invoice.reference,
+            currency=invoice.currency,
+            branding_theme=invoice.branding_theme,
+            amounts_type=AmountsType(invoice.amounts_type),
+            subtotal=invoice.subtotal,
+            total_tax=invoice.total_tax,
+            total=invoice.total,
+            amount_paid=invoice.amount_paid,
+            approved_at=invoice.approved_at,
+            lines=tuple(_line_detail(row) for row in lines.get(invoice.id, ())),
+            payments=tuple(payments.get(invoice.id, ())),
+            export=None if export is None else _export_detail(export),
+            created_at=invoice.created_at,
+            updated_at=invoice.updated_at,
+        )
+    return details
 
 
 def invoice_ids_by_number(numbers: Iterable[str]) -> dict[str, int]:
