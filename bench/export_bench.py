@@ -14,22 +14,22 @@ timings closer to a user's (peak memory is then not measured and shows as 0).
 from __future__ import annotations
 
 import argparse
-import sys
-import tempfile
 import time
 import tracemalloc
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-
-from export_fixtures import FakeTime, approve, connect_company, line
-
-from invoice_desktop.sandbox import seed
+from bench_common import (  # noqa: F401 (ui_bench reaches start_sandbox, open_database, ... as export_bench.*)
+    OPEN_LIMITS,
+    FakeTime,
+    approve_many,
+    close_database,
+    connect_company,
+    open_database,
+    sandbox_company,
+    start_sandbox,
+)
 from invoice_desktop.sandbox.limits import RateLimits
-from invoice_desktop.sandbox.server import start_sandbox
-from invoice_desktop.store.database import close_database, open_database
 from invoice_desktop.xero.exporter import Exporter
 
 
@@ -72,35 +72,27 @@ class TimedExporter(Exporter):
 def run_once(
     count: int, batch_size: int, limits: RateLimits, fake: bool, memory: bool = True
 ) -> tuple[Figures, FakeTime | None]:
-    with tempfile.TemporaryDirectory() as tmp, start_sandbox(auto_approve=True, limits=limits) as sandbox:
-        data_dir = Path(tmp) / "company"
-        data_dir.mkdir()
-        open_database(data_dir / "company.sqlite3", data_dir / "backups")
-        try:
-            company = connect_company(sandbox, data_dir)
-            for i in range(count):
-                approve(seed.DEMO_ACTIVE_CONTACTS[i % 5], line(f"{(i % 900) + 10}.50"))
-            clock = RealPlusWaits(sandbox) if fake else None
-            if clock is not None:
-                clock.advance(61)  # the settings fetch leaves the minute window
-            options = {"batch_size": batch_size}
-            if clock is not None:
-                options.update(sleep=clock.sleep, clock=clock.now)
-            exporter = TimedExporter(company.client, **options)  # type: ignore[arg-type]
-            if memory:
-                tracemalloc.start()
-            started = time.perf_counter()
-            summary = exporter.run()
-            wall = time.perf_counter() - started
-            peak = 0
-            if memory:
-                _, peak = tracemalloc.get_traced_memory()
-                tracemalloc.stop()
-            figures = Figures(count, batch_size, summary.api_calls, summary.invoice_requests, wall,
-                              exporter.http_seconds, peak / 2**20, len(summary.synced))  # fmt: skip
-            return figures, clock
-        finally:
-            close_database()
+    with sandbox_company(limits) as (sandbox, company):
+        approve_many(count)
+        clock = RealPlusWaits(sandbox) if fake else None
+        if clock is not None:
+            clock.advance(61)  # the settings fetch leaves the minute window
+        options = {"batch_size": batch_size}
+        if clock is not None:
+            options.update(sleep=clock.sleep, clock=clock.now)
+        exporter = TimedExporter(company.client, **options)  # type: ignore[arg-type]
+        if memory:
+            tracemalloc.start()
+        started = time.perf_counter()
+        summary = exporter.run()
+        wall = time.perf_counter() - started
+        peak = 0
+        if memory:
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        figures = Figures(count, batch_size, summary.api_calls, summary.invoice_requests, wall,
+                          exporter.http_seconds, peak / 2**20, len(summary.synced))  # fmt: skip
+        return figures, clock
 
 
 def show(label: str, f: Figures) -> None:
@@ -120,15 +112,14 @@ def main() -> None:
     parser.add_argument("--no-memory", action="store_true", help="no tracemalloc (faster; peak not measured)")
     args = parser.parse_args()
     memory = not args.no_memory
-    open_limits = RateLimits(per_minute=10**9, per_day=10**9, app_per_minute=10**9)
     batched = {}
     for count in args.counts:
-        batched[count], _ = run_once(count, 50, open_limits, fake=False, memory=memory)
+        batched[count], _ = run_once(count, 50, OPEN_LIMITS, fake=False, memory=memory)
         show("batched (50/request)", batched[count])
     if args.naive:
-        naive, _ = run_once(args.naive, 1, open_limits, fake=False, memory=memory)
+        naive, _ = run_once(args.naive, 1, OPEN_LIMITS, fake=False, memory=memory)
         show("naive (1/request)", naive)
-        base = batched.get(args.naive) or run_once(args.naive, 50, open_limits, fake=False, memory=memory)[0]
+        base = batched.get(args.naive) or run_once(args.naive, 50, OPEN_LIMITS, fake=False, memory=memory)[0]
         print(f"requests naive/batched: {naive.invoice_requests}/{base.invoice_requests} = "
               f"{naive.invoice_requests / base.invoice_requests:.1f}x; wall naive/batched: "
               f"{naive.wall / base.wall:.1f}x")  # fmt: skip

@@ -13,20 +13,10 @@ exported invoice comes back once) is printed for comparison.
 from __future__ import annotations
 
 import argparse
-import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-
-from export_fixtures import Company, approve, connect_company, line
-
-from invoice_desktop.sandbox import seed
-from invoice_desktop.sandbox.limits import RateLimits
-from invoice_desktop.sandbox.server import start_sandbox
-from invoice_desktop.store.database import close_database, open_database
+from bench_common import OPEN_LIMITS, Company, approve_many, sandbox_company
 from invoice_desktop.store.models import XeroExport
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.payment_import import ImportSummary, PaymentImporter
@@ -56,29 +46,20 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10000)
     parser.add_argument("--changed-percent", type=float, default=1.0)
     args = parser.parse_args()
-    limits = RateLimits(per_minute=10**9, per_day=10**9, app_per_minute=10**9)
-    with tempfile.TemporaryDirectory() as tmp, start_sandbox(auto_approve=True, limits=limits) as sandbox:
-        data_dir = Path(tmp) / "company"
-        data_dir.mkdir()
-        open_database(data_dir / "company.sqlite3", data_dir / "backups")
-        try:
-            company = connect_company(sandbox, data_dir)
-            for i in range(args.count):
-                approve(seed.DEMO_ACTIVE_CONTACTS[i % 5], line(f"{(i % 900) + 10}.50"))
-            started = time.perf_counter()
-            exported = Exporter(company.client).run()
-            print(f"set-up: {len(exported.synced)} invoices exported in {time.perf_counter() - started:.1f}s")
+    with sandbox_company(OPEN_LIMITS) as (sandbox, company):
+        approve_many(args.count)
+        started = time.perf_counter()
+        exported = Exporter(company.client).run()
+        print(f"set-up: {len(exported.synced)} invoices exported in {time.perf_counter() - started:.1f}s")
 
-            show("first import (no mark yet)", *measured(company))
-            numbers = [row.invoice.number for row in XeroExport.select().order_by(XeroExport.invoice)]
-            changed = numbers[:: max(1, round(100 / args.changed_percent))]
-            for number in changed:
-                sandbox.control.advance_clock(0.01)  # its own UpdatedDateUTC, as real payments have
-                sandbox.control.record_payment(number, "5.00", on="2026-03-10")
-            show(f"refresh: {len(changed)} of {len(numbers)} changed", *measured(company))
-            show("refresh again: nothing changed", *measured(company))
-        finally:
-            close_database()
+        show("first import (no mark yet)", *measured(company))
+        numbers = [row.invoice.number for row in XeroExport.select().order_by(XeroExport.invoice)]
+        changed = numbers[:: max(1, round(100 / args.changed_percent))]
+        for number in changed:
+            sandbox.control.advance_clock(0.01)  # its own UpdatedDateUTC, as real payments have
+            sandbox.control.record_payment(number, "5.00", on="2026-03-10")
+        show(f"refresh: {len(changed)} of {len(numbers)} changed", *measured(company))
+        show("refresh again: nothing changed", *measured(company))
 
 
 if __name__ == "__main__":
