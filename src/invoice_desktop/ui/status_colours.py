@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QWidget
 
 
 class StatusColour(Enum):
@@ -25,6 +26,14 @@ def status_colour(kind: StatusColour, palette: QPalette | None = None) -> QColor
 def muted_colour(palette: QPalette | None = None) -> QColor:
     """Grey text that follows the palette (for "not set up", "not attempted")."""
     return (palette or QGuiApplication.palette()).color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
+
+
+def show_colour(widget: QWidget, kind: StatusColour | None) -> None:
+    """Colour a widget's text with a status colour, or grey (`muted_colour`) for None."""
+    palette = widget.palette()
+    colour = status_colour(kind, palette) if kind else muted_colour(palette)
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    widget.setPalette(palette)
 
 
 def is_dark(palette: QPalette | None = None) -> bool:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
 
@@ -12,6 +11,7 @@ from invoice_desktop.ledger.invoices import ExportDetail
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.formatting import format_datetime
+from invoice_desktop.ui.labels import value_label
 from invoice_desktop.ui.models.record_table_model import RecordColumn, RecordTableModel
 from invoice_desktop.ui.record_table import fit_height, record_table
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
@@ -47,30 +47,21 @@ def failure_title(category: str | None) -> str:
     return known.title if known else "Export to Xero failed"
 
 
-def _value_label(parent: QWidget, name: str) -> QLabel:
-    label = QLabel(parent)
-    label.setAccessibleName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
 class XeroPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Xero", parent)
         self.setAccessibleName("Xero export")
-        self.state_label = _value_label(self, "Xero state")
+        self.state_label = value_label("Xero state", self)
         bold = QFont(self.state_label.font())
         bold.setBold(True)
         self.state_label.setFont(bold)
-        self.xero_id_label = _value_label(self, "Xero invoice id")
-        self.error_title = _value_label(self, "Export error")
+        self.xero_id_label = value_label("Xero invoice id", self)
+        self.error_title = value_label("Export error", self)
         self.error_title.setFont(bold)
-        self.xero_words = _value_label(self, "Xero's message")
-        self.hint_label = _value_label(self, "What to do")
-        self.attempts_label = _value_label(self, "Export attempts")
-        self.note_label = _value_label(self, "Note")
+        self.xero_words = value_label("Xero's message", self)
+        self.hint_label = value_label("What to do", self)
+        self.attempts_label = value_label("Export attempts", self)
+        self.note_label = value_label("Note", self)
 
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)

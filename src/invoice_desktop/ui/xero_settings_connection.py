@@ -4,10 +4,11 @@ Connect / Reconnect / Disconnect and delete settings buttons (plus Cancel while 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
+from invoice_desktop.ui.labels import value_label
+from invoice_desktop.ui.status_colours import StatusColour, show_colour
+from invoice_desktop.ui.xero_status import CONNECTION_COLOUR, FROM_INTERFACE_STATE
 from invoice_desktop.xero.settings import InterfaceState
 from invoice_desktop.xero.status import XeroStatus
 from invoice_desktop.xero.tokens import TokenStorageKind
@@ -20,27 +21,6 @@ STATE_WORDS: dict[InterfaceState, str] = {
 }
 
 
-def _coloured(label: QLabel, state: InterfaceState) -> None:
-    palette = label.palette()
-    if state is InterfaceState.CONNECTED:
-        colour = status_colour(StatusColour.OK, palette)
-    elif state is InterfaceState.DROPPED:
-        colour = status_colour(StatusColour.ERROR, palette)
-    else:
-        colour = muted_colour(palette)
-    palette.setColor(QPalette.ColorRole.WindowText, colour)
-    label.setPalette(palette)
-
-
-def _wrapping_label(name: str, parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setAccessibleName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
 class ConnectionPanel(QGroupBox):
     connect_requested = Signal()
     disconnect_requested = Signal()
@@ -48,15 +28,15 @@ class ConnectionPanel(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Connection", parent)
-        self.organisation = _wrapping_label("Xero organisation", self)
+        self.organisation = value_label("Xero organisation", self)
         font = self.organisation.font()
         font.setBold(True)
         self.organisation.setFont(font)
-        self.state = _wrapping_label("Connection state", self)
-        self.reason = _wrapping_label("Why the connection dropped", self)
-        self.storage = _wrapping_label("Where the Xero sign-in is kept", self)
-        self.storage_warning = _wrapping_label("Sign-in storage warning", self)
-        self.waiting = _wrapping_label("Sign-in progress", self)
+        self.state = value_label("Connection state", self)
+        self.reason = value_label("Why the connection dropped", self)
+        self.storage = value_label("Where the Xero sign-in is kept", self)
+        self.storage_warning = value_label("Sign-in storage warning", self)
+        self.waiting = value_label("Sign-in progress", self)
         self.waiting.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.waiting.setTextFormat(Qt.TextFormat.RichText)
         self.waiting.setOpenExternalLinks(True)
@@ -96,7 +76,7 @@ class ConnectionPanel(QGroupBox):
         self.organisation.setText(status.organisation or "No organisation connected")
         self.state.setText(STATE_WORDS[status.state])
         self.state.setAccessibleDescription(self.state.text())
-        _coloured(self.state, status.state)
+        show_colour(self.state, CONNECTION_COLOUR.get(FROM_INTERFACE_STATE[status.state]))
         dropped = status.state is InterfaceState.DROPPED
         self.reason.setText(
             f"{status.dropped_reason or 'Xero no longer accepts the saved sign-in.'} Reconnect to Xero, then resync "
@@ -104,14 +84,14 @@ class ConnectionPanel(QGroupBox):
             if dropped
             else ""
         )
-        _coloured(self.reason, InterfaceState.DROPPED)
+        show_colour(self.reason, StatusColour.ERROR)
         self.reason.setVisible(dropped)
         keyring = status.token_storage is TokenStorageKind.KEYRING
         where = "the system keyring" if keyring else "an owner-only file in the company file's folder"
         missing = status.tenant_id and not status.signed_in
         self.storage.setText(f"{where} (the saved sign-in is missing: reconnect)" if missing else where)
         self.storage_warning.setText(status.token_warning or "")
-        _coloured(self.storage_warning, InterfaceState.DROPPED)
+        show_colour(self.storage_warning, StatusColour.ERROR)
         self.storage_warning.setVisible(bool(status.token_warning))
         set_up = bool(status.tenant_id)
         self.connect_button.setText("Reconnect to Xero…" if set_up else "Connect to Xero…")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
-from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
+from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.xero.settings import InterfaceState
 from invoice_desktop.xero.status import XeroStatus
 
@@ -27,6 +26,13 @@ FROM_INTERFACE_STATE: dict[InterfaceState, XeroConnection] = {
 }
 
 
+# grey for the others (not set up, disabled)
+CONNECTION_COLOUR: dict[XeroConnection, StatusColour] = {
+    XeroConnection.CONNECTED: StatusColour.OK,
+    XeroConnection.DROPPED: StatusColour.ERROR,
+}
+
+
 class XeroStatusLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,15 +49,7 @@ class XeroStatusLabel(QLabel):
         text = f"Xero: {words}" + (f" · {last_sync}" if last_sync else "")
         self.setText(text)
         self.setAccessibleDescription(text)
-        palette = self.palette()
-        if state is XeroConnection.CONNECTED:
-            colour = status_colour(StatusColour.OK, palette)
-        elif state is XeroConnection.DROPPED:
-            colour = status_colour(StatusColour.ERROR, palette)
-        else:
-            colour = muted_colour(palette)
-        palette.setColor(QPalette.ColorRole.WindowText, colour)
-        self.setPalette(palette)
+        show_colour(self, CONNECTION_COLOUR.get(state))
 
     def show_status(self, status: XeroStatus) -> None:
         """The stored connection (xero.status.load_status): organisation, state, why it dropped, last sync."""
