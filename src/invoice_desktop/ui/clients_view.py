@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from invoice_desktop.ledger.clients import ClientSummary, delete_client, delete_problems, describe
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ui.client_dialog import ClientDialog
+from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.invoice_editor import InvoiceEditor
 from invoice_desktop.ui.invoice_list_page import SEARCH_DELAY_MS
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
@@ -229,22 +230,14 @@ class ClientsView(QWidget):
         if problems:
             self.message.show_message("\n".join(describe(p) for p in problems), Tone.PROBLEM)
             return None
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return ask_destructive(
+            self,
             "Delete client",
             f"Delete the client {client.name}? This cannot be undone."
             + ("\n\nIts Xero contact stays in Xero." if client.linked_in_xero else ""),
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "&Delete client",
+            lambda: self.delete(client.id),
         )
-        box.addButton("&Delete client", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(
-            lambda b: self.delete(client.id) if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole else None
-        )
-        box.finished.connect(box.deleteLater)
-        box.open()
-        return box
 
     def delete(self, client_id: int) -> bool:
         try:

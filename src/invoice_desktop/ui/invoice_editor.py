@@ -47,6 +47,7 @@ from invoice_desktop.ledger.money import LineFigures, compute_totals
 from invoice_desktop.store.models import AmountsType, InvoiceStatus
 from invoice_desktop.ui.approval import approve
 from invoice_desktop.ui.choice_delegate import ChoiceDelegate
+from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.form_fields import date_edit, date_of, set_date
 from invoice_desktop.ui.formatting import account_text, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
@@ -382,21 +383,13 @@ class InvoiceEditor(QDialog):
     def ask_delete(self) -> QMessageBox | None:
         if self.invoice_id is None:
             return None
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return ask_destructive(
+            self,
             "Delete draft",
             f"Delete the draft {self.number_edit.text()}? This cannot be undone.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "&Delete draft",
+            self.delete,
         )
-        box.addButton("&Delete draft", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(
-            lambda b: self.delete() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole else None
-        )
-        box.finished.connect(box.deleteLater)
-        box.open()
-        return box
 
     @Slot()
     def delete(self) -> None:

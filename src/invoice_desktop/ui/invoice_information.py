@@ -35,6 +35,7 @@ from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import InvoiceDetail, LineDetail, PaymentDetail, get_invoice_detail, void_invoice
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 from invoice_desktop.ui.background_call import BackgroundCall
+from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.record_table_model import RIGHT, RecordColumn, RecordTableModel
@@ -312,22 +313,14 @@ class InvoiceInformation(QDialog):
     @Slot()
     def ask_void(self) -> QMessageBox:
         number = self.detail.number if self.detail else ""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        return ask_destructive(
+            self,
             "Void invoice",
             f"Void {number}?\n\nA void invoice stays in the company file but is no longer owed, and it will not be "
             "sent to Xero. This cannot be undone.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "&Void invoice",
+            self.void,
         )
-        box.addButton("&Void invoice", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.buttonClicked.connect(
-            lambda button: self.void() if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole else None
-        )
-        box.finished.connect(box.deleteLater)
-        box.open()
-        return box
 
     @Slot()
     def void(self) -> None:
