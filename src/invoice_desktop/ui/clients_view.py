@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableView,
@@ -29,7 +28,7 @@ from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ui.client_dialog import ClientDialog
 from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.invoice_editor import InvoiceEditor
-from invoice_desktop.ui.invoice_list_page import SEARCH_DELAY_MS
+from invoice_desktop.ui.invoice_list_page import search_field
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.client_table_model import ClientSortModel, ClientTableModel
@@ -60,16 +59,9 @@ class ClientsView(QWidget):
     # --- building ---
 
     def _build(self) -> None:
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search by name, email or city")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.setAccessibleName("Search clients")
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.apply_search)
-        self.search_box.textChanged.connect(self._search_timer.start)
-        self.search_box.returnPressed.connect(self.apply_search)
+        self.search_box, self._search_timer = search_field(
+            self, "Search by name, email or city", "Search clients", self.apply_search
+        )
 
         self.view = QTableView(self)
         self.view.setModel(self.sorted_model)

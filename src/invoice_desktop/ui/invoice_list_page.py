@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 
@@ -9,6 +11,24 @@ from invoice_desktop.ui.invoice_table_view import InvoiceTableView
 from invoice_desktop.ui.models.invoice_table_model import InvoiceTableModel
 
 SEARCH_DELAY_MS = 200  # typing pauses this long before the list is re-queried
+
+
+def search_field(
+    parent: QWidget, placeholder: str, accessible_name: str, search: Callable[[], None]
+) -> tuple[QLineEdit, QTimer]:
+    """A search box that calls `search` once typing pauses for SEARCH_DELAY_MS, or at once on Enter; and its
+    timer (`search` stops it)."""
+    box = QLineEdit(parent)
+    box.setPlaceholderText(placeholder)
+    box.setClearButtonEnabled(True)
+    box.setAccessibleName(accessible_name)
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(SEARCH_DELAY_MS)
+    timer.timeout.connect(search)
+    box.textChanged.connect(timer.start)
+    box.returnPressed.connect(search)
+    return box, timer
 
 
 class InvoiceListPage(QWidget):
@@ -19,21 +39,13 @@ class InvoiceListPage(QWidget):
         self.model = model
         self.label = label
 
-        self.search_box = QLineEdit(self)
-        self.search_box.setPlaceholderText("Search by invoice #, client or reference")
-        self.search_box.setClearButtonEnabled(True)
-        self.search_box.setAccessibleName(f"Search {label} invoices")
+        self.search_box, self._search_timer = search_field(
+            self, "Search by invoice #, client or reference", f"Search {label} invoices", self.apply_search
+        )
 
         self.view = self._make_view(model)
         self.view.setAccessibleName(f"{label} invoices")
         self.view.invoice_activated.connect(self.invoice_activated)
-
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.apply_search)
-        self.search_box.textChanged.connect(self._search_timer.start)
-        self.search_box.returnPressed.connect(self.apply_search)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.search_box)
