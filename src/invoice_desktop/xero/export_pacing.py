@@ -11,6 +11,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 MINUTE_WINDOW = 60.0
 MAX_IN_FLIGHT = 5  # Xero's concurrent-call limit per organisation
@@ -66,7 +67,7 @@ class Pacer:
         self.calls.append(self.now())
 
     def observe(self, headers: Mapping[str, str] | None) -> None:
-        value = _header(headers, "X-MinLimit-Remaining")
+        value = header_of(headers, "X-MinLimit-Remaining")
         if value is not None and value.strip().lstrip("-").isdigit():
             self.remaining = int(value)
 
@@ -77,7 +78,8 @@ class Pacer:
         self.remaining = None
 
 
-def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+def header_of(headers: Any, name: str) -> str | None:
+    """A header of a reply (urllib3 HTTPHeaderDict or a plain mapping), by case-insensitive name."""
     if not headers:
         return None
     value = headers.get(name)

@@ -30,6 +30,7 @@ from xero_python.exceptions import (
 
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.xero.client import ConnectionDropped, XeroInterfaceError
+from invoice_desktop.xero.export_pacing import header_of
 from invoice_desktop.xero.invoice_mapping import MappedInvoice
 
 DUPLICATE_NUMBER = "Invoice # must be unique."
@@ -173,16 +174,6 @@ TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
 
 def header(exc: BaseException, name: str) -> str | None:
     return header_of(getattr(exc, "headers", None), name)
-
-
-def header_of(headers: Any, name: str) -> str | None:
-    """A header of a reply (urllib3 HTTPHeaderDict or a plain mapping), by case-insensitive name."""
-    if not headers:
-        return None
-    value = headers.get(name)
-    if value is None:
-        value = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
-    return None if value is None else str(value)
 
 
 def _body_text(exc: ApiException) -> str:
