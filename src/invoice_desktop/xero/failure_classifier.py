@@ -15,7 +15,7 @@ import http.client
 import json
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from xero_python.exceptions import (
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.xero.client import ConnectionDropped, XeroInterfaceError
 from invoice_desktop.xero.export_pacing import header_of
-from invoice_desktop.xero.invoice_mapping import MappedInvoice
+from invoice_desktop.xero.invoice_mapping import LineMapping, MappedInvoice
 
 DUPLICATE_NUMBER = "Invoice # must be unique."
 RATE_LIMIT_DAY = "day"
@@ -130,13 +130,30 @@ def hint_for(category: FailureCategory, messages: Iterable[str], mapped: MappedI
 
 
 def _account_hint(messages: Iterable[str], mapped: MappedInvoice) -> str:
+    return _line_hints(
+        messages,
+        (_ACCOUNT, _TAX_ON_ACCOUNT),
+        "code",
+        mapped.line_for_account,
+        lambda line: describe_account(line.local_account, line.xero_account, line.account_rule),
+    )
+
+
+def _line_hints(
+    messages: Iterable[str],
+    patterns: tuple[re.Pattern[str], ...],
+    group: str,
+    line_for: Callable[[str], LineMapping | None],
+    describe: Callable[[LineMapping], str],
+) -> str:
+    """What each message's line says (found by the value in `group` of the first pattern that matches), once each."""
     parts: list[str] = []
     for message in messages:
-        match = _ACCOUNT.search(message) or _TAX_ON_ACCOUNT.search(message)
-        code = match.group("code") if match else ""
-        line = mapped.line_for_account(code) if code else None
+        match = next((m for m in (p.search(message) for p in patterns) if m), None)
+        value = match.group(group) if match else ""
+        line = line_for(value) if value else None
         if line is not None:
-            parts.append(describe_account(line.local_account, line.xero_account, line.account_rule))
+            parts.append(describe(line))
     return " ".join(dict.fromkeys(parts))
 
 
@@ -146,14 +163,13 @@ def describe_account(local: str, xero_code: str, rule: str) -> str:
 
 
 def _tax_hint(messages: Iterable[str], mapped: MappedInvoice) -> str:
-    parts: list[str] = []
-    for message in messages:
-        match = _TAX_UNKNOWN.search(message) or _TAX_ON_ACCOUNT.search(message)
-        tax = match.group("tax") if match else ""
-        line = mapped.line_for_tax(tax) if tax else None
-        if line is not None:
-            parts.append(describe_tax(line.local_tax, line.xero_tax_type, line.tax_mapped))
-    return " ".join(dict.fromkeys(parts))
+    return _line_hints(
+        messages,
+        (_TAX_UNKNOWN, _TAX_ON_ACCOUNT),
+        "tax",
+        mapped.line_for_tax,
+        lambda line: describe_tax(line.local_tax, line.xero_tax_type, line.tax_mapped),
+    )
 
 
 def describe_tax(local: str, tax_type: str, mapped: bool) -> str:
