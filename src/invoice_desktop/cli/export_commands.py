@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.xero.client import XeroClient, XeroInterfaceError, open_client
-from invoice_desktop.xero.export_actions import failed_ids, list_failed, list_synced, resync
+from invoice_desktop.xero.export_actions import FailedRow, SyncedRow, failed_ids, list_failed, list_synced, resync
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.payment_import import ImportSummary, import_changes
+
+R = TypeVar("R", FailedRow, SyncedRow)
 
 
 def register(xero_subparsers: argparse._SubParsersAction) -> None:
@@ -103,28 +107,33 @@ def _report(summary: ExportSummary, as_json: bool, imported: ImportSummary | Non
 
 
 def cmd_failed(ctx: AppContext, args: argparse.Namespace) -> int:
-    rows = list_failed()
-    if args.json:
-        print_json([r.to_json() for r in rows])
-        return EXIT_OK
-    for r in rows:
-        when = r.last_attempt.isoformat(timespec="seconds") if r.last_attempt else "never"
-        print(f"{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
-        print(f"    Xero: {' '.join(r.messages)}")
-        print(f"    {r.hint}")
-        if r.next_retry_at:
-            print(f"    Next automatic retry: {r.next_retry_at.isoformat(timespec='seconds')}")
-    print(f"{len(rows)} failed.")
-    return EXIT_OK
+    return _list(args, list_failed(), _print_failed, "failed")
+
+
+def _print_failed(r: FailedRow) -> None:
+    when = r.last_attempt.isoformat(timespec="seconds") if r.last_attempt else "never"
+    print(f"{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
+    print(f"    Xero: {' '.join(r.messages)}")
+    print(f"    {r.hint}")
+    if r.next_retry_at:
+        print(f"    Next automatic retry: {r.next_retry_at.isoformat(timespec='seconds')}")
 
 
 def cmd_synced(ctx: AppContext, args: argparse.Namespace) -> int:
-    rows = list_synced()
+    return _list(args, list_synced(), _print_synced, "synced")
+
+
+def _print_synced(r: SyncedRow) -> None:
+    when = r.synced_at.isoformat(timespec="seconds") if r.synced_at else ""
+    print(f"{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
+
+
+def _list(args: argparse.Namespace, rows: Sequence[R], print_row: Callable[[R], None], what: str) -> int:
+    """Rows as JSON (--json), or a few lines each and a count."""
     if args.json:
         print_json([r.to_json() for r in rows])
         return EXIT_OK
     for r in rows:
-        when = r.synced_at.isoformat(timespec="seconds") if r.synced_at else ""
-        print(f"{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
-    print(f"{len(rows)} synced.")
+        print_row(r)
+    print(f"{len(rows)} {what}.")
     return EXIT_OK
