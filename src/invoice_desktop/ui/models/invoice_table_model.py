@@ -18,13 +18,13 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QFont, QGuiApplication, QPalette
+from PySide6.QtGui import QFont
 
 from invoice_desktop.ledger.queries import InvoiceRow, SortKey, Tab, list_invoices
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.formatting import format_date, format_money
 from invoice_desktop.ui.models.checkable import CheckableRows
-from invoice_desktop.ui.models.paged_rows import IdRowsModel, SqlPaging
+from invoice_desktop.ui.models.paged_rows import IdRowsModel, SqlPaging, link_extra
 from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
 
 DEFAULT_PAGE_SIZE = 200
@@ -91,19 +91,11 @@ class InvoiceColumn:
     link: bool = False  # a plain click on the cell opens the invoice
 
 
-def _link_extra(row: InvoiceRow, role: int) -> Any:
-    if role == Qt.ItemDataRole.ForegroundRole:
-        return QGuiApplication.palette().color(QPalette.ColorRole.Link)
-    if role == Qt.ItemDataRole.ToolTipRole:
-        return f"Open {row.number}"
-    return None
-
-
 CHECK_COLUMN = InvoiceColumn("", None, lambda r: "", check=True)
 
 
 INVOICE_COLUMNS: tuple[InvoiceColumn, ...] = (
-    InvoiceColumn("Invoice #", SortKey.NUMBER, lambda r: r.number, sample="INV-000000", extra=_link_extra, link=True),
+    InvoiceColumn("Invoice #", SortKey.NUMBER, lambda r: r.number, sample="INV-000000", extra=link_extra, link=True),
     InvoiceColumn("Client", SortKey.CLIENT, lambda r: r.client),
     InvoiceColumn("Date", SortKey.DATE, lambda r: format_date(r.date), sample="30 Sept 2000"),
     InvoiceColumn("Due", SortKey.DUE, lambda r: format_date(r.due_date), sample="30 Sept 2000"),
@@ -119,6 +111,8 @@ INVOICE_COLUMNS: tuple[InvoiceColumn, ...] = (
 class InvoiceTableModel(SqlPaging, IdRowsModel[InvoiceRow]):
     """One tab's invoices, paged, sorted and searched in SQL (the paging is ui/models/paged_rows)."""
 
+    leading_columns: tuple[InvoiceColumn, ...] = ()  # put in front of `columns` (a subclass's check column)
+
     def __init__(
         self,
         tab: Tab,
@@ -127,7 +121,7 @@ class InvoiceTableModel(SqlPaging, IdRowsModel[InvoiceRow]):
         today: Callable[[], date] = date.today,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(columns, parent)
+        super().__init__((*self.leading_columns, *columns), parent)
         self._start_paging(page_size, SortKey.NUMBER)
         self._tab = tab
         self._today = today
@@ -185,12 +179,4 @@ class InvoiceTableModel(SqlPaging, IdRowsModel[InvoiceRow]):
 class CheckableInvoiceTableModel(CheckableRows, InvoiceTableModel):
     """An invoice list with a checkbox per row in front (the Draft tab, for Approve)."""
 
-    def __init__(
-        self,
-        tab: Tab,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        columns: Sequence[InvoiceColumn] = INVOICE_COLUMNS,
-        today: Callable[[], date] = date.today,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(tab, page_size, (CHECK_COLUMN, *columns), today, parent)
+    leading_columns = (CHECK_COLUMN,)

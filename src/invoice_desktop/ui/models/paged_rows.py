@@ -19,6 +19,7 @@ from operator import attrgetter
 from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from invoice_desktop.ui.models.roles import ItemRole
 
@@ -44,6 +45,15 @@ class Column(Protocol):
 
     @property
     def check(self) -> bool: ...
+
+
+def link_extra(row: Any, role: int) -> Any:
+    """The invoice number drawn as a link that opens the invoice (a column's `extra`; the row has a `number`)."""
+    if role == Qt.ItemDataRole.ForegroundRole:
+        return QGuiApplication.palette().color(QPalette.ColorRole.Link)
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return f"Open {row.number}"
+    return None
 
 
 class IdRowsModel(QAbstractTableModel, Generic[R]):

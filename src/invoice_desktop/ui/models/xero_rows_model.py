@@ -16,10 +16,9 @@ from operator import attrgetter
 from typing import Any, Generic, Protocol, TypeVar
 
 from PySide6.QtCore import QModelIndex, QObject, Qt
-from PySide6.QtGui import QGuiApplication, QPalette
 
 from invoice_desktop.ui.formatting import format_money
-from invoice_desktop.ui.models.paged_rows import IdRowsModel
+from invoice_desktop.ui.models.paged_rows import IdRowsModel, link_extra
 
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -57,15 +56,6 @@ class RowColumn(Generic[R]):
 
 def check_column() -> RowColumn[Any]:
     return RowColumn("", lambda _r: "", check=True)
-
-
-def link_extra(row: HasInvoice, role: int) -> Any:
-    """The invoice number drawn as a link that opens the invoice."""
-    if role == Qt.ItemDataRole.ForegroundRole:
-        return QGuiApplication.palette().color(QPalette.ColorRole.Link)
-    if role == Qt.ItemDataRole.ToolTipRole:
-        return f"Open {row.number}"
-    return None
 
 
 def money_text(total: str) -> str:
