@@ -1,6 +1,7 @@
-"""Headless ledger commands (PRODUCT.md §5): `import`, `approve`, `invoices`. Thin: parse, call a ledger service,
-print. Exit status: 0 all done; 1 done, but some rows were rejected (then nothing was imported) or some invoices
-could not be approved; 2 could not run (bad arguments, a missing or unreadable file, not a CSV).
+"""Headless ledger commands (PRODUCT.md §5): `import`, `approve`, `invoices`, `renumber`. Thin: parse, call a ledger
+service, print. Exit status: 0 all done; 1 done, but some rows were rejected (then nothing was imported) or some
+invoices could not be approved, or the renumbering was refused; 2 could not run (bad arguments, a missing or
+unreadable file, not a CSV, no invoice with the number to renumber).
 
 With `--json` exactly one JSON document goes to stdout. Money is a string with two decimals ("115.50"), dates
 are ISO ("2024-03-31").
@@ -26,6 +27,13 @@ are ISO ("2024-03-31").
       "total_tax": "10.00", "total": "110.00", "amount_paid": "0.00", "amount_due": "110.00",
       "xero": "not_sent", "xero_error": ""}]
 
+`renumber OLD NEW [--json]`: give an approved invoice that has not reached Xero a new number (for one Xero
+refused as `duplicate_number`); its export state stays as it was, so a failed one waits for `xero resync`::
+
+    {"old": "INV-0042", "new": "INV-0099", "renumbered": true, "export_state": "failed", "problems": []}
+    {"old": "INV-0042", "new": "INV-0007", "renumbered": false, "export_state": "failed",    # exit 1
+     "problems": [{"field": "number", "message": "INV-0007 is already used by another invoice"}]}
+
 When a command cannot run, `--json` prints `{"error": "<message>"}` (the message also goes to stderr).
 """
 
@@ -38,7 +46,15 @@ from typing import Any
 
 from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
 from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file
-from invoice_desktop.ledger.invoices import ApproveResult, approve_all_drafts, approve_by_numbers
+from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.invoices import (
+    ApproveResult,
+    approve_all_drafts,
+    approve_by_numbers,
+    get_invoice_detail,
+    invoice_ids_by_number,
+    renumber_invoice,
+)
 from invoice_desktop.ledger.money import money_text
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
@@ -65,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_import(subparsers)
     _register_approve(subparsers)
     _register_invoices(subparsers)
+    _register_renumber(subparsers)
 
 
 def _register_import(subparsers: argparse._SubParsersAction) -> None:
@@ -100,6 +117,20 @@ def _register_invoices(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--tab", choices=[tab.value for tab in Tab], default=Tab.ALL.value)
     _add_json(parser)
     parser.set_defaults(func=run_invoices)
+
+
+def _register_renumber(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "renumber",
+        help="give an approved invoice not yet in Xero a new number",
+        description="Give an approved invoice a new number while it is not in Xero (not sent, queued, failed, or "
+        "kept out by don't send), e.g. when Xero already has its number. A failed export stays failed until it is "
+        "resynced.",
+    )
+    parser.add_argument("old", metavar="OLD", help="the invoice's number now")
+    parser.add_argument("new", metavar="NEW", help="its new number")
+    _add_json(parser)
+    parser.set_defaults(func=run_renumber)
 
 
 def _add_json(parser: argparse.ArgumentParser) -> None:
@@ -140,6 +171,28 @@ def run_invoices(ctx: AppContext, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_renumber(ctx: AppContext, args: argparse.Namespace) -> int:
+    old, new = args.old.strip(), args.new.strip()
+    invoice_id = invoice_ids_by_number([old]).get(old)
+    if invoice_id is None:
+        return _cannot_run(args, f"there is no invoice numbered {old!r}")
+    problems: tuple[Problem, ...] = ()
+    try:
+        renumber_invoice(invoice_id, new)
+    except LedgerError as exc:
+        problems = exc.problems
+    export = get_invoice_detail(invoice_id).export
+    state = export.state.value if export is not None else None
+    if args.json:
+        print_json(renumber_document(old, new, state, problems))
+    elif problems:
+        print("\n".join(f"Not renumbered: {p.message if p.field == 'status' else p.describe()}." for p in problems))
+    else:
+        resync = f" Its export is still failed: `xero resync {new}` sends it to Xero." if state == "failed" else ""
+        print(f"{old} is now {new}.{resync}")
+    return EXIT_PARTIAL if problems else EXIT_OK
+
+
 def _cannot_run(args: argparse.Namespace, message: str) -> int:
     if getattr(args, "json", False):
         print_json({"error": message})
@@ -168,6 +221,16 @@ def approval_document(result: ApproveResult) -> dict[str, Any]:
         "approved": list(result.approved),
         "rejected": [{"number": number, "reason": reason} for number, reason in result.rejected],
         "export_state": result.export_state.value,
+    }
+
+
+def renumber_document(old: str, new: str, export_state: str | None, problems: Sequence[Problem]) -> dict[str, Any]:
+    return {
+        "old": old,
+        "new": new,
+        "renumbered": not problems,
+        "export_state": export_state,
+        "problems": [{"field": p.field, "message": p.message} for p in problems],
     }
 
 

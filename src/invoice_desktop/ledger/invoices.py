@@ -1,4 +1,4 @@
-"""Invoice services: create and edit drafts, number, approve, void, record payments, read one invoice.
+"""Invoice services: create and edit drafts, number, approve, renumber, void, record payments, read one invoice.
 
 No Qt and no Xero here. Each service is one `atomic()` unit: it validates everything first and either writes
 all of its change or nothing. Totals are always worked out with ledger.money (Xero's rounding) and stored on
@@ -31,6 +31,7 @@ from invoice_desktop.ledger.money import (
     LineFigures,
     compute_totals,
 )
+from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     Account,
@@ -42,6 +43,7 @@ from invoice_desktop.store.models import (
     InvoiceStatus,
     Payment,
     TaxRate,
+    XeroAttempt,
     XeroExport,
     database_proxy,
 )
@@ -51,6 +53,11 @@ NO_CREDIT_NOTES = "credit notes are not supported yet"
 DEFAULT_PREFIX = "INV-"
 DEFAULT_DIGITS = 4
 MAX_NUMBER_LENGTH = 255  # Xero's limit for InvoiceNumber
+# The note xero.export_actions.dont_send writes: the one kind of skipped export whose invoice may be renumbered
+# (the other kind, "Marked as already in Xero", is in Xero under its number).
+DONT_SEND_NOTE = "Not to be sent to Xero."
+# Attempt outcomes that are not a send to Xero (the rest are: synced, failed, retry).
+_NOT_SENDS = ("skipped", "renumbered")
 
 _STATUS_WORDS = {
     InvoiceStatus.DRAFT.value: "a draft",
@@ -427,6 +434,65 @@ def void_invoice(invoice_id: int) -> None:
         ).execute()
 
 
+def renumber_invoice(invoice_id: int, new_number: str) -> None:
+    """Give an approved (awaiting payment or paid) invoice a new number, while it is not in Xero.
+
+    For the invoice Xero refused because another invoice there has its number (`duplicate_number`). Allowed while
+    its export is not_sent, queued, failed, or skipped by Don't send: never while it is sending or synced, nor
+    when it is marked as already in Xero (it is there under its number). Refused too when the last send to Xero
+    got no answer (a timeout, a 5xx: `xero_unavailable`): Xero may have created it under the old number, and
+    sending it again under a new one would put it in Xero twice; an Export to Xero or Resync settles that first.
+    Drafts are renumbered in the editor (update_draft).
+
+    The new number must be free locally compared case-insensitively (casefold), the way Xero and the exporter's
+    look-ups compare numbers: INV-0043 is taken when inv-0043 exists (the drafts' numbering and the unique index
+    compare exactly; a number that only Xero would call taken is no fix). The numbering sequence only moves forward
+    (a number of the sequence beyond numbering.next moves it on; the old number is not handed out again).
+
+    The export state is left as it is: a failed invoice stays failed until the bookkeeper resyncs it (Xero
+    Exports > Resync, or Options > Export to Xero). Renumbering is the fix, not a send: the bookkeeper may have
+    more to fix before it goes, Resync re-reads Xero's settings first, and nothing reaches Xero behind their
+    back, the same as after fixing a mapping. A queued invoice goes with its new number. The export row's note
+    says "Renumbered from INV-0042." and the attempt history keeps a "renumbered" row.
+    """
+    number = (new_number or "").strip()
+    with database_proxy.atomic():
+        invoice = _get(invoice_id)
+        export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+        refusal = _renumber_refusal(invoice, export)
+        if refusal:
+            raise LedgerError(Problem("status", refusal))
+        old = invoice.number
+        problem = _new_number_problem(invoice, number)
+        if problem:
+            raise LedgerError(Problem("number", problem))
+        now = utcnow()
+        invoice.number = number
+        invoice.updated_at = now
+        try:
+            invoice.save()
+        except IntegrityError as exc:  # another process took the number in between
+            raise LedgerError(Problem("number", f"{number} is already used by another invoice")) from exc
+        if export is not None:
+            note = f"Renumbered from {old}."
+            if export.state == ExportState.SKIPPED.value:
+                note = f"{DONT_SEND_NOTE} {note}"
+            XeroExport.update(note=note, updated_at=now).where(XeroExport.invoice == invoice_id).execute()
+            XeroAttempt.insert(
+                invoice=invoice_id,
+                at=now,
+                outcome="renumbered",
+                messages=json.dumps([f"Renumbered from {old} to {number}."]),
+            ).execute()
+        _advance_numbering(number)
+
+
+def renumber_refusal(invoice_id: int) -> str:
+    """Why this invoice cannot be renumbered now, or "" when it can (Options > Renumber…'s tooltip)."""
+    invoice = _get(invoice_id)
+    return _renumber_refusal(invoice, XeroExport.get_or_none(XeroExport.invoice == invoice_id))
+
+
 def record_payment(
     invoice_id: int,
     payment_date: date,
@@ -640,6 +706,56 @@ def _require_status(invoice: Invoice, status: InvoiceStatus, action: str) -> Non
     if invoice.status != status.value:
         word = _STATUS_WORDS.get(invoice.status, invoice.status)
         raise LedgerError(Problem("status", f"{invoice.number} is {word} and cannot be {action}"))
+
+
+def _renumber_refusal(invoice: Invoice, export: XeroExport | None) -> str:
+    number = invoice.number
+    if invoice.status == InvoiceStatus.DRAFT.value:
+        return f"{number} is a draft: change its number in the invoice editor"
+    if invoice.status not in (InvoiceStatus.AWAITING_PAYMENT.value, InvoiceStatus.PAID.value):
+        return f"{number} is {_STATUS_WORDS.get(invoice.status, invoice.status)}: its number cannot change"
+    if export is None:  # approved before export rows existed: never sent
+        return ""
+    state = export.state
+    if state == ExportState.SYNCED.value:
+        return f"{number} is in Xero already: its number cannot change here"
+    if state == ExportState.SENDING.value:
+        return f"{number} is being sent to Xero right now: its number cannot change"
+    if state == ExportState.SKIPPED.value and (export.xero_invoice_id or not export.note.startswith(DONT_SEND_NOTE)):
+        return f"{number} is marked as already in Xero: its number cannot change here"
+    last_send = (
+        XeroAttempt.select(XeroAttempt.category)
+        .where((XeroAttempt.invoice == invoice.id) & XeroAttempt.outcome.not_in(_NOT_SENDS))
+        .order_by(XeroAttempt.at.desc(), XeroAttempt.id.desc())
+        .first()
+    )
+    if last_send is not None and last_send.category == FailureCategory.XERO_UNAVAILABLE.value:
+        return (
+            f"{number}'s last send to Xero got no answer, so Xero may have it already: "
+            "export it to Xero (or Resync) first, then renumber it if Xero still refuses the number"
+        )
+    return ""
+
+
+def _new_number_problem(invoice: Invoice, number: str) -> str:
+    """What is wrong with `number` as the new number of `invoice`, or ""."""
+    old = invoice.number
+    if not number:
+        return "a new number is required"
+    if len(number) > MAX_NUMBER_LENGTH:
+        return f"is longer than {MAX_NUMBER_LENGTH} characters"
+    if number == old:
+        return f"{old} is already its number"
+    wanted = number.casefold()
+    if wanted == old.casefold():
+        return f"{number} differs from {old} only in case, and Xero does not tell numbers apart by case"
+    others = Invoice.select(Invoice.number).where(Invoice.id != invoice.id).tuples()
+    taken = next((other for (other,) in others if other.casefold() == wanted), None)
+    if taken == number:
+        return f"{number} is already used by another invoice"
+    if taken is not None:
+        return f"{number} is already used by another invoice as {taken} (Xero does not tell numbers apart by case)"
+    return ""
 
 
 def _approval_refusal(invoice: Invoice | None) -> str:

@@ -47,7 +47,10 @@ _HINTS = {
     FailureCategory.CONNECTION: "Reconnect in Business > Settings > Xero, then Resync.",
     FailureCategory.ACCOUNT_MAPPING: "Fix the account mapping in Business > Settings > Xero, then Resync.",
     FailureCategory.TAX_MAPPING: "Fix the tax rate mapping in Business > Settings > Xero, then Resync.",
-    FailureCategory.DUPLICATE_NUMBER: "Renumber the invoice, or mark it as already in Xero.",
+    FailureCategory.DUPLICATE_NUMBER: (
+        "Renumber it (Invoice Information > Options > Renumber…), then Resync; "
+        "or, if Xero's invoice is this one, mark it as already in Xero."
+    ),
     FailureCategory.ARCHIVED_CONTACT: "Restore (and merge) the contact in Xero, then Resync.",
     FailureCategory.LOCK_DATE: "Change the invoice date, or move the lock date in Xero, then Resync.",
     FailureCategory.PLAN_LIMIT: "Upgrade the Xero plan, or export new invoices as Draft, then Resync.",

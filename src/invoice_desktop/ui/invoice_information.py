@@ -2,9 +2,11 @@
 
 Header, lines, totals, payments, the Xero panel (state, the whole error, the history) and Options: Export to
 Xero, Mark as already in Xero, Don't send to Xero (through the `XeroActions` the export engine provides; off
-with a tooltip when there is none), Void (after a confirmation) and Record payment (a small dialog), both
-through the ledger services. After any action the window re-reads the invoice and emits `invoice_changed`, so
-the Invoice Manager can re-read its lists and counts. Drafts open in the editor instead.
+with a tooltip when there is none), Renumber (a small dialog; for an invoice Xero refused as a duplicate number,
+only while it has not reached Xero, else off with a tooltip saying why), Void (after a confirmation) and Record
+payment (a small dialog), all three through the ledger services. After any action the window re-reads the
+invoice and emits `invoice_changed`, so the Invoice Manager can re-read its lists and counts. Drafts open in the
+editor instead.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -32,7 +35,16 @@ from PySide6.QtWidgets import (
 
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.export_history import export_attempts
-from invoice_desktop.ledger.invoices import InvoiceDetail, LineDetail, PaymentDetail, get_invoice_detail, void_invoice
+from invoice_desktop.ledger.invoices import (
+    InvoiceDetail,
+    LineDetail,
+    PaymentDetail,
+    get_invoice_detail,
+    next_number,
+    renumber_invoice,
+    renumber_refusal,
+    void_invoice,
+)
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 from invoice_desktop.ui.background_call import BackgroundCall
 from invoice_desktop.ui.confirm import ask_destructive
@@ -135,6 +147,7 @@ class InvoiceInformation(QDialog):
         self.mark_action = self._menu_action("&Mark as already in Xero…", self.ask_mark_in_xero)
         self.dont_send_action = self._menu_action("&Don't send to Xero", self.dont_send)
         self.options_menu.addSeparator()
+        self.renumber_action = self._menu_action("&Renumber…", self.open_renumber)
         self.payment_action = self._menu_action("Record &payment…", self.open_record_payment)
         self.void_action = self._menu_action("&Void…", self.ask_void)
         self.options_button.setMenu(self.options_menu)
@@ -285,6 +298,11 @@ class InvoiceInformation(QDialog):
             "It is in Xero already: never send it, and link the Xero invoice if you give its number",
         )
         self._enable(self.dont_send_action, xero_reason(unsent), "Keep this invoice out of Xero")
+        self._enable(
+            self.renumber_action,
+            renumber_refusal(self.invoice_id),
+            "Give this invoice a new number (it is not in Xero)",
+        )
 
         awaiting = detail.status is InvoiceStatus.AWAITING_PAYMENT
         not_awaiting = f"{detail.number} is {STATUS_WORDS[detail.status].lower()}"
@@ -354,6 +372,26 @@ class InvoiceInformation(QDialog):
             text += f"{format_money(result.amount_due)} still due."
         self._changed(text, Tone.SUCCESS)
 
+    # --- Renumber ---
+
+    @Slot()
+    def open_renumber(self) -> RenumberDialog:
+        assert self.detail is not None
+        dialog = RenumberDialog(self.detail, self)
+        dialog.accepted.connect(lambda: self._renumbered(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _renumbered(self, dialog: RenumberDialog) -> None:
+        if dialog.new_number is None:
+            return
+        text = f"{dialog.old_number} is now {dialog.new_number}."
+        export = self.detail.export if self.detail is not None else None
+        if export is not None and export.state is ExportState.FAILED:
+            text += " Resync it (or Options > Export to Xero) to send it to Xero with its new number."
+        self._changed(text, Tone.SUCCESS)
+
     # --- Xero ---
 
     @Slot()
@@ -413,3 +451,70 @@ class InvoiceInformation(QDialog):
 
     def _number(self) -> str:
         return self.detail.number if self.detail else f"invoice #{self.invoice_id}"
+
+
+class RenumberDialog(QDialog):
+    """Options > Renumber…: the new number, the current one to start with (selected, so typing replaces it), and
+    the next free number of the sequence one click away. It renumbers through ledger.renumber_invoice; what the
+    ledger refuses is shown in the dialog, which stays open, and nothing is written."""
+
+    def __init__(self, detail: InvoiceDetail, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.invoice_id = detail.id
+        self.old_number = detail.number
+        self.new_number: str | None = None  # set once renumbered
+        self.setWindowTitle(f"Renumber — {detail.number}")
+        self.setMinimumWidth(480)
+
+        explanation = _label(
+            f"{detail.number} has not reached Xero, so it can still get another number. Choose one Xero does not "
+            "have yet; a failed export is sent again when you Resync it.",
+            self,
+        )
+        explanation.setWordWrap(True)
+        self.number_edit = QLineEdit(detail.number, self)
+        self.number_edit.setAccessibleName("New invoice number")
+        self.number_edit.selectAll()
+        self.suggestion = next_number()
+        self.suggest_button = QPushButton(f"Use the &next number, {self.suggestion}", self)
+        self.suggest_button.setToolTip("The next free number of the invoice numbering")
+        self.suggest_button.setAutoDefault(False)
+        self.suggest_button.clicked.connect(self.use_suggestion)
+        self.problems = MessageBar("Renumber problems", self)
+
+        form = QFormLayout()
+        form.addRow("Current number:", _label(detail.number, self, "Current invoice number"))
+        form.addRow("&New number:", self.number_edit)
+        form.addRow("", self.suggest_button)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
+        )
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Renumber")
+        self.buttons.accepted.connect(self.renumber)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(explanation)
+        layout.addLayout(form)
+        layout.addWidget(self.problems)
+        layout.addWidget(self.buttons)
+        self.number_edit.setFocus()
+
+    @Slot()
+    def use_suggestion(self) -> None:
+        self.number_edit.setText(self.suggestion)
+        self.number_edit.setFocus()
+
+    @Slot()
+    def renumber(self) -> None:
+        try:
+            renumber_invoice(self.invoice_id, self.number_edit.text())
+        except LedgerError as exc:
+            self.problems.show_message("\n".join(p.describe() for p in exc.problems), Tone.PROBLEM)
+            self.number_edit.setFocus()
+            self.number_edit.selectAll()
+            return
+        self.new_number = self.number_edit.text().strip()
+        self.accept()
