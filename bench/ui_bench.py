@@ -395,13 +395,14 @@ def profiled(name: str, args: argparse.Namespace) -> Iterator[None]:
 def measure(
     app: QApplication, ctx: AppContext, tmp: Path, mix: Mix, today: date, args: argparse.Namespace
 ) -> list[Row]:
-    from invoice_desktop.ui.app import settle_garbage_collector
+    from invoice_desktop.ui.app import settle_garbage_collector, share_the_gil_briskly
     from invoice_desktop.ui.invoice_list_page import SEARCH_DELAY_MS, InvoiceListPage
     from invoice_desktop.ui.main_window import MainWindow
     from invoice_desktop.ui.xero_exports_tiles import Tile
 
     rows: list[Row] = []
     settings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
+    share_the_gil_briskly()  # as run_window does at start-up
 
     # window ready
     with profiled("window", args):

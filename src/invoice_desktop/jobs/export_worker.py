@@ -7,8 +7,9 @@
   automatic export of the window (ui.auto_export);
 - `PaymentImportWorker`: the payment import alone (F5 and the import timer of ui.auto_export).
 
-Out come `invoice_done(id, outcome)` after each invoice, `progress(done, total)`, (Resync only) `batch_started(ids)`
-before each batch is sent, and then exactly one of the base Job's signals: `succeeded(ExportSummary)` (also after
+Out come, a batch at a time: (Resync only) `batch_started(ids)` before a batch is sent, then `outcomes_done(list)`
+with its ExportOutcomes (in the order they were recorded) followed by `progress(done, total)` once it is recorded,
+and then exactly one of the base Job's signals: `succeeded(ExportSummary)` (also after
 a Cancel: the summary says `cancelled`), or `failed(message)` for an error (a dead connection, Xero unreachable
 before anything was sent, or a bug: logged, and the message says so). `cancel()` is honoured between batches.
 
@@ -16,6 +17,12 @@ A run that imports emits `importing()` when the import begins and `imported(Impo
 `succeeded`); trouble inside the import (an error the engine does not classify, a locked database) ends up in that
 summary's `stopped_reason`, so an export's summary is never lost to it. The import's waits (pacing, backoff) end at
 once on `cancel()`, which stops it between requests (its high-water mark only moves after a page is applied).
+
+Why a batch at a time: every queued signal is an event the GUI thread handles with the GIL, which it shares with
+this thread (and, in the --sandbox demo, with the sandbox); a signal per invoice (two, with its progress) made
+thousands of them in a big Resync, and the window stuttered. The engine reports progress after each batch, so the
+outcomes gathered since go out just before it (and any left at the end, before `succeeded`); a progress report
+that says nothing new (the engine reports a batch's end twice) is not sent again.
 
 (QThread already has a `finished()` signal of its own, so the summary travels in `succeeded`, as in every Job.)
 """
@@ -48,7 +55,7 @@ class EngineJob(XeroJob):
     """A run of the export engine: the client is opened in the worker thread; tests may pass their own engine."""
 
     progress = Signal(int, int)  # done, total
-    invoice_done = Signal(int, object)  # invoice id, ExportOutcome
+    outcomes_done = Signal(list)  # the ExportOutcomes recorded since the last report (before each progress)
     importing = Signal()  # the payment import begins
     imported = Signal(object)  # ImportSummary: the payment import is over
 
@@ -62,6 +69,8 @@ class EngineJob(XeroJob):
     ) -> None:
         super().__init__(paths, endpoints, client_id, parent)
         self._exporter = exporter
+        self._outcomes: list[ExportOutcome] = []  # not sent yet (only the worker thread touches these two)
+        self._reported: tuple[int, int] | None = None
 
     def _client(self) -> XeroClient:
         return open_client(self.paths, self.endpoints, self.client_id)
@@ -74,7 +83,19 @@ class EngineJob(XeroJob):
         return self.is_cancelled
 
     def _on_outcome(self, outcome: ExportOutcome) -> None:
-        self.invoice_done.emit(outcome.invoice_id, outcome)
+        self._outcomes.append(outcome)  # sent with the next progress report: a batch's worth in one signal
+
+    def _report(self, done: int, total: int) -> None:
+        """The engine's progress (after each batch): the outcomes gathered since, then the count if it moved."""
+        self._send_outcomes()
+        if (done, total) != self._reported:
+            self._reported = (done, total)
+            self.progress.emit(done, total)
+
+    def _send_outcomes(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            self.outcomes_done.emit(outcomes)
 
     def _import_changes(self, client: XeroClient, pacer: Pacer | None = None) -> ImportSummary:
         """Payments and changes from Xero (gated by the setting); `pacer`: the exporter's, after an export."""
@@ -118,15 +139,18 @@ class ExportWorker(EngineJob):
 
     def work(self) -> ExportSummary:
         client = self._client()
-        return resync_in_batches(
-            client,
-            self.invoice_ids,
-            exporter=self._engine_factory(client),
-            progress=self.progress.emit,
-            on_outcome=self._on_outcome,
-            on_batch=self.batch_started.emit,
-            cancel=self._cancelled,
-        )
+        try:
+            return resync_in_batches(
+                client,
+                self.invoice_ids,
+                exporter=self._engine_factory(client),
+                progress=self._report,
+                on_outcome=self._on_outcome,
+                on_batch=self.batch_started.emit,
+                cancel=self._cancelled,
+            )
+        finally:
+            self._send_outcomes()  # recorded ones not reported yet (an error or a Cancel mid-way)
 
 
 class QueueExportWorker(EngineJob):
@@ -150,7 +174,10 @@ class QueueExportWorker(EngineJob):
         client = self._client()
         make = self._engine_factory(client)
         engine = make() if make is not None else Exporter(client)
-        summary = engine.run(progress=self.progress.emit, on_outcome=self._on_outcome, cancel=self._cancelled)
+        try:
+            summary = engine.run(progress=self._report, on_outcome=self._on_outcome, cancel=self._cancelled)
+        finally:
+            self._send_outcomes()
         if self.import_payments and not self.is_cancelled and not summary.stopped_reason:
             self._import_changes(client, engine.pacer)
         return summary

@@ -3,8 +3,8 @@
 Tick rows (mouse, Space, Ctrl+A, the header's box), press **Resync**: the ticked invoices are exported again on an
 ExportWorker thread while a progress bar with Cancel shows how far it got. The outcomes are shown as they come (an
 exported row leaves the list, a refused one shows its new error and stays ticked), gathered and applied together
-at most every APPLY_MS: the worker reports after every invoice, and one change of the table (and one repaint of
-the window) per invoice kept the window from keeping up with a big Resync. At the end the list is read again and
+at most every APPLY_MS: the worker reports a batch at a time, and one change of the table (and one repaint of the
+window) per report kept the window from keeping up with a big Resync. At the end the list is read again and
 a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
 worker is shown in a message box.
 
@@ -13,6 +13,8 @@ export holds it, Resync waits (its button is disabled and says why).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
@@ -70,6 +72,11 @@ class FailedPanel(QWidget):
         self._apply_timer.setSingleShot(True)
         self._apply_timer.setInterval(APPLY_MS)
         self._apply_timer.timeout.connect(self._apply_reports)
+        self._after_steps: list[Callable[[], object]] = []  # after a Resync: see _on_thread_finished
+        self._after_timer = QTimer(self)
+        self._after_timer.setSingleShot(True)
+        self._after_timer.setInterval(0)
+        self._after_timer.timeout.connect(self._after_resync)
 
         self.view = CheckableTableView(self.model, self)  # type: ignore[arg-type]
         self.view.setAccessibleName("Failed exports")
@@ -119,7 +126,7 @@ class FailedPanel(QWidget):
             self.ctx.paths, self.ctx.endpoints, invoice_ids, self.ctx.client_id, self.exporter_factory, self
         )
         worker.batch_started.connect(self._on_batch_started)
-        worker.invoice_done.connect(self._on_invoice_done)
+        worker.outcomes_done.connect(self._on_outcomes)
         worker.progress.connect(self.progress.set_progress)
         worker.succeeded.connect(self._on_succeeded)
         worker.failed.connect(self._on_failed)
@@ -163,9 +170,9 @@ class FailedPanel(QWidget):
         self._batches.append(list(invoice_ids))
         self._apply_soon()
 
-    @Slot(int, object)
-    def _on_invoice_done(self, _invoice_id: int, outcome: ExportOutcome) -> None:
-        self._outcomes.append(outcome)
+    @Slot(list)
+    def _on_outcomes(self, outcomes: list[ExportOutcome]) -> None:
+        self._outcomes.extend(outcomes)
         self._apply_soon()
 
     def _apply_soon(self) -> None:
@@ -233,8 +240,19 @@ class FailedPanel(QWidget):
         self.model.clear_sending()
         self.gate.release(self)  # enables Resync again (see _on_gate_changed)
         self.resync_bar.button.setEnabled(len(self.model.checks) > 0 and not self.gate.busy)
-        self.xero_changed.emit()
-        self.resync_finished.emit()
+        # Then what reads the database again, each in a turn of the event loop of its own (one after the other,
+        # they held the window up at the end of a big Resync): the connection's state, then the lists and counts.
+        self._after_steps = [self.xero_changed.emit, self.resync_finished.emit]
+        self._after_timer.start()
+
+    @Slot()
+    def _after_resync(self) -> None:
+        """One step of what follows a Resync (a timer, not a posted call: the window's own events and timers get
+        their turn between the steps)."""
+        if self._after_steps:
+            self._after_steps.pop(0)()
+        if self._after_steps:
+            self._after_timer.start()
 
     def _show_error(self, text: str, details: str) -> None:
         """A message box that does not block (window-modal, opened): the user reads it, the window keeps going."""

@@ -58,7 +58,8 @@ class XeroExportsTab(QObject):
         page.invoice_activated.connect(self.manager.invoice_activated)
         page.counts_changed.connect(self._on_counts_changed)
         page.failed.xero_changed.connect(self._xero_changed)
-        page.failed.resync_finished.connect(self.manager.refresh)  # this tab, the counts, the other tabs' Xero column
+        # this tab now; the counts in the other tabs' titles (and their Xero column when next shown) a moment later
+        page.failed.resync_finished.connect(self.manager.refresh_in_steps)
         self.page = page
         self.manager.add_page(page, PAGE_LABEL, page.refresh)
         page.update_counts()

@@ -8,6 +8,13 @@ together): `remove_all` takes them out of the table with one removal per run of 
 the new errors of the refused ones with one change; `remove` hides a row from the lookups at once and takes it out
 of the table, with any others removed meanwhile, once the events waiting now are handled (`flush_removals`; also
 when the Resync ends, `clear_sending`), so the window keeps up.
+
+Painting is cheap here (issue 6: the table is repainted while a Resync's worker holds the GIL most of the time,
+and every call from Qt into Python waits for it): each row's texts are made once (`_texts_of`: when the row is
+first shown or has changed, rather than for all 5,000 rows as they are read), not each time `data()` is asked;
+the colours and the bold font once per palette; `multiData` answers all the roles a cell is painted with in one
+call (Qt's item delegates ask for seven at a time, which were seven calls of `data()`); `flags` are constants;
+the header's box counts the ticks with a set operation.
 """
 
 from __future__ import annotations
@@ -19,12 +26,13 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QModelIndex, QModelRoleDataSpan, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
 
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.models.checkable import CheckableRows
+from invoice_desktop.ui.models.roles import ItemRole
 from invoice_desktop.ui.models.xero_rows_model import (
     RowColumn,
     XeroRowsModel,
@@ -129,6 +137,43 @@ def failed_columns(status: _Status) -> tuple[RowColumn[FailedRow], ...]:
     )
 
 
+# --- painting, cheaply --------------------------------------------------------------------------------------------
+
+ModelIndex = QModelIndex | QPersistentModelIndex
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_CHECK = int(Qt.ItemDataRole.CheckStateRole)
+_NOTHING = {int(Qt.ItemDataRole.DecorationRole), int(Qt.ItemDataRole.BackgroundRole)}  # no column shows them
+_ID = int(ItemRole.ID)
+_PAINTED = {_DISPLAY, _ALIGNMENT, _FOREGROUND, _FONT, _CHECK, *_NOTHING}  # what a delegate asks for, all at once
+_PLAIN_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_CHECK_FLAGS = _PLAIN_FLAGS | Qt.ItemFlag.ItemIsUserCheckable
+
+
+class _Looks:
+    """The link colour, the status colours and the bold font, made again only when the palette changes."""
+
+    def __init__(self) -> None:
+        self._key: int | None = None
+        self.link = self.error = self.muted = QColor()
+        self.bold = QFont()
+
+    def current(self) -> _Looks:
+        palette = QGuiApplication.palette()
+        key = palette.cacheKey()
+        if key != self._key:
+            self._key = key
+            self.link = palette.color(QPalette.ColorRole.Link)
+            self.error = status_colour(StatusColour.ERROR, palette)
+            self.muted = muted_colour(palette)
+            self.bold = QFont()
+            self.bold.setBold(True)
+        return self
+
+
 # --- the model --------------------------------------------------------------------------------------------------
 
 
@@ -139,6 +184,10 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
         self._status = _Status()
         super().__init__(loader, failed_columns(self._status), parent)
         self._leaving: set[int] = set()  # removed, still in the table until flush_removals
+        self._texts: dict[int, tuple[FailedRow, tuple[str | None, ...]]] = {}  # by invoice id: the row, its texts
+        self._looks = _Looks()
+        self._alignments = tuple(c.alignment for c in self.columns)
+        self._link_columns = frozenset(i for i, c in enumerate(self.columns) if c.link)
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -168,6 +217,8 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
         if not self._leaving:
             return
         rows = sorted((self._row_of_id[i] for i in self._leaving if i in self._row_of_id), reverse=True)
+        for invoice_id in self._leaving:
+            self._texts.pop(invoice_id, None)
         self._leaving = set()
         runs: list[list[int]] = []
         for row in rows:
@@ -185,6 +236,7 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
         self._leaving = set()
         self._flush_timer.stop()
         super().reload()
+        self._texts = {}  # made again as the rows are shown (_texts_of)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.flush_removals()
@@ -242,6 +294,86 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
                 next_retry_at=outcome.next_retry_at,
             )
             self._status.sending.discard(outcome.invoice_id)
+            self._texts_of(self._rows[row])
             rows.append(row)
         if rows:
             self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), len(self.columns) - 1))
+
+    # --- painting (see the module's docstring) ---
+
+    def _texts_of(self, record: FailedRow) -> tuple[str | None, ...]:
+        """The row's texts by column (None for the box; the status column's is the status's, made when asked),
+        made once per row: again only when the row itself changed (any path that replaces it)."""
+        known = self._texts.get(record.invoice_id)
+        if known is not None and known[0] is record:
+            return known[1]
+        texts = tuple(None if c.check or i == STATUS_COLUMN else c.text(record) for i, c in enumerate(self.columns))
+        self._texts[record.invoice_id] = (record, texts)
+        return texts
+
+    def _paint_value(self, record: FailedRow, column: int, role: int) -> tuple[bool, Any]:
+        """(True, value) for the roles a cell is painted with, (False, None) for the others (`data()` of the
+        base classes answers those: tooltips, accessible text, ...)."""
+        if column == self.check_column:  # the box: its state, nothing else (CheckableRows.data)
+            if role == _CHECK:
+                return True, Qt.CheckState.Checked if record.invoice_id in self.checks else Qt.CheckState.Unchecked
+            if role == _ID:
+                return True, record.invoice_id
+            return (True, None) if role in _PAINTED else (False, None)
+        if role == _DISPLAY:
+            if column == STATUS_COLUMN:
+                return True, self._status.text(record)
+            return True, self._texts_of(record)[column]
+        if role == _ALIGNMENT:
+            return True, self._alignments[column]
+        if role == _FOREGROUND:
+            if column == STATUS_COLUMN:
+                looks = self._looks.current()
+                return True, looks.muted if record.invoice_id in self._status.sending else looks.error
+            return True, self._looks.current().link if column in self._link_columns else None
+        if role == _FONT:
+            bold = column == STATUS_COLUMN and record.invoice_id not in self._status.sending
+            return True, self._looks.current().bold if bold else None
+        if role == _CHECK or role in _NOTHING:
+            return True, None
+        if role == _ID:
+            return True, record.invoice_id
+        return False, None
+
+    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row, column = index.row(), index.column()
+        if not index.isValid() or row >= len(self._rows) or column >= len(self.columns):
+            return None
+        known, value = self._paint_value(self._rows[row], column, int(role))
+        return value if known else super().data(index, role)
+
+    def multiData(self, index: ModelIndex, span: QModelRoleDataSpan) -> None:
+        """Every role asked for at once (a delegate painting a cell asks for seven): one call into Python."""
+        row, column = index.row(), index.column()
+        valid = index.isValid() and row < len(self._rows) and column < len(self.columns)
+        record = self._rows[row] if valid else None
+        for role_data in span:
+            if record is None:
+                role_data.clearData()
+                continue
+            role = role_data.role()
+            known, value = self._paint_value(record, column, role)
+            if not known:
+                value = super().data(index, role)
+            if value is None:
+                role_data.clearData()
+            else:
+                role_data.setData(value)
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return _CHECK_FLAGS if index.column() == self.check_column else _PLAIN_FLAGS
+
+    def header_check_state(self) -> Qt.CheckState:
+        ticks = set(self.checks.ids())
+        loaded = len(self._row_of_id) - len(self._leaving)  # what is leaving is still indexed (flush_removals)
+        ticked = len(self._row_of_id.keys() & ticks) - len(self._leaving & ticks)
+        if not loaded or not ticked:
+            return Qt.CheckState.Unchecked
+        return Qt.CheckState.Checked if ticked == loaded else Qt.CheckState.PartiallyChecked
