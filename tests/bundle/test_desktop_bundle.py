@@ -1,7 +1,7 @@
 """The desktop bundle: build.spec builds a one-folder app that starts, finds its files and exits cleanly.
 
-Slow (it runs PyInstaller): `pytest -m slow tests/build`. Needs the build extra (`pip install -e ".[build]"`) and,
-on Linux, objdump (Debian: binutils).
+Slow (it runs PyInstaller): `pytest -m slow tests/bundle` (the folder is not called build: pytest never looks
+in folders of that name). Needs the build extra (`pip install -e ".[build]"`) and, on Linux, objdump (binutils).
 """
 
 from __future__ import annotations
