@@ -22,10 +22,11 @@ from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
-from invoice_desktop.ui.auto_export import EXPORTING, RECONNECT, AutoExportLabel, auto_note
+from invoice_desktop.ui.auto_export import auto_note
 from invoice_desktop.ui.draft_page import DraftListPage
 from invoice_desktop.ui.xero_exports_failed import WAIT_TIP
 from invoice_desktop.ui.xero_exports_tiles import Tile
+from invoice_desktop.ui.xero_run_status import EXPORTING, RECONNECT, AutoExportLabel
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero.client import open_client
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary

@@ -17,9 +17,11 @@ from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.sandbox.app import LoggedRequest
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
-from invoice_desktop.ui.auto_export import CHECKING, RECONNECT, import_note, run_note
+from invoice_desktop.ui.auto_export import run_note
 from invoice_desktop.ui.invoice_information import InvoiceInformation
 from invoice_desktop.ui.models.invoice_table_model import INVOICE_COLUMNS
+from invoice_desktop.ui.payment_refresh import import_note
+from invoice_desktop.ui.xero_run_status import CHECKING, RECONNECT
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero.payment_import import ImportSummary, load_mark
 from invoice_desktop.xero.payment_import_apply import AppliedChange

@@ -1,6 +1,6 @@
 """Automatic export to Xero from the window (PRODUCT.md §1, §4): approving invoices exports them, and failures
 waiting for an automatic retry are sent again when their time comes. Payments and changes come back from Xero
-(issue 7) after each of those runs, on F5 and on a timer.
+(issue 7) after each of those runs, on F5 and on a timer (ui.payment_refresh).
 
 The main window owns one `AutoExporter`. It starts a run of the export engine over the queue (a
 QueueExportWorker: `Exporter.run()`, what `xero sync` does) when
@@ -9,22 +9,19 @@ QueueExportWorker: `Exporter.run()`, what `xero sync` does) when
 - its timer fires (every minute, and once at start-up) and something is due: queued, or failed with its
   `next_retry_at` passed, and the day limit's parking (if any) over.
 
+It also starts the payment import's runs on their own (`request_import`, `import_tick`; when, in ui.payment_refresh):
+an export run and an import run are one kind of run to the controller, one worker and one gate at a time.
+
 Nothing runs while the interface is not set up, disabled, dropped, or export on approval is off. One run at a
 time: the run takes the window's export gate (shared with the Xero Exports tab's Resync); a request that comes
 while a run (or a Resync) is going is remembered and run when the gate is free. After a run that Xero stopped
 (unreachable), the timers wait TROUBLE_PAUSE before trying again; approvals and F5 still start a run at once.
 
-The payment import (xero.payment_import: only what changed in Xero since the last time) runs, when the interface is
-connected and the setting "import payments" is on,
-
-- in the same run right after each export (a QueueExportWorker with `import_payments`, as `xero sync`),
-- on its own (a PaymentImportWorker) when the user presses F5 (`request_import`) and every IMPORT_INTERVAL_MS
-  (`import_tick`); not at start-up, where an export run, if any, imports after it.
-
-While it runs, the status bar says "Exporting to Xero… 12 of 50", then "Checking Xero for payments…". At the end
-`refresh_needed` lets the window re-read its lists, counts, Xero status and open Invoice Information (after an
-export, after an import that changed something, after trouble), `run_finished` says the run is over (always), and
-a short note in the status bar tells how it went ("2 payments imported from Xero; INV-0012 is now paid").
+While it runs, the status bar says "Exporting to Xero… 12 of 50", then "Checking Xero for payments…"
+(ui.xero_run_status). At the end `refresh_needed` lets the window re-read its lists, counts, Xero status and open
+Invoice Information (after an export, after an import that changed something, after trouble), `run_finished` says
+the run is over (always), and a short note in the status bar tells how it went ("2 payments imported from Xero;
+INV-0012 is now paid").
 `shutdown()` (the window closes) stops the run between batches (or between the import's requests) and waits for
 the thread. Another process syncing the same company file at the same time is harmless: the engine claims each
 invoice with one atomic update, and applying an invoice from Xero twice changes nothing.
@@ -36,15 +33,22 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QStatusBar
 
 from invoice_desktop.cli import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.export_worker import EngineJob, ExporterFactory, PaymentImportWorker, QueueExportWorker
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
-from invoice_desktop.store.models import Invoice, InvoiceStatus
+from invoice_desktop.ui.payment_refresh import (
+    IMPORT_FAILED,
+    IMPORT_INTERVAL_MS,
+    import_note,
+    imports_automatically,
+    now_paid,
+)
 from invoice_desktop.ui.tick_action_bar import plural
+from invoice_desktop.ui.xero_run_status import CHECKING, EXPORTING, NOTE_MS, RECONNECT, AutoExportLabel
 from invoice_desktop.xero.export_queue import pending_ids
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import parked_until
@@ -52,14 +56,7 @@ from invoice_desktop.xero.payment_import import ImportSummary
 from invoice_desktop.xero.settings import InterfaceState, interface_state, load_settings
 
 INTERVAL_MS = 60_000
-IMPORT_INTERVAL_MS = 5 * 60_000
-NOTE_MS = 15_000  # how long the note stays in the status bar
 TROUBLE_PAUSE = timedelta(minutes=5)
-EXPORTING = "Exporting to Xero…"
-CHECKING = "Checking Xero for payments…"
-IMPORT_FAILED = "Payment import from Xero failed"
-NUMBERS_SHOWN = 3  # invoice numbers named in a note before "and 2 more"
-RECONNECT = "The Xero connection has been dropped: reconnect in Business > Settings > Xero"
 
 
 # --- what the controller decides on (database reads only, no Qt) ------------------------------------------------
@@ -69,22 +66,6 @@ def exports_automatically() -> bool:
     """The interface is connected and enabled, with export on approval on."""
     settings = load_settings()
     return settings.export_on_approval and interface_state(settings=settings) is InterfaceState.CONNECTED
-
-
-def imports_automatically() -> bool:
-    """The interface is connected and enabled, with "import payments applied in Xero" on."""
-    settings = load_settings()
-    return settings.import_payments and interface_state(settings=settings) is InterfaceState.CONNECTED
-
-
-def now_paid(imported: ImportSummary) -> list[str]:
-    """The numbers of the invoices the import added payments to that are paid now, in the import's order."""
-    ids = [c.invoice_id for c in imported.changes if c.payments_added]
-    if not ids:
-        return []
-    paid = Invoice.select(Invoice.id).where(Invoice.id.in_(ids), Invoice.status == InvoiceStatus.PAID.value)
-    paid_ids = {row.id for row in paid}
-    return [c.number for c in imported.changes if c.invoice_id in paid_ids]
 
 
 def export_due(now: datetime) -> bool:
@@ -113,36 +94,6 @@ def auto_note(summary: ExportSummary | None, error: str = "", dropped: bool = Fa
     return text
 
 
-def _numbers(numbers: Sequence[str]) -> str:
-    shown = ", ".join(numbers[:NUMBERS_SHOWN])
-    rest = len(numbers) - NUMBERS_SHOWN
-    return f"{shown} and {rest:,} more" if rest > 0 else shown
-
-
-def import_note(imported: ImportSummary | None, paid: Sequence[str] = ()) -> str:
-    """What the payment import changed, in a few words ("" when nothing): `paid`, the numbers now paid."""
-    if imported is None:
-        return ""
-    parts: list[str] = []
-    if imported.payments_imported:
-        parts.append(f"{plural(imported.payments_imported, 'payment')} imported from Xero")
-    if paid:
-        parts.append(f"{_numbers(paid)} {'is' if len(paid) == 1 else 'are'} now paid")
-    if imported.payments_removed:
-        parts.append(f"{plural(imported.payments_removed, 'payment')} removed in Xero")
-    flagged: dict[str, list[str]] = {}
-    for change in imported.changes:
-        if change.flag and change.number in imported.flagged:
-            flagged.setdefault(change.flag, []).append(change.number)
-    for flag, numbers in flagged.items():
-        parts.append(f"{plural(len(numbers), 'invoice')} {flag}: {_numbers(numbers)}")
-    if not parts and imported.invoices_changed:
-        parts.append(f"{plural(imported.invoices_changed, 'invoice')} changed in Xero")
-    if imported.stopped_reason:
-        parts.append(f"Payment import stopped: {imported.stopped_reason}")
-    return "; ".join(parts)
-
-
 def run_note(
     exported: bool,
     summary: ExportSummary | None,
@@ -157,33 +108,6 @@ def run_note(
     failed = f"{IMPORT_FAILED}: {error}" if error else ""
     first = auto_note(summary, error) if exported else failed
     return "; ".join(part for part in (first, import_note(imported, paid)) if part)
-
-
-# --- the status bar's progress ----------------------------------------------------------------------------------
-
-
-class AutoExportLabel(QLabel):
-    """The status bar's "Exporting to Xero… 12 of 50", shown only while an automatic run goes."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName("Automatic export progress")
-        self.hide()
-
-    def start(self, text: str = EXPORTING) -> None:
-        self.setText(text)
-        self.show()
-
-    @Slot()
-    def checking(self) -> None:
-        self.setText(CHECKING)
-
-    @Slot(int, int)
-    def set_progress(self, done: int, total: int) -> None:
-        self.setText(f"{EXPORTING} {done:,} of {total:,}" if total else EXPORTING)
-
-    def stop(self) -> None:
-        self.hide()
 
 
 # --- the controller ---------------------------------------------------------------------------------------------
