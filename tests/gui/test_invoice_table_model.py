@@ -254,3 +254,10 @@ def test_an_invoice_voided_in_xero_is_flagged_in_the_xero_column(books):
     assert voided.data() == "Synced: voided in Xero"
     assert "voided in Xero" in voided.data(Qt.ItemDataRole.ToolTipRole)
     assert isinstance(voided.data(Qt.ItemDataRole.ForegroundRole), QColor)
+
+
+def test_drafts_have_no_xero_state_to_show(books):
+    model = make_model(Tab.DRAFT)
+    draft = model.index(row_of_number(model, "INV-0101"), COLUMN["Xero"])
+    assert draft.data() == "—"
+    assert draft.data(Qt.ItemDataRole.ToolTipRole) == "Drafts are not sent to Xero; approving one exports it"

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont
 
 from invoice_desktop.ledger.queries import InvoiceRow, SortKey, Tab, list_invoices
-from invoice_desktop.store.models import ExportState
+from invoice_desktop.store.models import ExportState, InvoiceStatus
 from invoice_desktop.ui.formatting import format_date, format_money
 from invoice_desktop.ui.models.checkable import CheckableRows
 from invoice_desktop.ui.models.paged_rows import IdRowsModel, SqlPaging, link_extra
@@ -52,7 +52,17 @@ _XERO_TIP: dict[str, str] = {
 }
 
 
+DRAFT_XERO_TEXT = "—"
+DRAFT_XERO_TIP = "Drafts are not sent to Xero; approving one exports it"
+
+
+def _is_draft(row: InvoiceRow) -> bool:
+    return row.status == InvoiceStatus.DRAFT.value
+
+
 def _xero_text(row: InvoiceRow) -> str:
+    if _is_draft(row):
+        return DRAFT_XERO_TEXT
     text = XERO_TEXT.get(row.xero_state, row.xero_state)
     return f"{text}: {row.xero_flag}" if row.xero_flag else text
 
@@ -60,6 +70,8 @@ def _xero_text(row: InvoiceRow) -> str:
 def _xero_extra(row: InvoiceRow, role: int) -> Any:
     failed = row.xero_state == ExportState.FAILED.value
     if role == Qt.ItemDataRole.ToolTipRole:
+        if _is_draft(row):
+            return DRAFT_XERO_TIP
         return row.xero_error if failed or row.xero_flag else _XERO_TIP.get(row.xero_state)
     if role == Qt.ItemDataRole.ForegroundRole:
         if failed or row.xero_flag:
