@@ -158,6 +158,63 @@ def test_get_invoice_by_id(specs: Specs, wire: Wire) -> None:
     assert paid.json()["Invoices"][0]["Payments"]
 
 
+def sdk_invoices(reply: Raw) -> Any:
+    """The reply as xero-python's get_invoice(s) reads it: an `Invoices` model."""
+    response = SimpleNamespace(text=reply.body.decode("utf-8"), data=reply.body)
+    return ApiClient().deserialize(response, "Invoices", AccountingApi().get_model_finder())
+
+
+def test_invoice_with_credit_allocated(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    """Credit notes, prepayments and overpayments allocated in Xero: the invoice lists them in its CreditNotes /
+    Prepayments / Overpayments with only the spec's fields, AmountCredited and AmountDue follow, and the SDK reads
+    it all; allocating what is left makes the invoice PAID with FullyPaidOnDate."""
+    number = seed.DEMO_TAKEN_INVOICE_NUMBER  # AUTHORISED, 363.00 due
+    control = sandbox.control
+    control.allocate_credit(number, "100.00", "overpayment", on="2026-10-20")
+    note = control.allocate_credit(number, "50.00", "credit_note", on="2026-10-21")
+    control.allocate_credit(number, "13.00", "prepayment", on="2026-10-22", reference="Deposit")
+
+    reply = wire.api("GET", f"Invoices/{demo_invoice_id()}")
+    assert reply.status == 200
+    reply.validate(specs.accounting)
+    assert_no_fields_beyond_the_spec(specs, reply)
+    document = reply.json()["Invoices"][0]
+    assert (document["AmountCredited"], document["AmountDue"], document["Status"]) == (163.0, 200.0, "AUTHORISED")
+    assert document["CreditNotes"] == [{"CreditNoteID": note.credit_id, "CreditNoteNumber": "CN-0001",
+                                        "AppliedAmount": 50.0, "Date": "/Date(1792540800000+0000)/",
+                                        "LineItems": [], "Total": 50.0}]  # fmt: skip
+    assert [o["AppliedAmount"] for o in document["Overpayments"]] == [100.0]
+    assert [(p["AppliedAmount"], p["Reference"]) for p in document["Prepayments"]] == [(13.0, "Deposit")]
+
+    parsed = sdk_invoices(reply).invoices[0]
+    assert (parsed.amount_credited, parsed.amount_due) == (Decimal("163.00"), Decimal("200.00"))
+    (credit_note,) = parsed.credit_notes
+    assert (credit_note.credit_note_id, credit_note.credit_note_number) == (note.credit_id, "CN-0001")
+    assert (credit_note.applied_amount, credit_note.date) == (50.0, date(2026, 10, 21))
+    assert parsed.overpayments[0].overpayment_id and parsed.overpayments[0].applied_amount == 100.0
+    assert (parsed.prepayments[0].reference, parsed.prepayments[0].date) == ("Deposit", date(2026, 10, 22))
+
+    control.allocate_credit(number, "200.00", "credit_note", on="2026-10-23")
+    paid = wire.api("GET", f"Invoices/{demo_invoice_id()}")
+    paid.validate(specs.accounting)
+    done = sdk_invoices(paid).invoices[0]
+    assert (done.status, done.amount_due, done.amount_credited) == ("PAID", Decimal("0.00"), Decimal("363.00"))
+    assert done.fully_paid_on_date == date(2026, 10, 23)
+    assert [c.credit_note_number for c in done.credit_notes] == ["CN-0001", "CN-0002"]
+
+
+def test_allocating_more_than_is_due_is_refused(sandbox: RunningSandbox) -> None:
+    number = seed.DEMO_TAKEN_INVOICE_NUMBER
+    with pytest.raises(ValueError, match=r"more than the amount due on the invoice \(363\.00\)"):
+        sandbox.control.allocate_credit(number, "363.01", "credit_note")
+    with pytest.raises(ValueError, match="credit_note, a prepayment or an overpayment"):
+        sandbox.control.allocate_credit(number, "1.00", "refund")
+    with pytest.raises(ValueError, match="Authorised documents"):
+        sandbox.control.allocate_credit(seed.DEMO_PAID_INVOICE_NUMBER, "1.00")
+    invoice = sandbox.state.organisations[DEMO].invoice(number)
+    assert invoice is not None and (invoice.amount_credited, invoice.allocations) == (Decimal("0.00"), [])
+
+
 # -- reference data ---------------------------------------------------------------------------------------------
 
 

@@ -2,15 +2,18 @@
 sandbox control acts as the bookkeeper), voids and deletes, If-Modified-Since and paging as the sandbox sees them.
 
 The sandbox has no request log, so `RequestLog` wraps the running sandbox app's `handle` and keeps every request
-with its response. Overpayments, prepayments and credit notes cannot be made in the sandbox (its record_payment
-refuses more than the amount due, as PUT /Payments does, and its invoices always list empty CreditNotes /
-Prepayments / Overpayments), so their allocation is covered by tests/unit/test_payment_import.py with SDK models.
-Time only moves through FakeTime (both clocks), never by waiting.
+with its response. An overpayment is what it is in Xero: record_payment refuses more than the amount due (as PUT
+/Payments does), so the customer's excess becomes an Overpayment, which the bookkeeper allocates to another invoice
+(the sandbox control's allocate_credit); credit notes and prepayments are allocated the same way and the invoice
+lists them in its Overpayments / CreditNotes / Prepayments. Time only moves through FakeTime (both clocks), never
+by waiting.
 """
 
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -90,6 +93,13 @@ def exported(company: Company, *invoice_ids: int) -> list[str]:
 def pay(company: Company, number: str, amount: str | None = None) -> None:
     company.time.advance(3)  # each change in Xero gets its own UpdatedDateUTC
     company.sandbox.control.record_payment(number, amount, on=PAID_ON, reference=f"Bank {number}")
+
+
+def allocate(company: Company, number: str, amount: str, kind: str, reference: str = "") -> str:
+    """The bookkeeper allocates credit of the customer's to the invoice in Xero; returns the credit's id."""
+    company.time.advance(3)
+    allocation = company.sandbox.control.allocate_credit(number, amount, kind, on=PAID_ON, reference=reference)
+    return allocation.credit_id
 
 
 def invoice(invoice_id: int) -> Invoice:
@@ -269,3 +279,97 @@ def test_xero_sync_exports_then_imports_and_reports_counts(
     assert invoice(invoice_id).amount_paid == Decimal("25.00")
     assert Payment.get().source == "xero"
     assert KEY_IMPORT_MARK.startswith("xero.")
+
+
+def rows(invoice_id: int) -> list[tuple[Decimal, str, str, date, str]]:
+    found = Payment.select().where(Payment.invoice == invoice_id).order_by(Payment.id)
+    return [(p.amount, p.source, p.reference, p.date, p.xero_payment_id) for p in found]
+
+
+def due(invoice_id: int) -> Decimal:
+    (row,) = [r for r in list_invoices(Tab.ALL) if r.id == invoice_id]
+    return row.amount_due
+
+
+def test_an_overpayment_allocated_in_xero_shows_on_the_invoice(company: Company) -> None:
+    overpaid, other = approve(), approve()
+    numbers = exported(company, overpaid, other)
+    total = invoice(other).total  # 110.00
+    pay(company, numbers[0])  # the customer paid 150.00 for 110.00: Xero keeps the 40.00 as an Overpayment ...
+    overpayment = allocate(company, numbers[1], "40.00", "overpayment")  # ... allocated to the next invoice
+
+    summary = run_import(company)
+
+    assert (summary.payments_imported, summary.invoices_changed, summary.ok) == (2, 2, True), summary.message()
+    assert (invoice(overpaid).status, invoice(overpaid).amount_paid) == ("paid", total)
+    assert (invoice(other).status, invoice(other).amount_paid) == ("awaiting_payment", Decimal("40.00"))
+    assert due(other) == total - Decimal("40.00")
+    assert rows(other) == [(Decimal("40.00"), "xero", "Overpayment (allocated in Xero)", PAID_ON,
+                            f"overpayment:{overpayment}:{xero_id(other)}")]  # fmt: skip
+    state = XeroInvoiceState.get_by_id(other)
+    assert (state.xero_status, state.amount_paid, state.amount_credited, state.amount_due) == (
+        "AUTHORISED", Decimal("0.00"), Decimal("40.00"), total - Decimal("40.00"))  # fmt: skip
+
+    again = run_import(company)
+    assert (again.payments_imported, again.invoices_changed, again.payments_removed) == (0, 0, 0)
+
+    second = allocate(company, numbers[1], "70.00", "overpayment", reference="Cheque 12")  # another overpayment
+    assert run_import(company).payments_imported == 1
+    assert (invoice(other).status, invoice(other).amount_paid, due(other)) == ("paid", total, Decimal("0.00"))
+    assert [r[2] for r in rows(other)] == [
+        "Overpayment (allocated in Xero)",
+        "Overpayment Cheque 12 (allocated in Xero)",
+    ]
+    assert rows(other)[1][4] == f"overpayment:{second}:{xero_id(other)}"
+    state = XeroInvoiceState.get_by_id(other)
+    assert (state.xero_status, state.amount_due, state.fully_paid_on) == ("PAID", Decimal("0.00"), PAID_ON)
+    assert {r.id for r in list_invoices(Tab.PAID)} == {overpaid, other}
+
+
+def test_a_credit_note_allocated_in_xero_shows_on_the_invoice(company: Company) -> None:
+    credited, part_credited = approve(), approve()
+    numbers = exported(company, credited, part_credited)
+    total = invoice(credited).total
+    full_note = allocate(company, numbers[0], str(total), "credit_note")
+    part_note = allocate(company, numbers[1], "30.00", "credit_note")
+    deposit = allocate(company, numbers[1], "20.00", "prepayment", reference="Deposit")
+
+    summary = run_import(company)
+
+    assert (summary.payments_imported, summary.invoices_changed) == (3, 2), summary.message()
+    assert (invoice(credited).status, invoice(credited).amount_paid, due(credited)) == ("paid", total, Decimal(0))
+    assert rows(credited) == [(total, "xero", "Credit note CN-0001 (allocated in Xero)", PAID_ON,
+                               f"credit_note:{full_note}:{xero_id(credited)}")]  # fmt: skip
+    state = XeroInvoiceState.get_by_id(credited)
+    assert (state.xero_status, state.amount_credited, state.fully_paid_on) == ("PAID", total, PAID_ON)
+    assert (invoice(part_credited).status, invoice(part_credited).amount_paid) == ("awaiting_payment", Decimal(50))
+    assert due(part_credited) == total - Decimal("50.00")
+    assert rows(part_credited) == [
+        (Decimal("30.00"), "xero", "Credit note CN-0002 (allocated in Xero)", PAID_ON,
+         f"credit_note:{part_note}:{xero_id(part_credited)}"),
+        (Decimal("20.00"), "xero", "Prepayment Deposit (allocated in Xero)", PAID_ON,
+         f"prepayment:{deposit}:{xero_id(part_credited)}"),
+    ]  # fmt: skip
+
+    pay(company, numbers[1])  # the rest in cash: paid by credit note, prepayment and a payment
+    assert run_import(company).payments_imported == 1
+    assert (invoice(part_credited).status, invoice(part_credited).amount_paid) == ("paid", total)
+    assert [r[0] for r in rows(part_credited)] == [Decimal("30.00"), Decimal("20.00"), total - Decimal("50.00")]
+    assert run_import(company).invoices_changed == 0
+
+
+def test_allocating_more_than_is_due_is_refused_by_the_control_and_its_json_path(company: Company) -> None:
+    (number,) = exported(company, approve())
+    with pytest.raises(ValueError, match=r"more than the amount due on the invoice \(110\.00\)"):
+        company.sandbox.control.allocate_credit(number, "110.01", "overpayment")
+    request = urllib.request.Request(f"{company.sandbox.base_url}/sandbox/control", method="POST", data=json.dumps(
+        {"action": "allocate_credit", "invoice": number, "amount": "200", "kind": "credit_note"}).encode())  # fmt: skip
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400 and "more than the amount due" in json.loads(refused.value.read())["error"]
+    request = urllib.request.Request(f"{company.sandbox.base_url}/sandbox/control", method="POST", data=json.dumps(
+        {"action": "allocate_credit", "invoice": number, "amount": "10", "kind": "credit_note"}).encode())  # fmt: skip
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        result = json.loads(reply.read())["result"]
+    assert (result["Kind"], result["Number"], result["Amount"]) == ("credit_note", "CN-0001", "10.00")
+    assert run_import(company).payments_imported == 1

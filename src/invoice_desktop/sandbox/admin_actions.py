@@ -91,6 +91,23 @@ def record_payment(control: SandboxControl, org: Organisation, form: Form) -> st
     return f"Recorded a payment of {payment.amount:,.2f} against {number}; it is now {status}."
 
 
+def allocate_credit(control: SandboxControl, org: Organisation, form: Form) -> str:
+    amount = _required(form, "amount")
+    kind = _optional(form, "kind") or "overpayment"
+    try:
+        value = Decimal(amount.replace(",", ""))
+    except InvalidOperation as exc:
+        raise ControlError(f"not an amount: {amount!r}") from exc
+    allocation = control.allocate_credit(_required(form, "invoice"), value, kind, on=_optional(form, "date"),
+                                         tenant=org.tenant_id)  # fmt: skip
+    found = org.invoice(_required(form, "invoice"))
+    number, status = (found.invoice_number, found.status) if found else (form.get("invoice"), "updated")
+    credit = {"credit_note": f"credit note {allocation.number}", "prepayment": "a prepayment"}.get(
+        allocation.kind, "an overpayment"
+    )
+    return f"Allocated {allocation.amount:,.2f} of {credit} to {number}; it is now {status}."
+
+
 def void_invoice(control: SandboxControl, org: Organisation, form: Form) -> str:
     invoice = control.void_invoice(_required(form, "invoice"), org.tenant_id)
     return f"{invoice.invoice_number} is now {invoice.status}. Its number stays taken."
@@ -188,8 +205,8 @@ def clear_faults(control: SandboxControl, org: Organisation, form: Form) -> str:
 ACTIONS: dict[str, Action] = {
     action.__name__: action
     for action in (
-        archive_contact, restore_contact, archive_account, restore_account, record_payment, void_invoice,
-        set_lock_dates, clear_lock_dates, set_plan_limit, disconnect_tenant, reconnect_tenant, revoke_app,
-        set_auto_approve, arm_fault, set_latency, exhaust_limit, reset_limits, clear_faults,
+        archive_contact, restore_contact, archive_account, restore_account, record_payment, allocate_credit,
+        void_invoice, set_lock_dates, clear_lock_dates, set_plan_limit, disconnect_tenant, reconnect_tenant,
+        revoke_app, set_auto_approve, arm_fault, set_latency, exhaust_limit, reset_limits, clear_faults,
     )
 }  # fmt: skip

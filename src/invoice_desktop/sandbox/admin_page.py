@@ -182,7 +182,12 @@ def _invoice_actions(view: AdminView, invoice: Invoice) -> str:
             + f'<input class="amount" name="amount" value="{e(invoice.amount_due)}" aria-label="Amount">'
         )
         parts.append(_form(view, "record_payment", "invoices", fields, _button("Record payment", "primary")))
-    if invoice.status in ("AUTHORISED", "DRAFT", "SUBMITTED") and not invoice.amount_paid:
+        kinds = (
+            '<select name="kind" aria-label="Credit"><option value="overpayment">overpayment</option>'
+            '<option value="credit_note">credit note</option><option value="prepayment">prepayment</option></select>'
+        )
+        parts.append(_form(view, "allocate_credit", "invoices", fields + kinds, _button("Allocate credit")))
+    if invoice.status in ("AUTHORISED", "DRAFT", "SUBMITTED") and not (invoice.amount_paid or invoice.amount_credited):
         label = "Void" if invoice.status == "AUTHORISED" else "Delete"
         confirm = f"{label} {invoice.invoice_number}?"
         parts.append(_form(view, "void_invoice", "invoices", _hidden("invoice", invoice.invoice_id),
@@ -218,7 +223,8 @@ def _invoices(view: AdminView) -> str:
     return (
         '<section class="card" id="invoices"><h2>Sales invoices</h2>'
         '<p class="muted small">Newest first. <b>Record payment</b> pays an approved invoice (the whole amount due, '
-        "or the amount you type) into the bank account 090; fully paid, it becomes Paid. <b>Void</b> cancels an "
+        "or the amount you type) into the bank account 090; fully paid, it becomes Paid. <b>Allocate credit</b> "
+        "applies that amount of an overpayment, credit note or prepayment of the customer. <b>Void</b> cancels an "
         "approved invoice; a draft is deleted instead. A voided or deleted invoice keeps its number.</p>"
         f"{table}{more}</section>"
     )

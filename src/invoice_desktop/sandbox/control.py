@@ -1,6 +1,7 @@
 """What a tester (or the admin page, or POST /sandbox/control) can do to the sandbox's Xero: the actions a
-user takes in Xero itself (archive a contact, set a lock date, record a payment, disconnect the app) and the
-fault switches. Plain Python methods on `SandboxControl`; the JSON control path calls the same methods.
+user takes in Xero itself (archive a contact, set a lock date, record a payment, allocate a credit note,
+prepayment or overpayment, disconnect the app) and the fault switches. Plain Python methods on `SandboxControl`;
+the JSON control path calls the same methods.
 
 Organisations are named by tenant id or by name; omitted, the demo organisation is meant.
 """
@@ -18,7 +19,15 @@ from invoice_desktop.sandbox import oauth, payments, seed, wire
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.sandbox.http_messages import Request, Response
-from invoice_desktop.sandbox.state import Account, Contact, Invoice, Organisation, Payment, Revocation
+from invoice_desktop.sandbox.state import (
+    Account,
+    Contact,
+    CreditAllocation,
+    Invoice,
+    Organisation,
+    Payment,
+    Revocation,
+)
 
 
 class ControlError(ValueError):
@@ -152,11 +161,38 @@ class SandboxControl:
         self._changed()
         return payment
 
+    def allocate_credit(
+        self,
+        invoice: str,
+        amount: Decimal | str | float,
+        kind: str = "overpayment",
+        on: date | str | None = None,
+        reference: str = "",
+        tenant: str | None = None,
+    ) -> CreditAllocation:
+        """Allocate a customer's credit to an AUTHORISED invoice, as a bookkeeper does in Xero: `kind` is
+        "overpayment" (the customer paid too much elsewhere), "credit_note" (numbered CN-0001, ...) or
+        "prepayment". The invoice lists it in Overpayments / CreditNotes / Prepayments, AmountCredited rises and
+        AmountDue falls; nothing left due, it is PAID. More than the amount due is refused."""
+        org = self.organisation(tenant)
+        now = self._ctx.clock.now()
+        with self._ctx.state.lock:
+            found = self._invoice(org, invoice)
+            credit = wire.money(amount)
+            day = _day(on) or self._ctx.clock.today()
+            errors = payments.allocation_errors(org, found, kind, credit, day)
+            if errors:
+                raise ControlError(f"{found.invoice_number}: {' '.join(errors)}")
+            allocation = payments.apply_allocation(org, found, kind, credit, day, reference, now)
+        self._changed()
+        return allocation
+
     def void_invoice(self, invoice: str, tenant: str | None = None) -> Invoice:
         org = self.organisation(tenant)
         with self._ctx.state.lock:
             found = self._invoice(org, invoice)
-            if found.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or found.amount_paid > 0:
+            settled = found.amount_paid > 0 or found.amount_credited > 0
+            if found.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or settled:
                 raise ControlError(f"{found.invoice_number} cannot be voided ({found.status})")
             found.status = "VOIDED" if found.status == "AUTHORISED" else "DELETED"
             found.updated = self._ctx.clock.now()
@@ -240,9 +276,10 @@ class SandboxControl:
 
 ACTIONS = (
     "archive_contact", "restore_contact", "set_contact_status", "archive_account", "restore_account",
-    "set_account_status", "set_lock_dates", "set_plan_limit", "record_payment", "void_invoice", "revoke_app",
-    "disconnect_tenant", "reconnect_tenant", "set_auto_approve", "set_summarized_commits_valid", "advance_clock",
-    "arm_fault", "set_latency", "clear_faults", "exhaust_limit", "reset_limits", "set_rate_limits", "status",
+    "set_account_status", "set_lock_dates", "set_plan_limit", "record_payment", "allocate_credit", "void_invoice",
+    "revoke_app", "disconnect_tenant", "reconnect_tenant", "set_auto_approve", "set_summarized_commits_valid",
+    "advance_clock", "arm_fault", "set_latency", "clear_faults", "exhaust_limit", "reset_limits", "set_rate_limits",
+    "status",
 )  # fmt: skip
 
 
@@ -255,6 +292,8 @@ def _plain(value: Any) -> Any:
         return {"InvoiceID": value.invoice_id, "InvoiceNumber": value.invoice_number, "Status": value.status}
     if isinstance(value, Payment):
         return {"PaymentID": value.payment_id, "Amount": str(value.amount)}
+    if isinstance(value, CreditAllocation):
+        return {"Kind": value.kind, "ID": value.credit_id, "Number": value.number, "Amount": str(value.amount)}
     if isinstance(value, Organisation):
         return {"OrganisationID": value.tenant_id, "Name": value.name}
     return value

@@ -237,7 +237,7 @@ class InvoiceBatch:
             if status not in CREATABLE_STATUSES:
                 errors.append(validation.NOT_VALID_FOR_CREATION)
         else:
-            if invoice.amount_paid > 0 or invoice.status == "PAID":
+            if invoice.amount_paid > 0 or invoice.amount_credited > 0 or invoice.status == "PAID":
                 return self._failure(element, [validation.HAS_PAYMENTS], existing, [])
             if status not in ALLOWED_TRANSITIONS.get(invoice.status, set()):
                 return self._failure(element, [validation.NOT_VALID_FOR_MODIFICATION], existing, [])

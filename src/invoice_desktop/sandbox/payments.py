@@ -2,6 +2,10 @@
 (`create_payments`: PUT {"Payments": [...]}, summarizeErrors as for invoices; `create_payment`: POST with one
 Payment object). SandboxControl.record_payment (and so the admin page) uses the same rules.
 
+Credit allocated to an invoice (a credit note, prepayment or overpayment, as a bookkeeper allocates it in Xero):
+`allocation_errors` / `apply_allocation`, used by SandboxControl.allocate_credit. There is no credit note,
+prepayment or overpayment endpoint: the credit exists only as its allocations, listed on the invoice.
+
 Messages: AMOUNT_EXCEEDS is Xero's (the spec's PUT /Payments example); ACCOUNT_INVALID is Xero's generic account
 message (facts §2.3); the lock-date messages are the invoices' ones. NOT_AUTHORISED, NO_DOCUMENT and
 AMOUNT_NOT_POSITIVE are worded by the sandbox (no capture of the real text).
@@ -16,7 +20,15 @@ from typing import Any
 
 from invoice_desktop.sandbox import validation
 from invoice_desktop.sandbox.invoices import ElementResult, RequestDataError, date_of, decimal_of, field_of, text_of
-from invoice_desktop.sandbox.state import Account, Invoice, Organisation, Payment, new_id
+from invoice_desktop.sandbox.state import (
+    ALLOCATION_KINDS,
+    Account,
+    CreditAllocation,
+    Invoice,
+    Organisation,
+    Payment,
+    new_id,
+)
 from invoice_desktop.sandbox.xero_json import payment_json
 
 AMOUNT_EXCEEDS = "Payment amount exceeds the amount outstanding on this document"
@@ -24,6 +36,11 @@ ACCOUNT_INVALID = "Account must be valid."
 NOT_AUTHORISED = "Payments can only be made against Authorised documents."
 NO_DOCUMENT = "An Invoice must be specified to make a payment against."
 AMOUNT_NOT_POSITIVE = "Payment amount must be greater than zero."
+# Allocations: worded by the sandbox.
+ALLOCATION_NOT_AUTHORISED = "Credit can only be allocated to Authorised documents."
+ALLOCATION_NOT_POSITIVE = "The amount to allocate must be greater than zero."
+ALLOCATION_KIND = "The credit allocated is a credit_note, a prepayment or an overpayment."
+CREDIT_NOTE_PREFIX = "CN-"
 
 
 def payment_account_ok(account: Account | None) -> bool:
@@ -69,6 +86,43 @@ def apply_payment(
         invoice.fully_paid_on_date = on
     invoice.updated = now
     return payment
+
+
+def allocation_exceeds(amount: Decimal, due: Decimal) -> str:
+    return f"The amount to allocate ({amount:,.2f}) is more than the amount due on the invoice ({due:,.2f})."
+
+
+def allocation_errors(org: Organisation, invoice: Invoice, kind: str, amount: Decimal, on: date) -> list[str]:
+    """Why `amount` of a credit of `kind` cannot be allocated to `invoice` on `on`."""
+    errors: list[str] = []
+    if kind not in ALLOCATION_KINDS:
+        errors.append(ALLOCATION_KIND)
+    if invoice.status != "AUTHORISED":
+        errors.append(ALLOCATION_NOT_AUTHORISED)
+    if amount <= 0:
+        errors.append(ALLOCATION_NOT_POSITIVE)
+    elif invoice.status == "AUTHORISED" and amount > invoice.amount_due:
+        errors.append(allocation_exceeds(amount, invoice.amount_due))
+    errors.extend(validation.lock_date_errors(org, on))
+    return errors
+
+
+def apply_allocation(
+    org: Organisation, invoice: Invoice, kind: str, amount: Decimal, on: date, reference: str, now: float
+) -> CreditAllocation:
+    """Allocate a checked credit: AmountCredited grows, AmountDue falls; nothing left due, the invoice is PAID."""
+    number = ""
+    if kind == "credit_note":
+        number = f"{CREDIT_NOTE_PREFIX}{org.next_credit_note_number:04d}"
+        org.next_credit_note_number += 1
+    allocation = CreditAllocation(kind, new_id(), amount, on, number, reference, total=amount)
+    invoice.allocations.append(allocation)
+    invoice.amount_credited += amount
+    if invoice.amount_due <= 0:
+        invoice.status = "PAID"
+        invoice.fully_paid_on_date = on
+    invoice.updated = now
+    return allocation
 
 
 def _reference_of(document: dict[str, Any], name: str) -> dict[str, Any]:

@@ -150,6 +150,23 @@ class LineItem:
     tracking: list[LineTracking] = field(default_factory=list)
 
 
+ALLOCATION_KINDS = ("credit_note", "prepayment", "overpayment")
+
+
+@dataclass
+class CreditAllocation:
+    """Part of a credit note, prepayment or overpayment allocated to an invoice (listed in the invoice's
+    CreditNotes / Prepayments / Overpayments). `number` is the credit note's number (credit notes only)."""
+
+    kind: str  # one of ALLOCATION_KINDS
+    credit_id: str  # CreditNoteID / PrepaymentID / OverpaymentID
+    amount: Decimal
+    date: date
+    number: str = ""
+    reference: str = ""
+    total: Decimal = Decimal("0.00")  # the credit's own total
+
+
 @dataclass
 class Invoice:
     invoice_id: str
@@ -171,6 +188,7 @@ class Invoice:
     amount_paid: Decimal = Decimal("0.00")
     amount_credited: Decimal = Decimal("0.00")
     payment_ids: list[str] = field(default_factory=list)
+    allocations: list[CreditAllocation] = field(default_factory=list)  # their sum is amount_credited
     fully_paid_on_date: date | None = None
     sent_to_contact: bool = False
     url: str = ""
@@ -222,6 +240,7 @@ class Organisation:
     plan_invoice_limit: int | None = None  # approvals allowed per calendar month; None = unlimited
     invoice_prefix: str = "INV-"
     next_invoice_number: int = 1
+    next_credit_note_number: int = 1  # CN-0001, ...
     created: float = 0.0
     accounts: list[Account] = field(default_factory=list)
     tax_rates: list[TaxRate] = field(default_factory=list)
