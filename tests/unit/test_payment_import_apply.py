@@ -1,5 +1,5 @@
 """Applying one changed invoice from Xero (payment_import_apply), with the SDK's own models as Xero's reply: payments,
-credit notes / prepayments / overpayments allocated in Xero (which the sandbox cannot make), payments deleted in
+credit notes / prepayments / overpayments allocated in Xero, payments deleted in
 Xero, voids, invoices void here; and the importer's paging decision."""
 
 from __future__ import annotations
