@@ -308,14 +308,49 @@ def decimal_places(value: Decimal) -> int:
 
 
 def next_number() -> str:
-    """The next free number of the sequence (numbering.prefix + zero-padded numbering.next). Not reserved."""
+    """The next free number of the sequence (numbering.prefix + zero-padded numbering.next). Not reserved.
+
+    Free as Xero compares numbers (number_key): INV-0003 is skipped when inv-0003 exists."""
     prefix, digits = _numbering_format()
     sequence = max(int(get_setting("numbering.next", 1)), 1)
+    used = numbers_in_use()
     while True:
         candidate = f"{prefix}{sequence:0{digits}d}"
-        if not Invoice.select().where(Invoice.number == candidate).exists():
+        if number_key(candidate) not in used:
             return candidate
         sequence += 1
+
+
+def number_key(number: str) -> str:
+    """An invoice number as Xero compares numbers: case-insensitively (Unicode casefold), so INV-0043 and
+    inv-0043 are one number. Every local uniqueness check compares numbers by this key.
+
+    The rule lives in the services, not in a unique index on lower(number): SQLite's lower() folds ASCII only
+    (a different rule), and such an index could not be built on a company file that already holds numbers
+    differing only in case. Each check runs in its write's transaction, which begins IMMEDIATE (store.database),
+    so no other writer takes the number in between; the exact unique index on number stays as the last guard."""
+    return number.casefold()
+
+
+def numbers_in_use(except_invoice: int | None = None) -> dict[str, str]:
+    """Every invoice's number (but invoice `except_invoice`'s) by its number_key."""
+    query = Invoice.select(Invoice.number)
+    if except_invoice is not None:
+        query = query.where(Invoice.id != except_invoice)
+    return {number_key(number): number for number in query.scalars()}
+
+
+def number_clash(number: str, taken: str, by: str = "another invoice") -> str:
+    """Why `number` is refused when `taken` (equal to it by number_key) is already the number of `by`."""
+    if taken == number:
+        return f"{number} is already used by {by}"
+    return f"{number} is already used by {by} as {taken} (Xero does not tell numbers apart by case)"
+
+
+def _number_taken(number: str, except_invoice: int | None) -> str:
+    """Why no other invoice can have `number` besides invoice `except_invoice`, or "" when it is free."""
+    taken = numbers_in_use(except_invoice).get(number_key(number))
+    return "" if taken is None else number_clash(number, taken)
 
 
 def _numbering_format() -> tuple[str, int]:
@@ -444,9 +479,9 @@ def renumber_invoice(invoice_id: int, new_number: str) -> None:
     sending it again under a new one would put it in Xero twice; an Export to Xero or Resync settles that first.
     Drafts are renumbered in the editor (update_draft).
 
-    The new number must be free locally compared case-insensitively (casefold), the way Xero and the exporter's
-    look-ups compare numbers: INV-0043 is taken when inv-0043 exists (the drafts' numbering and the unique index
-    compare exactly; a number that only Xero would call taken is no fix). The numbering sequence only moves forward
+    The new number must be free locally compared case-insensitively (number_key: casefold), the way Xero and the
+    exporter's look-ups compare numbers, and the way drafts and the CSV import are checked too: INV-0043 is taken
+    when inv-0043 exists (a number that only Xero would call taken is no fix). The numbering sequence only moves forward
     (a number of the sequence beyond numbering.next moves it on; the old number is not handed out again).
 
     The export state is left as it is: a failed invoice stays failed until the bookkeeper resyncs it (Xero
@@ -635,12 +670,8 @@ def _checked(draft: InvoiceDraft, invoice_id: int | None) -> _References:
             else:
                 refs.tax_rates[tax_name] = (rate.id, rate.rate)
     number = (draft.number or "").strip()
-    if number:
-        taken = Invoice.select().where(Invoice.number == number)
-        if invoice_id is not None:
-            taken = taken.where(Invoice.id != invoice_id)
-        if taken.exists():
-            problems.append(Problem("number", f"{number} is already used by another invoice"))
+    if number and (taken := _number_taken(number, invoice_id)):
+        problems.append(Problem("number", taken))
     if not problems:
         total = totals_for(draft, _rates(refs)).total
         if total < 0:
@@ -746,16 +777,9 @@ def _new_number_problem(invoice: Invoice, number: str) -> str:
         return f"is longer than {MAX_NUMBER_LENGTH} characters"
     if number == old:
         return f"{old} is already its number"
-    wanted = number.casefold()
-    if wanted == old.casefold():
+    if number_key(number) == number_key(old):
         return f"{number} differs from {old} only in case, and Xero does not tell numbers apart by case"
-    others = Invoice.select(Invoice.number).where(Invoice.id != invoice.id).tuples()
-    taken = next((other for (other,) in others if other.casefold() == wanted), None)
-    if taken == number:
-        return f"{number} is already used by another invoice"
-    if taken is not None:
-        return f"{number} is already used by another invoice as {taken} (Xero does not tell numbers apart by case)"
-    return ""
+    return _number_taken(number, invoice.id)
 
 
 def _approval_refusal(invoice: Invoice | None) -> str:
