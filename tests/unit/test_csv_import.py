@@ -406,7 +406,7 @@ def test_an_invoice_number_already_in_the_company_file_is_never_duplicated(books
     before = snapshot()
     result = run(row("INV-0002"), row("INV-0001", Description="Again"))
     assert errors_of(result) == [(3, "InvoiceNumber")]
-    assert "INV-0001 already exists" in result.errors[0].message
+    assert result.errors[0].message == "INV-0001 is already used by an invoice in this company file"
     assert result.imported == ()
     assert Invoice.select().where(Invoice.number == "INV-0001").count() == 1
     assert snapshot() == before

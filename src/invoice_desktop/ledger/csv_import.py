@@ -28,10 +28,13 @@ from invoice_desktop.ledger.invoices import (
     create_invoice,
     header_problems,
     line_problems,
+    number_clash,
+    number_key,
+    numbers_in_use,
     totals_for,
 )
 from invoice_desktop.ledger.money import line_amount, line_tax
-from invoice_desktop.store.models import AmountsType, Invoice, database_proxy
+from invoice_desktop.store.models import AmountsType, database_proxy
 from invoice_desktop.store.settings import get_setting
 
 # --- the template's columns --------------------------------------------------------------------------------
@@ -382,22 +385,24 @@ class _Planner:
     # invoices
 
     def _group(self, rows: Sequence[_Row]) -> list[_Invoice]:
+        """Rows with the same InvoiceNumber (exactly, as the template groups them) are one invoice. Its number
+        must be free as Xero compares numbers (number_key): not taken in the company file, and not another
+        invoice's of this file in another case (INV-1 and inv-1 are one number to Xero, but two invoices here)."""
         by_number: dict[str, _Invoice] = {}
         for row in rows:
             if number := row.cells["InvoiceNumber"]:
                 by_number.setdefault(number, _Invoice(number, [])).rows.append(row)
-        numbers = list(by_number)
-        existing: set[str] = set()
-        for start in range(0, len(numbers), 500):
-            chunk = numbers[start : start + 500]
-            existing.update(Invoice.select(Invoice.number).where(Invoice.number.in_(chunk)).scalars())
+        in_use = numbers_in_use()
+        first_of_key: dict[str, _Invoice] = {}
         for invoice in by_number.values():
-            if invoice.number in existing:
-                self.error(
-                    invoice.rows[0].line,
-                    "InvoiceNumber",
-                    f"{invoice.number} already exists in this company file: it is not imported again",
-                )
+            key, line = number_key(invoice.number), invoice.rows[0].line
+            if (taken := in_use.get(key)) is not None:
+                by = "an invoice in this company file"
+                self.error(line, "InvoiceNumber", number_clash(invoice.number, taken, by))
+            earlier = first_of_key.setdefault(key, invoice)
+            if earlier is not invoice:
+                by = f"the invoice on line {earlier.rows[0].line} of this file"
+                self.error(line, "InvoiceNumber", number_clash(invoice.number, earlier.number, by))
             self._check_agreement(invoice)
         return list(by_number.values())
 
