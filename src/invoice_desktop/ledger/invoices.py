@@ -97,6 +97,9 @@ class InvoiceDraft:
     lines: Sequence[LineDraft] = ()
     number: str | None = None  # None or "": the next number in the sequence
     branding_theme: str = ""
+    # The client picked from the list, when one was: it wins over client_name, which may be a name the client had
+    # before it was renamed. None: the client is found by name, or created (the CSV import, a name typed in).
+    client_id: int | None = None
 
 
 # --- results ---------------------------------------------------------------------------------------------
@@ -196,6 +199,7 @@ class InvoiceDetail:
         """The invoice as the editor edits it."""
         return InvoiceDraft(
             client_name=self.client.name,
+            client_id=self.client.id,
             date=self.date,
             due_date=self.due_date,
             reference=self.reference,
@@ -264,7 +268,7 @@ def line_problems(
 def header_problems(draft: InvoiceDraft) -> list[Problem]:
     """What is wrong with a draft's header on its own (its lines are not looked at)."""
     problems: list[Problem] = []
-    if not draft.client_name.strip():
+    if draft.client_id is None and not draft.client_name.strip():
         problems.append(Problem("client_name", "a client is required"))
     if draft.due_date < draft.date:
         problems.append(Problem("due_date", f"{draft.due_date.isoformat()} is before the invoice date {draft.date}"))
@@ -372,10 +376,9 @@ def create_invoice(draft: InvoiceDraft) -> int:
     """Save a new draft invoice; returns its id. Raises LedgerError (and writes nothing) when it is not valid."""
     with database_proxy.atomic():
         refs = _checked(draft, invoice_id=None)
-        client, _ = get_or_create_client(draft.client_name)
         number = (draft.number or "").strip() or next_number()
         now = utcnow()
-        invoice = Invoice(client=client.id, number=number, status=InvoiceStatus.DRAFT.value, created_at=now)
+        invoice = Invoice(client=_client_id(draft), number=number, status=InvoiceStatus.DRAFT.value, created_at=now)
         _write(invoice, draft, refs, now)
         return invoice.id
 
@@ -386,8 +389,7 @@ def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.DRAFT, "edited")
         refs = _checked(draft, invoice_id=invoice_id)
-        client, _ = get_or_create_client(draft.client_name)
-        invoice.client = client.id
+        invoice.client = _client_id(draft)
         invoice.number = (draft.number or "").strip() or invoice.number
         InvoiceLine.delete().where(InvoiceLine.invoice == invoice_id).execute()
         _write(invoice, draft, refs, utcnow())
@@ -654,6 +656,9 @@ class _References:
 def _checked(draft: InvoiceDraft, invoice_id: int | None) -> _References:
     """Validate a draft against itself and the company file; raise LedgerError with every problem found."""
     problems = draft_problems(draft)
+    if draft.client_id is not None and not Client.select().where(Client.id == draft.client_id).exists():
+        name = draft.client_name.strip() or f"#{draft.client_id}"
+        problems.append(Problem("client_name", f"“{name}” was deleted: pick another client or type a new name"))
     refs = _References()
     for index, line in enumerate(draft.lines):
         code, tax_name = line.account_code.strip(), line.tax_rate_name.strip()
@@ -679,6 +684,14 @@ def _checked(draft: InvoiceDraft, invoice_id: int | None) -> _References:
     if problems:
         raise LedgerError(problems)
     return refs
+
+
+def _client_id(draft: InvoiceDraft) -> int:
+    """The draft's client: the one picked (`client_id`), else the one of that name, created when there is none."""
+    if draft.client_id is not None:
+        return draft.client_id
+    client, _ = get_or_create_client(draft.client_name)
+    return client.id
 
 
 def _rates(refs: _References) -> dict[str, Decimal]:

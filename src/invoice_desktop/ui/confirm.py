@@ -1,10 +1,13 @@
-"""The "this cannot be undone" question before deleting or voiding something."""
+"""The questions asked before something is lost: "this cannot be undone" before deleting or voiding something, and
+"Discard changes?" before closing a window whose changes are not saved."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+
+DISCARD_TITLE = "Discard changes?"
 
 
 def ask_destructive(
@@ -14,10 +17,36 @@ def ask_destructive(
     `confirmed`; the box deletes itself when it closes. Returned so tests can click it."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
     box.addButton(button, QMessageBox.ButtonRole.DestructiveRole)
-    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.buttonClicked.connect(
         lambda b: confirmed() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole else None
     )
+    return _open(box)
+
+
+def ask_discard(
+    parent: QWidget, text: str, discard: Callable[[], object], save: Callable[[], object] | None = None
+) -> QMessageBox:
+    """Open (not exec) "Discard changes?" for a window closed with unsaved changes: Discard calls `discard`,
+    Save (offered when `save` is given) calls `save`, and Cancel, the default, keeps the window open. The box
+    deletes itself when it closes. Returned so tests can click it."""
+    buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+    if save is not None:
+        buttons |= QMessageBox.StandardButton.Save
+    box = QMessageBox(QMessageBox.Icon.Question, DISCARD_TITLE, text, buttons, parent)
+    answers = {QMessageBox.StandardButton.Discard: discard, QMessageBox.StandardButton.Save: save}
+
+    def answered(button: QAbstractButton) -> None:
+        answer = answers.get(box.standardButton(button))
+        if answer is not None:
+            answer()
+
+    box.buttonClicked.connect(answered)
+    return _open(box)
+
+
+def _open(box: QMessageBox) -> QMessageBox:
+    """Cancel as the default; open the box window-modal, deleted once it closes."""
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.finished.connect(box.deleteLater)
     box.open()
     return box

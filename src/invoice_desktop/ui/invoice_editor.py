@@ -4,6 +4,10 @@ Client (pick one, or type a new name: it is created on save), number (free until
 reference, whether amounts include tax, and the line items; totals are worked out live as Xero does it
 (ledger.money). Save goes through ledger.create_invoice / update_draft, which write everything or nothing:
 every problem found is listed under the lines and marked on its cell, and nothing is saved.
+
+A client picked from the list is saved by its id, so renaming it in Business > Clients while the editor is open
+does not turn the name shown here into a new client. Closing with unsaved changes (Cancel, Esc or the window's
+close button) asks first: Save, Discard or Cancel.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from invoice_desktop.ledger.money import LineFigures, compute_totals
 from invoice_desktop.store.models import AmountsType, InvoiceStatus
 from invoice_desktop.ui.approval import approve
 from invoice_desktop.ui.choice_delegate import ChoiceDelegate
-from invoice_desktop.ui.confirm import ask_destructive
+from invoice_desktop.ui.confirm import ask_destructive, ask_discard
 from invoice_desktop.ui.form_fields import date_edit, date_of, set_date
 from invoice_desktop.ui.formatting import account_text, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
@@ -70,7 +74,10 @@ class InvoiceEditor(QDialog):
         invoice_id: int | None = None,
         today: Callable[[], date] = date.today,
         parent: QWidget | None = None,
+        *,
+        client_name: str = "",
     ) -> None:
+        """`client_name` fills in a new invoice's client (Clients > New invoice for this client)."""
         super().__init__(parent)
         self.invoice_id = invoice_id
         self._today = today
@@ -81,10 +88,11 @@ class InvoiceEditor(QDialog):
         self.tax_rates = catalog.list_tax_rates()
         self._build()
         if invoice_id is None:
-            self._start_new()
+            self._start_new(client_name)
         else:
             self._load(invoice_id)
         self._update_totals()
+        self._saved_state = self._form_state()
 
     # --- building ---
 
@@ -93,7 +101,8 @@ class InvoiceEditor(QDialog):
         self.client_combo.setEditable(True)
         self.client_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.client_combo.setAccessibleName("Client")
-        self.client_combo.addItems([c.name for c in catalog.list_clients()])
+        for client in catalog.list_clients():
+            self.client_combo.addItem(client.name, client.id)
         self.client_combo.setCurrentIndex(-1)
         self.client_combo.lineEdit().setPlaceholderText("Pick a client or type a new name")
         completer = self.client_combo.completer()
@@ -239,8 +248,9 @@ class InvoiceEditor(QDialog):
 
     # --- filling ---
 
-    def _start_new(self) -> None:
+    def _start_new(self, client_name: str) -> None:
         self.setWindowTitle("New invoice")
+        self.client_combo.setEditText(client_name)
         self.number_edit.setPlaceholderText(f"{next_number()} (next in sequence)")
         first_account = self.accounts[0].code if self.accounts else ""
         first_rate = self.tax_rates[0].name if self.tax_rates else ""
@@ -254,7 +264,11 @@ class InvoiceEditor(QDialog):
             raise LedgerError(f"{detail.number} is not a draft and cannot be edited.")
         draft = detail.to_draft()
         self.setWindowTitle(f"Edit draft — {detail.number}")
-        self.client_combo.setEditText(draft.client_name)
+        listed = self.client_combo.findData(draft.client_id)
+        if listed >= 0:
+            self.client_combo.setCurrentIndex(listed)
+        else:  # added after the list was read
+            self.client_combo.setEditText(draft.client_name)
         self.number_edit.setText(detail.number)
         set_date(self.date_edit, draft.date)
         set_date(self.due_edit, draft.due_date)
@@ -302,10 +316,16 @@ class InvoiceEditor(QDialog):
     def line_figures(self) -> list[LineFigures]:
         return [f for row in range(self.lines_model.rowCount()) if (f := self.lines_model.figures(row)) is not None]
 
+    def chosen_client_id(self) -> int | None:
+        """The id of the listed client whose name is in the box, or None for a name that is not on the list. The
+        list keeps the names clients had when the editor opened, so a client renamed since is still found."""
+        listed = self.client_combo.findText(self.client_combo.currentText().strip())
+        return self.client_combo.itemData(listed) if listed >= 0 else None
+
     @Slot()
     def _update_client_note(self) -> None:
         name = self.client_combo.currentText().strip()
-        known = catalog.find_client(name) is not None if name else True
+        known = not name or self.chosen_client_id() is not None or catalog.find_client(name) is not None
         self.new_client_note.setText("" if known else f"New client: “{name}” will be added when you save")
         self.new_client_note.setVisible(not known)
 
@@ -316,6 +336,7 @@ class InvoiceEditor(QDialog):
         lines, rows, problems = self.lines_model.lines()
         draft = InvoiceDraft(
             client_name=self.client_combo.currentText().strip(),
+            client_id=self.chosen_client_id(),
             date=date_of(self.date_edit),
             due_date=date_of(self.due_edit),
             reference=self.reference_edit.text(),
@@ -365,6 +386,7 @@ class InvoiceEditor(QDialog):
             return None
         self.problems.clear_message()
         self.lines_model.show_problems([])
+        self._saved_state = self._form_state()
         self.invoice_changed.emit(self.invoice_id)
         return self.invoice_id
 
@@ -376,6 +398,37 @@ class InvoiceEditor(QDialog):
 
     def _saved_number(self, invoice_id: int) -> str:
         return get_invoice_detail(invoice_id).number
+
+    # --- closing ---
+
+    def _form_state(self) -> tuple[object, ...]:
+        """Everything the user can change, as typed (blank lines are dropped on save, so they do not count)."""
+        return (
+            self.client_combo.currentText().strip(),
+            self.number_edit.text().strip(),
+            date_of(self.date_edit),
+            date_of(self.due_edit),
+            self.reference_edit.text(),
+            self.amounts_type(),
+            tuple(entry for entry in self.lines_model.entries() if not entry.is_blank()),
+        )
+
+    def has_unsaved_changes(self) -> bool:
+        return self._form_state() != self._saved_state
+
+    @Slot()
+    def reject(self) -> None:
+        """Cancel, Esc and the window's close button: closes at once when nothing changed, else asks first."""
+        if not self.has_unsaved_changes():
+            super().reject()
+            return
+        what = "This new invoice" if self.invoice_id is None else f"The draft {self.number_edit.text()}"
+        ask_discard(self, f"{what} has changes that are not saved.", self.discard, self.save)
+
+    @Slot()
+    def discard(self) -> None:
+        """Close without saving."""
+        super().reject()
 
     # --- deleting ---
 

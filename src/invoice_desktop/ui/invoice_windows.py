@@ -62,15 +62,13 @@ class InvoiceWindows(QObject):
     @Slot()
     def new_invoice(self, client_name: str = "") -> InvoiceEditor:
         """A new invoice in the editor; `client_name` fills in its client (Clients > New invoice for this client)."""
-        editor = self._editor(None)
-        if client_name:
-            editor.client_combo.setEditText(client_name)
+        editor = self._editor(None, client_name or "")  # File > New Invoice's triggered(checked) passes False
         editor.finished.connect(editor.deleteLater)
         editor.show()
         return editor
 
-    def _editor(self, invoice_id: int | None) -> InvoiceEditor:
-        editor = InvoiceEditor(invoice_id, self._today, self._parent)
+    def _editor(self, invoice_id: int | None, client_name: str = "") -> InvoiceEditor:
+        editor = InvoiceEditor(invoice_id, self._today, self._parent, client_name=client_name)
         editor.invoice_changed.connect(self._changed)
         editor.notice.connect(self.notice)
         return editor

@@ -3,7 +3,8 @@
 The Connection section connects (sign-in in the system browser on a worker thread, Cancel while waiting, a picker
 when the login has several organisations), reconnects (the settings are kept) and disconnects (after asking; the
 token is revoked and every Xero setting deleted). The Settings section, enabled only while connected, is saved
-through xero.settings_edit: every problem is listed and nothing is changed when there is one.
+through xero.settings_edit: every problem is listed and nothing is changed when there is one. Closing with settings
+changed and not saved (Close, Esc or the window's close button) asks first: Save, Discard or Cancel.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from invoice_desktop.jobs.connect_worker import ConnectWorker
 from invoice_desktop.jobs.worker import Job
 from invoice_desktop.jobs.xero_workers import DisconnectWorker, RefreshWorker
 from invoice_desktop.ledger import catalog
+from invoice_desktop.ui.confirm import ask_discard
 from invoice_desktop.ui.xero_settings_connection import ConnectionPanel
 from invoice_desktop.ui.xero_settings_form import LocalBooks, XeroSettingsForm
 from invoice_desktop.ui.xero_settings_widgets import MessageLabel, OrganisationPicker
@@ -243,16 +245,17 @@ class XeroSettingsDialog(QDialog):
     # -- save --------------------------------------------------------------------------------------------------
 
     @Slot()
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Save what was changed; True when it was saved."""
         change = self.form.change()
         if change.is_empty:
             self.messages.show_info("Nothing to save: no setting was changed.")
-            return
+            return False
         try:
             saved = change_settings(change, self.cache)
         except SettingsError as exc:
             self.messages.show_problems("Nothing was saved:", exc.problems)
-            return
+            return False
         self.form.load(saved.settings, self.cache, self.form.books)
         if saved.warnings:
             self.messages.show_problems("Saved. Still to fix:", saved.warnings)
@@ -260,8 +263,30 @@ class XeroSettingsDialog(QDialog):
             self.messages.show_info("Saved.")
         self.connection.show_status(load_status(self.ctx.paths))
         self.connection_changed.emit()
+        return True
 
     # -- closing -----------------------------------------------------------------------------------------------
+
+    @Slot()
+    def reject(self) -> None:
+        """Close, Esc and the window's close button: closes at once unless settings were changed and not saved."""
+        if not self.form.has_changes():
+            super().reject()
+            return
+        save = self.save_and_close if self.save_button.isEnabled() else None  # not while a job runs
+        ask_discard(self, "The Xero settings have changes that are not saved.", self.discard, save)
+
+    @Slot()
+    def discard(self) -> None:
+        """Close without saving."""
+        super().reject()
+
+    @Slot()
+    def save_and_close(self) -> None:
+        """Save, then close, unless something is left to read: the problems that stopped the save, or the warnings
+        that came with it."""
+        if self.save() and not self.messages.problems:
+            super().reject()
 
     def done(self, result: int) -> None:
         """Closing while a job runs cancels it and waits for its thread (never leaves one running)."""

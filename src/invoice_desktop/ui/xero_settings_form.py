@@ -224,6 +224,10 @@ class XeroSettingsForm(QGroupBox):
 
     # -- reading back ----------------------------------------------------------------------------------------
 
+    def has_changes(self) -> bool:
+        """True when a setting was changed since `load()` and is not saved yet."""
+        return not self.change().is_empty
+
     def change(self) -> SettingsChange:
         """What the user changed since `load()` (None / no entry: left as it is; "" in a map: mapping removed)."""
         was = self.loaded
