@@ -7,7 +7,7 @@ from datetime import date
 
 from PySide6.QtCore import QSettings, QUrl, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QStackedWidget
 
 from invoice_desktop import APP_NAME, __version__
 from invoice_desktop.cli import AppContext
@@ -192,7 +192,15 @@ class MainWindow(QMainWindow):
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(*DEFAULT_SIZE)
 
+    def _close_open_windows(self) -> bool:
+        """Close the invoice windows and Settings > Xero first: one with unsaved changes asks, and stays open (and
+        so does the app) until the question is answered."""
+        return all(dialog.close() for dialog in self.findChildren(QDialog) if dialog.isVisible())
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._close_open_windows():
+            event.ignore()  # an editor (or Settings > Xero) has unsaved changes and asked first
+            return
         self.auto_export.shutdown()  # stops between batches and waits for the thread
         self.xero_exports.shutdown()
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
