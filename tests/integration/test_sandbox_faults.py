@@ -204,3 +204,18 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         org = second.state.organisation(DEMO)
         assert org.invoice_by_number("KEEP-1") is not None and org.account_by_code("260").status == "ARCHIVED"
         assert refresh_token in second.state.refresh_tokens and len(second.state.connections) == 2
+
+
+def test_the_control_path_refuses_another_sites_page(sandbox) -> None:
+    import urllib.error
+
+    request = urllib.request.Request(
+        f"{sandbox.base_url}/sandbox/control",
+        data=json.dumps({"action": "set_plan_limit", "limit": 1}).encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain", "Origin": "https://elsewhere.example"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    assert sandbox.control.organisation().plan_invoice_limit is None

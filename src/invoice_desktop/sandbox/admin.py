@@ -17,7 +17,7 @@ from invoice_desktop.sandbox import admin_actions, admin_page
 from invoice_desktop.sandbox.admin_page import ACTION_PATH, ADMIN_PATH, AdminView, AppConnection
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.control import ControlError, SandboxControl
-from invoice_desktop.sandbox.http_messages import Request, Response
+from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_site
 from invoice_desktop.sandbox.state import Organisation
 
 APP_NAME = "Invoice Desktop"
@@ -81,7 +81,7 @@ class AdminPages:
     # -- POST -----------------------------------------------------------------------------------------------------
 
     def _action(self, request: Request) -> Response:
-        if _cross_site(request):
+        if is_cross_site(request):
             return Response.text(403, "Sandbox Xero only takes changes from its own page.")
         form = request.form()
         try:
@@ -116,15 +116,3 @@ class AdminPages:
 def _reason(exc: Exception) -> str:
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     return text or type(exc).__name__
-
-
-def _cross_site(request: Request) -> bool:
-    if (request.header("Sec-Fetch-Site") or "").lower() == "cross-site":
-        return True
-    origin = request.header("Origin")
-    if not origin:
-        return False  # not a browser form post (curl, tests), or a same-origin GET
-    if origin == "null":
-        return True  # sandboxed iframes, file:// pages
-    host = request.header("Host") or ""
-    return origin.rstrip("/").lower() not in (f"http://{host}".lower(), f"https://{host}".lower())

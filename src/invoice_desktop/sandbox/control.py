@@ -18,7 +18,7 @@ from typing import Any
 from invoice_desktop.sandbox import oauth, payments, seed, wire
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.faults import FaultKind
-from invoice_desktop.sandbox.http_messages import Request, Response
+from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_site
 from invoice_desktop.sandbox.state import (
     Account,
     Contact,
@@ -305,6 +305,8 @@ def handle_control(control: SandboxControl, request: Request) -> Response:
         return Response.json(200, {"actions": list(ACTIONS), "status": control.status()})
     if request.method != "POST":
         return Response.json(405, {"error": "use GET or POST"})
+    if is_cross_site(request):
+        return Response.json(403, {"ok": False, "error": "the control path takes no requests from other sites"})
     try:
         document = json.loads(request.body or b"{}")
         if not isinstance(document, dict):

@@ -165,3 +165,17 @@ def token_error(error: str, status: int = 400) -> Response:
     return Response(
         status, f'{{"error":"{error}"}}'.encode("ascii"), {"Content-Type": "application/json; charset=UTF-8"}
     )
+
+
+def is_cross_site(request: Request) -> bool:
+    """A browser request made by another site's page (a form or fetch aimed at the loopback port): the admin page
+    and the control path refuse it, so a web page cannot switch faults or revoke the app."""
+    if (request.header("Sec-Fetch-Site") or "").lower() == "cross-site":
+        return True
+    origin = request.header("Origin")
+    if not origin:
+        return False  # not a browser form post (curl, tests), or a same-origin GET
+    if origin == "null":
+        return True  # sandboxed iframes, file:// pages
+    host = request.header("Host") or ""
+    return origin.rstrip("/").lower() not in (f"http://{host}".lower(), f"https://{host}".lower())
