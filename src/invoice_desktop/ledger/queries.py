@@ -146,7 +146,9 @@ def tab_counts(today: date | None = None) -> dict[Tab, int]:
     invoice, ~5 ms instead of ~20 ms with 100,000 invoices, run on the GUI thread after every change), and the
     overdue ones as a range of it (status awaiting payment, due before today)."""
     today = today or date.today()
-    with database_proxy.atomic():  # one snapshot for both
+    # One snapshot for both, read-only: DEFERRED, as every other transaction BEGINs IMMEDIATE (takes the write
+    # lock, waiting out the busy timeout while another connection writes).
+    with database_proxy.atomic(lock_type="DEFERRED"):
         per_status: dict[str, int] = dict(
             Invoice.select(Invoice.status, fn.COUNT(SQL("*"))).group_by(Invoice.status).tuples()
         )
