@@ -93,10 +93,6 @@ class Response:
         return cls(status, wire.dumps(document).encode("utf-8"), {"Content-Type": JSON_TYPE, **(headers or {})})
 
     @classmethod
-    def raw_json(cls, status: int, text: str, headers: dict[str, str] | None = None) -> Response:
-        return cls(status, text.encode("utf-8"), {"Content-Type": JSON_TYPE, **(headers or {})})
-
-    @classmethod
     def text(cls, status: int, text: str, content_type: str = TEXT_TYPE) -> Response:
         return cls(status, text.encode("utf-8"), {"Content-Type": content_type})
 

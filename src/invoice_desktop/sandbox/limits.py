@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from invoice_desktop.sandbox.clock import SandboxClock
 
 DAY_SECONDS = 86_400.0
-STARTER_PER_DAY = 1_000
 
 
 @dataclass

@@ -159,10 +159,6 @@ class RunningSandbox:
         self._thread.join(timeout=5)
         self._app.ctx.persist()
 
-    def serve_until_stopped(self) -> None:
-        """Block until stop() is called from another thread (or a signal handler)."""
-        self._app.ctx.stopping.wait()
-
     def __enter__(self) -> RunningSandbox:
         return self
 

@@ -3,7 +3,8 @@
 Verified or quoted from real responses: DUPLICATE_NUMBER, the account, tax, archived-contact, lock-date,
 plan-limit and missing-piece messages, DUPLICATE_CONTACT_NAME, CONTACT_NAME_EMPTY.
 Not found in any source, so worded by the sandbox (clearly Xero-like, but not guaranteed identical):
-CONTACT_NOT_FOUND, INVOICE_NOT_FOUND, NOT_VALID_FOR_MODIFICATION, HAS_PAYMENTS, TRACKING_*, PAYMENT_*.
+CONTACT_NOT_FOUND, INVOICE_NOT_FOUND, NOT_VALID_FOR_MODIFICATION, HAS_PAYMENTS, TRACKING_*, and the
+payment messages in sandbox/payments.py.
 """
 
 from __future__ import annotations
@@ -37,10 +38,6 @@ NOT_VALID_FOR_MODIFICATION = "Invoice not of valid status for modification"
 HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
 TRACKING_NOT_FOUND = "The tracking category '{category}' with option '{option}' could not be found."
 TRACKING_TOO_MANY = "A line item can have at most 2 tracking categories."
-PAYMENT_INVOICE_REQUIRED = "An Invoice must be specified for this payment."
-PAYMENT_NOT_AUTHORISED = "Payments can only be made against Authorised documents."
-PAYMENT_TOO_MUCH = "The payment amount exceeds the amount outstanding on this document."
-PAYMENT_ACCOUNT_INVALID = "Account type is invalid for making a payment to/from."
 
 
 def invalid_account(code: str) -> str:
