@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from datetime import date
 
 # 1. tab_counts reads in a DEFERRED transaction: it does not wait for another connection's write lock.
 
@@ -21,3 +22,55 @@ def test_tab_counts_does_not_wait_for_a_writer(db):
     finally:
         other.rollback()
         other.close()
+
+
+# 2. The CSV import reads the numbers in use once per import, not once per invoice it creates.
+
+
+def test_csv_import_reads_the_numbers_in_use_once_per_import(db, monkeypatch):
+    from decimal import Decimal
+
+    from invoice_desktop.ledger import catalog, csv_import, invoices
+    from invoice_desktop.ledger.invoices import invoice_ids_by_number
+
+    catalog.get_or_create_account("200", "Sales")
+    catalog.create_tax_rate("GST on Income", Decimal(10))
+    calls = []
+    real = invoices.numbers_in_use
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(invoices, "numbers_in_use", counting)
+    monkeypatch.setattr(csv_import, "numbers_in_use", counting)
+    header = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,"
+    header += "*TaxType"
+    rows = [f"Acme,CSV-{n:03d},01/03/2024,31/03/2024,Work,1,100.00,200,GST on Income" for n in range(20)]
+
+    result = csv_import.import_csv_text("\r\n".join([header, *rows]) + "\r\n")
+
+    assert result.ok, result.errors
+    assert len(result.invoice_ids) == 20
+    assert len(calls) <= 2  # the planner's check and the write's, not one per invoice
+    assert len(invoice_ids_by_number([f"CSV-{n:03d}" for n in range(20)])) == 20
+
+
+def test_create_invoice_with_taken_refuses_a_number_added_earlier_in_the_import(db):
+    from decimal import Decimal
+
+    import pytest
+
+    from invoice_desktop.ledger import catalog
+    from invoice_desktop.ledger.errors import LedgerError
+    from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, create_invoice, numbers_in_use
+
+    catalog.get_or_create_account("200", "Sales")
+    catalog.create_tax_rate("GST on Income", Decimal(10))
+    line = LineDraft("Work", Decimal(1), Decimal(5), "200", "GST on Income")
+    draft = InvoiceDraft("Acme", date(2024, 3, 1), date(2024, 3, 31), lines=[line], number="T-1")
+    taken = numbers_in_use()
+    create_invoice(draft, taken)
+    assert taken == {"t-1": "T-1"}
+    with pytest.raises(LedgerError, match="already used"):
+        create_invoice(draft, taken)

@@ -563,9 +563,10 @@ def _write(plan: _Plan) -> ImportResult:
             )
             ids: list[int] = []
             errors: list[RowError] = []
+            taken = numbers_in_use()  # read once for the whole import, not once per invoice
             for invoice in plan.invoices:
                 try:
-                    ids.append(create_invoice(invoice.draft))
+                    ids.append(create_invoice(invoice.draft, taken))
                 except LedgerError as exc:  # pragma: no cover - the plan checked all of this
                     errors.extend(_row_errors(invoice, exc.problems))
             if errors:  # pragma: no cover

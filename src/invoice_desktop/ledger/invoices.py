@@ -311,13 +311,14 @@ def decimal_places(value: Decimal) -> int:
 # --- numbering -------------------------------------------------------------------------------------------
 
 
-def next_number() -> str:
+def next_number(used: dict[str, str] | None = None) -> str:
     """The next free number of the sequence (numbering.prefix + zero-padded numbering.next). Not reserved.
 
-    Free as Xero compares numbers (number_key): INV-0003 is skipped when inv-0003 exists."""
+    Free as Xero compares numbers (number_key): INV-0003 is skipped when inv-0003 exists. `used`: numbers_in_use()
+    when the caller already has it."""
     prefix, digits = _numbering_format()
     sequence = max(int(get_setting("numbering.next", 1)), 1)
-    used = numbers_in_use()
+    used = numbers_in_use() if used is None else used
     while True:
         candidate = f"{prefix}{sequence:0{digits}d}"
         if number_key(candidate) not in used:
@@ -351,9 +352,11 @@ def number_clash(number: str, taken: str, by: str = "another invoice") -> str:
     return f"{number} is already used by {by} as {taken} (Xero does not tell numbers apart by case)"
 
 
-def _number_taken(number: str, except_invoice: int | None) -> str:
-    """Why no other invoice can have `number` besides invoice `except_invoice`, or "" when it is free."""
-    taken = numbers_in_use(except_invoice).get(number_key(number))
+def _number_taken(number: str, except_invoice: int | None, in_use: dict[str, str] | None = None) -> str:
+    """Why no other invoice can have `number` besides invoice `except_invoice`, or "" when it is free. `in_use`:
+    numbers_in_use(except_invoice) when the caller already has it."""
+    in_use = numbers_in_use(except_invoice) if in_use is None else in_use
+    taken = in_use.get(number_key(number))
     return "" if taken is None else number_clash(number, taken)
 
 
@@ -372,14 +375,19 @@ def _advance_numbering(number: str) -> None:
 # --- services --------------------------------------------------------------------------------------------
 
 
-def create_invoice(draft: InvoiceDraft) -> int:
-    """Save a new draft invoice; returns its id. Raises LedgerError (and writes nothing) when it is not valid."""
+def create_invoice(draft: InvoiceDraft, taken: dict[str, str] | None = None) -> int:
+    """Save a new draft invoice; returns its id. Raises LedgerError (and writes nothing) when it is not valid.
+
+    `taken`: numbers_in_use() for a caller creating many invoices in one transaction (the CSV import), read once
+    instead of once per invoice; the new invoice's number is added to it."""
     with database_proxy.atomic():
-        refs = _checked(draft, invoice_id=None)
-        number = (draft.number or "").strip() or next_number()
+        refs = _checked(draft, invoice_id=None, in_use=taken)
+        number = (draft.number or "").strip() or next_number(taken)
         now = utcnow()
         invoice = Invoice(client=_client_id(draft), number=number, status=InvoiceStatus.DRAFT.value, created_at=now)
         _write(invoice, draft, refs, now)
+        if taken is not None:
+            taken[number_key(number)] = number
         return invoice.id
 
 
@@ -653,7 +661,7 @@ class _References:
     tax_rates: dict[str, tuple[int, Decimal]] = field(default_factory=dict)  # name on the line -> (id, percent)
 
 
-def _checked(draft: InvoiceDraft, invoice_id: int | None) -> _References:
+def _checked(draft: InvoiceDraft, invoice_id: int | None, in_use: dict[str, str] | None = None) -> _References:
     """Validate a draft against itself and the company file; raise LedgerError with every problem found."""
     problems = draft_problems(draft)
     if draft.client_id is not None and not Client.select().where(Client.id == draft.client_id).exists():
@@ -675,7 +683,7 @@ def _checked(draft: InvoiceDraft, invoice_id: int | None) -> _References:
             else:
                 refs.tax_rates[tax_name] = (rate.id, rate.rate)
     number = (draft.number or "").strip()
-    if number and (taken := _number_taken(number, invoice_id)):
+    if number and (taken := _number_taken(number, invoice_id, in_use)):
         problems.append(Problem("number", taken))
     if not problems:
         total = totals_for(draft, _rates(refs)).total
