@@ -14,6 +14,7 @@ from typing import TypeVar
 from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.xero.client import XeroClient, XeroInterfaceError, open_client
+from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 from invoice_desktop.xero.export_actions import FailedRow, SyncedRow, failed_ids, list_failed, list_synced, resync
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import Exporter
@@ -52,8 +53,11 @@ def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:
     except XeroInterfaceError as exc:
         return fail(str(exc))
     exporter = Exporter(client)
-    summary = exporter.run()
-    imported = import_changes(client, pacer=exporter.pacer)  # gated by xero.import_payments
+    try:
+        summary = exporter.run()
+        imported = import_changes(client, pacer=exporter.pacer)  # gated by xero.import_payments
+    except XERO_CALL_ERRORS as exc:
+        return fail(f"Xero could not be reached: {describe_error(exc)}")
     status = _report(summary, args.json, imported)
     return EXIT_PARTIAL if status == EXIT_OK and not imported.ok else status
 
@@ -81,6 +85,8 @@ def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
         summary = resync(client, ids)
     except XeroInterfaceError as exc:
         return fail(str(exc))
+    except XERO_CALL_ERRORS as exc:  # e.g. reading Xero's settings first: the invoices were left as they were
+        return fail(f"Xero could not be reached, nothing was sent: {describe_error(exc)}")
     status = _report(summary, args.json)
     return EXIT_PARTIAL if unknown and status == EXIT_OK else status
 

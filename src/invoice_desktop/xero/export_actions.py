@@ -167,10 +167,12 @@ def resync(
     **run_options: object,
 ) -> ExportSummary:
     """Export these invoices again now. Xero's settings are read again first (the user may just have fixed the
-    cause in Xero), so the pre-flight checks do not refuse on stale settings."""
-    moved = requeue(invoice_ids)
-    if refresh_settings and moved:
+    cause in Xero), so the pre-flight checks do not refuse on stale settings. They are read before the invoices
+    are put back in the queue: when Xero cannot be reached, the error goes up and the invoices stay as they were."""
+    eligible = XeroExport.invoice.in_(list(invoice_ids)) & XeroExport.state.in_(RESYNCABLE)
+    if refresh_settings and XeroExport.select().where(eligible).exists():
         refresh_cache(client)
+    moved = requeue(invoice_ids)
     engine = exporter() if exporter is not None else Exporter(client)
     return engine.run(moved, **run_options)  # type: ignore[arg-type]
 

@@ -1,0 +1,36 @@
+"""`xero sync` / `xero resync` when Xero cannot be reached, is not enabled, or the connection is dead: exit 2 with a
+clear message, and the invoices left as they were."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from export_fixtures import approve, connect_company, export_row
+
+from invoice_desktop.__main__ import main
+from invoice_desktop.sandbox import seed
+from invoice_desktop.sandbox.server import RunningSandbox
+from invoice_desktop.store.models import ExportState
+
+
+def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, sandbox: RunningSandbox, *argv: str) -> tuple[int, str]:
+    status = main(["--data-dir", str(data_dir), "--xero-endpoint", sandbox.base_url, *argv])
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
+
+
+def test_resync_when_xero_is_offline_cannot_run_and_leaves_the_invoices_failed(
+    sandbox: RunningSandbox, data_dir: Path, db: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect_company(sandbox, data_dir)
+    invoice_id = approve(seed.DEMO_ARCHIVED_CONTACT)
+    assert _run(capsys, data_dir, sandbox, "xero", "sync")[0] == 1
+    assert export_row(invoice_id).state == ExportState.FAILED.value
+
+    sandbox.faults.offline(None)  # every API call: 503 The Organisation is Offline
+    status, out = _run(capsys, data_dir, sandbox, "xero", "resync", "--all-failed")
+
+    assert status == 2
+    assert "Xero could not be reached" in out and "503" in out and "Traceback" not in out
+    assert export_row(invoice_id).state == ExportState.FAILED.value  # not queued behind the user's back
