@@ -10,6 +10,7 @@ import pytest
 from gui_books import TODAY, failed_export_history
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
+from xero_python.exceptions import ApiException
 
 from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import get_invoice_detail, record_payment
@@ -21,6 +22,7 @@ from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.record_table_model import RecordTableModel
 from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult
 from invoice_desktop.ui.xero_panel import ATTEMPT_COLUMNS
+from invoice_desktop.xero.export_actions import ExportActionError
 
 
 def list_view(window, tab: Tab):
@@ -323,10 +325,24 @@ def test_a_failed_export_and_an_exception_are_reported(qtbot, info):
         window.export_now()
     assert (window.message.text(), window.message.tone) == ("Still failing: account mapping", Tone.PROBLEM)
 
-    window.xero_actions = FakeXeroActions(error=RuntimeError("Xero could not be reached"))
+    window.xero_actions = FakeXeroActions(error=ExportActionError("Xero has no sales invoice numbered X-1"))
     with qtbot.waitSignal(window.invoice_changed):
         window.export_now()
-    assert (window.message.text(), window.message.tone) == ("Xero could not be reached", Tone.PROBLEM)
+    assert (window.message.text(), window.message.tone) == ("Xero has no sales invoice numbered X-1", Tone.PROBLEM)
+
+    window.xero_actions = FakeXeroActions(error=RuntimeError("a bug"))
+    with qtbot.waitSignal(window.invoice_changed):
+        window.export_now()
+    assert window.message.text() == "Something went wrong (RuntimeError); the details are in the log."
+
+
+def test_a_xero_api_error_is_described_not_dumped(qtbot, info):
+    error = ApiException(status=503, reason="Service Unavailable")
+
+    window = info(xero_actions=FakeXeroActions(error=error))
+    with qtbot.waitSignal(window.invoice_changed):
+        window.export_now()
+    assert (window.message.text(), window.message.tone) == ("HTTP 503 Service Unavailable", Tone.PROBLEM)
 
 
 def test_mark_as_already_in_xero_passes_the_number(qtbot, info, books):

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from invoice_desktop.jobs.worker import CallJob, start_kept_alive
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import (
@@ -46,7 +47,6 @@ from invoice_desktop.ledger.invoices import (
     void_invoice,
 )
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
-from invoice_desktop.ui.background_call import BackgroundCall
 from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
@@ -56,6 +56,7 @@ from invoice_desktop.ui.record_table import fit_height, record_table
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
 from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult, XeroActions
 from invoice_desktop.ui.xero_panel import XeroPanel
+from invoice_desktop.xero.export_actions import ExportActionError
 
 STATUS_WORDS = {
     InvoiceStatus.DRAFT: "Draft",
@@ -118,7 +119,7 @@ class InvoiceInformation(QDialog):
         self.xero_actions = xero_actions
         self._today = today
         self.detail: InvoiceDetail | None = None
-        self._busy: BackgroundCall | None = None
+        self._busy: CallJob | None = None
         self.setWindowTitle("Invoice Information")
         self.setSizeGripEnabled(True)
         self.resize(880, 700)
@@ -430,11 +431,13 @@ class InvoiceInformation(QDialog):
         if self._busy is not None:
             return
         self.message.show_message(doing, Tone.INFO)
-        self._busy = BackgroundCall(call)  # not a child: closing the window must not destroy a running thread
-        self._busy.finished_with.connect(self._xero_done)
+        # not a child (closing the window must not destroy a running thread): kept alive until it ends
+        self._busy = CallJob(call, refusals=(ExportActionError, LedgerError))
+        self._busy.succeeded.connect(self._xero_done)
         self._busy.failed.connect(self._xero_failed)
+        self._busy.cancelled.connect(self._xero_cancelled)
         self._update_actions()
-        self._busy.start()
+        start_kept_alive(self._busy)
 
     @Slot(object)
     def _xero_done(self, result: object) -> None:
@@ -448,6 +451,11 @@ class InvoiceInformation(QDialog):
     def _xero_failed(self, message: str) -> None:
         self._busy = None
         self._changed(message, Tone.PROBLEM)
+
+    @Slot()
+    def _xero_cancelled(self) -> None:
+        self._busy = None
+        self._changed("Cancelled.", Tone.PROBLEM)
 
     def _number(self) -> str:
         return self.detail.number if self.detail else f"invoice #{self.invoice_id}"

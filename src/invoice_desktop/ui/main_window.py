@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import date
 
@@ -12,20 +13,21 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QStackedWidget
 from invoice_desktop import APP_NAME, __version__
 from invoice_desktop.cli import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
+from invoice_desktop.jobs.worker import wait_for_running_jobs
 from invoice_desktop.ui.auto_export import AutoExporter
 from invoice_desktop.ui.clients_view import ClientsView
 from invoice_desktop.ui.engine_xero_actions import EngineXeroActions
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
-from invoice_desktop.ui.xero_exports_tab import XeroExportsTab
+from invoice_desktop.ui.xero_exports_tab import XeroExportsTab, is_set_up
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_status import XeroStatusLabel
-from invoice_desktop.xero.settings import InterfaceState
 from invoice_desktop.xero.status import load_status
 
 GEOMETRY_KEY = "main_window/geometry"
 DEFAULT_SIZE = (1100, 680)
+QUIT_WAIT_MS = 30_000  # on quit, for the jobs still running (a Xero call ends within its integer timeout)
 
 
 class MainWindow(QMainWindow):
@@ -168,8 +170,7 @@ class MainWindow(QMainWindow):
         status = load_status(self.ctx.paths)
         self.xero_status.show_status(status)
         self.xero_exports.follow(status.state)  # the Xero Exports tab only while the interface is set up
-        set_up = status.state is not InterfaceState.NOT_SET_UP
-        self.invoice_windows.set_xero_actions(EngineXeroActions(self.ctx) if set_up else None)
+        self.invoice_windows.set_xero_actions(EngineXeroActions(self.ctx) if is_set_up(status.state) else None)
 
     @Slot()
     def open_sandbox_admin(self) -> None:
@@ -182,7 +183,7 @@ class MainWindow(QMainWindow):
             self,
             f"About {APP_NAME}",
             f"<p><b>{APP_NAME}</b> {__version__}</p><p>Sales invoices kept in step with Xero.</p>"
-            f"<p>Company file: {self.ctx.paths.data_dir}</p>",
+            f"<p>Company file: {html.escape(str(self.ctx.paths.data_dir))}</p>",
         )
 
     # --- geometry ---
@@ -203,6 +204,7 @@ class MainWindow(QMainWindow):
             return
         self.auto_export.shutdown()  # stops between batches and waits for the thread
         self.xero_exports.shutdown()
+        wait_for_running_jobs(QUIT_WAIT_MS)  # Settings > Xero's and Invoice Information's jobs: cancel, then wait
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.sync()
         super().closeEvent(event)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButto
 
 from invoice_desktop.cli import AppContext
 from invoice_desktop.jobs.connect_worker import ConnectWorker
-from invoice_desktop.jobs.worker import Job
+from invoice_desktop.jobs.worker import Job, start_kept_alive
 from invoice_desktop.jobs.xero_workers import DisconnectWorker, RefreshWorker
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ui.confirm import ask_discard
@@ -101,13 +101,11 @@ class XeroSettingsDialog(QDialog):
         job.finished.connect(self.on_job_finished)
         self.connection.set_busy(busy_text, cancellable=cancellable)
         self._update_enabled()
-        job.start()
+        start_kept_alive(job)  # not a child: the dialog may be closed and deleted while the job still runs
 
     @Slot()
     def on_job_finished(self) -> None:
-        job, self.job = self.job, None
-        if job is not None:
-            job.deleteLater()
+        self.job = None  # the job itself is let go of by jobs.worker once its thread has ended
         self.connection.set_busy(None)
         self.connection.show_status(load_status(self.ctx.paths))
         self._update_enabled()
@@ -289,7 +287,8 @@ class XeroSettingsDialog(QDialog):
             super().reject()
 
     def done(self, result: int) -> None:
-        """Closing while a job runs cancels it and waits for its thread (never leaves one running)."""
+        """Closing while a job runs cancels it and waits a while for its thread; one still running then is kept
+        alive by jobs.worker until it ends (and waited for on quit)."""
         job = self.job
         if job is not None:
             job.cancel()

@@ -1,0 +1,140 @@
+"""Jobs no widget owns outlive the window that started them: closing Settings > Xero while its job runs, or quitting
+while an Invoice Information Xero action runs, must never destroy a running thread ("QThread: Destroyed while
+thread is still running" aborts the process). Each scenario runs in its own pytest subprocess, so an abort fails
+the test instead of killing the test run."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from invoice_desktop.jobs import worker
+from invoice_desktop.jobs.worker import Job, running_jobs
+from invoice_desktop.ui import xero_settings_dialog
+from invoice_desktop.ui.xero_actions import XeroActionResult
+
+INNER = "INVOICE_DESKTOP_JOB_LIFETIME_INNER"
+WAIT_MS = 30_000  # an upper bound for a hung test, not a timing assertion
+
+inner_only = pytest.mark.skipif(not os.environ.get(INNER), reason="run in a subprocess by the tests below")
+
+
+def run_inner(test_name: str) -> None:
+    env = {**os.environ, INNER: "1", "QT_QPA_PLATFORM": "offscreen"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{Path(__file__)}::{test_name}"],
+        cwd=Path(__file__).parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "1 passed" in output, output
+    assert "Destroyed while thread" not in output, output
+
+
+class BlockedJob(Job):
+    """A job that runs until `release` is set (cancel does not stop it, like a Xero call in flight)."""
+
+    def __init__(self, *_args: object) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def work(self) -> None:
+        self.release.wait(WAIT_MS / 1000)
+
+
+class BlockingXeroActions:
+    """XeroActions whose export blocks on an event; records whether it finished."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.started = threading.Event()
+        self.finished = False
+
+    def export_now(self, invoice_id: int) -> XeroActionResult:
+        self.started.set()
+        self.release.wait(WAIT_MS / 1000)
+        self.finished = True
+        return XeroActionResult(True, "exported")
+
+    def mark_in_xero(self, invoice_id: int, xero_number_or_id: str | None) -> XeroActionResult:
+        return XeroActionResult(True, "marked")
+
+    def dont_send(self, invoice_id: int) -> XeroActionResult:
+        return XeroActionResult(True, "kept out")
+
+
+@inner_only
+def test_inner_settings_dialog_closed_while_its_job_runs(qtbot, main_window, monkeypatch):
+    jobs: list[BlockedJob] = []
+
+    def blocked_worker(*args: object) -> BlockedJob:
+        jobs.append(BlockedJob(*args))
+        return jobs[-1]
+
+    monkeypatch.setattr(xero_settings_dialog, "RefreshWorker", blocked_worker)
+    monkeypatch.setattr(xero_settings_dialog, "JOB_STOP_WAIT_MS", 50)
+    main_window.show_xero_settings()
+    dialog = main_window.xero_settings_dialog
+    dialog.start_refresh()
+    [job] = jobs
+    assert job.isRunning() and running_jobs() == (job,)
+
+    with qtbot.waitSignal(dialog.destroyed, timeout=WAIT_MS):
+        dialog.close()  # main_window deletes it (deleteLater) once it is closed
+    assert main_window.xero_settings_dialog is None
+    assert job.isRunning() and running_jobs() == (job,)  # held by jobs.worker, not destroyed
+
+    with qtbot.waitSignal(job.destroyed, timeout=WAIT_MS):
+        job.release.set()
+    assert running_jobs() == ()
+
+
+def test_closing_settings_while_a_job_runs_keeps_the_job_until_it_ends():
+    run_inner("test_inner_settings_dialog_closed_while_its_job_runs")
+
+
+@inner_only
+def test_inner_quit_waits_for_an_invoice_information_xero_action(qtbot, main_window, books):
+    actions = BlockingXeroActions()
+    main_window.invoice_windows.set_xero_actions(actions)
+    window = main_window.invoice_windows.open_invoice(books["INV-0089"])
+    window.export_now()
+    assert actions.started.wait(WAIT_MS / 1000)
+    [job] = running_jobs()
+    timer = threading.Timer(0.3, actions.release.set)  # the call ends a moment after the quit began
+    timer.start()
+
+    main_window.close()  # quitting: the window waits for the running call
+
+    assert actions.finished
+    assert not job.isRunning()
+    qtbot.waitUntil(lambda: running_jobs() == (), timeout=WAIT_MS)
+    QApplication.processEvents()
+    timer.join()
+
+
+def test_quitting_waits_for_an_invoice_information_xero_action():
+    run_inner("test_inner_quit_waits_for_an_invoice_information_xero_action")
+
+
+def test_wait_for_running_jobs_cancels_and_waits(qtbot, db):
+    job = BlockedJob()
+    cancelled = []
+    job.cancelled.connect(lambda: cancelled.append(True))
+    worker.start_kept_alive(job)
+    assert running_jobs() == (job,)
+    assert not worker.wait_for_running_jobs(10)  # still blocked: reported, not destroyed
+    assert job.is_cancelled
+    job.release.set()
+    assert worker.wait_for_running_jobs(WAIT_MS)
+    qtbot.waitUntil(lambda: running_jobs() == (), timeout=WAIT_MS)
