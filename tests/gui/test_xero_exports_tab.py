@@ -291,6 +291,9 @@ def test_an_error_in_the_worker_is_shown_not_swallowed(qtbot, page):
     assert box is not None and box.isVisible()
     assert "Something went wrong (RuntimeError)" in box.informativeText()
     assert "INV-0042" in failed_numbers(page.failed_model)
+    with qtbot.waitSignal(box.destroyed):  # closed, it is freed (not kept until the window goes)
+        box.close()
+    assert page.failed.error_box is None
 
 
 # --- Synced -------------------------------------------------------------------------------------------------------

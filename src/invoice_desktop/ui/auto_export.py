@@ -43,6 +43,7 @@ from invoice_desktop.store.fields import utcnow
 from invoice_desktop.ui.payment_refresh import (
     IMPORT_FAILED,
     IMPORT_INTERVAL_MS,
+    connected_with,
     import_note,
     imports_automatically,
     now_paid,
@@ -53,7 +54,7 @@ from invoice_desktop.xero.export_queue import pending_ids
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import parked_until
 from invoice_desktop.xero.payment_import import ImportSummary
-from invoice_desktop.xero.settings import InterfaceState, interface_state, load_settings
+from invoice_desktop.xero.settings import InterfaceState, interface_state
 
 INTERVAL_MS = 60_000
 TROUBLE_PAUSE = timedelta(minutes=5)
@@ -64,8 +65,7 @@ TROUBLE_PAUSE = timedelta(minutes=5)
 
 def exports_automatically() -> bool:
     """The interface is connected and enabled, with export on approval on."""
-    settings = load_settings()
-    return settings.export_on_approval and interface_state(settings=settings) is InterfaceState.CONNECTED
+    return connected_with("export_on_approval")
 
 
 def export_due(now: datetime) -> bool:

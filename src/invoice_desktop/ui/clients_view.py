@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -40,8 +40,6 @@ _SAMPLES = {2: "Christchurch", 3: "0,000", 4: "000,000.00", 5: "Linked in Xero"}
 
 
 class ClientsView(QWidget):
-    clients_changed = Signal()  # a client was added, edited or deleted
-
     def __init__(self, invoice_windows: InvoiceWindows | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._invoice_windows: InvoiceWindows | None = None
@@ -207,7 +205,6 @@ class ClientsView(QWidget):
             self.search_box.blockSignals(False)
             self.model.reload("")
             self._select(client_id)
-        self.clients_changed.emit()
 
     @Slot()
     def ask_delete(self) -> QMessageBox | None:
@@ -240,7 +237,6 @@ class ClientsView(QWidget):
             return False
         self.message.show_message(f"{name} deleted.", Tone.SUCCESS)
         self._reload(None)
-        self.clients_changed.emit()
         return True
 
     @Slot()

@@ -47,7 +47,7 @@ from invoice_desktop.ledger.invoices import (
     next_number,
     update_draft,
 )
-from invoice_desktop.ledger.money import LineFigures, compute_totals
+from invoice_desktop.ledger.money import compute_totals
 from invoice_desktop.store.models import AmountsType, InvoiceStatus
 from invoice_desktop.ui.approval import approve
 from invoice_desktop.ui.choice_delegate import ChoiceDelegate
@@ -312,9 +312,6 @@ class InvoiceEditor(QDialog):
         self.total_labels["Tax"].setText(format_money(totals.total_tax) if totals else "0.00")
         self.total_labels["Total"].setText(format_money(totals.total) if totals else "0.00")
         self.remove_line_button.setEnabled(self.lines_model.rowCount() > 0)
-
-    def line_figures(self) -> list[LineFigures]:
-        return [f for row in range(self.lines_model.rowCount()) if (f := self.lines_model.figures(row)) is not None]
 
     def chosen_client_id(self) -> int | None:
         """The id of the listed client whose name is in the box, or None for a name that is not on the list. The

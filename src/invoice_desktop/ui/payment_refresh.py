@@ -26,10 +26,16 @@ IMPORT_FAILED = "Payment import from Xero failed"
 NUMBERS_SHOWN = 3  # invoice numbers named in a note before "and 2 more"
 
 
+def connected_with(setting: str) -> bool:
+    """The interface is connected and enabled, with the boolean Xero setting `setting` (an attribute of the
+    settings: "import_payments", "export_on_approval") on."""
+    settings = load_settings()
+    return bool(getattr(settings, setting)) and interface_state(settings=settings) is InterfaceState.CONNECTED
+
+
 def imports_automatically() -> bool:
     """The interface is connected and enabled, with "import payments applied in Xero" on."""
-    settings = load_settings()
-    return settings.import_payments and interface_state(settings=settings) is InterfaceState.CONNECTED
+    return connected_with("import_payments")
 
 
 def now_paid(imported: ImportSummary) -> list[str]:

@@ -262,5 +262,12 @@ class FailedPanel(QWidget):
         box.setAccessibleName(RESYNC_FAILED_TITLE)
         if details:
             box.setInformativeText(details)
+        box.finished.connect(self._forget_error_box)
+        box.finished.connect(box.deleteLater)  # closed above or by the user: freed, not kept until the window goes
         self.error_box = box
         box.open()
+
+    @Slot()
+    def _forget_error_box(self) -> None:
+        if self.error_box is self.sender():
+            self.error_box = None

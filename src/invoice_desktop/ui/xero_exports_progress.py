@@ -1,6 +1,6 @@
 """The Resync progress row: a progress bar ("3 of 12 invoices") and Cancel, shown only while a Resync runs.
 
-The worker reports progress after every invoice. The bar shows it at most every UPDATE_MS (the first report at
+The worker reports progress after every batch. The bar shows it at most every UPDATE_MS (the first report at
 once, the latest one at the end of each interval), and never paints there and then: QProgressBar.setValue calls
 repaint() whenever its "%v" text changes, and a synchronous repaint paints every dirty part of the window (the
 Failed table too) before returning, so each report was a stall. Here setValue runs with updates disabled, and

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -91,8 +91,6 @@ class MappingTable(QTableWidget):
 
 
 class XeroSettingsForm(QGroupBox):
-    enable_refused = Signal(str)
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Settings", parent)
         self.enabled_box = QCheckBox("Enable the Xero interface", self)
@@ -212,7 +210,6 @@ class XeroSettingsForm(QGroupBox):
             self.enabled_box.setChecked(False)
             self.enabled_box.blockSignals(False)
             self.enable_note.show_error(ENABLE_REFUSED)
-            self.enable_refused.emit(ENABLE_REFUSED)
         elif on:
             self.enable_note.clear_message()
 

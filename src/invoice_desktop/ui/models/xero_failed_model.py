@@ -271,10 +271,6 @@ class FailedTableModel(CheckableRows, XeroRowsModel[FailedRow]):
     def is_sending(self, invoice_id: int) -> bool:
         return invoice_id in self._status.sending
 
-    def show_outcome(self, outcome: ExportOutcome, now: datetime | None = None) -> None:
-        """A failed resync outcome: the row shows its new error at once (the next reload reads the stored one)."""
-        self.show_outcomes([outcome], now)
-
     def show_outcomes(self, outcomes: Iterable[ExportOutcome], now: datetime | None = None) -> None:
         """Failed resync outcomes: their rows show their new errors (one change for all of them)."""
         at = now or datetime.now(UTC)
