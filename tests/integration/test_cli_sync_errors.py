@@ -34,3 +34,27 @@ def test_resync_when_xero_is_offline_cannot_run_and_leaves_the_invoices_failed(
     assert status == 2
     assert "Xero could not be reached" in out and "503" in out and "Traceback" not in out
     assert export_row(invoice_id).state == ExportState.FAILED.value  # not queued behind the user's back
+
+
+def test_sync_refuses_while_the_interface_is_disabled_or_dropped_but_resync_still_works(
+    sandbox: RunningSandbox, data_dir: Path, db: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from invoice_desktop.xero.settings import mark_dropped
+
+    connect_company(sandbox, data_dir)
+    invoice_id = approve("Greenway Builders")
+    assert export_row(invoice_id).state == ExportState.QUEUED.value
+    assert _run(capsys, data_dir, sandbox, "xero", "settings", "--disable")[0] == 0
+
+    status, out = _run(capsys, data_dir, sandbox, "xero", "sync")
+    assert status == 2 and "disabled" in out and "--enable" in out
+    assert export_row(invoice_id).state == ExportState.QUEUED.value  # nothing sent
+
+    # A resync is the user's explicit request for these invoices: it goes while disabled, as the window's Resync.
+    status, out = _run(capsys, data_dir, sandbox, "xero", "resync", export_row(invoice_id).invoice.number)
+    assert status == 0 and export_row(invoice_id).state == ExportState.SYNCED.value
+
+    assert _run(capsys, data_dir, sandbox, "xero", "settings", "--enable")[0] == 0
+    mark_dropped("test")
+    status, out = _run(capsys, data_dir, sandbox, "xero", "sync")
+    assert status == 2 and "dropped" in out and "xero connect" in out

@@ -19,6 +19,7 @@ from invoice_desktop.xero.export_actions import FailedRow, SyncedRow, failed_ids
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.payment_import import ImportSummary, import_changes
+from invoice_desktop.xero.settings import InterfaceState, interface_state
 
 R = TypeVar("R", FailedRow, SyncedRow)
 
@@ -47,7 +48,24 @@ def _client(ctx: AppContext) -> XeroClient:
     return open_client(ctx.paths, ctx.endpoints, ctx.client_id)
 
 
+# Why `xero sync` does nothing unless the interface is connected and enabled (as the window's automatic export).
+_SYNC_REFUSED = {
+    InterfaceState.NOT_SET_UP: "Xero is not connected: run `invoice-desktop xero connect` first. Nothing was synced.",
+    InterfaceState.DISABLED: (
+        "The Xero interface is disabled: nothing was exported or imported. "
+        "Enable it with `invoice-desktop xero settings --enable`."
+    ),
+    InterfaceState.DROPPED: (
+        "The Xero connection has been dropped: nothing was exported or imported. "
+        "Reconnect with `invoice-desktop xero connect`."
+    ),
+}
+
+
 def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:
+    state = interface_state()
+    if state is not InterfaceState.CONNECTED:
+        return fail(_SYNC_REFUSED[state])
     try:
         client = _client(ctx)
     except XeroInterfaceError as exc:
