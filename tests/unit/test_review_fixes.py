@@ -74,3 +74,19 @@ def test_create_invoice_with_taken_refuses_a_number_added_earlier_in_the_import(
     assert taken == {"t-1": "T-1"}
     with pytest.raises(LedgerError, match="already used"):
         create_invoice(draft, taken)
+
+
+# 5. A token endpoint error that is not a dead grant (429 / 5xx at the sign-in service) is transient.
+
+
+def test_token_endpoint_trouble_is_xero_unavailable_but_a_dead_grant_is_a_connection_failure():
+    from invoice_desktop.store.failures import FailureCategory
+    from invoice_desktop.xero.client import TokenEndpointError
+    from invoice_desktop.xero.failure_classifier import classify_exception
+
+    for error, status in (("temporarily_unavailable", 503), ("rate_limited", 429), ("server_error", 500)):
+        failure = classify_exception(TokenEndpointError("sign-in service trouble", error, status))
+        assert failure.category is FailureCategory.XERO_UNAVAILABLE, error
+        assert failure.transient
+    dead = classify_exception(TokenEndpointError("expired", "invalid_grant", 400))
+    assert dead.category is FailureCategory.CONNECTION

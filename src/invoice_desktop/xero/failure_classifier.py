@@ -29,7 +29,7 @@ from xero_python.exceptions import (
 )
 
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.xero.client import ConnectionDropped, XeroInterfaceError
+from invoice_desktop.xero.client import DEAD_GRANT_ERRORS, ConnectionDropped, TokenEndpointError, XeroInterfaceError
 from invoice_desktop.xero.export_pacing import header_of
 from invoice_desktop.xero.invoice_mapping import LineMapping, MappedInvoice
 
@@ -231,6 +231,9 @@ def _unavailable(message: str, correlation_id: str | None = None, retry_after: f
 
 def classify_exception(exc: BaseException) -> Failure:
     """A failed call to Xero, as a Failure for every invoice of the request."""
+    if isinstance(exc, TokenEndpointError) and exc.error not in DEAD_GRANT_ERRORS:
+        # e.g. a 429 or 5xx at the sign-in service: transient, the connection stands (TokenSession.refresh)
+        return _unavailable(f"Xero's sign-in service could not renew the sign-in now ({exc.status} {exc.error}).")
     if isinstance(exc, ConnectionDropped | XeroInterfaceError):
         return _connection(str(exc))
     if isinstance(exc, OAuth2Error) and not isinstance(exc, ApiException):
