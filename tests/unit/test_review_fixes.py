@@ -90,3 +90,18 @@ def test_token_endpoint_trouble_is_xero_unavailable_but_a_dead_grant_is_a_connec
         assert failure.transient
     dead = classify_exception(TokenEndpointError("expired", "invalid_grant", 400))
     assert dead.category is FailureCategory.CONNECTION
+
+
+# 6. The catalog finds a client by name ignoring case as the clients' uniqueness check does (casefold, Unicode).
+
+
+def test_catalog_finds_a_client_ignoring_non_ascii_case(db):
+    from invoice_desktop.ledger import catalog
+    from invoice_desktop.ledger.clients import create_client
+    from invoice_desktop.store.models import Client
+
+    create_client("Ōtaki Café")
+    found, created = catalog.get_or_create_client("ŌTAKI CAFÉ")
+    assert not created and found.name == "Ōtaki Café"
+    assert catalog.find_client("ōtaki café").name == "Ōtaki Café"
+    assert Client.select().count() == 1

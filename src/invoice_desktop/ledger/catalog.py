@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
 
-from peewee import Field, Model, fn
+from peewee import Field, Model
 
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.store.models import Account, Client, TaxRate
@@ -194,11 +194,21 @@ def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None
     if not value:
         return None
     row = model.get_or_none(column == value)
-    if row is None:
-        # lower() in SQLite folds ASCII only; accept a case-insensitive match only when it is unambiguous.
-        matches = list(model.select().where(fn.lower(column) == value.lower()).limit(2))
+    if row is None:  # accept a case-insensitive match only when it is unambiguous
+        matches = same_name(model, column, value)
         row = matches[0] if len(matches) == 1 else None
     return row
+
+
+def same_name(model: type[Model], column: Field, value: str, except_id: int | None = None) -> list[Model]:
+    """The rows (but row `except_id`) whose `column` equals `value` ignoring case, compared with `str.casefold`:
+    "ŌTAKI CAFÉ" is "Ōtaki Café" (SQLite's lower() folds ASCII only). The one matcher of names ignoring case, for
+    the lookups here and for the clients' uniqueness check (ledger.clients)."""
+    folded = value.strip().casefold()
+    query = model.select()
+    if except_id is not None:
+        query = query.where(model.id != except_id)
+    return [row for row in query if getattr(row, column.name).casefold() == folded]
 
 
 def _required(value: str, field: str, message: str) -> str:

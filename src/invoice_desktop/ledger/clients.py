@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from peewee import JOIN, Case, IntegrityError, fn
 
-from invoice_desktop.ledger.catalog import ClientDetails, ClientInfo, _client_info
+from invoice_desktop.ledger.catalog import ClientDetails, ClientInfo, _client_info, same_name
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.store.models import Client, Invoice, InvoiceStatus, database_proxy
 
@@ -174,14 +174,11 @@ def _check(name: str, details: ClientDetails, client_id: int | None) -> None:
 
 def _same_name(name: str, client_id: int | None) -> Client | None:
     """Another client whose name is `name` ignoring case (a client keeps its own name, in any case)."""
-    folded = name.casefold()
-    others = Client.select(Client.id, Client.name)
     if client_id is not None:
         current = Client.get_or_none(Client.id == client_id)
         if current is not None and current.name == name:
             return None  # unchanged: twins made before this rule existed stay editable
-        others = others.where(Client.id != client_id)
-    return next((row for row in others if row.name.casefold() == folded), None)
+    return next(iter(same_name(Client, Client.name, name, client_id)), None)
 
 
 def _stripped(details: ClientDetails) -> ClientDetails:
