@@ -58,3 +58,17 @@ def test_sync_refuses_while_the_interface_is_disabled_or_dropped_but_resync_stil
     mark_dropped("test")
     status, out = _run(capsys, data_dir, sandbox, "xero", "sync")
     assert status == 2 and "dropped" in out and "xero connect" in out
+
+
+def test_sync_that_finds_the_connection_dead_cannot_run(
+    sandbox: RunningSandbox, data_dir: Path, db: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    connect_company(sandbox, data_dir)
+    ids = [approve("Greenway Builders"), approve("Marlow Street Dental")]
+    sandbox.control.revoke_app()
+
+    status, out = _run(capsys, data_dir, sandbox, "xero", "sync")
+
+    assert status == 2  # as the module docstring promises: connection dropped before anything was sent
+    assert "Stopped" in out and "Traceback" not in out
+    assert all(export_row(i).state != ExportState.SYNCED.value for i in ids)

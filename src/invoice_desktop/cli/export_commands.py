@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
+from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.xero.client import XeroClient, XeroInterfaceError, open_client
 from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 from invoice_desktop.xero.export_actions import FailedRow, SyncedRow, failed_ids, list_failed, list_synced, resync
@@ -127,6 +128,9 @@ def _report(summary: ExportSummary, as_json: bool, imported: ImportSummary | Non
             print(imported.message())
     if summary.stopped_reason and not summary.outcomes:
         return EXIT_CANNOT_RUN if not summary.parked_until else EXIT_PARTIAL
+    dropped = any(outcome.category is FailureCategory.CONNECTION for outcome in summary.outcomes)
+    if summary.stopped_reason and dropped and not summary.synced:
+        return EXIT_CANNOT_RUN  # the connection was dropped before anything was sent
     return EXIT_OK if summary.ok else EXIT_PARTIAL
 
 
