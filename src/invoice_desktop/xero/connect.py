@@ -170,7 +170,7 @@ def connect(
     try:
         organisations = list_organisations(XeroClient(session, ""))
         chosen = choose_organisation(organisations, options.tenant, choose)
-    except (ChooseOrganisation, NoOrganisation):
+    except XERO_CALL_ERRORS:  # ChooseOrganisation, NoOrganisation, or GET /connections failed
         _put_back(store, earlier)  # no organisation chosen: the company file stays as it was
         raise
 
