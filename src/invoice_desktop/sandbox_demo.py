@@ -36,6 +36,7 @@ from invoice_desktop.ledger.invoices import (
 )
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
+from invoice_desktop.store.models import Invoice
 from invoice_desktop.xero.client import open_client
 from invoice_desktop.xero.connect import ConnectOptions, connect
 from invoice_desktop.xero.export_results import ExportSummary
@@ -139,9 +140,14 @@ def start_demo(paths: AppPaths, today: date | None = None) -> DemoSession:
     log.info("sandbox demo: the Xero sandbox serves at %s (admin page %s)", sandbox.base_url, sandbox.admin_url)
     session = DemoSession(sandbox, paths, created=False)
     try:
-        if not load_connection().tenant_id:
+        # "First start" is a company file without invoices: when connecting failed after they were made, a later
+        # start only connects and exports (filling again would refuse INV-0042 as already used).
+        if not Invoice.select().exists():
             session.created = True
             session.first_export = _fill(session, today or date.today())
+        elif not load_connection().tenant_id:
+            _connect(session)
+            session.first_export = _export(session)
     except BaseException:
         sandbox.stop()
         raise
@@ -149,10 +155,18 @@ def start_demo(paths: AppPaths, today: date | None = None) -> DemoSession:
 
 
 def _fill(session: DemoSession, today: date) -> ExportSummary:
-    sandbox, paths = session.sandbox, session.paths
-    sandbox.control.set_lock_dates(period=today - timedelta(days=LOCK_DAYS))
+    session.sandbox.control.set_lock_dates(period=today - timedelta(days=LOCK_DAYS))
     _create_catalog()
     to_approve, to_pay = _create_invoices(today)
+    _connect(session)
+    approve_invoices(to_approve)
+    for invoice_id, amount in to_pay:
+        record_payment(invoice_id, today - timedelta(days=3), amount, reference="Bank transfer")
+    return _export(session)
+
+
+def _connect(session: DemoSession) -> None:
+    sandbox, paths = session.sandbox, session.paths
     connect(
         paths,
         sandbox.endpoints,
@@ -167,10 +181,10 @@ def _fill(session: DemoSession, today: date) -> ExportSummary:
             tax_map={"GST on Income": seed.DEMO_TAX_ON_INCOME, "GST Free Income": seed.DEMO_TAX_FREE_INCOME},
         )
     )
-    approve_invoices(to_approve)
-    for invoice_id, amount in to_pay:
-        record_payment(invoice_id, today - timedelta(days=3), amount, reference="Bank transfer")
-    summary = Exporter(open_client(paths, sandbox.endpoints)).run()
+
+
+def _export(session: DemoSession) -> ExportSummary:
+    summary = Exporter(open_client(session.paths, session.sandbox.endpoints)).run()
     log.info("sandbox demo: first export: %s", summary.message())
     return summary
 

@@ -72,3 +72,30 @@ def test_the_window_starts_on_the_sandbox_and_closes_on_sigterm(tmp_path: Path) 
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_a_start_after_connecting_failed_connects_without_filling_again(db, data_dir: Path, monkeypatch) -> None:
+    import pytest
+
+    from invoice_desktop import sandbox_demo
+    from invoice_desktop.store.models import Invoice
+
+    real_connect = sandbox_demo.connect
+
+    def refused(*args, **kwargs):
+        raise OSError("the sign-in failed")
+
+    monkeypatch.setattr(sandbox_demo, "connect", refused)
+    with pytest.raises(OSError):
+        start_demo(AppPaths(data_dir))
+    invoices = Invoice.select().count()
+    assert invoices > 0 and interface_state() is InterfaceState.NOT_SET_UP
+
+    monkeypatch.setattr(sandbox_demo, "connect", real_connect)
+    again = start_demo(AppPaths(data_dir))  # before the fix: "INV-0042 is already used"
+    try:
+        assert not again.created
+        assert Invoice.select().count() == invoices
+        assert interface_state() is InterfaceState.CONNECTED
+    finally:
+        again.stop()
