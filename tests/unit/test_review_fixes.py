@@ -105,3 +105,21 @@ def test_catalog_finds_a_client_ignoring_non_ascii_case(db):
     assert not created and found.name == "Ōtaki Café"
     assert catalog.find_client("ōtaki café").name == "Ōtaki Café"
     assert Client.select().count() == 1
+
+
+# 11. Only a reply that is not JSON is transient; any other ValueError (the SDK's ApiValueError: our bug) goes up.
+
+
+def test_only_unreadable_json_is_transient_not_any_value_error():
+    import json
+
+    import pytest
+    from xero_python.exceptions import ApiValueError
+
+    from invoice_desktop.store.failures import FailureCategory
+    from invoice_desktop.xero.failure_classifier import classify_exception
+
+    unreadable = classify_exception(json.JSONDecodeError("Expecting value", "<html>", 0))
+    assert unreadable.category is FailureCategory.XERO_UNAVAILABLE
+    with pytest.raises(ApiValueError):
+        classify_exception(ApiValueError("Missing the required parameter `xero_tenant_id`"))

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 
+from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
-from invoice_desktop.store.models import Client, ExportState, Invoice, XeroAttempt, XeroExport
+from invoice_desktop.store.models import Client, ExportState, Invoice, XeroAttempt, XeroExport, database_proxy
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter, parked_until
@@ -143,7 +144,8 @@ def list_synced() -> list[SyncedRow]:
 
 
 def failed_ids() -> list[int]:
-    return [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(XeroExport.state == "failed")]
+    failed = XeroExport.state == ExportState.FAILED.value
+    return [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(failed)]
 
 
 def requeue(invoice_ids: Sequence[int]) -> list[int]:
@@ -151,10 +153,11 @@ def requeue(invoice_ids: Sequence[int]) -> list[int]:
     ids = list(dict.fromkeys(invoice_ids))
     now = utcnow()
     eligible = XeroExport.invoice.in_(ids) & XeroExport.state.in_(RESYNCABLE)
-    moved = [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(eligible)]
-    XeroExport.update(state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=now).where(
-        eligible
-    ).execute()
+    with database_proxy.atomic():
+        moved = [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(eligible)]
+        XeroExport.update(state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=now).where(
+            eligible
+        ).execute()
     return moved
 
 
@@ -253,7 +256,7 @@ def dont_send(invoice_id: int) -> None:
     row = _export_row(invoice_id)
     if row.state in (ExportState.SENDING.value, ExportState.SYNCED.value):
         raise ExportActionError(f"{row.invoice.number} is {row.state} in Xero already")
-    _skip(invoice_id, "Not to be sent to Xero.", None)
+    _skip(invoice_id, DONT_SEND_NOTE, None)
 
 
 def _export_row(invoice_id: int) -> XeroExport:
@@ -266,13 +269,14 @@ def _export_row(invoice_id: int) -> XeroExport:
 def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
     now = utcnow()
     not_busy = XeroExport.state.not_in((ExportState.SENDING.value, ExportState.SYNCED.value))
-    changed = (
-        XeroExport.update(
-            state=ExportState.SKIPPED.value, note=note, xero_invoice_id=xero_id, next_retry_at=None, updated_at=now
+    with database_proxy.atomic():
+        changed = (
+            XeroExport.update(
+                state=ExportState.SKIPPED.value, note=note, xero_invoice_id=xero_id, next_retry_at=None, updated_at=now
+            )
+            .where((XeroExport.invoice == invoice_id) & not_busy)
+            .execute()
         )
-        .where((XeroExport.invoice == invoice_id) & not_busy)
-        .execute()
-    )
-    if not changed:
-        raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
-    XeroAttempt.insert(invoice=invoice_id, at=now, outcome="skipped", messages=json.dumps([note])).execute()
+        if not changed:
+            raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
+        XeroAttempt.insert(invoice=invoice_id, at=now, outcome="skipped", messages=json.dumps([note])).execute()

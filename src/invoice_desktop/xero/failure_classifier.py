@@ -22,6 +22,7 @@ from typing import Any
 from urllib3.exceptions import HTTPError as Urllib3Error
 from xero_python.exceptions import (
     ApiException,
+    ApiValueError,
     BadRequestException,
     NotFoundException,
     OAuth2Error,
@@ -242,7 +243,9 @@ def classify_exception(exc: BaseException) -> Failure:
         return _classify_http(exc)
     if isinstance(exc, TRANSPORT_ERRORS):
         return _unavailable(f"Xero could not be reached: {type(exc).__name__}: {_short(exc)}")
-    if isinstance(exc, ValueError):  # the SDK could not read the reply (truncated or malformed JSON)
+    # The SDK could not read the reply (truncated or malformed JSON: a JSONDecodeError, or the plain ValueError its
+    # deserializer raises). Its ApiValueError is a call we made wrong (our bug), not Xero's trouble: it goes up.
+    if isinstance(exc, ValueError) and not isinstance(exc, ApiValueError):
         return _unavailable(f"Xero's reply could not be read: {_short(exc)}")
     raise exc
 

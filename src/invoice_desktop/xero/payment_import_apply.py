@@ -202,7 +202,7 @@ def _sync_rows(invoice_id: int, view: XeroInvoiceView) -> tuple[int, int]:
         wanted[allocation.key] = summed
     stale = [key for key in existing if key not in wanted]
     if stale:
-        Payment.delete().where(Payment.xero_payment_id.in_(stale)).execute()
+        Payment.delete().where((Payment.invoice == invoice_id) & Payment.xero_payment_id.in_(stale)).execute()
     added = 0
     for key, allocation in wanted.items():
         row = existing.get(key)
