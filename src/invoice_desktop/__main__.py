@@ -6,9 +6,8 @@ import logging
 import sys
 
 from invoice_desktop.cli import EXIT_CANNOT_RUN, AppContext, build_parser, fail
-from invoice_desktop.config import AppPaths, resolve_app_paths, resolve_client_id, resolve_endpoints
+from invoice_desktop.config import demo_app_paths, resolve_app_paths, resolve_client_id, resolve_endpoints
 from invoice_desktop.logs import setup_logging
-from invoice_desktop.sandbox_demo import demo_data_dir
 from invoice_desktop.store.database import CompanyFileError, close_database, open_database
 
 log = logging.getLogger("invoice_desktop")
@@ -19,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sandbox_demo = args.sandbox and args.command is None
-    paths = AppPaths(demo_data_dir(args.data_dir)) if sandbox_demo else resolve_app_paths(args.data_dir)
+    paths = demo_app_paths(args.data_dir) if sandbox_demo else resolve_app_paths(args.data_dir)
     try:
         paths.ensure()
     except OSError as exc:

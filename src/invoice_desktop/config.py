@@ -62,6 +62,17 @@ def resolve_app_paths(cli_value: str | None = None) -> AppPaths:
     return AppPaths(resolve_data_dir(cli_value))
 
 
+DEMO_FOLDER = "sandbox-demo"
+
+
+def demo_app_paths(cli_value: str | None = None) -> AppPaths:
+    """`--sandbox`: --data-dir when given, else a demo company file of its own beside (never in) the user's real
+    one. INVOICE_DESKTOP_DATA_DIR is not used: it names a real company file."""
+    if cli_value:
+        return AppPaths(Path(cli_value).expanduser().resolve())
+    return AppPaths(Path(platformdirs.user_data_dir(APP_ID, APP_ID)) / DEMO_FOLDER)
+
+
 @dataclass(frozen=True)
 class XeroEndpoints:
     """Every URL the app uses, derived from one base so a sandbox can stand in for all three Xero hosts."""

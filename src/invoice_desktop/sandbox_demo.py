@@ -19,11 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
-import platformdirs
-
-from invoice_desktop import APP_ID
 from invoice_desktop.config import ENV_KEYRING, AppPaths
 from invoice_desktop.ledger.catalog import create_tax_rate, find_tax_rate, get_or_create_account
 from invoice_desktop.ledger.invoices import (
@@ -45,7 +41,6 @@ from invoice_desktop.xero.settings import XeroSettings, load_connection, save_se
 
 log = logging.getLogger(__name__)
 
-DEMO_FOLDER = "sandbox-demo"
 SANDBOX_STATE_FOLDER = "sandbox-xero"
 LOCK_DAYS = 45  # the demo organisation's period lock date is this many days before the first start
 
@@ -121,13 +116,6 @@ class DemoSession:
 
     def stop(self) -> None:
         self.sandbox.stop()
-
-
-def demo_data_dir(cli_value: str | None) -> Path:
-    """--data-dir when given, else a demo company file of its own beside (never in) the user's real one."""
-    if cli_value:
-        return Path(cli_value).expanduser().resolve()
-    return Path(platformdirs.user_data_dir(APP_ID, APP_ID)) / DEMO_FOLDER
 
 
 def start_demo(paths: AppPaths, today: date | None = None) -> DemoSession:

@@ -48,3 +48,22 @@ def test_log_file_never_holds_a_token(tmp_path: Path):
     text = path.read_text()
     assert "SECRET-RT" not in text and "SECRET-AT" not in text
     assert "call failed" in text
+
+
+def test_the_sandbox_demo_never_uses_the_real_company_file(monkeypatch, tmp_path) -> None:
+    from invoice_desktop.config import DEMO_FOLDER, demo_app_paths, resolve_app_paths
+
+    monkeypatch.setenv("INVOICE_DESKTOP_DATA_DIR", str(tmp_path / "real"))
+    assert demo_app_paths(None).data_dir != resolve_app_paths(None).data_dir
+    assert demo_app_paths(None).data_dir.name == DEMO_FOLDER
+    assert demo_app_paths(str(tmp_path / "d")).data_dir == (tmp_path / "d").resolve()
+
+
+def test_commands_do_not_load_the_sandbox() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, invoice_desktop.__main__\nprint(any(m.startswith('invoice_desktop.sandbox') for m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
