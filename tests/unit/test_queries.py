@@ -152,3 +152,12 @@ def test_equal_keys_keep_a_stable_order_across_pages(books):
 def test_empty_company_file(db):
     assert list_invoices(Tab.ALL) == []
     assert tab_counts() == dict.fromkeys(Tab, 0)
+
+
+def test_stored_messages_reads_xero_words_and_tolerates_damage() -> None:
+    from invoice_desktop.store.failures import stored_messages
+
+    assert stored_messages('["Invoice # must be unique."]') == ("Invoice # must be unique.",)
+    assert stored_messages(None) == ()
+    assert stored_messages("not json") == ()
+    assert stored_messages('{"a": 1}') == ()

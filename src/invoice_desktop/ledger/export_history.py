@@ -5,11 +5,10 @@ Read-only; no Qt, no Xero. The exporter writes the rows (store.models.XeroAttemp
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.models import XeroAttempt
 
 
@@ -36,12 +35,4 @@ def export_attempts(invoice_id: int, limit: int = 200) -> tuple[AttemptDetail, .
         .order_by(XeroAttempt.at.desc(), XeroAttempt.id.desc())
         .limit(limit)
     )
-    return tuple(AttemptDetail(row.at, row.outcome, row.category, _messages(row.messages)) for row in query)
-
-
-def _messages(raw: str | None) -> tuple[str, ...]:
-    try:
-        messages = json.loads(raw or "[]")
-    except ValueError:
-        return ()
-    return tuple(str(m) for m in messages) if isinstance(messages, list) else ()
+    return tuple(AttemptDetail(row.at, row.outcome, row.category, stored_messages(row.messages)) for row in query)

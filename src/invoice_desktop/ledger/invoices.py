@@ -31,7 +31,7 @@ from invoice_desktop.ledger.money import (
     LineFigures,
     compute_totals,
 )
-from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     Account,
@@ -844,10 +844,7 @@ def _line_detail(row: InvoiceLine) -> LineDetail:
 
 
 def _export_detail(row: XeroExport) -> ExportDetail:
-    try:
-        messages = tuple(str(m) for m in json.loads(row.messages or "[]"))
-    except (ValueError, TypeError):
-        messages = ()
+    messages = stored_messages(row.messages)
     return ExportDetail(
         state=ExportState(row.state),
         xero_invoice_id=row.xero_invoice_id,

@@ -6,7 +6,6 @@ window's table models call these from outside `data()` and keep the plain rows t
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,7 +13,7 @@ from enum import StrEnum
 
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, fn
 
-from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.models import (
     Client,
     ExportState,
@@ -173,11 +172,7 @@ def format_xero_error(
         title = FailureCategory(category).title
     except ValueError:
         title = "Export to Xero failed"
-    try:
-        messages = json.loads(messages_json or "[]")
-    except ValueError:
-        messages = []
-    first = next((str(m) for m in messages if str(m).strip()), "") if isinstance(messages, list) else ""
+    first = next((m for m in stored_messages(messages_json) if m.strip()), "")
     return f"{title}: {first}" if first else title
 
 

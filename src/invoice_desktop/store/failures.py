@@ -5,6 +5,7 @@ Stored in XeroExport.category / XeroAttempt.category; shown as the title of the 
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 
 
@@ -58,3 +59,12 @@ _HINTS = {
     FailureCategory.RATE_LIMITED: "Export resumes automatically when Xero's daily limit resets.",
     FailureCategory.XERO_UNAVAILABLE: "Retried automatically; or Resync once Xero is reachable.",
 }
+
+
+def stored_messages(raw: str | None) -> tuple[str, ...]:
+    """Xero's own words as the export state and its history keep them (a JSON list); anything unreadable is none."""
+    try:
+        messages = json.loads(raw or "[]")
+    except (ValueError, TypeError):
+        return ()
+    return tuple(str(m) for m in messages) if isinstance(messages, list) else ()

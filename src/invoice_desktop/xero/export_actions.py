@@ -13,7 +13,7 @@ from datetime import datetime
 from operator import itemgetter
 
 from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
-from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import Client, ExportState, Invoice, XeroAttempt, XeroExport, database_proxy
 from invoice_desktop.xero.client import XeroClient
@@ -108,20 +108,12 @@ def list_failed() -> list[FailedRow]:
     for invoice_id, number, client, cents, category, stored, hint, attempts, last, retry in rows:
         messages = messages_of.get(stored)
         if messages is None:
-            messages = messages_of[stored] = _messages(stored)
+            messages = messages_of[stored] = stored_messages(stored)
         found.append(
             FailedRow(invoice_id, number, client, str(total(cents)), categories.get(category),  # type: ignore[arg-type]
                       messages, hint, attempts, _utc(last, when), _utc(retry, when))
         )  # fmt: skip
     return found
-
-
-def _messages(stored: str | None) -> tuple[str, ...]:
-    """Xero's words, kept as a JSON list; anything unreadable reads as none."""
-    try:
-        return tuple(str(m) for m in json.loads(stored or "[]"))
-    except (ValueError, TypeError):
-        return ()
 
 
 def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime | None:
