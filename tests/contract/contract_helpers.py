@@ -51,7 +51,7 @@ _DOTNET_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,7})?$")
 
 def xero_date_time(value: object) -> bool:
     """`format: date-time` as /Connections really writes it: RFC 3339, or ISO without a zone and with up to 7
-    fractional digits ("2019-12-07T18:46:19.5165400": the spec's own example and real captures, facts §4.4)."""
+    fractional digits ("2019-12-07T18:46:19.5165400": the spec's example and real captures, docs/xero-facts.md §4.4)."""
     return not isinstance(value, str) or bool(_RFC3339.match(value) or _DOTNET_UTC.match(value))
 
 

@@ -1,25 +1,25 @@
 """Contract tests: every kind of response the sandbox gives validates against Xero's OpenAPI specs
 (tests/contract/xero-openapi/, v16.1.0) with openapi-core — the bytes as sent, not the SDK's reading of them.
 
-Where the spec and Xero's real behaviour (../shared/reference/xero-api-facts.md) disagree, the sandbox follows the
+Where the spec and Xero's real behaviour (docs/xero-facts.md) disagree, the sandbox follows the
 facts and the test says so:
 
 - Dates are MS-JSON strings ("/Date(1552262400000+0000)/"): the spec types them `type: string` with
-  `x-is-msdate`, so they validate as strings; that is what Xero sends (facts §0.7, §5.2).
-- The envelope fields Id, Status, ProviderName and DateTimeUTC are in every real response (facts §5.2) but not in
-  the spec's schemas; so are an invoice's DateString/DueDateString and a line item's ValidationErrors (facts
+  `x-is-msdate`, so they validate as strings; that is what Xero sends (docs/xero-facts.md §0.7, §5.2).
+- Envelope fields Id, Status, ProviderName, DateTimeUTC are in every real response (docs/xero-facts.md §5.2) but not in
+  the schemas; so are an invoice's DateString/DueDateString and a line item's ValidationErrors (docs/xero-facts.md
   §5.2, the real capture and the spec's own examples). They pass because the schemas allow additional
   properties; test_no_fields_beyond_the_spec_and_the_facts forbids every other extra field.
-- A 400 ValidationException echoes the whole failing invoice in Elements (facts §2.1) while the spec's `Element`
+- A 400 ValidationException echoes the whole failing invoice in Elements (docs/xero-facts.md §2.1); the spec's `Element`
   schema lists only ValidationErrors and a few ids: valid, because extra properties are allowed.
-- summarizeErrors: the spec says `default: false`; Xero (and the sandbox) summarise by default (facts §7.3).
+- summarizeErrors: the spec says `default: false`; Xero and the sandbox summarise by default (docs/xero-facts.md §7.3).
 - 401, 403, 404, 429, 500 and 503 are not described by the Accounting spec at all (it lists only 200/204/400);
-  their bodies are checked against the captures quoted in facts §2.4 instead.
+  their bodies are checked against the captures quoted in docs/xero-facts.md §2.4 instead.
 - /Connections dates have no zone ("2019-12-07T18:46:19.5165400", the spec's own example and real captures,
-  facts §4.4) although the spec says `format: date-time` (RFC 3339, which needs a zone); the identity spec is
+  docs/xero-facts.md §4.4) though the spec says `format: date-time` (RFC 3339, which needs a zone); the identity spec is
   checked with a date-time format that also accepts that form (conftest.xero_date_time).
 - The token endpoint has no path in xero-identity.yaml; its 200 body is validated against the spec's
-  `AccessToken` schema directly; its errors are the compact `{"error":"invalid_grant"}` of facts §2.5.
+  `AccessToken` schema directly; its errors are the compact `{"error":"invalid_grant"}` of docs/xero-facts.md §2.5.
 - The idempotency-key reuse 400 has no documented body; the sandbox answers with the gateway's problem-details
   shape (as for 401/403), which is not the spec's `Error` schema.
 """
@@ -323,7 +323,7 @@ def assert_no_fields_beyond_the_spec(specs: Specs, reply: Raw) -> None:
 
 
 def sdk_body(model: object) -> bytes:
-    """The JSON body xero-python sends for a model (facts §1.5)."""
+    """The JSON body xero-python sends for a model (docs/xero-facts.md §1.5)."""
     return json.dumps(serialize(model)).encode()
 
 

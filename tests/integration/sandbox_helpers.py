@@ -4,7 +4,7 @@
 signs in with PKCE the way the app does (authorize URL from invoice_desktop.xero.auth, the browser leg done with
 urllib following the redirect to the app's loopback callback listener, the code exchanged by the app) and returns
 a `Connected` with the app's XeroClient (GuardedApiClient: refresh on 401, ConnectionDropped on a dead
-connection) and a bare SDK client (`raw_accounting`) configured as facts §1 says but without the app's guard, to
+connection) and a bare SDK client (`raw_accounting`) set up as docs/xero-facts.md §1 says, without the app's guard, to
 see the SDK's own exceptions (§1.6).
 """
 
@@ -84,7 +84,7 @@ class Connected:
         return self.client().identity()
 
     def raw_client(self) -> ApiClient:
-        """The SDK as facts §1.1 sets it up (Configuration() then attributes, PKCE token, retries off)."""
+        """The SDK as docs/xero-facts.md §1.1 sets it up (Configuration() then attributes, PKCE token, retries off)."""
         client = ApiClient(
             new_configuration(self.session),
             pool_threads=1,

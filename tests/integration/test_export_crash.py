@@ -1,4 +1,4 @@
-"""Crash safety and two-process races of the export engine, with REAL processes (PRODUCT.md §4, issue 5).
+"""Crash safety and two-process races of the export engine, with REAL processes (docs/product.md §4, issue 5).
 
 One sandbox runs in the test process; the exporting processes are started with `python -m invoice_desktop
 --data-dir D --xero-endpoint SANDBOX xero sync --json` (the product as shipped) or with a small driver that runs the

@@ -1,4 +1,4 @@
-"""Faults through the real SDK: 401 / 403 / 429 / 500 / 503 as the exceptions of facts §1.6, a hanging socket,
+"""Faults through the real SDK: 401/403/429/500/503 as the exceptions of docs/xero-facts.md §1.6, a hanging socket,
 a reset, malformed JSON, "committed then lost the response" with its idempotent replay, the concurrency limit,
 the JSON control path and state kept across restarts."""
 

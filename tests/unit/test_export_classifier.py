@@ -1,4 +1,4 @@
-"""The failure classifier against Xero's own bodies (facts §1.6, §2): categories, messages verbatim, hints."""
+"""The failure classifier on Xero's own bodies (docs/xero-facts.md §1.6, §2): categories, messages verbatim, hints."""
 
 from __future__ import annotations
 

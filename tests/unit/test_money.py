@@ -1,4 +1,4 @@
-"""Money as Xero works it out (xero-api-facts.md §5.3): worked examples, and ledger.money against a reference."""
+"""Money as Xero works it out (docs/xero-facts.md §5.3): worked examples, and ledger.money against a reference."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Xero's cached settings: reading responses item by item through the SDK's models, degrading for items the SDK
-cannot parse (facts §0.8, §5.4), the sales rules settings validation uses, and the JSON kept in the company file."""
+cannot parse (docs/xero-facts.md §0.8, §5.4), the sales rules settings validation uses, the JSON in the company file."""
 
 from __future__ import annotations
 

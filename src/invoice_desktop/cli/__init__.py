@@ -1,4 +1,4 @@
-"""The command line: global options, the headless commands (PRODUCT.md §5), and the window as default.
+"""The command line: global options, the headless commands (docs/product.md §5), and the window as default.
 
 Each command module registers its subcommands with `register(subparsers)` and sets `func` (and
 `needs_database=False` where a command works without the company file). Commands return the exit status:

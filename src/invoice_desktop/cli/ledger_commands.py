@@ -1,4 +1,4 @@
-"""Headless ledger commands (PRODUCT.md §5): `import`, `approve`, `invoices`, `renumber`. Thin: parse, call a ledger
+"""Ledger commands (docs/product.md §5): `import`, `approve`, `invoices`, `renumber`. Thin: parse, call a ledger
 service, print. Exit status: 0 all done; 1 done, but some rows were rejected (then nothing was imported) or some
 invoices could not be approved, or the renumbering was refused; 2 could not run (bad arguments, a missing or
 unreadable file, not a CSV, no invoice with the number to renumber).

@@ -1,4 +1,4 @@
-"""The built-in Xero sandbox: a faithful local Xero on loopback (PRODUCT.md §6)."""
+"""The built-in Xero sandbox: a faithful local Xero on loopback (docs/product.md §6)."""
 
 # The client id of the desktop app registered in the sandbox. The app uses it when it talks to the sandbox and
 # no other client id was given (xero.settings.effective_client_id).

@@ -1,5 +1,5 @@
 """The request and response values passed between the HTTP server and the sandbox's handlers, and the bodies
-Xero sends for its non-validation errors (facts §2.4), verbatim."""
+Xero sends for its non-validation errors (docs/xero-facts.md §2.4), verbatim."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Idempotency-Key on PUT/POST (facts §3): the first response to a key is kept for 6 minutes of sandbox clock and
+"""Idempotency-Key on PUT/POST (docs/xero-facts.md §3): a key's first response is kept 6 minutes (sandbox clock) and
 replayed (status, headers and body) for a repeat of the same request; the same key with a different request
 (method, path, query, tenant or body) gets 400. Error responses are kept too. Keys are per app, at most 128
 characters. Replays still count against the rate limits (the server checks limits before asking here)."""

@@ -1,4 +1,4 @@
-"""Xero's API limits (facts §3): per tenant 5 calls in flight, 60 a minute, 5,000 a day; 10,000 a minute across
+"""Xero's API limits (docs/xero-facts.md §3): per tenant 5 in flight, 60 a minute, 5,000 a day; 10,000 a minute across
 the app. Windows are rolling and read the sandbox clock, so tests move time instead of waiting.
 
 Every tenant call gets X-DayLimit-Remaining, X-MinLimit-Remaining and X-AppMinLimit-Remaining; a call over a

@@ -1,4 +1,4 @@
-"""Xero's identity side (facts §4): authorize with consent, the token endpoint (PKCE S256, single-use codes,
+"""Xero's identity side (docs/xero-facts.md §4): authorize with consent, token endpoint (PKCE S256, single-use codes,
 refresh rotation with a 30-minute grace and 60-day expiry), revocation, /connections, and bearer-token checks.
 
 Every login of the sandbox is the same user, who can see every organisation of the state. Access tokens are

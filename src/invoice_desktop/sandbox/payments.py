@@ -7,7 +7,7 @@ Credit allocated to an invoice (a credit note, prepayment or overpayment, as a b
 prepayment or overpayment endpoint: the credit exists only as its allocations, listed on the invoice.
 
 Messages: AMOUNT_EXCEEDS is Xero's (the spec's PUT /Payments example); ACCOUNT_INVALID is Xero's generic account
-message (facts §2.3); the lock-date messages are the invoices' ones. NOT_AUTHORISED, NO_DOCUMENT and
+message (docs/xero-facts.md §2.3); the lock-date messages are the invoices' ones. NOT_AUTHORISED, NO_DOCUMENT and
 AMOUNT_NOT_POSITIVE are worded by the sandbox (no capture of the real text).
 """
 

@@ -1,4 +1,4 @@
-"""Xero's invoice arithmetic (facts §5.3), written independently of the app's ledger so the sandbox can check it.
+"""Xero's invoice arithmetic (docs/xero-facts.md §5.3), written apart from the app's ledger so the sandbox can check it.
 
 - UnitAmount is rounded half-up to 2 places unless the request has unitdp=4 (then 4); Quantity to 4 places.
 - LineAmount = Quantity x UnitAmount x (100 - DiscountRate) / 100, or Quantity x UnitAmount - DiscountAmount,

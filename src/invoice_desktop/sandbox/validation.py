@@ -1,4 +1,4 @@
-"""Xero's validation messages (facts §2.3), exactly as Xero words them, and the line-level checks that use them.
+"""Xero's validation messages (docs/xero-facts.md §2.3), exactly as Xero words them, and the line checks that use them.
 
 Verified or quoted from real responses: DUPLICATE_NUMBER, the account, tax, archived-contact, lock-date,
 plan-limit and missing-piece messages, DUPLICATE_CONTACT_NAME, CONTACT_NAME_EMPTY.

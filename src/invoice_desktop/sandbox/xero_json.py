@@ -1,5 +1,5 @@
 """How each thing the sandbox stores looks in Xero's JSON (field names, order and number formats of the real
-responses in facts §5.2 and the spec examples). Only enum values xero-python can parse (facts §5.4)."""
+responses in docs/xero-facts.md §5.2, the spec examples). Only enum values the SDK parses (docs/xero-facts.md §5.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Why an export failed: the stable category ids of PRODUCT.md §4, their titles and what the user should do.
+"""Why an export failed: the stable category ids of docs/product.md §4, their titles and what the user should do.
 
 Stored in XeroExport.category / XeroAttempt.category; shown as the title of the Sync Failed tooltip.
 """

@@ -1,6 +1,6 @@
 """The company file's tables (peewee models). No Qt, no Xero here.
 
-The Xero export state is kept apart from the invoice status (PRODUCT.md §3): an invoice is draft / awaiting
+The Xero export state is kept apart from the invoice status (docs/product.md §3): an invoice is draft / awaiting
 payment / paid / void, and independently not_sent / queued / sending / synced / failed / skipped in Xero.
 """
 

@@ -1,4 +1,4 @@
-"""Automatic export to Xero from the window (PRODUCT.md §1, §4): approving invoices exports them, and failures
+"""Automatic export to Xero from the window (docs/product.md §1, §4): approving invoices exports them, and failures
 waiting for an automatic retry are sent again when their time comes. Payments and changes come back from Xero
 (issue 7) after each of those runs, on F5 and on a timer (ui.payment_refresh).
 

@@ -1,4 +1,4 @@
-"""The Xero Exports tab (PRODUCT.md §2): the tiles **Failed (N)** and **Synced (N)** across the top, and the table
+"""The Xero Exports tab (docs/product.md §2): the tiles **Failed (N)** and **Synced (N)** across the top, and the table
 of the selected tile below (xero_exports_failed, xero_exports_synced).
 
 Counts come from one grouped query (xero.status.export_counts); each table from one query of its own, read when

@@ -1,4 +1,4 @@
-"""OAuth2 authorization code with PKCE (S256), as Xero's desktop apps do it (facts §4.2, §4.3, §4.6).
+"""OAuth2 authorization code with PKCE (S256), as Xero's desktop apps do it (docs/xero-facts.md §4.2, §4.3, §4.6).
 
 The app builds the authorize URL and exchanges the code itself: the SDK has neither.
 """

@@ -1,6 +1,6 @@
 """xero-python wiring: one client object the exporter, the commands and the window share.
 
-The traps of reference/xero-api-facts.md §0/§1 are handled here, once:
+The traps of docs/xero-facts.md §0/§1 are handled here, once:
 
 - `Configuration()` is built empty and its attributes assigned (its constructor arguments are ignored after the
   first call in a process, and copies share state).
@@ -38,7 +38,7 @@ from invoice_desktop.xero.tokens import TokenStore, new_grant
 
 log = logging.getLogger(__name__)
 
-# (connect, read) seconds. Integers on purpose: the SDK silently ignores a float timeout (facts §1.5).
+# (connect, read) seconds. Integers on purpose: the SDK silently ignores a float timeout (docs/xero-facts.md §1.5).
 REQUEST_TIMEOUT: tuple[int, int] = (10, 60)
 # Refresh this many seconds before the access token expires (the SDK checks before every call).
 EXPIRY_MARGIN = 60
@@ -103,7 +103,7 @@ class TokenSet:
         return bool(self.access_token) and self.expires_at > now
 
     def sdk_dict(self) -> dict[str, Any]:
-        """Exactly the keys OAuth2Token.update_token accepts (facts §1.1); scope as a list."""
+        """Exactly the keys OAuth2Token.update_token accepts (docs/xero-facts.md §1.1); scope as a list."""
         return {
             "access_token": self.access_token,
             "refresh_token": self.refresh_token,
@@ -325,7 +325,7 @@ class GuardedApiClient(ApiClient):
                     exc,
                 ) from exc
             if exc.status == 401:
-                # The SDK never refreshes on a 401 (facts §0.2): refresh once (unless another thread just did).
+                # The SDK never refreshes on a 401 (docs/xero-facts.md §0.2): refresh once (unless another thread did).
                 self._session.refresh(self, stale_access_token=self.configuration.oauth2_token.access_token)
                 try:
                     return super().call_api(*args, **kwargs)
@@ -360,7 +360,7 @@ def _problem_detail(exc: HTTPStatusException) -> str:
 
 
 def disable_hidden_retries(api_client: ApiClient) -> None:
-    """urllib3's default Retry(3) would sleep through Retry-After and re-send a timed-out PUT (facts §0.4)."""
+    """urllib3's default Retry(3) sleeps through Retry-After and re-sends a timed-out PUT (docs/xero-facts.md §0.4)."""
     api_client.rest_client.pool_manager.connection_pool_kw["retries"] = False
 
 

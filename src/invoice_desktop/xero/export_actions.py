@@ -1,4 +1,4 @@
-"""What the bookkeeper does with exports (PRODUCT.md §2/§4): resync chosen invoices or all failed ones, mark an
+"""What the bookkeeper does with exports (docs/product.md §2/§4): resync chosen invoices or all failed ones, mark an
 invoice as already in Xero (optionally linking a Xero invoice number or id), don't send; and the Failed and
 Synced lists the window and `xero failed` / `xero synced` show."""
 

@@ -1,4 +1,4 @@
-"""How fast and how often the exporter calls Xero (facts §3): backoff with jitter that honours Retry-After,
+"""How fast and how often the exporter calls Xero (docs/xero-facts.md §3): backoff with jitter that honours Retry-After,
 pacing from X-MinLimit-Remaining so the minute limit is rarely hit, and when a failed invoice is retried next.
 
 Time is injected (`now`: seconds, `sleep`), so tests move a clock instead of waiting.

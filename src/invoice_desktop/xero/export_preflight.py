@@ -1,7 +1,7 @@
 """Checks made before sending, against Xero's cached settings (xero_cache): they cost no API call.
 
 An invoice that Xero would certainly refuse fails at once with the category Xero's refusal would get, and in
-the words Xero uses for it (facts §2.3): an account that is unknown, archived or not for sales; a tax type
+the words Xero uses for it (docs/xero-facts.md §2.3): an account that is unknown, archived or not for sales; a tax type
 unknown or not usable on revenue; an archived contact; a date on or before a lock date. Contacts are also
 resolved here: the client's linked ContactID, else the one active Xero contact with exactly that name (linked
 from now on); several active contacts of that name is a clear failure, not a guess; none: sent by name and

@@ -1,4 +1,4 @@
-"""The export engine (PRODUCT.md §4): one class used by the window's worker thread, the commands and the tests.
+"""The export engine (docs/product.md §4): one class used by the window's worker thread, the commands and the tests.
 
     summary = Exporter(client).run(progress=..., on_outcome=..., cancel=...)
 

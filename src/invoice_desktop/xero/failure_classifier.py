@@ -1,9 +1,9 @@
-"""Why an export failed, in the categories of PRODUCT.md §4, with Xero's own words kept verbatim.
+"""Why an export failed, in the categories of docs/product.md §4, with Xero's own words kept verbatim.
 
 Two entry points:
 - `classify_element(messages, mapped)`: a failed element of a `summarizeErrors=false` response (its invoice-level,
   line-level and contact-level ValidationErrors), with a hint naming the local account, tax rate or contact.
-- `classify_exception(exc)`: a whole call that failed, mapped as facts §1.6 observed the SDK raise: a 400 whose
+- `classify_exception(exc)`: a whole call that failed, mapped as docs/xero-facts.md §1.6 saw the SDK raise: a 400 whose
   body is `{"error":"invalid_grant"}` is a dead connection, not a validation error; 401/403 and the app's
   ConnectionDropped too; a 429 is the minute limit (transient) or the day limit (parks the queue); 5xx, 503
   "The Organisation is Offline", raw urllib3 timeouts/resets and unreadable replies are `xero_unavailable`.

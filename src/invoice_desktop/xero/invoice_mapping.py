@@ -1,4 +1,4 @@
-"""A local approved invoice -> the xero-python `Invoice` model (PRODUCT.md §4, facts §0.5/§0.6, §5).
+"""A local approved invoice -> the xero-python `Invoice` model (docs/product.md §4, docs/xero-facts.md §0.5/§0.6, §5).
 
 - Enum objects, never strings (`CurrencyCode.AUD`, `LineAmountTypes.EXCLUSIVE`); `date` objects, never datetimes.
 - Account rule: the line's local account goes to the Xero account chosen for it in the mapping; unmapped, to the

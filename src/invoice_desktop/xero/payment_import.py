@@ -1,4 +1,4 @@
-"""Payments and changes back from Xero (PRODUCT.md §3, issue 7): `import_changes(client) -> ImportSummary`.
+"""Payments and changes back from Xero (docs/product.md §3, issue 7): `import_changes(client) -> ImportSummary`.
 
 Asks Xero only for what changed since the last import, never one request per invoice:
 

@@ -1,6 +1,6 @@
 """Read a list response item by item through the SDK's own models, degrading instead of failing.
 
-The SDK validates enum values when it parses a response (facts §0.8, §5.4), so one account with a Type Xero
+The SDK validates enum values when it parses a response (docs/xero-facts.md §0.8, §5.4), so one account with a Type Xero
 added last month makes `get_accounts()` raise for the whole chart. Here the raw JSON is parsed one item at a
 time with the SDK's deserializer; an item it refuses is retried without the fields it cannot read (a list of
 nested models keeps the elements it can read), and an item that still fails is left out. Every such step is

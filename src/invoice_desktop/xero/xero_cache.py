@@ -6,7 +6,7 @@ Fetched through the SDK when connecting and on demand (`refresh_cache`), stored 
 dataclasses. Settings validation uses it (mapping only to active accounts a sales invoice may use, tax types
 usable on revenue) and so do the exporter's pre-flight checks (archived contacts, lock dates).
 
-An item the SDK cannot parse (Xero adds enum values over time, facts §5.4) does not break the fetch: it is read
+An item the SDK cannot parse (Xero adds enum values, docs/xero-facts.md §5.4) does not break the fetch: it is read
 without the unknown field, or left out, and `problems` says which (see invoice_desktop.xero.sdk_items).
 """
 
