@@ -433,6 +433,27 @@ def test_403_404_429_500_503_follow_the_facts(specs: Specs, sandbox: RunningSand
     assert offline.content_type.startswith("text/plain")
 
 
+def api_error(specs: Specs, reply: Raw, error_type: str) -> dict[str, Any]:
+    """A 400 ApiException body: the spec's `Error` schema (ErrorNumber, Type, Message), of the given Type."""
+    body = reply.json()
+    OAS30Validator(specs.accounting_schema("Error")).validate(body)
+    assert body["Type"] == error_type and set(body) == {"ErrorNumber", "Type", "Message"}
+    return body
+
+
+@pytest.mark.parametrize("resource", ["Invoices", "Contacts", "Accounts", "Payments"])
+@pytest.mark.parametrize("value", ["2026-12-02T16:02:37.744000+00:00", "not a date"])
+def test_400_for_a_malformed_if_modified_since(specs: Specs, wire: Wire, resource: str, value: str) -> None:
+    reply = wire.send("GET", f"/api.xro/2.0/{resource}", None, None, {**_auth(wire), "If-Modified-Since": value})
+    assert reply.status == 400
+    _undocumented(specs, reply)  # the spec lists only 200 for these GETs
+    assert api_error(specs, reply, "QueryParseException")["ErrorNumber"] == 16
+    accepted = wire.send("GET", f"/api.xro/2.0/{resource}", None, None,
+                         {**_auth(wire), "If-Modified-Since": "2026-12-02T16:02:37Z"})  # fmt: skip
+    assert accepted.status == 200
+    accepted.validate(specs.accounting)
+
+
 def test_idempotency_key_reuse_answer(specs: Specs, wire: Wire) -> None:
     first = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, mixed_batch())
     headers_key = {"Idempotency-Key": "contract-key-1"}

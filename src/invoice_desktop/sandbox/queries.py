@@ -342,12 +342,13 @@ def slice_page(items: list[Any], page: Page) -> list[Any]:
 
 
 def modified_since(header: str | None) -> float | None:
-    if not header:
+    """The If-Modified-Since header in epoch seconds (None: not sent); a malformed one is a QueryError."""
+    if header is None:
         return None
     try:
-        return wire.parse_timestamp(header)
-    except wire.WireFormatError:
-        return None
+        return wire.parse_if_modified_since(header)
+    except wire.WireFormatError as exc:
+        raise QueryError(str(exc)) from exc
 
 
 def filter_modified(items: Iterable[Any], since: float | None, updated: Callable[[Any], float]) -> list[Any]:
