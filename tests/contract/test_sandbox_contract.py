@@ -234,12 +234,31 @@ def test_allocating_more_than_is_due_is_refused(sandbox: RunningSandbox) -> None
         ("Contacts", {"searchTerm": "cafe", "summaryOnly": "true"}),
         ("Payments", {}),
         ("Payments", {"page": "1"}),
+        ("Currencies", {}),
+        ("Currencies", {"where": 'Code=="USD"', "order": "Code DESC"}),
     ],
 )
 def test_get_lists(specs: Specs, wire: Wire, tenant: str, resource: str, query: dict[str, str]) -> None:
     reply = wire.api("GET", resource, query, tenant=tenant)
     assert reply.status == 200, reply.body
     reply.validate(specs.accounting)
+
+
+def test_currencies_and_the_not_subscribed_element(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    listed = wire.api("GET", "Currencies")
+    assert listed.json()["Currencies"] == [{"Code": "AUD", "Description": "Australian Dollar"},
+                                           {"Code": "USD", "Description": "United States Dollar"}]  # fmt: skip
+    refused = wire.api("PUT", "Invoices", {"summarizeErrors": "false"},
+                       {"Invoices": [invoice("FX-1", {"Name": "Greenway Builders"}, CurrencyCode="EUR")]})  # fmt: skip
+    assert refused.status == 200
+    refused.validate(specs.accounting)
+    assert_no_fields_beyond_the_spec(specs, refused)
+    (element,) = refused.json()["Invoices"]
+    assert element["ValidationErrors"] == [{"Message": "Organisation is not subscribed to currency EUR"}]
+    sandbox.control.enable_currency("EUR")
+    accepted = wire.api("PUT", "Invoices", {"summarizeErrors": "false"},
+                        {"Invoices": [invoice("FX-1", {"Name": "Greenway Builders"}, CurrencyCode="EUR")]})  # fmt: skip
+    assert accepted.json()["Invoices"][0]["CurrencyCode"] == "EUR"
 
 
 def test_get_single_account_contact_payment(specs: Specs, wire: Wire) -> None:
@@ -303,6 +322,7 @@ def _without_facts_extras(node: Any) -> Any:
         ("GET", "TrackingCategories", {}),
         ("GET", "Organisation", {}),
         ("GET", "Payments", {}),
+        ("GET", "Currencies", {}),
     ],
 )
 def test_no_fields_beyond_the_spec_and_the_facts(

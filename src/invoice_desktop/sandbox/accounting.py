@@ -13,6 +13,7 @@ from typing import Any
 from invoice_desktop.sandbox import http_messages, queries, wire
 from invoice_desktop.sandbox.contacts import ContactBatch
 from invoice_desktop.sandbox.context import SandboxContext
+from invoice_desktop.sandbox.currencies import currency_json
 from invoice_desktop.sandbox.http_messages import Request, Response
 from invoice_desktop.sandbox.invoices import ElementResult, InvoiceBatch, RequestDataError, organisation_today
 from invoice_desktop.sandbox.payments import PaymentBatch
@@ -157,6 +158,10 @@ def get_tracking_categories(call: ApiCall) -> Response:
     return _listed(call, "TrackingCategories", [tracking_category_json(c, archived) for c in categories])
 
 
+def get_currencies(call: ApiCall) -> Response:
+    return _listed(call, "Currencies", [currency_json(code) for code in call.org.enabled_currencies])
+
+
 def get_organisation(call: ApiCall) -> Response:
     return call.ok(Organisations=[organisation_json(call.org)])
 
@@ -248,6 +253,7 @@ RESOURCES: dict[str, tuple[tuple[str, ...], dict[str, Handler]]] = {
     "taxrates": (("accounting.settings",), {"GET": get_tax_rates}),
     "trackingcategories": (("accounting.settings",), {"GET": get_tracking_categories}),
     "organisation": (("accounting.settings",), {"GET": get_organisation}),
+    "currencies": (("accounting.settings",), {"GET": get_currencies}),
     "payments": (
         ("accounting.payments", "accounting.transactions"),
         {"GET": get_payments, "PUT": write_payments, "POST": write_payments},

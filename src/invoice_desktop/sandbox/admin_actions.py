@@ -142,6 +142,18 @@ def set_plan_limit(control: SandboxControl, org: Organisation, form: Form) -> st
     return f"The plan now allows {limit} approved invoice(s) a month; more are refused."
 
 
+def enable_currency(control: SandboxControl, org: Organisation, form: Form) -> str:
+    code = _required(form, "code")
+    control.enable_currency(code, org.tenant_id)
+    return f"Enabled {code.upper()} in {org.name}: invoices in it are accepted now."
+
+
+def disable_currency(control: SandboxControl, org: Organisation, form: Form) -> str:
+    code = _required(form, "code")
+    control.disable_currency(code, org.tenant_id)
+    return f"Removed {code.upper()} from {org.name}: invoices in it are refused now."
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 
 
@@ -206,7 +218,8 @@ ACTIONS: dict[str, Action] = {
     action.__name__: action
     for action in (
         archive_contact, restore_contact, archive_account, restore_account, record_payment, allocate_credit,
-        void_invoice, set_lock_dates, clear_lock_dates, set_plan_limit, disconnect_tenant, reconnect_tenant,
+        void_invoice, set_lock_dates, clear_lock_dates, set_plan_limit, enable_currency, disable_currency,
+        disconnect_tenant, reconnect_tenant,
         revoke_app, set_auto_approve, arm_fault, set_latency, exhaust_limit, reset_limits, clear_faults,
     )
 }  # fmt: skip

@@ -16,6 +16,7 @@ from importlib import resources
 from urllib.parse import urlencode
 
 from invoice_desktop.sandbox.admin_actions import FAULT_LABELS
+from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
 from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.sandbox.limits import LimitDecision
 from invoice_desktop.sandbox.state import Account, Connection, Contact, Invoice, Organisation
@@ -122,7 +123,8 @@ def _header(view: AdminView) -> str:
     sections = "".join(
         f'<a href="#{anchor}">{label}</a>'
         for anchor, label in (("connection", "Connection"), ("invoices", "Invoices"), ("contacts", "Contacts"),
-                              ("accounts", "Accounts"), ("settings", "Lock dates"), ("faults", "Simulate problems"))
+                              ("accounts", "Accounts"), ("settings", "Lock dates"), ("currencies", "Currencies"),
+                              ("faults", "Simulate problems"))
     )  # fmt: skip
     return (
         '<header class="top"><div class="bar"><div class="brand">Sandbox <span>Xero</span></div>'
@@ -313,6 +315,35 @@ def _settings(view: AdminView) -> str:
     )
 
 
+def _currencies(view: AdminView) -> str:
+    org = view.org
+
+    def row(code: str) -> str:
+        if code == org.base_currency:
+            action = '<span class="muted small">base currency</span>'
+        else:
+            action = _form(view, "disable_currency", "currencies", _hidden("code", code), _button("Remove", "danger"))
+        return (
+            f'<tr><td>{e(code)}</td><td>{e(CURRENCY_NAMES.get(code, code))}</td><td class="actions">{action}</td></tr>'
+        )
+
+    rows = "".join(row(code) for code in org.enabled_currencies)
+    options = "".join(
+        f'<option value="{e(code)}">{e(code)} {e(name)}</option>'
+        for code, name in CURRENCY_NAMES.items()
+        if code not in org.enabled_currencies
+    )
+    add = _form(view, "enable_currency", "currencies", f'<select name="code" aria-label="Currency">{options}</select>',
+                _button("Add currency", "primary"))  # fmt: skip
+    return (
+        '<section class="card" id="currencies"><h2>Currencies</h2>'
+        '<p class="muted small">Xero refuses an invoice in a currency the organisation has not added (“Organisation '
+        "is not subscribed to currency …”). The base currency is always there; a currency invoices use stays.</p>"
+        f"<table><tr><th>Code</th><th>Currency</th><th></th></tr>{rows}</table>"
+        f'<p class="row">{add}</p></section>'
+    )
+
+
 def _fault_card(view: AdminView, kind: FaultKind) -> str:
     count = (
         '<select name="count" aria-label="How many calls"><option value="1">next call</option>'
@@ -378,7 +409,7 @@ def render(view: AdminView) -> str:
         + _connection(view)
         + _invoices(view)
         + f'<div class="grid2 wide-right">{_contacts(view)}{_accounts(view)}</div>'
-        + f'<div class="grid2">{_settings(view)}</div>'
+        + f'<div class="grid2">{_settings(view)}{_currencies(view)}</div>'
         + _faults(view)
         + "</main><footer>Sandbox Xero — the local Xero of Invoice Desktop. Not connected to the real Xero.</footer>"
     )

@@ -253,6 +253,9 @@ class InvoiceBatch:
         due_date = (
             date_of(element, "DueDate") if field_of(element, "DueDate") else (invoice.due_date if invoice else None)
         )
+        currency = (text_of(element, "CurrencyCode") or "").strip().upper()
+        if currency and currency not in self.org.enabled_currencies:
+            errors.append(validation.currency_not_subscribed(currency))
         amounts_text = text_of(element, "LineAmountTypes")
         if amounts_text is not None:
             line_amount_types = LINE_AMOUNT_TYPES.get(amounts_text.strip().lower())
@@ -328,9 +331,8 @@ class InvoiceBatch:
             value = text_of(element, name)
             if value is not None:
                 setattr(invoice, attribute, value)
-        currency = text_of(element, "CurrencyCode")
         if currency:
-            invoice.currency_code = currency.upper()
+            invoice.currency_code = currency
         rate = decimal_of(element, "CurrencyRate")
         if rate is not None:
             invoice.currency_rate = wire.rate6(rate)
