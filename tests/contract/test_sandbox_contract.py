@@ -261,6 +261,20 @@ def test_currencies_and_the_not_subscribed_element(specs: Specs, sandbox: Runnin
     assert accepted.json()["Invoices"][0]["CurrencyCode"] == "EUR"
 
 
+def test_warning_elements(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    sandbox.control.warn_next(1, "Account code '476' has been removed as it does not match a recognised account.")
+    customer = {"Name": "Greenway Builders"}
+    batch = {"Invoices": [invoice("WN-1", customer), invoice("WN-2", customer, Status="DRAFT", SentToContact=True)]}
+    reply = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, batch)
+    assert reply.status == 200
+    reply.validate(specs.accounting)
+    assert_no_fields_beyond_the_spec(specs, reply)
+    warned = reply.json()["Invoices"]
+    assert [(e["StatusAttributeString"], e["HasErrors"]) for e in warned] == [("WARNING", False)] * 2
+    assert [len(e["Warnings"]) for e in warned] == [1, 1] and "ValidationErrors" not in warned[0]
+    assert sdk_invoices(reply).invoices[0].warnings[0].message.startswith("Account code '476'")
+
+
 def test_get_single_account_contact_payment(specs: Specs, wire: Wire) -> None:
     paths = [
         f"Accounts/{seed.seeded_id(DEMO, 'account', '200')}",

@@ -216,7 +216,8 @@ def _batch(call: ApiCall, key: str, process: Callable[[Any], ElementResult], com
 def write_invoices(call: ApiCall) -> Response:
     org, request = call.org, call.request
     update = request.method == "POST"
-    batch = InvoiceBatch(org, call.ctx.clock.now(), call.client_id, call.unit_places, allow_update=update)
+    batch = InvoiceBatch(org, call.ctx.clock.now(), call.client_id, call.unit_places, allow_update=update,
+                         take_warning=call.ctx.faults.take_warning)  # fmt: skip
     if call.item_id is None:
         return _batch(call, "Invoices", batch.process, batch.commit)
     if not update:

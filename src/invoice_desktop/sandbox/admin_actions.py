@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
-from invoice_desktop.sandbox.control import ControlError, SandboxControl
+from invoice_desktop.sandbox.control import MAX_COUNT, ControlError, SandboxControl
 from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.sandbox.state import Organisation
 
@@ -188,6 +188,13 @@ def arm_fault(control: SandboxControl, org: Organisation, form: Form) -> str:
     return f"Switched on “{FAULT_LABELS[kind]}” for {_calls(count)}."
 
 
+def warn_next(control: SandboxControl, org: Organisation, form: Form) -> str:
+    count = _count(form)
+    control.warn_next(MAX_COUNT if count is None else count)
+    which = "every invoice created" if count is None else ("the next invoice" if count == 1 else f"the next {count}")
+    return f"Xero now creates {which} with a warning (StatusAttributeString WARNING)."
+
+
 def set_latency(control: SandboxControl, org: Organisation, form: Form) -> str:
     text = _optional(form, "seconds") or "0"
     try:
@@ -220,6 +227,6 @@ ACTIONS: dict[str, Action] = {
         archive_contact, restore_contact, archive_account, restore_account, record_payment, allocate_credit,
         void_invoice, set_lock_dates, clear_lock_dates, set_plan_limit, enable_currency, disable_currency,
         disconnect_tenant, reconnect_tenant,
-        revoke_app, set_auto_approve, arm_fault, set_latency, exhaust_limit, reset_limits, clear_faults,
+        revoke_app, set_auto_approve, arm_fault, warn_next, set_latency, exhaust_limit, reset_limits, clear_faults,
     )
 }  # fmt: skip

@@ -372,9 +372,19 @@ def _faults(view: AdminView) -> str:
     ]
     if latency:
         on.append(f"latency {latency:g} s")
+    warnings_left = int(view.faults.get("warnings_left") or 0)  # type: ignore[call-overload]
+    if warnings_left:
+        on.append(f"warnings on the next {warnings_left:,} invoice(s)")
     switched_on = ", ".join(on) if on else "nothing — Xero answers normally"
     limits = view.limits
     cards = [_fault_card(view, kind) for kind in FAULT_LABELS]
+    count = (
+        '<select name="count" aria-label="How many invoices"><option value="1">next invoice</option>'
+        '<option value="3">next 3 invoices</option><option value="all">every invoice until cleared</option></select>'
+    )
+    warn = _form(view, "warn_next", "faults", count, _button("Switch on"))
+    cards.append(_card("Created with a warning", "New invoices are saved but come back with StatusAttributeString "
+                       "WARNING and a Warnings message.", warn))  # fmt: skip
     latency_field = (
         f'<input class="short" type="number" min="0" step="0.5" name="seconds" value="{e(f"{latency:g}")}" '
         'aria-label="Seconds"> s'

@@ -19,7 +19,7 @@ from invoice_desktop.sandbox import arguments, oauth, payments, seed, wire
 from invoice_desktop.sandbox.arguments import ControlError
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
-from invoice_desktop.sandbox.faults import FaultKind
+from invoice_desktop.sandbox.faults import DEFAULT_WARNING, FaultKind
 from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_site
 from invoice_desktop.sandbox.state import (
     Account,
@@ -36,6 +36,9 @@ def _day(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+MAX_COUNT = 100_000  # calls a fault (or invoices a warning) applies to
 
 
 class SandboxControl:
@@ -256,6 +259,11 @@ class SandboxControl:
     def arm_fault(self, kind: str, count: int | None = 1, path: str = "/api.xro/2.0/", method: str = "") -> None:
         self._ctx.faults.arm(FaultKind(kind), count, path=path, method=method)
 
+    def warn_next(self, count: int = 1, message: str = DEFAULT_WARNING) -> None:
+        """The next `count` invoices created come back created but with StatusAttributeString WARNING and
+        `Warnings: [{"Message": message}]` (0 switches it off)."""
+        self._ctx.faults.warn_next(arguments.whole(count, "count", 0, MAX_COUNT), arguments.text(message, "message"))
+
     def set_latency(self, seconds: float, path: str = "/api.xro/2.0/") -> None:
         self._ctx.faults.set_latency(float(seconds), path)
 
@@ -300,8 +308,8 @@ ACTIONS = (
     "archive_contact", "restore_contact", "set_contact_status", "archive_account", "restore_account",
     "set_account_status", "set_lock_dates", "set_plan_limit", "enable_currency", "disable_currency", "record_payment",
     "allocate_credit", "void_invoice", "revoke_app", "disconnect_tenant", "reconnect_tenant", "set_auto_approve",
-    "set_summarized_commits_valid", "advance_clock", "arm_fault", "set_latency", "clear_faults", "exhaust_limit",
-    "reset_limits", "set_rate_limits", "status",
+    "set_summarized_commits_valid", "advance_clock", "arm_fault", "warn_next", "set_latency", "clear_faults",
+    "exhaust_limit", "reset_limits", "set_rate_limits", "status",
 )  # fmt: skip
 
 

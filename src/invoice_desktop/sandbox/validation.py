@@ -38,6 +38,9 @@ NOT_VALID_FOR_MODIFICATION = "Invoice not of valid status for modification"
 HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
 TRACKING_NOT_FOUND = "The tracking category '{category}' with option '{option}' could not be found."
 TRACKING_TOO_MANY = "A line item can have at most 2 tracking categories."
+# A warning (the element is created, StatusAttributeString WARNING), worded after the spec's PurchaseOrders example
+# "Only AUTHORISED and BILLED purchase orders may have SentToContact updated.":
+SENT_TO_CONTACT_NOT_AUTHORISED = "Only AUTHORISED invoices may have SentToContact updated."
 
 
 def currency_not_subscribed(code: str) -> str:
