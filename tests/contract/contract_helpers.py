@@ -43,6 +43,12 @@ class Specs:
     accounting_strict: OpenAPI  # additional properties forbidden: no field beyond the spec
     identity: OpenAPI
     identity_document: dict[str, Any]
+    accounting_document: dict[str, Any]
+
+    def accounting_schema(self, name: str) -> dict[str, Any]:
+        """A schema of the Accounting spec with its $refs resolved, ready for a jsonschema validator."""
+        schemas = self.accounting_document["components"]["schemas"]
+        return {**schemas[name], "components": {"schemas": schemas}}
 
 
 _RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
@@ -155,4 +161,5 @@ def load_specs() -> Specs:
         accounting_strict=_api(accounting, additional_properties_default_policy="forbid"),
         identity=_api(identity, extra_format_validators={"date-time": xero_date_time}),
         identity_document=identity,
+        accounting_document=accounting,
     )

@@ -21,7 +21,7 @@ from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_si
 from invoice_desktop.sandbox.state import Organisation
 
 APP_NAME = "Invoice Desktop"
-SECTIONS = ("connection", "invoices", "contacts", "accounts", "settings", "plan", "faults")
+SECTIONS = ("connection", "invoices", "contacts", "accounts", "settings", "plan", "currencies", "faults")
 _MAX_FLASHES = 50
 
 

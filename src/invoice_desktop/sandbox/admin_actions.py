@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
-from invoice_desktop.sandbox.control import ControlError, SandboxControl
+from invoice_desktop.sandbox.control import MAX_COUNT, ControlError, SandboxControl
 from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.sandbox.state import Organisation
 
@@ -142,6 +142,18 @@ def set_plan_limit(control: SandboxControl, org: Organisation, form: Form) -> st
     return f"The plan now allows {limit} approved invoice(s) a month; more are refused."
 
 
+def enable_currency(control: SandboxControl, org: Organisation, form: Form) -> str:
+    code = _required(form, "code")
+    control.enable_currency(code, org.tenant_id)
+    return f"Enabled {code.upper()} in {org.name}: invoices in it are accepted now."
+
+
+def disable_currency(control: SandboxControl, org: Organisation, form: Form) -> str:
+    code = _required(form, "code")
+    control.disable_currency(code, org.tenant_id)
+    return f"Removed {code.upper()} from {org.name}: invoices in it are refused now."
+
+
 # -- connection -------------------------------------------------------------------------------------------------
 
 
@@ -176,6 +188,13 @@ def arm_fault(control: SandboxControl, org: Organisation, form: Form) -> str:
     return f"Switched on “{FAULT_LABELS[kind]}” for {_calls(count)}."
 
 
+def warn_next(control: SandboxControl, org: Organisation, form: Form) -> str:
+    count = _count(form)
+    control.warn_next(MAX_COUNT if count is None else count)
+    which = "every invoice created" if count is None else ("the next invoice" if count == 1 else f"the next {count}")
+    return f"Xero now creates {which} with a warning (StatusAttributeString WARNING)."
+
+
 def set_latency(control: SandboxControl, org: Organisation, form: Form) -> str:
     text = _optional(form, "seconds") or "0"
     try:
@@ -206,7 +225,8 @@ ACTIONS: dict[str, Action] = {
     action.__name__: action
     for action in (
         archive_contact, restore_contact, archive_account, restore_account, record_payment, allocate_credit,
-        void_invoice, set_lock_dates, clear_lock_dates, set_plan_limit, disconnect_tenant, reconnect_tenant,
-        revoke_app, set_auto_approve, arm_fault, set_latency, exhaust_limit, reset_limits, clear_faults,
+        void_invoice, set_lock_dates, clear_lock_dates, set_plan_limit, enable_currency, disable_currency,
+        disconnect_tenant, reconnect_tenant,
+        revoke_app, set_auto_approve, arm_fault, warn_next, set_latency, exhaust_limit, reset_limits, clear_faults,
     )
 }  # fmt: skip

@@ -16,6 +16,7 @@ from importlib import resources
 from urllib.parse import urlencode
 
 from invoice_desktop.sandbox.admin_actions import FAULT_LABELS
+from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
 from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.sandbox.limits import LimitDecision
 from invoice_desktop.sandbox.state import Account, Connection, Contact, Invoice, Organisation
@@ -122,7 +123,8 @@ def _header(view: AdminView) -> str:
     sections = "".join(
         f'<a href="#{anchor}">{label}</a>'
         for anchor, label in (("connection", "Connection"), ("invoices", "Invoices"), ("contacts", "Contacts"),
-                              ("accounts", "Accounts"), ("settings", "Lock dates"), ("faults", "Simulate problems"))
+                              ("accounts", "Accounts"), ("settings", "Lock dates"), ("currencies", "Currencies"),
+                              ("faults", "Simulate problems"))
     )  # fmt: skip
     return (
         '<header class="top"><div class="bar"><div class="brand">Sandbox <span>Xero</span></div>'
@@ -313,6 +315,35 @@ def _settings(view: AdminView) -> str:
     )
 
 
+def _currencies(view: AdminView) -> str:
+    org = view.org
+
+    def row(code: str) -> str:
+        if code == org.base_currency:
+            action = '<span class="muted small">base currency</span>'
+        else:
+            action = _form(view, "disable_currency", "currencies", _hidden("code", code), _button("Remove", "danger"))
+        return (
+            f'<tr><td>{e(code)}</td><td>{e(CURRENCY_NAMES.get(code, code))}</td><td class="actions">{action}</td></tr>'
+        )
+
+    rows = "".join(row(code) for code in org.enabled_currencies)
+    options = "".join(
+        f'<option value="{e(code)}">{e(code)} {e(name)}</option>'
+        for code, name in CURRENCY_NAMES.items()
+        if code not in org.enabled_currencies
+    )
+    add = _form(view, "enable_currency", "currencies", f'<select name="code" aria-label="Currency">{options}</select>',
+                _button("Add currency", "primary"))  # fmt: skip
+    return (
+        '<section class="card" id="currencies"><h2>Currencies</h2>'
+        '<p class="muted small">Xero refuses an invoice in a currency the organisation has not added (“Organisation '
+        "is not subscribed to currency …”). The base currency is always there; a currency invoices use stays.</p>"
+        f"<table><tr><th>Code</th><th>Currency</th><th></th></tr>{rows}</table>"
+        f'<p class="row">{add}</p></section>'
+    )
+
+
 def _fault_card(view: AdminView, kind: FaultKind) -> str:
     count = (
         '<select name="count" aria-label="How many calls"><option value="1">next call</option>'
@@ -341,9 +372,19 @@ def _faults(view: AdminView) -> str:
     ]
     if latency:
         on.append(f"latency {latency:g} s")
+    warnings_left = int(view.faults.get("warnings_left") or 0)  # type: ignore[call-overload]
+    if warnings_left:
+        on.append(f"warnings on the next {warnings_left:,} invoice(s)")
     switched_on = ", ".join(on) if on else "nothing — Xero answers normally"
     limits = view.limits
     cards = [_fault_card(view, kind) for kind in FAULT_LABELS]
+    count = (
+        '<select name="count" aria-label="How many invoices"><option value="1">next invoice</option>'
+        '<option value="3">next 3 invoices</option><option value="all">every invoice until cleared</option></select>'
+    )
+    warn = _form(view, "warn_next", "faults", count, _button("Switch on"))
+    cards.append(_card("Created with a warning", "New invoices are saved but come back with StatusAttributeString "
+                       "WARNING and a Warnings message.", warn))  # fmt: skip
     latency_field = (
         f'<input class="short" type="number" min="0" step="0.5" name="seconds" value="{e(f"{latency:g}")}" '
         'aria-label="Seconds"> s'
@@ -378,7 +419,7 @@ def render(view: AdminView) -> str:
         + _connection(view)
         + _invoices(view)
         + f'<div class="grid2 wide-right">{_contacts(view)}{_accounts(view)}</div>'
-        + f'<div class="grid2">{_settings(view)}</div>'
+        + f'<div class="grid2">{_settings(view)}{_currencies(view)}</div>'
         + _faults(view)
         + "</main><footer>Sandbox Xero — the local Xero of Invoice Desktop. Not connected to the real Xero.</footer>"
     )

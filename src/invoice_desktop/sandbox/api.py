@@ -3,7 +3,7 @@ Idempotency-Key, the resource handler, and the headers every tenant call gets.""
 
 from __future__ import annotations
 
-from invoice_desktop.sandbox import accounting, http_messages, idempotency, oauth
+from invoice_desktop.sandbox import accounting, http_messages, idempotency, oauth, queries
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.faults import PRE_PROCESSING, FaultKind
 from invoice_desktop.sandbox.http_messages import Request, Response, Transport
@@ -91,7 +91,10 @@ def _idempotent(call: accounting.ApiCall, handler: accounting.Handler) -> Respon
 
 def _run(call: accounting.ApiCall, handler: accounting.Handler) -> Response:
     with call.ctx.state.lock:
-        response = handler(call)
+        try:
+            response = handler(call)
+        except queries.QueryError as exc:  # where, order, page, If-Modified-Since
+            response = accounting.query_error(str(exc))
     if call.request.method != "GET":
         call.ctx.persist()
         if call.ctx.faults.take(call.request.method, call.request.path, frozenset({FaultKind.DROP_AFTER_COMMIT})):

@@ -15,9 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from invoice_desktop.sandbox import oauth, payments, seed, wire
+from invoice_desktop.sandbox import arguments, oauth, payments, seed, wire
+from invoice_desktop.sandbox.arguments import ControlError
 from invoice_desktop.sandbox.context import SandboxContext
-from invoice_desktop.sandbox.faults import FaultKind
+from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
+from invoice_desktop.sandbox.faults import DEFAULT_WARNING, FaultKind
 from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_site
 from invoice_desktop.sandbox.state import (
     Account,
@@ -30,14 +32,13 @@ from invoice_desktop.sandbox.state import (
 )
 
 
-class ControlError(ValueError):
-    """A control action that cannot be done (unknown organisation, contact, invoice ...)."""
-
-
 def _day(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+MAX_COUNT = 100_000  # calls a fault (or invoices a warning) applies to
 
 
 class SandboxControl:
@@ -133,6 +134,30 @@ class SandboxControl:
         org = self.organisation(tenant)
         with self._ctx.state.lock:
             org.plan_invoice_limit = limit
+        self._changed()
+        return org
+
+    def enable_currency(self, code: str, tenant: str | None = None) -> Organisation:
+        """Settings > Currencies > Add: invoices in `code` are accepted from now on."""
+        wanted = arguments.choice(code.strip().upper() if isinstance(code, str) else code, "code", CURRENCY_NAMES)
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            if wanted not in org.enabled_currencies:
+                org.currencies.append(wanted)
+        self._changed()
+        return org
+
+    def disable_currency(self, code: str, tenant: str | None = None) -> Organisation:
+        """Remove an enabled currency: invoices in it are refused ("Organisation is not subscribed to currency").
+        The base currency, and a currency invoices already use, cannot be removed (as in Xero)."""
+        wanted = arguments.choice(code.strip().upper() if isinstance(code, str) else code, "code", CURRENCY_NAMES)
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            if wanted == org.base_currency:
+                raise ControlError(f"{wanted} is the base currency of {org.name}; it cannot be removed")
+            if any(i.currency_code == wanted for i in org.invoices.values()):
+                raise ControlError(f"{wanted} is used by invoices of {org.name}; Xero keeps a currency in use")
+            org.currencies[:] = [c for c in org.currencies if c != wanted]
         self._changed()
         return org
 
@@ -234,6 +259,11 @@ class SandboxControl:
     def arm_fault(self, kind: str, count: int | None = 1, path: str = "/api.xro/2.0/", method: str = "") -> None:
         self._ctx.faults.arm(FaultKind(kind), count, path=path, method=method)
 
+    def warn_next(self, count: int = 1, message: str = DEFAULT_WARNING) -> None:
+        """The next `count` invoices created come back created but with StatusAttributeString WARNING and
+        `Warnings: [{"Message": message}]` (0 switches it off)."""
+        self._ctx.faults.warn_next(arguments.whole(count, "count", 0, MAX_COUNT), arguments.text(message, "message"))
+
     def set_latency(self, seconds: float, path: str = "/api.xro/2.0/") -> None:
         self._ctx.faults.set_latency(float(seconds), path)
 
@@ -276,10 +306,10 @@ class SandboxControl:
 
 ACTIONS = (
     "archive_contact", "restore_contact", "set_contact_status", "archive_account", "restore_account",
-    "set_account_status", "set_lock_dates", "set_plan_limit", "record_payment", "allocate_credit", "void_invoice",
-    "revoke_app", "disconnect_tenant", "reconnect_tenant", "set_auto_approve", "set_summarized_commits_valid",
-    "advance_clock", "arm_fault", "set_latency", "clear_faults", "exhaust_limit", "reset_limits", "set_rate_limits",
-    "status",
+    "set_account_status", "set_lock_dates", "set_plan_limit", "enable_currency", "disable_currency", "record_payment",
+    "allocate_credit", "void_invoice", "revoke_app", "disconnect_tenant", "reconnect_tenant", "set_auto_approve",
+    "set_summarized_commits_valid", "advance_clock", "arm_fault", "warn_next", "set_latency", "clear_faults",
+    "exhaust_limit", "reset_limits", "set_rate_limits", "status",
 )  # fmt: skip
 
 
@@ -295,7 +325,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, CreditAllocation):
         return {"Kind": value.kind, "ID": value.credit_id, "Number": value.number, "Amount": str(value.amount)}
     if isinstance(value, Organisation):
-        return {"OrganisationID": value.tenant_id, "Name": value.name}
+        return {"OrganisationID": value.tenant_id, "Name": value.name, "Currencies": value.enabled_currencies}
     return value
 
 

@@ -14,6 +14,9 @@ Kinds:
 - ``drop_after_commit``: the call is processed and stored (and its idempotent response kept), then the socket
   closes before the reply.
 
+`warn_next(count, message)` is no fault of the call: the next `count` invoices the sandbox creates (elements that
+pass) come back created, with StatusAttributeString "WARNING" and `Warnings: [{"Message": message}]`.
+
 `latency_seconds` delays every matching call (inside its rate-limit slot, so it also exercises the concurrency
 limit). Revoking the app, disconnecting a tenant and exhausting a limit are actions on state, in control.py.
 """
@@ -25,6 +28,7 @@ import threading
 from dataclasses import dataclass, field
 
 API_PREFIX = "/api.xro/2.0/"
+DEFAULT_WARNING = "The sandbox was asked to warn about this invoice (warn_next)."
 
 
 class FaultKind(enum.StrEnum):
@@ -63,6 +67,8 @@ class Faults:
     latency_path: str = API_PREFIX
     hang_seconds: float = 120.0
     fired: list[tuple[FaultKind, str, str]] = field(default_factory=list)  # (kind, method, path), for tests
+    warnings_left: int = 0
+    warning_message: str = DEFAULT_WARNING
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def arm(
@@ -105,9 +111,22 @@ class Faults:
         with self._lock:
             return self.latency_seconds if self.latency_path.lower() in path.lower() else 0.0
 
+    def warn_next(self, count: int = 1, message: str = DEFAULT_WARNING) -> None:
+        with self._lock:
+            self.warnings_left, self.warning_message = count, message
+
+    def take_warning(self) -> str | None:
+        """The warning for the invoice being created now, if the switch is on (using up one of its invoices)."""
+        with self._lock:
+            if self.warnings_left <= 0:
+                return None
+            self.warnings_left -= 1
+            return self.warning_message
+
     def clear(self) -> None:
         with self._lock:
             self.armed.clear()
+            self.warnings_left = 0
             self.latency_seconds = 0.0
             self.latency_path = API_PREFIX
 
@@ -133,4 +152,5 @@ class Faults:
                 ],
                 "latency_seconds": self.latency_seconds,
                 "latency_path": self.latency_path,
+                "warnings_left": self.warnings_left,
             }

@@ -61,10 +61,13 @@ class Request:
         return value.strip().lower() in ("true", "1", "yes")
 
     def query_list(self, name: str) -> list[str]:
+        """A comma-separated list parameter (IDs, InvoiceNumbers, ContactIDs, Statuses) split as Xero splits it: on
+        every comma (a number holding a comma cannot be asked for this way), each part trimmed, empty parts
+        dropped. Quotes are not removed."""
         value = self.query(name)
         if not value:
             return []
-        return [part.strip().strip('"') for part in value.split(",") if part.strip().strip('"')]
+        return [part.strip() for part in value.split(",") if part.strip()]
 
     def query_items(self) -> list[tuple[str, str]]:
         return list(self._query)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -131,6 +132,7 @@ class InvoiceBatch:
     client_id: str
     unit_places: int = 2
     allow_update: bool = False
+    take_warning: Callable[[], str | None] = lambda: None  # the warn_next switch (Faults.take_warning)
     staged_invoices: dict[str, Invoice] = field(default_factory=dict)
     staged_contacts: list[Contact] = field(default_factory=list)
 
@@ -253,6 +255,9 @@ class InvoiceBatch:
         due_date = (
             date_of(element, "DueDate") if field_of(element, "DueDate") else (invoice.due_date if invoice else None)
         )
+        currency = (text_of(element, "CurrencyCode") or "").strip().upper()
+        if currency and currency not in self.org.enabled_currencies:
+            errors.append(validation.currency_not_subscribed(currency))
         amounts_text = text_of(element, "LineAmountTypes")
         if amounts_text is not None:
             line_amount_types = LINE_AMOUNT_TYPES.get(amounts_text.strip().lower())
@@ -328,15 +333,17 @@ class InvoiceBatch:
             value = text_of(element, name)
             if value is not None:
                 setattr(invoice, attribute, value)
-        currency = text_of(element, "CurrencyCode")
         if currency:
-            invoice.currency_code = currency.upper()
+            invoice.currency_code = currency
         rate = decimal_of(element, "CurrencyRate")
         if rate is not None:
             invoice.currency_rate = wire.rate6(rate)
+        warnings: list[str] = []
         sent = field_of(element, "SentToContact")
         if isinstance(sent, bool) and invoice.status == "AUTHORISED":
             invoice.sent_to_contact = sent
+        elif sent is True:
+            warnings.append(validation.SENT_TO_CONTACT_NOT_AUTHORISED)
 
         if errors:
             return self._failure(element, errors, invoice, line_errors, contact, contact_errors)
@@ -346,8 +353,13 @@ class InvoiceBatch:
         if invoice.type == "ACCREC" and not invoice.invoice_number:
             invoice.invoice_number = self.org.take_invoice_number(lambda n: self.number_taken(n))
         invoice.updated = self.now
+        if existing is None:
+            switched_on = self.take_warning()
+            warnings.extend([switched_on] if switched_on else [])
         document = invoice_json(self.org, invoice, contact=contact, unit_places=self.unit_places)
-        document["StatusAttributeString"] = "OK"
+        document["StatusAttributeString"] = "WARNING" if warnings else "OK"
+        if warnings:
+            document["Warnings"] = [{"Message": m} for m in warnings]
         return ElementResult(document, [], invoice, new_contact)
 
     def _resolve_contact(self, raw: Any, invoice: Invoice | None) -> tuple[Contact | None, Contact | None, list[str]]:

@@ -7,6 +7,12 @@ Supported forms (all the app and the SDK docs use, and then some):
     Contact.Name=="Bayside Cafe"   Name.Contains("cafe")   Name.StartsWith("B")   Name.EndsWith("Ltd")
     Date>=DateTime(2020, 01, 01)   AmountDue>0   IsCustomer==true   Name.ToLower()=="x"
     combined with AND / OR / && / || and parentheses.
+
+String literals follow Xero's where syntax, the .NET Dynamic LINQ expression language (System.Linq.Dynamic's
+Dynamic.cs): a string is in double quotes and a `"` inside it is written twice (`InvoiceNumber=="Q""7"` means
+Q"7); a backslash is an ordinary character (there are no backslash escapes); single quotes make a character literal
+of exactly one character. Its error messages are Dynamic LINQ's ("Unterminated string literal", "Character literal
+must contain exactly one character"). Text comparisons ignore case (see docs/sandbox.md).
 """
 
 from __future__ import annotations
@@ -32,7 +38,9 @@ class QueryError(ValueError):
 
 _TOKEN_RE = re.compile(
     r"""\s*(?:
-        (?P<string>"(?:[^"\\]|\\.)*")
+        (?P<string>"(?:[^"]|"")*")
+      | (?P<char>'(?:[^']|'')*')
+      | (?P<unterminated>["'])
       | (?P<op>==|!=|>=|<=|>|<|&&|\|\||\(|\)|,|\.)
       | (?P<number>-?\d+(?:\.\d+)?)
       | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
@@ -57,6 +65,8 @@ def _tokenize(text: str) -> list[_Token]:
             raise QueryError(f"cannot read the where clause near {text[position : position + 20]!r}")
         position = match.end()
         kind = match.lastgroup or ""
+        if kind == "unterminated":
+            raise QueryError("Unterminated string literal")
         tokens.append(_Token(kind, match.group(kind)))
     return tokens
 
@@ -153,7 +163,9 @@ class _Parser:
     def literal(self) -> Any:
         token = self.take()
         if token.kind == "string":
-            return token.text[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+            return token.text[1:-1].replace('""', '"')
+        if token.kind == "char":
+            raise QueryError(_char_literal_error(token.text[1:-1].replace("''", "'")))
         if token.kind == "number":
             return Decimal(token.text)
         if token.kind == "word":
@@ -168,14 +180,35 @@ class _Parser:
                 self.expect(")")
                 return str(value).lower()
             if word in ("datetime", "datetimeoffset"):
-                self.expect("(")
-                numbers = [int(self.take().text)]
-                while self.at(","):
-                    self.take()
-                    numbers.append(int(self.take().text))
-                self.expect(")")
-                return datetime(*numbers, tzinfo=UTC)  # type: ignore[misc]
+                return self.date_time()
         raise QueryError(f"cannot read the value {token.text!r} in the where clause")
+
+    def date_time(self) -> datetime:
+        """DateTime(year, month, day[, hour, minute, second]), after the word DateTime."""
+        self.expect("(")
+        numbers = [self.whole_number()]
+        while self.at(","):
+            self.take()
+            numbers.append(self.whole_number())
+        self.expect(")")
+        if not 3 <= len(numbers) <= 6:
+            raise QueryError("DateTime takes a year, month and day (and optionally hour, minute and second)")
+        try:
+            return datetime(*numbers, tzinfo=UTC)  # type: ignore[misc]
+        except (ValueError, OverflowError) as exc:
+            raise QueryError(f"DateTime({', '.join(map(str, numbers))}) is not a valid date: {exc}") from exc
+
+    def whole_number(self) -> int:
+        token = self.take()
+        if token.kind != "number" or not token.text.lstrip("-").isdigit() or len(token.text) > 9:
+            raise QueryError(f"expected a whole number in DateTime(...), found {token.text!r}")
+        return int(token.text)
+
+
+def _char_literal_error(text: str) -> str:
+    if len(text) != 1:
+        return "Character literal must contain exactly one character"
+    return f"a character literal ('{text}') cannot be compared with a text field: put text in double quotes"
 
 
 def _resolve(document: dict[str, Any], path: list[str]) -> Any:
@@ -309,12 +342,13 @@ def slice_page(items: list[Any], page: Page) -> list[Any]:
 
 
 def modified_since(header: str | None) -> float | None:
-    if not header:
+    """The If-Modified-Since header in epoch seconds (None: not sent); a malformed one is a QueryError."""
+    if header is None:
         return None
     try:
-        return wire.parse_timestamp(header)
-    except wire.WireFormatError:
-        return None
+        return wire.parse_if_modified_since(header)
+    except wire.WireFormatError as exc:
+        raise QueryError(str(exc)) from exc
 
 
 def filter_modified(items: Iterable[Any], since: float | None, updated: Callable[[Any], float]) -> list[Any]:

@@ -13,10 +13,12 @@ Demo organisation (Australia, AUD, GST): "Harbour Lane Plumbing Pty Ltd"
 - Tracking category "Region" with options North, South, East, West.
 - Invoices already in the organisation (from "another system"): INV-0042 AUTHORISED (the taken number),
   HL-1001 VOIDED and HL-1002 DELETED (numbers that stay taken), HL-1003 PAID.
-- No lock dates, no plan limit.
+- Currencies: AUD (base) and USD enabled.
+- No lock dates, no plan limit (the --sandbox demo sets a period lock date when it fills the company file).
 
 Second organisation (New Zealand, NZD, 15% GST): "Kauri Design Studio Ltd" with 200 Sales, 260 Other Revenue,
-090 bank, 400 expense, OUTPUT2 "15% GST on Income", NONE "No GST", INPUT2 "15% GST on Expenses", two contacts.
+090 bank, 400 expense, OUTPUT2 "15% GST on Income", NONE "No GST", INPUT2 "15% GST on Expenses", two contacts;
+NZD only.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ DEMO_INTEREST_INCOME_ACCOUNT = "270"
 DEMO_ARCHIVED_ACCOUNT = "210"
 DEMO_BANK_ACCOUNT = "090"
 
+DEMO_EXTRA_CURRENCIES = ("USD",)  # enabled besides AUD; the second organisation has NZD only
 DEMO_TAX_ON_INCOME = "OUTPUT"  # "GST on Income" 10%
 DEMO_TAX_FREE_INCOME = "EXEMPTOUTPUT"  # "GST Free Income"
 
@@ -123,6 +126,7 @@ def _demo_organisation(now: float) -> Organisation:
         financial_year_end_month=6,
         invoice_prefix="INV-",
         next_invoice_number=1,
+        currencies=list(DEMO_EXTRA_CURRENCIES),
         created=now,
     )
     org.accounts = [

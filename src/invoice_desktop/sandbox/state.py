@@ -238,6 +238,7 @@ class Organisation:
     period_lock_date: date | None = None
     end_of_year_lock_date: date | None = None
     plan_invoice_limit: int | None = None  # approvals allowed per calendar month; None = unlimited
+    currencies: list[str] = field(default_factory=list)  # enabled besides the base currency (Settings > Currencies)
     invoice_prefix: str = "INV-"
     next_invoice_number: int = 1
     next_credit_note_number: int = 1  # CN-0001, ...
@@ -252,6 +253,11 @@ class Organisation:
     # covers; built on first use, kept up by add_invoice, rebuilt when `invoices` changed behind its back.
     _keys_by_number: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
     _indexed: int = field(default=0, init=False, repr=False, compare=False)
+
+    @property
+    def enabled_currencies(self) -> list[str]:
+        """The base currency first, then the others enabled, in the order they were enabled."""
+        return [self.base_currency, *(c for c in self.currencies if c != self.base_currency)]
 
     # -- lookups (linear scans are fine for the sizes a sandbox holds, except invoices: see below) --
 

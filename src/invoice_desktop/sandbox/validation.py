@@ -1,7 +1,7 @@
 """Xero's validation messages (docs/xero-facts.md §2.3), exactly as Xero words them, and the line checks that use them.
 
 Verified or quoted from real responses: DUPLICATE_NUMBER, the account, tax, archived-contact, lock-date,
-plan-limit and missing-piece messages, DUPLICATE_CONTACT_NAME, CONTACT_NAME_EMPTY.
+plan-limit and missing-piece messages, DUPLICATE_CONTACT_NAME, CONTACT_NAME_EMPTY, currency_not_subscribed.
 Not found in any source, so worded by the sandbox (clearly Xero-like, but not guaranteed identical):
 CONTACT_NOT_FOUND, INVOICE_NOT_FOUND, NOT_VALID_FOR_MODIFICATION, HAS_PAYMENTS, TRACKING_*, and the
 payment messages in sandbox/payments.py.
@@ -38,6 +38,13 @@ NOT_VALID_FOR_MODIFICATION = "Invoice not of valid status for modification"
 HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
 TRACKING_NOT_FOUND = "The tracking category '{category}' with option '{option}' could not be found."
 TRACKING_TOO_MANY = "A line item can have at most 2 tracking categories."
+# A warning (the element is created, StatusAttributeString WARNING), worded after the spec's PurchaseOrders example
+# "Only AUTHORISED and BILLED purchase orders may have SentToContact updated.":
+SENT_TO_CONTACT_NOT_AUTHORISED = "Only AUTHORISED invoices may have SentToContact updated."
+
+
+def currency_not_subscribed(code: str) -> str:
+    return f"Organisation is not subscribed to currency {code}"
 
 
 def invalid_account(code: str) -> str:

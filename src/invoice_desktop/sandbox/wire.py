@@ -4,7 +4,7 @@
   ``/Date(...)/``); the envelope's DateTimeUTC has no zone suffix. Date-only fields are UTC midnight.
 - Money has 2 decimal places, Quantity 4, CurrencyRate 6, written as JSON numbers (``40.00``, ``2.0000``).
 - Request dates are accepted as ``/Date(ms)/``, ``/Date(ms+hhmm)/``, ``YYYY-MM-DD`` and ``YYYY-MM-DDTHH:MM:SS``.
-- ``If-Modified-Since`` is accepted as ISO-8601 (what xero-python sends) or RFC 1123.
+- ``If-Modified-Since`` is accepted in Xero's documented form only (``parse_if_modified_since``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ SIX_PLACES = Decimal("0.000001")
 
 _MS_DATE_RE = re.compile(r"^/Date\((?P<ms>-?\d+)(?P<tz>[+-]\d{4})?\)/$")
 _ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_IF_MODIFIED_SINCE_RE = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(Z|\+00:00)?$")
+_HTTP_DATE_RE = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+    r"\d{2}:\d{2}:\d{2} GMT$"
+)
 _ISO_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -113,22 +118,26 @@ def parse_request_date(value: Any) -> date:
     raise WireFormatError(f"not a date: {value!r}")
 
 
-def parse_timestamp(value: str) -> float:
-    """An instant given as ISO-8601 (naive means UTC), RFC 1123, or /Date(ms)/; returns epoch seconds."""
+def parse_if_modified_since(value: str) -> float:
+    """If-Modified-Since as Xero documents it, in epoch seconds: UTC ``yyyy-mm-ddThh:mm:ss`` in whole seconds,
+    optionally followed by ``Z`` or ``+00:00``, or an RFC 1123 HTTP-date (``Wed, 02 Dec 2026 16:02:37 GMT``).
+    Anything else (fractional seconds, another offset, a bare date, garbage) raises WireFormatError."""
     text = value.strip()
-    match = _MS_DATE_RE.match(text)
-    if match:
-        return int(match["ms"]) / 1000
+    match = _IF_MODIFIED_SINCE_RE.match(text)
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError) as exc:
-            raise WireFormatError(f"not a timestamp: {value!r}") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+        if match:
+            moment = datetime.strptime(match["stamp"], "%Y-%m-%dT%H:%M:%S")
+        elif _HTTP_DATE_RE.match(text):
+            moment = parsedate_to_datetime(text).replace(tzinfo=None)  # locale-independent, unlike strptime %b
+        else:
+            raise ValueError("not of a documented form")
+    except ValueError as exc:
+        raise WireFormatError(
+            f"If-Modified-Since {value!r} is not a valid timestamp: use UTC yyyy-mm-ddThh:mm:ss in whole seconds "
+            "(optionally with Z or +00:00), e.g. 2026-12-02T16:02:37, or an HTTP-date such as "
+            "Wed, 02 Dec 2026 16:02:37 GMT"
+        ) from exc
+    return moment.replace(tzinfo=UTC).timestamp()
 
 
 def ms_value_to_datetime(value: str) -> datetime | None:

@@ -204,8 +204,9 @@ class PaymentImporter:
             summary.api_calls += 1
             try:
                 data, _status, headers = self.client.accounting().get_invoices(
-                    self.client.tenant_id, if_modified_since=since, where=SALES_INVOICES, order=OLDEST_FIRST,
-                    page=page, page_size=self.page_size, _return_http_data_only=False, **self._timeout,
+                    self.client.tenant_id, if_modified_since=since.replace(microsecond=0),  # Xero: whole seconds
+                    where=SALES_INVOICES, order=OLDEST_FIRST, page=page, page_size=self.page_size,
+                    _return_http_data_only=False, **self._timeout,
                 )  # fmt: skip
             except Exception as exc:  # classify_exception re-raises what it does not know
                 failure = classify_exception(exc)
