@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 
 from invoice_desktop.ledger.invoices import draft_ids, get_invoice_detail
 from invoice_desktop.ledger.queries import Tab
+from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
@@ -29,8 +30,9 @@ from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_run_status import EXPORTING, RECONNECT, AutoExportLabel
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero.client import open_client
+from invoice_desktop.xero.export_park import KEY_PARKED_UNTIL, RunStop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
-from invoice_desktop.xero.exporter import KEY_PARKED_UNTIL, Exporter
+from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.settings import KEY_ENABLED, KEY_EXPORT_ON_APPROVAL
 
 RUN_TIMEOUT = 60_000
@@ -328,7 +330,8 @@ def test_notes_and_progress_text(qtbot):
     two_one = ExportSummary(outcomes=[outcome(1, synced), outcome(2, synced), outcome(3, failed)])
     assert auto_note(two_one) == "2 exported, 1 failed: see Xero Exports"
     assert auto_note(ExportSummary()) == ""
-    stopped = ExportSummary(stopped_reason="Xero could not be reached (timeout)")
+    unreachable = FailureCategory.XERO_UNAVAILABLE
+    stopped = ExportSummary(stop=RunStop(unreachable, "Xero could not be reached (timeout)"))
     assert auto_note(stopped) == "Export to Xero stopped: Xero could not be reached (timeout)"
     assert auto_note(None, "boom") == "Export to Xero failed: boom"
     assert auto_note(two_one, dropped=True) == RECONNECT

@@ -198,7 +198,7 @@ def _stamped(xero_id: str, minutes: int) -> Invoice:
 def test_an_invoice_answered_twice_in_one_walk_holds_the_mark_back(synced: int) -> None:
     """An invoice changed while we page moves to the end and may push another onto a page already read: the mark
     then stays before the page that first had it, so the next import reads that stretch again."""
-    from invoice_desktop.xero.payment_import import PaymentImporter, load_mark
+    from invoice_desktop.xero.payment_import import PaymentImporter, load_mark, modified_since_header
 
     page1 = [_stamped(f"a{i}", i) for i in range(2)]
     page2 = [_stamped("b0", 5), _stamped("a1", 9)]  # a1 again, changed during the walk
@@ -207,5 +207,6 @@ def test_an_invoice_answered_twice_in_one_walk_holds_the_mark_back(synced: int) 
     summary = PaymentImporter(client, page_size=2, clock=lambda: NOW, sleep=lambda s: None).run()  # type: ignore[arg-type]
 
     assert summary.ok and [c["page"] for c in api.calls] == [1, 2, 3]
-    assert {c["if_modified_since"] for c in api.calls} == {NOW - timedelta(minutes=10)}  # one mark for the walk
+    mark = modified_since_header(NOW - timedelta(minutes=10))
+    assert {c["if_modified_since"] for c in api.calls} == {mark}  # one mark for the walk
     assert load_mark() == NOW - timedelta(minutes=10)  # held at the start: a1 was first answered on page 1

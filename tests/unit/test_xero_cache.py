@@ -216,12 +216,14 @@ def test_refresh_cache_fetches_through_the_sdk_and_survives_unknown_values(db, s
         200, {"TrackingCategories": raw.tracking_categories}
     )
     stub.routes[("GET", f"{base}/Contacts")] = lambda r: json_reply(200, {"Contacts": raw.contacts})
+    stub.routes[("GET", f"{base}/Currencies")] = lambda r: json_reply(200, {"Currencies": [{"Code": "NZD"}]})
     store = TokenStore(AppPaths(tmp_path), TokenStorageKind.FILE)
     store.save(new_grant("RT1", "client-1", ["offline_access"]))
     session = TokenSession("client-1", XeroEndpoints.under(stub.base_url), store, tokens=live())
     cache = refresh_cache(XeroClient(session, "tenant-1", "Demo"))
 
     assert cache.account("201") is not None and cache.tax_rate("OUTPUT3") is not None
+    assert cache.currencies == ("NZD",)
     assert len(cache.problems) == 2
     assert load_cache() == cache
     contacts_request = next(r for r in stub.requests if r["path"].endswith("/Contacts"))
@@ -247,6 +249,7 @@ def test_contacts_are_fetched_page_by_page(db, stub: Stub, tmp_path: Path, monke
     for path, key in (("Organisation", "Organisations"), ("Accounts", "Accounts"), ("TaxRates", "TaxRates")):
         stub.routes[("GET", f"{base}/{path}")] = lambda r, key=key: json_reply(200, {key: []})
     stub.routes[("GET", f"{base}/TrackingCategories")] = lambda r: json_reply(200, {"TrackingCategories": []})
+    stub.routes[("GET", f"{base}/Currencies")] = lambda r: json_reply(200, {"Currencies": []})
     stub.routes[("GET", f"{base}/Contacts")] = contacts
     store = TokenStore(AppPaths(tmp_path), TokenStorageKind.FILE)
     session = TokenSession("client-1", XeroEndpoints.under(stub.base_url), store, tokens=live())

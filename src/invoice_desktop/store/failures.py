@@ -20,6 +20,8 @@ class FailureCategory(StrEnum):
     VALIDATION = "validation"
     RATE_LIMITED = "rate_limited"
     XERO_UNAVAILABLE = "xero_unavailable"
+    PERMISSION = "permission"
+    CURRENCY = "currency"
 
     @property
     def title(self) -> str:
@@ -42,6 +44,8 @@ _TITLES = {
     FailureCategory.VALIDATION: "Xero rejected the invoice",
     FailureCategory.RATE_LIMITED: "Xero's daily API limit is used up",
     FailureCategory.XERO_UNAVAILABLE: "Xero could not be reached",
+    FailureCategory.PERMISSION: "Xero did not give permission",
+    FailureCategory.CURRENCY: "Currency is not enabled in Xero",
 }
 
 _HINTS = {
@@ -58,6 +62,12 @@ _HINTS = {
     FailureCategory.VALIDATION: "Correct the invoice as Xero's message says, then Resync.",
     FailureCategory.RATE_LIMITED: "Export resumes automatically when Xero's daily limit resets.",
     FailureCategory.XERO_UNAVAILABLE: "Retried automatically; or Resync once Xero is reachable.",
+    FailureCategory.PERMISSION: (
+        "Ask the organisation's Xero adviser to give the user who connected a role that may approve sales "
+        "invoices (Standard or Adviser), or reconnect in Business > Settings > Xero and allow all the access the "
+        "app asks for; then Resync."
+    ),
+    FailureCategory.CURRENCY: "Enable the currency in Xero (Settings > Currencies), then Resync.",
 }
 
 

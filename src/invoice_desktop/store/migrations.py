@@ -172,6 +172,43 @@ CREATE TABLE "xero_invoice_state" (
 """
 
 
+# Schema 4: what Xero warned about when it created an invoice, and whether a send's outcome is still unknown
+# (the invoice is looked up in Xero before it is ever sent again). SQLite cannot add a NOT NULL column without a
+# DEFAULT that the models do not declare, so the table is rebuilt as the models define it.
+_EXPORT_COLUMNS = (
+    '"invoice_id", "state", "xero_invoice_id", "category", "messages", "hint", "note", "attempts", '
+    '"last_attempt_at", "next_retry_at", "batch_key", "claimed_by", "claimed_at", "synced_at", "updated_at"'
+)
+SCHEMA_4 = f"""
+CREATE TABLE "xero_export_new" (
+    "invoice_id" INTEGER NOT NULL PRIMARY KEY,
+    "state" VARCHAR(255) NOT NULL,
+    "xero_invoice_id" VARCHAR(255),
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "hint" TEXT NOT NULL,
+    "note" TEXT NOT NULL,
+    "attempts" INTEGER NOT NULL,
+    "last_attempt_at" TEXT,
+    "next_retry_at" TEXT,
+    "batch_key" VARCHAR(255),
+    "claimed_by" VARCHAR(255),
+    "claimed_at" TEXT,
+    "synced_at" TEXT,
+    "updated_at" TEXT NOT NULL,
+    "warnings" TEXT NOT NULL,
+    "unconfirmed" INTEGER NOT NULL,
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
+);
+INSERT INTO "xero_export_new" ({_EXPORT_COLUMNS}, "warnings", "unconfirmed")
+    SELECT {_EXPORT_COLUMNS}, '[]', 0 FROM "xero_export";
+DROP TABLE "xero_export";
+ALTER TABLE "xero_export_new" RENAME TO "xero_export";
+CREATE INDEX "xero_export_state" ON "xero_export" ("state");
+CREATE INDEX "xero_export_batch_key" ON "xero_export" ("batch_key");
+"""
+
+
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
         for sql in script.split(";"):
@@ -186,6 +223,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     1: _run(SCHEMA_1),
     2: _run(SCHEMA_2),
     3: _run(SCHEMA_3),
+    4: _run(SCHEMA_4),
 }
 CURRENT_VERSION = max(STEPS)
 

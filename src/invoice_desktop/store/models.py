@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from peewee import (
     AutoField,
+    BooleanField,
     CharField,
     DatabaseProxy,
     DateField,
@@ -163,6 +164,10 @@ class XeroExport(BaseModel):
     claimed_at = UtcDateTimeField(null=True)
     synced_at = UtcDateTimeField(null=True)
     updated_at = UtcDateTimeField(default=utcnow)
+    warnings = TextField(default="[]")  # JSON list: what Xero warned about when it created the invoice
+    # A send whose outcome is unknown (reply lost, timed out): Xero may hold it, so it is looked up in Xero
+    # before it is ever sent again.
+    unconfirmed = BooleanField(default=False)
 
 
 class XeroAttempt(BaseModel):

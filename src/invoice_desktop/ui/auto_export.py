@@ -50,9 +50,9 @@ from invoice_desktop.ui.payment_refresh import (
 )
 from invoice_desktop.ui.tick_action_bar import plural
 from invoice_desktop.ui.xero_run_status import CHECKING, EXPORTING, NOTE_MS, RECONNECT, AutoExportLabel
+from invoice_desktop.xero.export_park import parked_until
 from invoice_desktop.xero.export_queue import pending_ids
 from invoice_desktop.xero.export_results import ExportSummary
-from invoice_desktop.xero.exporter import parked_until
 from invoice_desktop.xero.payment_import import ImportSummary
 from invoice_desktop.xero.settings import InterfaceState, interface_state
 

@@ -342,7 +342,7 @@ class GuardedApiClient(ApiClient):
                 "Reconnect in Business > Settings > Xero.",
                 exc,
             ) from exc
-        if exc.status == 403:
+        if exc.status == 403 and tenant_gone(_problem_body(exc)):
             raise self._session.dropped(
                 f"Xero refused access to {self._tenant_label} (403): the organisation was disconnected from "
                 "Invoice Desktop, or your access to it changed. Reconnect in Business > Settings > Xero.",
@@ -350,13 +350,29 @@ class GuardedApiClient(ApiClient):
             ) from exc
 
 
-def _problem_detail(exc: HTTPStatusException) -> str:
-    """The Detail of Xero's problem body ({"Title":"Unauthorized","Detail":"AuthorizationUnsuccessful",...})."""
+def _problem_body(exc: HTTPStatusException) -> Any:
     try:
-        body = json.loads(exc.body or b"{}")
+        return json.loads(exc.body or b"{}")
     except (ValueError, TypeError):
+        return None
+
+
+def problem_detail(body: Any) -> str:
+    """The Detail of Xero's problem body ({"Title":"Unauthorized","Detail":"AuthorizationUnsuccessful",...});
+    older answers spell it `detail`."""
+    if not isinstance(body, dict):
         return ""
-    return str(body.get("Detail") or "") if isinstance(body, dict) else ""
+    return str(body.get("Detail") or body.get("detail") or "")
+
+
+def _problem_detail(exc: HTTPStatusException) -> str:
+    return problem_detail(_problem_body(exc))
+
+
+def tenant_gone(body: Any) -> bool:
+    """A 403 saying the organisation cannot be reached with this sign-in (disconnected, access revoked): the
+    connection is dead. Any other 403 is a permission the user or the app lacks (docs/xero-facts.md §2.4)."""
+    return "authenticationunsuccessful" in problem_detail(body).casefold()
 
 
 def disable_hidden_retries(api_client: ApiClient) -> None:

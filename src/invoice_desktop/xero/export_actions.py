@@ -7,19 +7,22 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from operator import itemgetter
+from typing import Any
 
 from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import Client, ExportState, Invoice, XeroAttempt, XeroExport, database_proxy
 from invoice_desktop.xero.client import XeroClient
+from invoice_desktop.xero.export_park import RunStop, current_stop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
-from invoice_desktop.xero.exporter import Exporter, parked_until
-from invoice_desktop.xero.xero_cache import refresh_cache
+from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.failure_classifier import Failure
+from invoice_desktop.xero.xero_cache import PARTS, XeroCache, load_cache, refresh_cache
 
 RESYNCABLE = (ExportState.FAILED.value, ExportState.NOT_SENT.value, ExportState.QUEUED.value)
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -161,14 +164,17 @@ def resync(
     exporter: Callable[[], Exporter] | None = None,
     **run_options: object,
 ) -> ExportSummary:
-    """Export these invoices again now. Xero's settings are read again first (the user may just have fixed the
-    cause in Xero), so the pre-flight checks do not refuse on stale settings. They are read before the invoices
-    are put back in the queue: when Xero cannot be reached, the error goes up and the invoices stay as they were."""
+    """Export these invoices again now. Xero's settings are read again first where the failures depend on them
+    (the user may just have fixed the cause in Xero), so the pre-flight checks do not refuse on stale settings.
+    They are read before the invoices are put back in the queue: when Xero cannot be read (after the engine's
+    retries), the run stops with that reason and the invoices stay as they were."""
+    engine = exporter() if exporter is not None else Exporter(client)
     eligible = XeroExport.invoice.in_(list(invoice_ids)) & XeroExport.state.in_(RESYNCABLE)
     if refresh_settings and XeroExport.select().where(eligible).exists():
-        refresh_cache(client)
+        stop = refresh_before_resync(client, invoice_ids, engine)
+        if stop is not None:
+            return ExportSummary(total=len(invoice_ids), stop=stop, api_calls=engine.api_calls)
     moved = requeue(invoice_ids)
-    engine = exporter() if exporter is not None else Exporter(client)
     return engine.run(moved, **run_options)  # type: ignore[arg-type]
 
 
@@ -182,24 +188,24 @@ def resync_in_batches(
     on_batch: Callable[[list[int]], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ExportSummary:
-    """Resync for the window: Xero's settings are read again once, then the invoices go a batch at a time, each
-    batch put back in the queue only when its turn comes. So Cancel (checked between batches) leaves the
+    """Resync for the window: Xero's settings are read again once (as resync), then the invoices go a batch at a
+    time, each batch put back in the queue only when its turn comes. So Cancel (checked between batches) leaves the
     invoices not reached yet failed as they were, with their error, rather than queued behind the user's back.
     `on_batch(ids)` is called before each batch is sent; `progress(done, total)` counts over all of them."""
     ids = list(dict.fromkeys(invoice_ids))
     summary = ExportSummary(total=len(ids))
     if not ids:
         return summary
-    refresh_cache(client)
     engine = exporter() if exporter is not None else Exporter(client)
+    summary.stop = refresh_before_resync(client, ids, engine)
     for start in range(0, len(ids), engine.batch_size):
+        if summary.stop is not None:
+            break
         if cancel is not None and cancel():
             summary.cancelled = True
             break
-        parked = parked_until()
-        if parked is not None and parked > utcnow():
-            summary.parked_until = parked
-            summary.stopped_reason = f"Xero's daily API limit is used up; export resumes at {parked.isoformat()}"
+        summary.stop = current_stop(utcnow())
+        if summary.stop is not None:
             break
         batch = ids[start : start + engine.batch_size]
         if on_batch is not None:
@@ -212,13 +218,67 @@ def resync_in_batches(
 
         part = engine.run(requeue(batch), progress=report, on_outcome=on_outcome)
         summary.outcomes.extend(part.outcomes)
-        summary.api_calls, summary.invoice_requests = part.api_calls, part.invoice_requests
-        summary.parked_until = part.parked_until or summary.parked_until
-        if part.stopped_reason:
-            summary.stopped_reason = part.stopped_reason
-            break
+        summary.unresolved.extend(part.unresolved)
+        summary.stop = part.stop
+    summary.api_calls, summary.invoice_requests = engine.api_calls, engine.invoice_requests
     summary.total = max(summary.total, len(summary.outcomes))
     return summary
+
+
+# Which parts of Xero's settings the pre-flight checks of a failure's category read (xero_cache.PARTS).
+PARTS_FOR: dict[FailureCategory, frozenset[str]] = {
+    FailureCategory.ACCOUNT_MAPPING: frozenset({"accounts", "tax_rates"}),
+    FailureCategory.TAX_MAPPING: frozenset({"accounts", "tax_rates"}),
+    FailureCategory.ARCHIVED_CONTACT: frozenset({"contacts"}),
+    FailureCategory.LOCK_DATE: frozenset({"organisation"}),
+    FailureCategory.CURRENCY: frozenset({"currencies", "organisation"}),
+}
+STALE_AFTER = timedelta(hours=1)  # any part older than this is read again too
+
+
+def stale_parts(categories: Iterable[FailureCategory | None], cache: XeroCache | None, now: datetime) -> set[str]:
+    """The parts to read again before a Resync: those the failures' causes live in, and any that are old."""
+    if cache is None:
+        return set(PARTS)
+    wanted = {part for category in categories if category is not None for part in PARTS_FOR.get(category, ())}
+    for part in PARTS:
+        age = cache.age(part, now)
+        if age is None or age > STALE_AFTER:
+            wanted.add(part)
+    if cache.contacts is None:
+        wanted.discard("contacts")  # never fetched with contacts: not now either
+    return wanted
+
+
+class _SettingsUnreadable(Exception):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+def refresh_before_resync(client: XeroClient, invoice_ids: Sequence[int], engine: Exporter) -> RunStop | None:
+    """Read again the parts of Xero's settings the invoices' failures depend on (or that are stale), through the
+    engine's calls: paced, transient trouble retried, the day limit parking the queue. Returns why the Resync
+    cannot go on (and leaves the invoices as they were), or None."""
+    categories = [row.category for row in XeroExport.select(XeroExport.category).where(
+        XeroExport.invoice.in_(list(invoice_ids)))]  # fmt: skip
+    known = FailureCategory._value2member_map_
+    parts = stale_parts((known.get(c) for c in categories), load_cache(), utcnow())  # type: ignore[misc]
+    if not parts:
+        return None
+
+    def call(request: Callable[[], Any]) -> Any:
+        result = engine.call(request)
+        if isinstance(result, Failure):
+            raise _SettingsUnreadable(result)
+        return result
+
+    try:
+        refresh_cache(client, parts=parts, call=call)
+    except _SettingsUnreadable as exc:
+        stop = engine.stop_for(exc.failure)
+        return stop or RunStop(exc.failure.category, f"Xero's settings could not be read: {exc.failure.message}")
+    return None
 
 
 def mark_already_in_xero(invoice_id: int, xero_ref: str = "", client: XeroClient | None = None) -> str | None:

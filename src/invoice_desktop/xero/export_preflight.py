@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from invoice_desktop.ledger.catalog import ClientInfo
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.xero.failure_classifier import Failure, describe_account, describe_tax
-from invoice_desktop.xero.invoice_mapping import MappedInvoice
+from invoice_desktop.xero.invoice_mapping import MappedInvoice, currency
 from invoice_desktop.xero.xero_cache import ACTIVE, ARCHIVED, XeroCache
 
 ARCHIVED_CONTACT = (
@@ -55,6 +55,8 @@ class ContactChoice:
 
 
 def choose_contact(client: ClientInfo, cache: XeroCache | None) -> ContactChoice:
+    """Only a contact Xero's settings show as ARCHIVED counts as archived: a status that could not be read is
+    unknown, and the invoice is sent (Xero decides)."""
     contacts = cache.contacts if cache is not None else None
     if client.xero_contact_id:
         linked = next((c for c in contacts or () if c.contact_id.lower() == client.xero_contact_id.lower()), None)
@@ -73,9 +75,9 @@ def choose_contact(client: ClientInfo, cache: XeroCache | None) -> ContactChoice
         return ContactChoice(None, Failure(category, (message,), hint))
     if active:
         return ContactChoice(active[0].contact_id, newly_linked=True)
-    if matches:
+    if matches and all(c.status == ARCHIVED for c in matches):
         return ContactChoice(None, _archived(client.name))
-    return ContactChoice(None)
+    return ContactChoice(None)  # none, or of a status not known to be archived: sent by name
 
 
 def _archived(name: str) -> Failure:
@@ -85,10 +87,29 @@ def _archived(name: str) -> Failure:
 
 
 def check(mapped: MappedInvoice, cache: XeroCache | None) -> Failure | None:
-    """The first problem Xero would certainly refuse `mapped` for, or None (also None without a cache)."""
-    if cache is None:
-        return None
+    """The first problem Xero would certainly refuse `mapped` for, or None. Without a cache only what needs no
+    settings is checked (a currency code Xero does not know)."""
+    problem = _currency(mapped, cache)
+    if problem is not None or cache is None:
+        return problem
     return _accounts(mapped, cache) or _taxes(mapped, cache) or _lock_date(mapped, cache)
+
+
+def _currency(mapped: MappedInvoice, cache: XeroCache | None) -> Failure | None:
+    """A currency code Xero does not know is never sent as "no currency" (Xero would book it in the base
+    currency); one the organisation has not enabled fails with the way to enable it."""
+    code = mapped.currency
+    category = FailureCategory.CURRENCY
+    if not code:
+        return None
+    if currency(code) is None:
+        message = f"{code!r} is not a currency code Xero knows (a three-letter ISO 4217 code, such as AUD)."
+        return Failure(category, (message,), "Correct the invoice's currency, then Resync.")
+    if cache is None or cache.currency_enabled(code) is not False:
+        return None
+    org = cache.organisation.name if cache.organisation is not None else "the organisation"
+    message = f"The currency {code} is not enabled in Xero for {org}."
+    return Failure(category, (message,), f"Enable {code} in Xero (Settings > Currencies), then Resync.")
 
 
 def _accounts(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:

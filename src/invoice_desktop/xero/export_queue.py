@@ -161,13 +161,13 @@ class Recorded:
 _SYNCED_SQL = (
     'UPDATE "xero_export" SET "state" = ?, "xero_invoice_id" = ?, "category" = NULL, "messages" = \'[]\', '
     '"hint" = \'\', "note" = ?, "attempts" = "attempts" + 1, "last_attempt_at" = ?, "next_retry_at" = NULL, '
-    '"claimed_by" = NULL, "claimed_at" = NULL, "synced_at" = ?, "updated_at" = ? '
+    '"claimed_by" = NULL, "claimed_at" = NULL, "synced_at" = ?, "updated_at" = ?, "warnings" = ?, "unconfirmed" = 0 '
     'WHERE "invoice_id" = ? AND "state" = ? AND "claimed_by" = ? RETURNING "attempts"'
 )
 _FAILED_SQL = (
     'UPDATE "xero_export" SET "state" = ?, "category" = ?, "messages" = ?, "hint" = ?, "note" = ?, '
     '"attempts" = "attempts" + 1, "last_attempt_at" = ?, "next_retry_at" = ?, "claimed_by" = NULL, '
-    '"claimed_at" = NULL, "updated_at" = ? '
+    '"claimed_at" = NULL, "updated_at" = ?, "unconfirmed" = ? '
     'WHERE "invoice_id" = ? AND "state" = ? AND "claimed_by" = ? RETURNING "attempts"'
 )
 _ATTEMPT_SQL = (
@@ -205,18 +205,22 @@ def record_synced(
     correlation_id: str | None = None,
     contact_id: str | None = None,
     outcome: str = "synced",
+    warnings: Sequence[str] = (),
 ) -> Recorded:
+    """The invoice is in Xero as `xero_invoice_id`; `outcome` is "synced" (created now) or "linked" (found there),
+    `note` says how, and Xero's warnings are kept with it."""
     at = _utc_text(now)
+    said = json.dumps(list(warnings))
     with database_proxy.atomic():
         changed = database_proxy.execute_sql(
-            _SYNCED_SQL, (ExportState.SYNCED.value, xero_invoice_id, note, at, at, at, invoice_id, *_sending_by(owner))
+            _SYNCED_SQL,
+            (ExportState.SYNCED.value, xero_invoice_id, note, at, at, at, said, invoice_id, *_sending_by(owner)),
         )
         attempts = _returned_attempts(changed)
         if attempts is None:
             return Recorded(False)
-        database_proxy.execute_sql(
-            _ATTEMPT_SQL, (invoice_id, key, at, outcome, None, json.dumps([note] if note else []), correlation_id)
-        )
+        history = json.dumps(([note] if note else []) + list(warnings))
+        database_proxy.execute_sql(_ATTEMPT_SQL, (invoice_id, key, at, outcome, None, history, correlation_id))
         if contact_id:
             link_contact(invoice_id, contact_id)
         return Recorded(True, attempts)
@@ -234,14 +238,16 @@ def record_failed(
     next_retry_at: datetime | None = None,
     note: str = "",
     correlation_id: str | None = None,
+    unconfirmed: bool = False,
 ) -> Recorded:
+    """The invoice failed; `unconfirmed` when the request may have reached Xero all the same (its reply was lost
+    or never came): it is then looked up in Xero before it is ever sent again."""
     at, retry_at = _utc_text(now), _utc_text(next_retry_at)
     texts = json.dumps(list(messages))
     state = ExportState.FAILED.value
+    values = (state, category.value, texts, hint, note, at, retry_at, at, int(unconfirmed), invoice_id)
     with database_proxy.atomic():
-        changed = database_proxy.execute_sql(
-            _FAILED_SQL, (state, category.value, texts, hint, note, at, retry_at, at, invoice_id, *_sending_by(owner))
-        )
+        changed = database_proxy.execute_sql(_FAILED_SQL, (*values, *_sending_by(owner)))
         attempts = _returned_attempts(changed)
         if attempts is None:
             return Recorded(False)
@@ -293,6 +299,21 @@ def skip_claimed(invoice_ids: Sequence[int], owner: str, now: datetime, note: st
         .where(_mine(invoice_ids, owner))
         .execute()
     )
+
+
+def unconfirmed_among(invoice_ids: Sequence[int]) -> set[int]:
+    """Those of `invoice_ids` whose last send's outcome is unknown (they may be in Xero)."""
+    if not invoice_ids:
+        return set()
+    query = XeroExport.select(XeroExport.invoice).where(
+        XeroExport.invoice.in_(list(invoice_ids)) & (XeroExport.unconfirmed == True)  # noqa: E712
+    )
+    return {row.invoice_id for row in query}
+
+
+def confirm_absent(invoice_ids: Sequence[int], owner: str) -> None:
+    """Xero was shown not to hold these (a complete look-up found nothing): they may be sent."""
+    XeroExport.update(unconfirmed=False).where(_mine(invoice_ids, owner)).execute()
 
 
 def link_contact(invoice_id: int, contact_id: str) -> None:

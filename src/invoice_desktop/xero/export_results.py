@@ -7,6 +7,7 @@ from datetime import datetime
 
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState
+from invoice_desktop.xero.export_park import RunStop
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class ExportOutcome:
     attempts: int = 0
     next_retry_at: datetime | None = None
     correlation_id: str | None = None
+    warnings: tuple[str, ...] = ()  # what Xero warned about on an invoice it created
 
     @property
     def title(self) -> str:
@@ -43,6 +45,7 @@ class ExportOutcome:
             "note": self.note or None,
             "attempts": self.attempts,
             "next_retry_at": self.next_retry_at.isoformat() if self.next_retry_at else None,
+            "warnings": list(self.warnings),
         }
 
 
@@ -53,8 +56,16 @@ class ExportSummary:
     api_calls: int = 0
     invoice_requests: int = 0  # PUT /Invoices calls (tries included)
     cancelled: bool = False
-    stopped_reason: str = ""  # why the run stopped early: connection dropped, Xero unreachable, day limit
-    parked_until: datetime | None = None
+    stop: RunStop | None = None  # why the run stopped early: connection dropped, Xero unreachable, a park
+    unresolved: list[str] = field(default_factory=list)  # numbers whose arrival in Xero could not be confirmed yet
+
+    @property
+    def stopped_reason(self) -> str:
+        return self.stop.message if self.stop is not None else ""
+
+    @property
+    def parked_until(self) -> datetime | None:
+        return self.stop.resumes_at if self.stop is not None else None
 
     @property
     def synced(self) -> list[ExportOutcome]:
@@ -76,6 +87,10 @@ class ExportSummary:
             shown = ", ".join(f"{o.number} — {o.title[:1].lower()}{o.title[1:]}" for o in failed[:3])
             more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
             text += f", {len(failed)} still failing: {shown}{more}"
+        if self.unresolved:
+            more = f" and {len(self.unresolved) - 3} more" if len(self.unresolved) > 3 else ""
+            shown = ", ".join(self.unresolved[:3]) + more
+            text += f"; not confirmed by Xero yet (never sent twice, checked again next time): {shown}"
         if self.cancelled:
             text += " (cancelled)"
         if self.stopped_reason:
@@ -91,5 +106,7 @@ class ExportSummary:
             "cancelled": self.cancelled,
             "stopped": self.stopped_reason or None,
             "parked_until": self.parked_until.isoformat() if self.parked_until else None,
+            "stopped_category": self.stop.category.value if self.stop is not None else None,
+            "unresolved": list(self.unresolved),
             "invoices": [o.to_json() for o in self.outcomes],
         }

@@ -21,6 +21,7 @@ X-MinLimit-Remaining. All database writes happen in the calling thread. Clock an
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -28,7 +29,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from xero_python.accounting import Invoices
@@ -38,21 +38,25 @@ from invoice_desktop.ledger.invoices import InvoiceDetail, get_invoice_detail
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState, InvoiceStatus, XeroExport, database_proxy
-from invoice_desktop.store.settings import get_setting, set_setting
+from invoice_desktop.store.settings import set_setting
 from invoice_desktop.xero import export_preflight as preflight
 from invoice_desktop.xero import export_queue as queue
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
+from invoice_desktop.xero.export_park import RunStop, current_stop, park, resume_time
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.failure_classifier import (
     DUPLICATE_NUMBER,
     Failure,
     classify_element,
     classify_exception,
+    element_created,
     element_messages,
+    element_warnings,
     header_of,
 )
-from invoice_desktop.xero.invoice_mapping import MappedInvoice, map_invoice, request_digest
+from invoice_desktop.xero.invoice_lookup import Lookup, Wanted, describe, look_up, whose
+from invoice_desktop.xero.invoice_mapping import MappedInvoice, map_invoice, request_body, request_digest
 from invoice_desktop.xero.settings import KEY_LAST_SYNC_AT, XeroSettings, load_settings, mark_dropped
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache
 
@@ -60,10 +64,14 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 REPLAY_WINDOW = timedelta(minutes=5)  # Xero keeps an idempotent reply for 6 minutes
-KEY_PARKED_UNTIL = "xero.export_parked_until"
-DAY_LIMIT_FALLBACK = timedelta(hours=1)
+# Xero refuses a request body over 3.5 MB (10 MB on its newer limits page; docs/xero-facts.md §3): batches are
+# kept under 3 MB, and a 413 halves the batch.
+MAX_REQUEST_BYTES = 3_000_000
 SENDABLE_STATUSES = (InvoiceStatus.AWAITING_PAYMENT.value, InvoiceStatus.PAID.value)
-GONE_STATUSES = ("VOIDED", "DELETED")
+UNCONFIRMED_NOTE = (
+    "Sent to Xero, but Xero's reply never came, so it may be there already. It is looked up in Xero before it "
+    "is ever sent again."
+)
 
 ProgressCallback = Callable[[int, int], None]
 OutcomeCallback = Callable[[ExportOutcome], None]
@@ -75,6 +83,7 @@ class _Reply:
     elements: list[Any] | None
     failure: Failure | None
     correlation_id: str | None = None
+    unconfirmed: bool = False  # a try may have reached Xero without its reply reaching us
 
 
 @dataclass
@@ -96,8 +105,12 @@ class _Run:
         if self.on_outcome is not None:
             self.on_outcome(outcome)
 
-    def stop(self, reason: str) -> None:
-        self.summary.stopped_reason = self.summary.stopped_reason or reason
+    def stop(self, stop: RunStop) -> None:
+        self.summary.stop = self.summary.stop or stop
+
+    @property
+    def stopped(self) -> bool:
+        return self.summary.stop is not None
 
 
 class Exporter:
@@ -115,6 +128,7 @@ class Exporter:
         batch_size: int = BATCH_SIZE,
         owner: str | None = None,
         request_timeout: tuple[int, int] | None = None,
+        max_request_bytes: int = MAX_REQUEST_BYTES,
     ) -> None:
         self.client = client
         self._settings = settings
@@ -124,6 +138,7 @@ class Exporter:
         self._clock = clock
         self._jitter = jitter
         self.batch_size = max(1, min(batch_size, BATCH_SIZE))
+        self.max_request_bytes = max_request_bytes
         self.owner = owner or queue.new_owner()
         self._timeout = {"_request_timeout": request_timeout} if request_timeout else {}
         self.pacer = Pacer(now=lambda: self._clock().timestamp(), sleep=sleep)
@@ -143,15 +158,14 @@ class Exporter:
         """Export what is queued (or, with `invoice_ids`, those of them that are queued or due a retry)."""
         run = _Run(ExportSummary(), self._settings or load_settings(), self._current_cache(), progress, on_outcome)
         now = self._clock()
-        parked = parked_until()
-        if parked is not None and parked > now:
-            run.summary.parked_until = parked
-            run.stop(f"Xero's daily API limit is used up; export resumes at {parked.isoformat()}")
+        parked = current_stop(now)
+        if parked is not None:
+            run.stop(parked)
             return self._finish(run)
         only = list(invoice_ids) if invoice_ids is not None else None
         run.summary.total = len(queue.pending_ids(now, only))
         self._resolve_unresolved(run)
-        while not run.summary.stopped_reason:
+        while not run.stopped:
             if cancel is not None and cancel():
                 run.summary.cancelled = True
                 break
@@ -190,7 +204,8 @@ class Exporter:
     # -- preparing a batch ---------------------------------------------------------------------------------------
 
     def _prepare(self, run: _Run, key: str, invoice_ids: list[int]) -> list[MappedInvoice]:
-        """Map the claimed invoices; those the cached settings show Xero would refuse fail here, without a call."""
+        """Map the claimed invoices; those the cached settings show Xero would refuse fail here, without a call;
+        those whose last send was never confirmed are looked up in Xero first."""
         ready: list[MappedInvoice] = []
         linked: dict[int, str] = {}  # clients linked to a Xero contact while preparing this batch
         for detail in _details(invoice_ids):
@@ -213,58 +228,116 @@ class Exporter:
                 continue
             fetched = run.cache.fetched_at if run.cache is not None else "?"
             self._fail(run, key, mapped, failure, note=preflight.NOTE.format(fetched=fetched))
+        unconfirmed = queue.unconfirmed_among([m.invoice_id for m in ready])
+        if unconfirmed:
+            checked = self._link_by_lookup(run, key, [m for m in ready if m.invoice_id in unconfirmed], retry=False)
+            ready = [m for m in ready if m.invoice_id not in unconfirmed or m.invoice_id in checked]
         return ready
+
+    def _fit(self, run: _Run, key: str, batch: list[MappedInvoice]) -> list[MappedInvoice]:
+        """The longest start of the batch whose request stays under max_request_bytes; the rest go back to the
+        queue (the next claim takes them). An invoice too large on its own fails without a call."""
+        sizes = [len(json.dumps(request_body([m.model]), default=str).encode("utf-8")) for m in batch]
+        kept, used = 0, 0
+        while kept < len(batch) and used + sizes[kept] <= self.max_request_bytes:
+            used += sizes[kept]
+            kept += 1
+        if kept == 0:
+            too_big = batch[0]
+            size_mb = sizes[0] / 1_000_000
+            message = (
+                f"{too_big.number} is too large to send to Xero in one request ({size_mb:.1f} MB; requests are kept "
+                f"under {self.max_request_bytes / 1_000_000:.1f} MB, below Xero's limit)."
+            )
+            hint = "Split its lines over two or more invoices, then Resync."
+            self._fail(run, key, too_big, Failure(FailureCategory.VALIDATION, (message,), hint))
+            return self._fit(run, key, batch[1:]) if len(batch) > 1 else []
+        if kept < len(batch):
+            queue.release([m.invoice_id for m in batch[kept:]], self.owner, self._clock())
+        return batch[:kept]
 
     # -- sending -------------------------------------------------------------------------------------------------
 
     def _send_and_record(self, run: _Run, key: str, batch: list[MappedInvoice]) -> None:
+        batch = self._fit(run, key, batch) if batch else []
         if not batch:
             queue.resolve_batch(key, self._clock())
             return
         models = [m.model for m in batch]
-        queue.mark_sent(key, [m.invoice_id for m in batch], request_digest(models), self._clock())
-        reply = self._send(key, [m.invoice_id for m in batch], models)
-        self._record_reply(run, key, batch, reply)
+        ids = [m.invoice_id for m in batch]
+        queue.mark_sent(key, ids, request_digest(models), self._clock())
+        reply = self._send(key, ids, models)
+        if reply.failure is not None and reply.failure.too_large and len(batch) > 1 and not reply.unconfirmed:
+            # Refused for its size before Xero read it: back to the queue, to go again in halves.
+            self.batch_size = max(1, len(batch) // 2)
+            queue.record_retry(
+                ids, self.owner, key, reply.failure.category, reply.failure.messages, self._clock(),
+                reply.correlation_id,
+            )  # fmt: skip
+            queue.release(ids, self.owner, self._clock())
+        else:
+            self._record_reply(run, key, batch, reply)
         queue.resolve_batch(key, self._clock())
 
     def _send(self, key: str, invoice_ids: list[int], models: list[Any]) -> _Reply:
         """PUT the batch; transient failures are retried with the same key (Xero replays a reply it has)."""
+        unconfirmed = False
+
+        def put() -> Any:
+            queue.heartbeat(invoice_ids, self.owner, self._clock())
+            self.invoice_requests += 1
+            return self.client.accounting().create_invoices(
+                self.client.tenant_id,
+                Invoices(invoices=models),
+                summarize_errors=False,
+                unitdp=4,
+                idempotency_key=key,
+                _return_http_data_only=False,
+                **self._timeout,
+            )
+
+        def retrying(failure: Failure) -> None:
+            nonlocal unconfirmed
+            unconfirmed = unconfirmed or failure.unconfirmed
+            log.info("export batch %s: %s (%s)", key, failure.category.value, failure.message)
+            queue.record_retry(
+                invoice_ids, self.owner, key, failure.category, failure.messages, self._clock(),
+                failure.correlation_id,
+            )  # fmt: skip
+
+        result = self.call(put, on_retry=retrying)
+        if isinstance(result, Failure):
+            return _Reply(None, result, result.correlation_id, unconfirmed or result.unconfirmed)
+        data, _status, headers = result
+        return _Reply(list(data.invoices or []), None, header_of(headers, "Xero-Correlation-Id"))
+
+    def call(self, call: Callable[[], Any], on_retry: Callable[[Failure], None] | None = None) -> Any:
+        """One call to Xero, paced, with transient failures retried (backoff honouring Retry-After); returns the
+        SDK's answer, or the Failure when it failed for good (or asked for a wait too long to sleep through)."""
         retry = 0
         while True:
             self.pacer.before_call()
-            queue.heartbeat(invoice_ids, self.owner, self._clock())
             self.api_calls += 1
-            self.invoice_requests += 1
             try:
-                data, _status, headers = self.client.accounting().create_invoices(
-                    self.client.tenant_id,
-                    Invoices(invoices=models),
-                    summarize_errors=False,
-                    unitdp=4,
-                    idempotency_key=key,
-                    _return_http_data_only=False,
-                    **self._timeout,
-                )
+                result = call()
             except Exception as exc:  # classify_exception re-raises what it does not know
                 failure = classify_exception(exc)
                 self.pacer.observe(getattr(exc, "headers", None))
-                log.info("export batch %s: %s (%s)", key, failure.category.value, failure.message)
-                if not failure.transient or retry >= self.policy.retries:
-                    return _Reply(None, failure, failure.correlation_id)
-                queue.record_retry(
-                    invoice_ids, self.owner, key, failure.category, failure.messages, self._clock(),
-                    failure.correlation_id,
-                )  # fmt: skip
+                if not failure.transient or retry >= self.policy.retries or failure.parks_queue:
+                    return failure
+                if on_retry is not None:
+                    on_retry(failure)
                 self.pacer.wait(self.policy.delay(retry, failure.retry_after, self._jitter))
                 retry += 1
                 continue
+            headers = result[2] if isinstance(result, tuple) and len(result) == 3 else getattr(result, "headers", None)
             self.pacer.observe(headers)
-            return _Reply(list(data.invoices or []), None, header_of(headers, "Xero-Correlation-Id"))
+            return result
 
     def _record_reply(self, run: _Run, key: str, batch: list[MappedInvoice], reply: _Reply) -> None:
         if reply.failure is not None:
             with self._transaction(run):
-                self._fail_batch(run, key, batch, reply.failure)
+                self._fail_batch(run, key, batch, reply.failure, unconfirmed=reply.unconfirmed)
             return
         elements = _match(batch, reply.elements or [])
         duplicates: list[tuple[MappedInvoice, Failure]] = []
@@ -295,17 +368,19 @@ class Exporter:
         duplicates: list[tuple[MappedInvoice, Failure]],
     ) -> None:  # fmt: skip
         for mapped, element in elements:
-            if element is None:
+            if element is None:  # it may have been created all the same: looked up before it is sent again
                 failure = Failure(FailureCategory.VALIDATION, ("Xero's reply did not mention this invoice.",))
-                self._fail(run, key, mapped, failure, correlation_id=reply.correlation_id)
+                self._fail(run, key, mapped, failure, correlation_id=reply.correlation_id, unconfirmed=True)
                 continue
-            messages = element_messages(element)
-            failed = bool(getattr(element, "has_errors", False)) or messages
-            if not failed and getattr(element, "invoice_id", None):
+            if element_created(element):
                 contact = getattr(element, "contact", None)
                 contact_id = str(contact.contact_id) if contact and contact.contact_id else None
-                self._synced(run, key, mapped, str(element.invoice_id), reply.correlation_id, contact_id=contact_id)
+                self._synced(
+                    run, key, mapped, str(element.invoice_id), reply.correlation_id, contact_id=contact_id,
+                    warnings=tuple(element_warnings(element)),
+                )  # fmt: skip
                 continue
+            messages = element_messages(element)
             failure = classify_element(messages or ["Xero did not create the invoice."], mapped)
             failure = Failure(failure.category, failure.messages, failure.hint, correlation_id=reply.correlation_id)
             if failure.category is FailureCategory.DUPLICATE_NUMBER:
@@ -313,26 +388,42 @@ class Exporter:
             else:
                 self._fail(run, key, mapped, failure, correlation_id=reply.correlation_id)
 
-    def _fail_batch(self, run: _Run, key: str, batch: list[MappedInvoice], failure: Failure) -> None:
-        now = self._clock()
+    def stop_for(self, failure: Failure) -> RunStop | None:
+        """What a failed call means for the rest of the run: a dead connection (recorded as dropped), a missing
+        permission, the day limit or a long Retry-After (the queue is parked) and other transient trouble stop
+        it; a refusal of the invoice itself (validation and the like) does not."""
         if failure.category is FailureCategory.CONNECTION:
             mark_dropped(failure.message)
-            run.stop(failure.message)
-        elif failure.category is FailureCategory.RATE_LIMITED:
-            reset = now + (timedelta(seconds=failure.retry_after) if failure.retry_after else DAY_LIMIT_FALLBACK)
-            set_setting(KEY_PARKED_UNTIL, reset.isoformat())
-            run.summary.parked_until = reset
-            run.stop(f"Xero's daily API limit is used up; export resumes at {reset.isoformat()}")
-        elif failure.transient:
-            run.stop(f"Xero could not be reached ({failure.message})")
+            return RunStop(failure.category, failure.message, failure.hint or failure.category.default_hint)
+        if failure.category is FailureCategory.PERMISSION:
+            return RunStop(failure.category, failure.message, failure.hint)
+        if failure.parks_queue:
+            return park(failure.category, resume_time(self._clock(), failure.retry_after))
+        if failure.transient:
+            message = f"Xero could not be reached ({failure.message})"
+            return RunStop(failure.category, message, failure.category.default_hint)
+        return None
+
+    def _stop_for(self, run: _Run, failure: Failure) -> None:
+        stop = self.stop_for(failure)
+        if stop is not None:
+            run.stop(stop)
+
+    def _fail_batch(
+        self, run: _Run, key: str, batch: list[MappedInvoice], failure: Failure, *, unconfirmed: bool = False
+    ) -> None:
+        self._stop_for(run, failure)
+        note = UNCONFIRMED_NOTE if unconfirmed else ""
         for mapped in batch:
-            self._fail(run, key, mapped, failure, correlation_id=failure.correlation_id)
+            self._fail(
+                run, key, mapped, failure, correlation_id=failure.correlation_id, unconfirmed=unconfirmed, note=note
+            )
 
     def _next_retry(self, failure: Failure, attempts: int, now: datetime) -> datetime | None:
         if failure.category is FailureCategory.CONNECTION:
             return now  # retried by the first sync after reconnecting
-        if failure.category is FailureCategory.RATE_LIMITED:
-            return now + (timedelta(seconds=failure.retry_after) if failure.retry_after else DAY_LIMIT_FALLBACK)
+        if failure.parks_queue:
+            return resume_time(now, failure.retry_after)
         if failure.transient:
             return self.policy.next_automatic_retry(now, attempts)
         return None
@@ -341,7 +432,7 @@ class Exporter:
 
     def _fail(
         self, run: _Run, key: str | None, mapped: MappedInvoice, failure: Failure, *, note: str = "",
-        correlation_id: str | None = None,
+        correlation_id: str | None = None, unconfirmed: bool = False,
     ) -> None:  # fmt: skip
         now = self._clock()
         attempts = _current_attempts(mapped.invoice_id) + 1
@@ -349,6 +440,7 @@ class Exporter:
         recorded = queue.record_failed(
             mapped.invoice_id, self.owner, key, failure.category, failure.messages, failure.hint, now,
             next_retry_at=next_retry, note=note, correlation_id=correlation_id or failure.correlation_id,
+            unconfirmed=unconfirmed,
         )  # fmt: skip
         if recorded.applied:
             run.emit(
@@ -360,59 +452,68 @@ class Exporter:
 
     def _synced(
         self, run: _Run, key: str | None, mapped: MappedInvoice, xero_id: str, correlation_id: str | None, *,
-        note: str = "", contact_id: str | None = None,
+        note: str = "", contact_id: str | None = None, warnings: tuple[str, ...] = (), outcome: str = "synced",
     ) -> None:  # fmt: skip
         recorded = queue.record_synced(
             mapped.invoice_id, self.owner, key, xero_id, self._clock(), note=note, correlation_id=correlation_id,
-            contact_id=contact_id,
+            contact_id=contact_id, warnings=warnings, outcome=outcome,
         )  # fmt: skip
         if recorded.applied:
             run.emit(
                 ExportOutcome(mapped.invoice_id, mapped.number, ExportState.SYNCED, xero_id, note=note,
-                              attempts=recorded.attempts, correlation_id=correlation_id)
+                              attempts=recorded.attempts, correlation_id=correlation_id, warnings=warnings)
             )  # fmt: skip
 
     # -- looking numbers up in Xero ------------------------------------------------------------------------------
 
-    def _lookup(self, numbers: list[str]) -> dict[str, list[Any]] | Failure:
-        """Xero's sales invoices with these numbers, by number (casefolded)."""
-        self.pacer.before_call()
-        self.api_calls += 1
+    def _look_up(self, batch: Sequence[MappedInvoice], *, retry: bool = True) -> Lookup:
+        """Xero's sales invoices with these numbers (see invoice_lookup: a look-up that cannot miss)."""
+
+        def read_page(query: dict[str, Any]) -> Any:
+            def get() -> Any:
+                return self.client.accounting().get_invoices(
+                    self.client.tenant_id, _return_http_data_only=False, **query, **self._timeout
+                )
+
+            result = self.call(get) if retry else self._call_once(get)
+            return result if isinstance(result, Failure) else result[0]
+
+        return look_up([Wanted(m.number, m.date) for m in batch], read_page)
+
+    def _call_once(self, call: Callable[[], Any]) -> Any:
+        """As _call, without retries (a look-up on the way to sending: a failure leaves the invoice as it was)."""
+        policy, self.policy = self.policy, replace(self.policy, retries=0)
         try:
-            data, _status, headers = self.client.accounting().get_invoices(
-                self.client.tenant_id, invoice_numbers=numbers, _return_http_data_only=False, **self._timeout
-            )
-        except Exception as exc:  # classify_exception re-raises what it does not know
-            self.pacer.observe(getattr(exc, "headers", None))
-            return classify_exception(exc)
-        self.pacer.observe(headers)
-        found: dict[str, list[Any]] = {}
-        for invoice in data.invoices or ():
-            if str(getattr(invoice, "type", "") or "").endswith("ACCREC"):
-                found.setdefault(str(invoice.invoice_number or "").casefold(), []).append(invoice)
-        return found
+            return self.call(call)
+        finally:
+            self.policy = policy
 
     def _resolve_duplicates(self, run: _Run, key: str, duplicates: list[tuple[MappedInvoice, Failure]]) -> None:
-        found = self._lookup([m.number for m, _ in duplicates])
-        for mapped, failure in duplicates:
-            if isinstance(found, Failure):
-                self._fail(run, key, mapped, found)
-                continue
-            ours = next((i for i in found.get(mapped.number.casefold(), []) if is_ours(mapped, i)), None)
-            if ours is not None:
-                note = (
-                    f"Xero already had {mapped.number} for this contact and total (Xero said: "
-                    f"{failure.message}); linked to it."
-                )
-                self._synced(run, key, mapped, str(ours.invoice_id), failure.correlation_id, note=note)
-            else:
-                self._fail(run, key, mapped, failure, correlation_id=failure.correlation_id)
+        """Xero said "Invoice # must be unique.": link the invoice in Xero that is ours; otherwise fail it, saying
+        whose invoice Xero has (or that the look-up could not see it, so renumbering is not advised blindly)."""
+        lookup = self._look_up([m for m, _ in duplicates])
+        with self._transaction(run):
+            for mapped, failure in duplicates:
+                problem = lookup.failure(mapped.number)
+                if problem is not None:  # Xero refuses a second copy of a number: sending again later is harmless
+                    self._fail(run, key, mapped, problem)
+                    continue
+                candidates = lookup.invoices(mapped.number)
+                owned = whose(mapped, candidates)
+                if owned.invoice is not None:
+                    note = f"Xero already had {mapped.number} ({failure.message}); {owned.rule}; linked to it."
+                    self._synced(
+                        run, key, mapped, str(owned.invoice.invoice_id), failure.correlation_id, note=note,
+                        outcome="linked",
+                    )  # fmt: skip
+                else:
+                    self._fail(run, key, mapped, _not_ours(failure, candidates), correlation_id=failure.correlation_id)
 
     # -- unresolved sends of earlier runs ------------------------------------------------------------------------
 
     def _resolve_unresolved(self, run: _Run) -> None:
         for batch in queue.unresolved_batches(self._clock(), self.owner):
-            if run.summary.stopped_reason:
+            if run.stopped:
                 return
             invoice_ids = queue.take_over(batch, self.owner, self._clock())
             if not invoice_ids:
@@ -429,33 +530,58 @@ class Exporter:
             if fresh and request_digest(models) == batch.request_digest:
                 self._record_reply(run, batch.key, mapped, self._send(batch.key, invoice_ids, models))
             else:
-                self._link_by_lookup(run, batch.key, mapped)
+                absent = self._link_by_lookup(run, batch.key, mapped)
+                queue.release(absent, self.owner, self._clock())
+                run.summary.total -= len(absent)
             queue.resolve_batch(batch.key, self._clock())
 
     def _remap(self, detail: InvoiceDetail, run: _Run) -> MappedInvoice:
         return map_invoice(detail, run.settings, run.cache, detail.client.xero_contact_id)
 
-    def _link_by_lookup(self, run: _Run, key: str, batch: list[MappedInvoice]) -> None:
-        found = self._lookup([m.number for m in batch])
-        if isinstance(found, Failure):  # back to the queue: a new send is safe (Xero refuses a second number)
-            queue.release([m.invoice_id for m in batch], self.owner, self._clock())
-            run.summary.total -= len(batch)
-            return
-        for mapped in batch:
-            candidates = found.get(mapped.number.casefold(), [])
-            ours = next((i for i in candidates if is_ours(mapped, i)), None)
-            if ours is not None:
-                note = "Found in Xero after an interrupted export; linked to it."
-                self._synced(run, key, mapped, str(ours.invoice_id), None, note=note)
-            elif candidates:
-                failure = classify_element([DUPLICATE_NUMBER], mapped)
-                self._fail(run, key, mapped, failure)
-            else:
-                queue.release([mapped.invoice_id], self.owner, self._clock())
-                run.summary.total -= 1
+    def _link_by_lookup(self, run: _Run, key: str, batch: list[MappedInvoice], *, retry: bool = True) -> set[int]:
+        """Invoices that may be in Xero (a send whose reply never came): ours found there are linked, a number
+        held by another invoice fails as a duplicate, and those Xero was shown not to hold are returned (they may be
+        sent). When the look-up cannot be completed they stay failed and unconfirmed: never sent again unseen."""
+        lookup = self._look_up(batch, retry=retry)
+        absent: set[int] = set()
+        with self._transaction(run):
+            for mapped in batch:
+                problem = lookup.failure(mapped.number)
+                if problem is not None:
+                    self._stop_for(run, problem)
+                    note = f"{UNCONFIRMED_NOTE} Xero could not be asked yet: {problem.message}"
+                    self._fail(run, key, mapped, problem, note=note, unconfirmed=True)
+                    run.summary.unresolved.append(mapped.number)
+                    continue
+                candidates = lookup.invoices(mapped.number)
+                owned = whose(mapped, candidates)
+                if owned.invoice is not None:
+                    note = f"Found in Xero after an interrupted export ({owned.rule}); linked to it."
+                    self._synced(run, key, mapped, str(owned.invoice.invoice_id), None, note=note, outcome="linked")
+                elif candidates:
+                    duplicate = classify_element([DUPLICATE_NUMBER], mapped)
+                    self._fail(run, key, mapped, _not_ours(duplicate, candidates))
+                else:
+                    absent.add(mapped.invoice_id)
+        queue.confirm_absent(sorted(absent), self.owner)
+        return absent
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------------
+
+
+def _not_ours(failure: Failure, candidates: Sequence[Any]) -> Failure:
+    """The duplicate-number failure, saying what Xero holds under the number (or that the look-up did not see it)."""
+    category = FailureCategory.DUPLICATE_NUMBER
+    if candidates:
+        held = "; ".join(describe(i) for i in candidates)
+        hint = f"{held}, so it is not this invoice. {category.default_hint}"
+    else:
+        hint = (
+            "Xero says it has an invoice with this number, but a search of Xero's sales invoices did not show it. "
+            "Look for it in Xero before renumbering: if it is this invoice, mark this one as already in Xero."
+        )
+    return Failure(category, failure.messages, hint, correlation_id=failure.correlation_id)
 
 
 def _match(batch: list[MappedInvoice], elements: list[Any]) -> list[tuple[MappedInvoice, Any | None]]:
@@ -474,22 +600,6 @@ def _match(batch: list[MappedInvoice], elements: list[Any]) -> list[tuple[Mapped
     return pairs
 
 
-def is_ours(mapped: MappedInvoice, invoice: Any) -> bool:
-    """Same number, same contact and same total, and not voided or deleted."""
-    if str(getattr(invoice, "status", "") or "").upper() in GONE_STATUSES:
-        return False
-    if str(invoice.invoice_number or "").casefold() != mapped.number.casefold():
-        return False
-    contact = getattr(invoice, "contact", None)
-    contact_id = str(getattr(contact, "contact_id", "") or "").lower()
-    contact_name = str(getattr(contact, "name", "") or "").strip().casefold()
-    same_contact = (mapped.contact_id and contact_id == mapped.contact_id.lower()) or (
-        contact_name and contact_name == mapped.client_name.strip().casefold()
-    )
-    total = invoice.total
-    return bool(same_contact) and total is not None and Decimal(str(total)) == mapped.total
-
-
 def _details(invoice_ids: list[int]) -> Iterator[InvoiceDetail]:
     """The invoices' details in the order given, read together (get_invoice_detail's error for a missing one)."""
     found = get_invoice_details(invoice_ids)
@@ -501,13 +611,3 @@ def _details(invoice_ids: list[int]) -> Iterator[InvoiceDetail]:
 def _current_attempts(invoice_id: int) -> int:
     row = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
     return row.attempts if row is not None else 0
-
-
-def parked_until() -> datetime | None:
-    value = get_setting(KEY_PARKED_UNTIL)
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None

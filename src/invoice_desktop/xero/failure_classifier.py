@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import NewConnectionError
 from xero_python.exceptions import (
     ApiException,
     ApiValueError,
@@ -30,8 +31,16 @@ from xero_python.exceptions import (
 )
 
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.xero.client import DEAD_GRANT_ERRORS, ConnectionDropped, TokenEndpointError, XeroInterfaceError
+from invoice_desktop.xero.client import (
+    DEAD_GRANT_ERRORS,
+    ConnectionDropped,
+    TokenEndpointError,
+    XeroInterfaceError,
+    problem_detail,
+    tenant_gone,
+)
 from invoice_desktop.xero.export_pacing import header_of
+from invoice_desktop.xero.export_park import LONGEST_INLINE_WAIT
 from invoice_desktop.xero.invoice_mapping import LineMapping, MappedInvoice
 
 DUPLICATE_NUMBER = "Invoice # must be unique."
@@ -48,6 +57,10 @@ class Failure:
     rate_problem: str | None = None  # X-Rate-Limit-Problem of a 429
     correlation_id: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    too_large: bool = False  # Xero refused the request's size (413): a smaller batch may go through
+    # The request may have reached Xero and been processed, its answer lost (a timeout or reset after sending, a
+    # 5xx other than 503, an unreadable reply): what it sent must be looked up before it is sent again.
+    unconfirmed: bool = False
 
     @property
     def title(self) -> str:
@@ -62,6 +75,12 @@ class Failure:
     def message(self) -> str:
         return " ".join(self.messages)
 
+    @property
+    def parks_queue(self) -> bool:
+        """The day limit, or a Retry-After too long to wait out in the run: the queue waits until then."""
+        waits_long = self.retry_after is not None and self.retry_after > LONGEST_INLINE_WAIT
+        return self.category is FailureCategory.RATE_LIMITED or (self.transient and waits_long)
+
 
 # -- element-level ------------------------------------------------------------------------------------------------
 
@@ -75,6 +94,7 @@ _RULES: tuple[tuple[FailureCategory, re.Pattern[str]], ...] = (
     (FailureCategory.LOCK_DATE, re.compile(r"cannot be before the (period|end of year) lock date", re.I)),
     (FailureCategory.TAX_MAPPING, re.compile(r"^The TaxType code|^Tax rate must be valid", re.I)),
     (FailureCategory.ACCOUNT_MAPPING, re.compile(r"^Account code '|^Account must be valid", re.I)),
+    (FailureCategory.CURRENCY, re.compile(r"currenc", re.I)),
 )
 
 
@@ -98,6 +118,37 @@ def element_messages(element: Any) -> list[str]:
         add(getattr(contact, "validation_errors", None))
     for line in getattr(element, "line_items", None) or ():
         add(getattr(line, "validation_errors", None))
+    return found
+
+
+ZERO_GUID = "00000000-0000-0000-0000-000000000000"
+
+
+def element_created(element: Any) -> bool:
+    """Whether Xero created the invoice of a `summarizeErrors=false` element: it carries a real InvoiceID and its
+    StatusAttributeString is not ERROR. WARNING means created, with warnings (docs/xero-facts.md §2.2); with OK
+    (or none) any ValidationErrors mean it was not."""
+    invoice_id = str(getattr(element, "invoice_id", "") or "")
+    if not invoice_id or invoice_id == ZERO_GUID:
+        return False
+    status = str(getattr(element, "status_attribute_string", "") or "").upper()
+    if status == "ERROR":
+        return False
+    if status in ("WARNING", "WARN"):
+        return True
+    return not getattr(element, "has_errors", False) and not element_messages(element)
+
+
+def element_warnings(element: Any) -> list[str]:
+    """What Xero warned about on a created element: its Warnings (invoice and lines) and, on a WARNING element,
+    any ValidationErrors too (kept, never dropped)."""
+    found: list[str] = []
+    for holder in (element, *(getattr(element, "line_items", None) or ())):
+        for warning in getattr(holder, "warnings", None) or ():
+            text = getattr(warning, "message", None) if not isinstance(warning, dict) else warning.get("Message")
+            if text and str(text) not in found:
+                found.append(str(text))
+    found.extend(m for m in element_messages(element) if m not in found)
     return found
 
 
@@ -225,9 +276,14 @@ def _connection(message: str, correlation_id: str | None = None) -> Failure:
     return Failure(category, (message,), category.default_hint, correlation_id=correlation_id)
 
 
-def _unavailable(message: str, correlation_id: str | None = None, retry_after: float | None = None) -> Failure:
+def _unavailable(
+    message: str, correlation_id: str | None = None, retry_after: float | None = None, *, unconfirmed: bool = False
+) -> Failure:
     category = FailureCategory.XERO_UNAVAILABLE
-    return Failure(category, (message,), category.default_hint, True, retry_after, correlation_id=correlation_id)
+    return Failure(
+        category, (message,), category.default_hint, True, retry_after, correlation_id=correlation_id,
+        unconfirmed=unconfirmed,
+    )  # fmt: skip
 
 
 def classify_exception(exc: BaseException) -> Failure:
@@ -242,12 +298,20 @@ def classify_exception(exc: BaseException) -> Failure:
     if isinstance(exc, ApiException):
         return _classify_http(exc)
     if isinstance(exc, TRANSPORT_ERRORS):
-        return _unavailable(f"Xero could not be reached: {type(exc).__name__}: {_short(exc)}")
+        text = f"Xero could not be reached: {type(exc).__name__}: {_short(exc)}"
+        return _unavailable(text, unconfirmed=not _never_sent(exc))
     # The SDK could not read the reply (truncated or malformed JSON: a JSONDecodeError, or the plain ValueError its
     # deserializer raises). Its ApiValueError is a call we made wrong (our bug), not Xero's trouble: it goes up.
     if isinstance(exc, ValueError) and not isinstance(exc, ApiValueError):
-        return _unavailable(f"Xero's reply could not be read: {_short(exc)}")
+        return _unavailable(f"Xero's reply could not be read: {_short(exc)}", unconfirmed=True)
     raise exc
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """A transport error raised before the request left: no connection could be made at all."""
+    reason = getattr(exc, "reason", None)
+    causes = (exc, reason, exc.__cause__, exc.__context__)
+    return any(isinstance(c, NewConnectionError | ConnectionRefusedError | socket.gaierror) for c in causes)
 
 
 def _short(exc: BaseException, limit: int = 300) -> str:
@@ -265,9 +329,22 @@ def _classify_http(exc: ApiException) -> Failure:
             "in Xero.",
             correlation,
         )
-    if status in (401, 403):
-        detail = body.get("Detail") if isinstance(body, dict) else None
+    if status == 401 or (status == 403 and tenant_gone(body)):
+        detail = problem_detail(body)
         return _connection(f"Xero refused the connection ({status} {detail or exc.reason}).", correlation)
+    if status == 403:
+        category = FailureCategory.PERMISSION
+        detail = problem_detail(body) or _body_text(exc) or str(exc.reason or "Forbidden")
+        message = f"Xero refused access to this (403 {detail})."
+        return Failure(category, (message,), category.default_hint, correlation_id=correlation)
+    if status == 409:
+        said = problem_detail(body) or _body_text(exc)
+        message = f"Xero could not take the request just now (409 Conflict{': ' + said if said else ''})."
+        return _unavailable(message, correlation, _seconds(header(exc, "Retry-After")))
+    if status == 413:
+        category = FailureCategory.VALIDATION
+        message = "Xero refused the request as too large (413 Request Entity Too Large)."
+        return Failure(category, (message,), category.default_hint, correlation_id=correlation, too_large=True)
     if isinstance(exc, RateLimitException) or status == 429:
         problem = (exc.headers or {}).get("X-Rate-Limit-Problem") if exc.headers else None
         problem = (problem or header(exc, "X-Rate-Limit-Problem") or "minute").lower()
@@ -283,8 +360,9 @@ def _classify_http(exc: ApiException) -> Failure:
         if isinstance(body, dict):
             text = str(body.get("Detail") or body.get("Title") or text)
         return _unavailable(
-            f"{status} {exc.reason}: {text}".strip(": "), correlation, _seconds(header(exc, "Retry-After"))
-        )
+            f"{status} {exc.reason}: {text}".strip(": "), correlation, _seconds(header(exc, "Retry-After")),
+            unconfirmed=status not in (503,),  # 503: the organisation is offline, nothing was taken
+        )  # fmt: skip
     messages = _validation_messages(body) if isinstance(exc, BadRequestException) else []
     if not messages:
         detail = body.get("Message") if isinstance(body, dict) else _body_text(exc)

@@ -65,6 +65,7 @@ class MappedInvoice:
     total: Decimal
     lines: tuple[LineMapping, ...]
     model: Invoice
+    currency: str = ""  # the invoice's own currency code as kept locally ("" for the organisation's)
 
     def line_for_account(self, xero_code: str) -> LineMapping | None:
         wanted = xero_code.strip().casefold()
@@ -172,6 +173,7 @@ def map_invoice(
         total=detail.total,
         lines=tuple(m for _, m in items_and_maps),
         model=model,
+        currency=detail.currency.strip().upper(),
     )
 
 

@@ -32,7 +32,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from peewee import fn
@@ -43,7 +43,7 @@ from invoice_desktop.store.models import XeroExport
 from invoice_desktop.store.settings import get_setting, set_setting
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
-from invoice_desktop.xero.exporter import DAY_LIMIT_FALLBACK, KEY_PARKED_UNTIL, parked_until
+from invoice_desktop.xero.export_park import DAY_LIMIT_FALLBACK, KEY_PARKED_UNTIL, parked_until
 from invoice_desktop.xero.failure_classifier import Failure, classify_exception
 from invoice_desktop.xero.payment_import_apply import AppliedChange, apply_view, view_of
 from invoice_desktop.xero.settings import ConnectionState, load_connection, load_settings, mark_dropped
@@ -114,6 +114,12 @@ def first_mark() -> datetime | None:
         return None
     moment = XeroExport.synced_at.python_value(value) if isinstance(value, str) else value
     return moment - FIRST_IMPORT_MARGIN
+
+
+def modified_since_header(moment: datetime) -> str:
+    """If-Modified-Since as Xero documents it: UTC, whole seconds, `yyyy-mm-ddThh:mm:ss` (docs/xero-facts.md §1.5).
+    Rounded down, so nothing changed within that second is missed (the filter is inclusive)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def known_invoices(xero_ids: list[str]) -> dict[str, int]:
@@ -204,9 +210,9 @@ class PaymentImporter:
             summary.api_calls += 1
             try:
                 data, _status, headers = self.client.accounting().get_invoices(
-                    self.client.tenant_id, if_modified_since=since.replace(microsecond=0),  # Xero: whole seconds
-                    where=SALES_INVOICES, order=OLDEST_FIRST, page=page, page_size=self.page_size,
-                    _return_http_data_only=False, **self._timeout,
+                    self.client.tenant_id, if_modified_since=modified_since_header(since), where=SALES_INVOICES,
+                    order=OLDEST_FIRST, page=page, page_size=self.page_size, _return_http_data_only=False,
+                    **self._timeout,
                 )  # fmt: skip
             except Exception as exc:  # classify_exception re-raises what it does not know
                 failure = classify_exception(exc)

@@ -13,9 +13,9 @@ without the unknown field, or left out, and `problems` says which (see invoice_d
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import date
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 KEY_CACHE = "xero.cache"
 CACHE_VERSION = 1
 CONTACTS_PAGE_SIZE = 1000  # Xero's maximum page size
+# The parts of the cache, each fetched by its own call (contacts: one call per 1,000).
+PARTS = ("organisation", "accounts", "tax_rates", "tracking_categories", "contacts", "currencies")
 
 ACTIVE = "ACTIVE"
 ARCHIVED = "ARCHIVED"
@@ -144,6 +146,23 @@ class XeroCache:
     tracking_categories: tuple[XeroTrackingCategory, ...] = ()
     contacts: tuple[XeroContact, ...] | None = None  # None: not fetched
     problems: tuple[str, ...] = ()
+    currencies: tuple[str, ...] | None = None  # codes the organisation has enabled; None: not fetched
+    part_times: dict[str, str] = field(default_factory=dict)  # part -> when it was fetched (ISO UTC)
+
+    def age(self, part: str, now: datetime) -> timedelta | None:
+        """How old the cached `part` is (None when it was never fetched)."""
+        stamp = self.part_times.get(part) or (self.fetched_at if part != "currencies" else "")
+        try:
+            return now - datetime.fromisoformat(stamp) if stamp else None
+        except ValueError:
+            return None
+
+    def currency_enabled(self, code: str) -> bool | None:
+        """Whether the organisation takes invoices in `code` (its base currency always); None when not known."""
+        wanted = code.strip().upper()
+        if self.organisation is not None and self.organisation.base_currency.upper() == wanted:
+            return True
+        return None if self.currencies is None else wanted in self.currencies
 
     # -- look-ups ----------------------------------------------------------------------------------------------
 
@@ -228,6 +247,7 @@ class XeroCache:
     def from_json(cls, data: dict[str, Any]) -> XeroCache:
         org = data.get("organisation")
         contacts = data.get("contacts")
+        currencies = data.get("currencies")
         return cls(
             tenant_id=str(data.get("tenant_id") or ""),
             fetched_at=str(data.get("fetched_at") or ""),
@@ -254,6 +274,8 @@ class XeroCache:
             ),
             contacts=tuple(XeroContact(**c) for c in contacts) if isinstance(contacts, list) else None,
             problems=tuple(str(p) for p in data.get("problems") or ()),
+            currencies=tuple(str(c) for c in currencies) if isinstance(currencies, list) else None,
+            part_times={str(k): str(v) for k, v in (data.get("part_times") or {}).items()},
         )
 
 
@@ -296,28 +318,47 @@ class RawSettings:
     tax_rates: list[Any] = field(default_factory=list)
     tracking_categories: list[Any] = field(default_factory=list)
     contacts: list[Any] | None = None
+    currencies: list[Any] | None = None
+    parts: tuple[str, ...] = PARTS  # the parts fetched
 
 
-def fetch_raw(client: XeroClient, *, include_contacts: bool = True) -> RawSettings:
-    """GET Organisation, Accounts, TaxRates, TrackingCategories (and Contacts, paged) through the SDK.
+# How a call to Xero is made: the plain call, or the export engine's (paced, transient trouble retried).
+Caller = Callable[[Callable[[], Any]], Any]
+
+
+def _plain_call(call: Callable[[], Any]) -> Any:
+    return call()
+
+
+def fetch_raw(
+    client: XeroClient, *, include_contacts: bool = True, parts: Iterable[str] = PARTS, call: Caller = _plain_call
+) -> RawSettings:
+    """GET Organisation, Accounts, TaxRates, TrackingCategories, Currencies and Contacts (paged) through the SDK,
+    or only the `parts` named.
 
     The SDK makes the calls (tokens, refresh, timeouts, ConnectionDropped) but does not parse the bodies here:
-    `build_cache` does, item by item. HTTP errors propagate.
+    `build_cache` does, item by item. HTTP errors propagate (after `call`'s retries).
     """
     api = client.accounting()
     tenant = client.tenant_id
+    wanted = tuple(p for p in PARTS if p in set(parts) and (p != "contacts" or include_contacts))
 
     def get(method: Callable[..., Any], collection: str, **query: Any) -> list[Any]:
-        response = method(tenant, _preload_content=False, **query)
+        response = call(lambda: method(tenant, _preload_content=False, **query))
         return raw_items(response.data, collection)
 
-    raw = RawSettings(
-        organisations=get(api.get_organisations, "Organisations"),
-        accounts=get(api.get_accounts, "Accounts"),
-        tax_rates=get(api.get_tax_rates, "TaxRates"),
-        tracking_categories=get(api.get_tracking_categories, "TrackingCategories", include_archived=True),
-    )
-    if include_contacts:
+    raw = RawSettings(parts=wanted)
+    if "organisation" in wanted:
+        raw.organisations = get(api.get_organisations, "Organisations")
+    if "accounts" in wanted:
+        raw.accounts = get(api.get_accounts, "Accounts")
+    if "tax_rates" in wanted:
+        raw.tax_rates = get(api.get_tax_rates, "TaxRates")
+    if "tracking_categories" in wanted:
+        raw.tracking_categories = get(api.get_tracking_categories, "TrackingCategories", include_archived=True)
+    if "currencies" in wanted:
+        raw.currencies = get(api.get_currencies, "Currencies")
+    if "contacts" in wanted:
         raw.contacts = []
         page = 1
         while True:
@@ -346,15 +387,19 @@ def build_cache(tenant_id: str, raw: RawSettings) -> XeroCache:
     tax_rates = parse("TaxRate", raw.tax_rates, lambda r: r.get("TaxType") or r.get("Name"))
     tracking = parse("TrackingCategory", raw.tracking_categories, lambda r: r.get("Name"))
     contacts = parse("Contact", raw.contacts, lambda r: r.get("Name")) if raw.contacts is not None else None
+    currencies = parse("Currency", raw.currencies, lambda r: r.get("Code")) if raw.currencies is not None else None
+    now = utcnow().isoformat()
     cache = XeroCache(
         tenant_id=tenant_id,
-        fetched_at=utcnow().isoformat(),
+        fetched_at=now,
         organisation=_organisation(orgs[0]) if orgs else None,
         accounts=tuple(_account(a) for a in accounts if a.code),
         tax_rates=tuple(_tax_rate(t) for t in tax_rates if t.tax_type),
         tracking_categories=tuple(_tracking_category(c) for c in tracking if c.name),
         contacts=tuple(_contact(c) for c in contacts if c.name) if contacts is not None else None,
         problems=tuple(problems),
+        currencies=tuple(_text(c.code).upper() for c in currencies if c.code) if currencies is not None else None,
+        part_times={part: now for part in raw.parts},
     )
     log.info(
         "Xero settings read: %d accounts, %d tax rates, %d tracking categories, %s contacts, %d problems",
@@ -367,11 +412,28 @@ def build_cache(tenant_id: str, raw: RawSettings) -> XeroCache:
     return cache
 
 
-def refresh_cache(client: XeroClient, *, include_contacts: bool = True) -> XeroCache:
-    """Fetch Xero's settings for the client's organisation and store them. Nothing is stored when it fails."""
-    cache = build_cache(client.tenant_id, fetch_raw(client, include_contacts=include_contacts))
+def refresh_cache(
+    client: XeroClient, *, include_contacts: bool = True, parts: Iterable[str] = PARTS, call: Caller = _plain_call
+) -> XeroCache:
+    """Fetch Xero's settings for the client's organisation (or only `parts` of them, the rest kept from the cache)
+    and store them. Nothing is stored when it fails."""
+    wanted = set(parts)
+    old = load_cache()
+    if old is None or old.tenant_id.lower() != client.tenant_id.lower():
+        old, wanted = None, set(PARTS)
+    fresh = build_cache(client.tenant_id, fetch_raw(client, include_contacts=include_contacts, parts=wanted, call=call))
+    cache = fresh if old is None or wanted >= set(PARTS) else merge(old, fresh, wanted)
     save_cache(cache)
     return cache
+
+
+def merge(old: XeroCache, fresh: XeroCache, parts: set[str]) -> XeroCache:
+    """`old` with the `parts` of `fresh` (a partial refresh); the other parts keep their own fetch times."""
+    changes: dict[str, Any] = {part: getattr(fresh, part) for part in parts if part in PARTS}
+    times = {**{p: old.part_times.get(p, old.fetched_at) for p in PARTS if p != "currencies"}, **old.part_times}
+    times.update({part: fresh.fetched_at for part in changes})
+    problems = tuple(dict.fromkeys((*old.problems, *fresh.problems)))
+    return replace(old, **changes, part_times=times, problems=problems)
 
 
 def _account(m: Any) -> XeroAccount:
