@@ -488,6 +488,22 @@ def test_400_for_a_malformed_if_modified_since(specs: Specs, wire: Wire, resourc
     accepted.validate(specs.accounting)
 
 
+def test_413_and_409_bodies(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    """Neither is in the Accounting spec; both use the gateway's problem-details shape, as 401 and 403 do."""
+    sandbox.control.set_body_limit(1000)
+    too_large = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, mixed_batch())
+    assert too_large.status == 413 and too_large.headers["connection"] == "close"
+    _undocumented(specs, too_large)
+    assert list(too_large.json()) == PROBLEM_KEYS and too_large.json()["Title"] == "Request Entity Too Large"
+    sandbox.control.set_body_limit()
+    sandbox.faults.conflict()
+    conflict = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, mixed_batch())
+    assert conflict.status == 409
+    _undocumented(specs, conflict)
+    assert list(conflict.json()) == PROBLEM_KEYS and conflict.json()["Status"] == 409
+    assert conflict.headers["xero-correlation-id"] == conflict.json()["Instance"]
+
+
 def test_idempotency_key_reuse_answer(specs: Specs, wire: Wire) -> None:
     first = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, mixed_batch())
     headers_key = {"Idempotency-Key": "contract-key-1"}

@@ -129,6 +129,20 @@ def forbidden(instance: str) -> Response:
     return Response.json(403, problem(403, "Forbidden", "AuthenticationUnsuccessful", instance))
 
 
+def payload_too_large(length: int, limit: int, instance: str) -> Response:
+    """413 for a body over the limit, in the gateway's problem-details shape (no capture of Xero's own 413)."""
+    detail = f"The request body is {length:,} bytes; Xero takes at most {limit:,} bytes in one request."
+    response = Response.json(413, problem(413, "Request Entity Too Large", detail, instance))
+    response.headers["Connection"] = "close"
+    return response
+
+
+def conflict(instance: str) -> Response:
+    """409 (the `conflict` fault), in the gateway's problem-details shape; nothing was processed."""
+    detail = "The request conflicts with another request being processed. Nothing was changed; try it again."
+    return Response.json(409, problem(409, "Conflict", detail, instance))
+
+
 def not_found() -> Response:
     return Response.text(404, NOT_FOUND_TEXT, HTML_TYPE)
 
