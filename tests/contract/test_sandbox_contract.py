@@ -445,6 +445,12 @@ def test_403_404_429_500_503_follow_the_facts(specs: Specs, sandbox: RunningSand
     assert forbidden.json() | {"Instance": ""} == {"Type": None, "Title": "Forbidden", "Status": 403,
                                                    "Detail": "AuthenticationUnsuccessful", "Instance": "",
                                                    "Extensions": {}}  # fmt: skip
+    sandbox.faults.no_permission()
+    no_permission = wire.api("GET", "Invoices")
+    assert no_permission.status == 403
+    _undocumented(specs, no_permission)
+    assert list(no_permission.json()) == PROBLEM_KEYS
+    assert (no_permission.json()["Title"], no_permission.json()["Detail"]) == ("Forbidden", "AuthorizationUnsuccessful")
     missing = wire.api("GET", "Invoices/6f9619ff-8b86-d011-b42d-00cf4fc964ff")
     assert (missing.status, missing.body) == (404, b"The resource you're looking for cannot be found")
     assert missing.content_type.startswith("text/html")

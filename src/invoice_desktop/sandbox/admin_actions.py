@@ -25,6 +25,7 @@ FAULT_LABELS: dict[FaultKind, str] = {
     FaultKind.MALFORMED_JSON: "Malformed JSON reply",
     FaultKind.DROP_AFTER_COMMIT: "Saved, then the reply is lost",
     FaultKind.CONFLICT: "Conflict (HTTP 409)",
+    FaultKind.NO_PERMISSION: "No permission (HTTP 403)",
 }
 
 

@@ -35,6 +35,8 @@ FAULT_HELP: dict[FaultKind, str] = {
     "A careful app finds them instead of sending them twice.",
     FaultKind.CONFLICT: "Xero answers HTTP 409 Conflict, as when another request is still being processed. "
     "Nothing is saved.",
+    FaultKind.NO_PERMISSION: "Xero answers HTTP 403 “AuthorizationUnsuccessful”: the user or the app may not do "
+    "this (a role or permission was taken away). The organisation stays connected. Nothing is saved.",
 }
 
 

@@ -125,8 +125,11 @@ def unauthorized(detail: str, instance: str) -> Response:
     return response
 
 
-def forbidden(instance: str) -> Response:
-    return Response.json(403, problem(403, "Forbidden", "AuthenticationUnsuccessful", instance))
+def forbidden(instance: str, detail: str = "AuthenticationUnsuccessful") -> Response:
+    """403: "AuthenticationUnsuccessful" when the tenant is gone or disconnected (facts §2.4); the `no_permission`
+    fault's "AuthorizationUnsuccessful" for a user or app not allowed the call (the sandbox's reading, see
+    docs/sandbox.md)."""
+    return Response.json(403, problem(403, "Forbidden", detail, instance))
 
 
 def payload_too_large(length: int, limit: int, instance: str) -> Response:
