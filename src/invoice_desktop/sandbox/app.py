@@ -85,8 +85,9 @@ class SandboxApp:
         return limit if path.lower().startswith(api.API_ROOT) else min(limit, FORM_BODY_LIMIT)
 
     def screen(self, request: Request, repeated: tuple[str, ...] = ()) -> Response | None:
-        """The answer to a request refused before its body is read, or None. `request.body` is not read yet;
-        `repeated` names headers the request has more than once."""
+        """The answer to a request refused before its body is read, or None: repeated framing headers, a Host that
+        is not this computer (DNS rebinding), a chunked, unreadable or too large body. Every path is screened: the
+        API, the sign-in, the admin page and the control path. `repeated` names headers given more than once."""
         response = self._refusal(request, repeated)
         if response is not None:
             response.headers["Connection"] = "close"
@@ -96,6 +97,8 @@ class SandboxApp:
     def _refusal(self, request: Request, repeated: tuple[str, ...]) -> Response | None:
         if repeated:
             return Response.text(400, f"Bad request: the {', '.join(repeated)} header is given more than once.")
+        if not http_messages.is_loopback_host(request.header("Host")):
+            return http_messages.misdirected(request.header("Host"))
         if request.header("Transfer-Encoding") is not None:
             return Response.text(411, "Length required: send the body with a Content-Length, not chunked.")
         declared = (request.header("Content-Length") or "0").strip()
