@@ -445,6 +445,12 @@ def test_403_404_429_500_503_follow_the_facts(specs: Specs, sandbox: RunningSand
     assert forbidden.json() | {"Instance": ""} == {"Type": None, "Title": "Forbidden", "Status": 403,
                                                    "Detail": "AuthenticationUnsuccessful", "Instance": "",
                                                    "Extensions": {}}  # fmt: skip
+    sandbox.faults.no_permission()
+    no_permission = wire.api("GET", "Invoices")
+    assert no_permission.status == 403
+    _undocumented(specs, no_permission)
+    assert list(no_permission.json()) == PROBLEM_KEYS
+    assert (no_permission.json()["Title"], no_permission.json()["Detail"]) == ("Forbidden", "AuthorizationUnsuccessful")
     missing = wire.api("GET", "Invoices/6f9619ff-8b86-d011-b42d-00cf4fc964ff")
     assert (missing.status, missing.body) == (404, b"The resource you're looking for cannot be found")
     assert missing.content_type.startswith("text/html")
@@ -486,6 +492,22 @@ def test_400_for_a_malformed_if_modified_since(specs: Specs, wire: Wire, resourc
                          {**_auth(wire), "If-Modified-Since": "2026-12-02T16:02:37Z"})  # fmt: skip
     assert accepted.status == 200
     accepted.validate(specs.accounting)
+
+
+def test_413_and_409_bodies(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    """Neither is in the Accounting spec; both use the gateway's problem-details shape, as 401 and 403 do."""
+    sandbox.control.set_body_limit(1000)
+    too_large = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, mixed_batch())
+    assert too_large.status == 413 and too_large.headers["connection"] == "close"
+    _undocumented(specs, too_large)
+    assert list(too_large.json()) == PROBLEM_KEYS and too_large.json()["Title"] == "Request Entity Too Large"
+    sandbox.control.set_body_limit()
+    sandbox.faults.conflict()
+    conflict = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, mixed_batch())
+    assert conflict.status == 409
+    _undocumented(specs, conflict)
+    assert list(conflict.json()) == PROBLEM_KEYS and conflict.json()["Status"] == 409
+    assert conflict.headers["xero-correlation-id"] == conflict.json()["Instance"]
 
 
 def test_idempotency_key_reuse_answer(specs: Specs, wire: Wire) -> None:

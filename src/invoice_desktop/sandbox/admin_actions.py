@@ -24,6 +24,8 @@ FAULT_LABELS: dict[FaultKind, str] = {
     FaultKind.RESET: "Connection reset",
     FaultKind.MALFORMED_JSON: "Malformed JSON reply",
     FaultKind.DROP_AFTER_COMMIT: "Saved, then the reply is lost",
+    FaultKind.CONFLICT: "Conflict (HTTP 409)",
+    FaultKind.NO_PERMISSION: "No permission (HTTP 403)",
 }
 
 

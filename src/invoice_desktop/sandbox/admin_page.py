@@ -33,6 +33,10 @@ FAULT_HELP: dict[FaultKind, str] = {
     FaultKind.MALFORMED_JSON: "Xero answers with broken JSON the app cannot read. Nothing is saved.",
     FaultKind.DROP_AFTER_COMMIT: "Xero saves the invoices, then the answer is lost on the way back. "
     "A careful app finds them instead of sending them twice.",
+    FaultKind.CONFLICT: "Xero answers HTTP 409 Conflict, as when another request is still being processed. "
+    "Nothing is saved.",
+    FaultKind.NO_PERMISSION: "Xero answers HTTP 403 “AuthorizationUnsuccessful”: the user or the app may not do "
+    "this (a role or permission was taken away). The organisation stays connected. Nothing is saved.",
 }
 
 

@@ -21,6 +21,10 @@ def fault_response(ctx: SandboxContext, request: Request, correlation_id: str) -
         return http_messages.server_error(correlation_id)
     if kind is FaultKind.OFFLINE:
         return http_messages.organisation_offline()
+    if kind is FaultKind.CONFLICT:
+        return http_messages.conflict(correlation_id)
+    if kind is FaultKind.NO_PERMISSION:
+        return http_messages.forbidden(correlation_id, "AuthorizationUnsuccessful")
     if kind is FaultKind.MALFORMED_JSON:
         return Response(200, MALFORMED_BODY, {"Content-Type": http_messages.JSON_TYPE})
     transport = Transport.HANG if kind is FaultKind.HANG else Transport.RESET

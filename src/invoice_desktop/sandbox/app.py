@@ -69,12 +69,45 @@ class RequestLog:
             self._entries.clear()
 
 
+FORM_BODY_LIMIT = 64 * 1024  # the sign-in, token, revocation, control and admin bodies are small forms or JSON
+
+
 class SandboxApp:
     def __init__(self, ctx: SandboxContext) -> None:
         self.ctx = ctx
         self.control = SandboxControl(ctx)
         self.admin = AdminPages(ctx, self.control)
         self.requests = RequestLog()
+
+    def body_limit(self, path: str) -> int:
+        """The largest body a request to `path` may have: Xero's limit for the Accounting API, a small one else."""
+        limit = self.ctx.options.max_body_bytes
+        return limit if path.lower().startswith(api.API_ROOT) else min(limit, FORM_BODY_LIMIT)
+
+    def screen(self, request: Request, repeated: tuple[str, ...] = ()) -> Response | None:
+        """The answer to a request refused before its body is read, or None: repeated framing headers, a Host that
+        is not this computer (DNS rebinding), a chunked, unreadable or too large body. Every path is screened: the
+        API, the sign-in, the admin page and the control path. `repeated` names headers given more than once."""
+        response = self._refusal(request, repeated)
+        if response is not None:
+            response.headers["Connection"] = "close"
+            self.requests.add(request, response)
+        return response
+
+    def _refusal(self, request: Request, repeated: tuple[str, ...]) -> Response | None:
+        if repeated:
+            return Response.text(400, f"Bad request: the {', '.join(repeated)} header is given more than once.")
+        if not http_messages.is_loopback_host(request.header("Host")):
+            return http_messages.misdirected(request.header("Host"))
+        if request.header("Transfer-Encoding") is not None:
+            return Response.text(411, "Length required: send the body with a Content-Length, not chunked.")
+        declared = (request.header("Content-Length") or "0").strip()
+        if not declared.isdigit() or len(declared) > 18:
+            return Response.text(400, f"Bad request: Content-Length {declared[:40]!r} is not a number of bytes.")
+        limit = self.body_limit(request.path)
+        if int(declared) > limit:
+            return http_messages.payload_too_large(int(declared), limit, new_correlation_id())
+        return None
 
     def handle(self, request: Request) -> Response:
         try:

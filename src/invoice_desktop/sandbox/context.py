@@ -15,6 +15,9 @@ from invoice_desktop.sandbox.limits import RateLimiter, RateLimits
 from invoice_desktop.sandbox.state import SandboxState, StateStore
 
 PROVIDER_NAME = "Invoice Desktop Sandbox"
+# Xero refuses a request body over 10 MB (its limits page today; an older page said 3.5 MB): the stricter reading
+# of "10 MB", 10,000,000 bytes, so a body the sandbox takes is never one Xero refuses for its size.
+XERO_MAX_BODY_BYTES = 10_000_000
 
 
 @dataclass
@@ -24,6 +27,7 @@ class SandboxOptions:
     auto_approve: bool = False  # the consent page approves every organisation at once (headless connects)
     summarized_commits_valid: bool = False  # Xero's quirk: a summarised 400 still creates the valid elements
     provider_name: str = PROVIDER_NAME
+    max_body_bytes: int = XERO_MAX_BODY_BYTES  # larger Accounting API bodies get 413 (other paths: 64 KiB at most)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 
 from invoice_desktop.sandbox import arguments, oauth, payments, seed, wire
 from invoice_desktop.sandbox.arguments import ControlError
-from invoice_desktop.sandbox.context import SandboxContext
+from invoice_desktop.sandbox.context import XERO_MAX_BODY_BYTES, SandboxContext
 from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
 from invoice_desktop.sandbox.faults import DEFAULT_WARNING, FaultKind
 from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_site
@@ -39,6 +39,7 @@ def _day(value: date | str | None) -> date | None:
 
 
 MAX_COUNT = 100_000  # calls a fault (or invoices a warning) applies to
+MAX_BODY_LIMIT = 10 * XERO_MAX_BODY_BYTES
 
 
 class SandboxControl:
@@ -287,6 +288,10 @@ class SandboxControl:
             if value is not None:
                 setattr(limits, name, value)
 
+    def set_body_limit(self, max_bytes: int = XERO_MAX_BODY_BYTES) -> None:
+        """Accounting API bodies larger than this get 413 (default: Xero's 10 MB); other paths take 64 KiB at most."""
+        self._ctx.options.max_body_bytes = arguments.whole(max_bytes, "max_bytes", 1, MAX_BODY_LIMIT)
+
     def status(self) -> dict[str, Any]:
         with self._ctx.state.lock:
             return {
@@ -309,7 +314,7 @@ ACTIONS = (
     "set_account_status", "set_lock_dates", "set_plan_limit", "enable_currency", "disable_currency", "record_payment",
     "allocate_credit", "void_invoice", "revoke_app", "disconnect_tenant", "reconnect_tenant", "set_auto_approve",
     "set_summarized_commits_valid", "advance_clock", "arm_fault", "warn_next", "set_latency", "clear_faults",
-    "exhaust_limit", "reset_limits", "set_rate_limits", "status",
+    "exhaust_limit", "reset_limits", "set_rate_limits", "set_body_limit", "status",
 )  # fmt: skip
 
 

@@ -13,6 +13,9 @@ Kinds:
 - ``malformed_json``: 200 with a truncated JSON body (nothing is processed).
 - ``drop_after_commit``: the call is processed and stored (and its idempotent response kept), then the socket
   closes before the reply.
+- ``conflict``: 409 Conflict in the gateway's problem-details shape; nothing is processed.
+- ``no_permission``: 403 with Detail "AuthorizationUnsuccessful": the user or app may not make this call (the
+  tenant is still connected; compare disconnect_tenant's 403 "AuthenticationUnsuccessful").
 
 `warn_next(count, message)` is no fault of the call: the next `count` invoices the sandbox creates (elements that
 pass) come back created, with StatusAttributeString "WARNING" and `Warnings: [{"Message": message}]`.
@@ -38,11 +41,14 @@ class FaultKind(enum.StrEnum):
     RESET = "reset"
     MALFORMED_JSON = "malformed_json"
     DROP_AFTER_COMMIT = "drop_after_commit"
+    CONFLICT = "conflict"
+    NO_PERMISSION = "no_permission"
 
 
 PRE_PROCESSING = frozenset(
-    {FaultKind.SERVER_ERROR, FaultKind.OFFLINE, FaultKind.HANG, FaultKind.RESET, FaultKind.MALFORMED_JSON}
-)
+    {FaultKind.SERVER_ERROR, FaultKind.OFFLINE, FaultKind.HANG, FaultKind.RESET, FaultKind.MALFORMED_JSON,
+     FaultKind.CONFLICT, FaultKind.NO_PERMISSION}
+)  # fmt: skip
 
 
 @dataclass
@@ -99,6 +105,12 @@ class Faults:
 
     def drop_after_commit(self, count: int | None = 1, **where: str) -> ArmedFault:
         return self.arm(FaultKind.DROP_AFTER_COMMIT, count, **where)
+
+    def conflict(self, count: int | None = 1, **where: str) -> ArmedFault:
+        return self.arm(FaultKind.CONFLICT, count, **where)
+
+    def no_permission(self, count: int | None = 1, **where: str) -> ArmedFault:
+        return self.arm(FaultKind.NO_PERMISSION, count, **where)
 
     def set_latency(self, seconds: float, path: str = API_PREFIX) -> None:
         if seconds < 0:

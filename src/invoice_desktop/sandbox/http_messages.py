@@ -4,6 +4,8 @@ Xero sends for its non-validation errors (docs/xero-facts.md §2.4), verbatim.""
 from __future__ import annotations
 
 import enum
+import ipaddress
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -125,8 +127,25 @@ def unauthorized(detail: str, instance: str) -> Response:
     return response
 
 
-def forbidden(instance: str) -> Response:
-    return Response.json(403, problem(403, "Forbidden", "AuthenticationUnsuccessful", instance))
+def forbidden(instance: str, detail: str = "AuthenticationUnsuccessful") -> Response:
+    """403: "AuthenticationUnsuccessful" when the tenant is gone or disconnected (facts §2.4); the `no_permission`
+    fault's "AuthorizationUnsuccessful" for a user or app not allowed the call (the sandbox's reading, see
+    docs/sandbox.md)."""
+    return Response.json(403, problem(403, "Forbidden", detail, instance))
+
+
+def payload_too_large(length: int, limit: int, instance: str) -> Response:
+    """413 for a body over the limit, in the gateway's problem-details shape (no capture of Xero's own 413)."""
+    detail = f"The request body is {length:,} bytes; Xero takes at most {limit:,} bytes in one request."
+    response = Response.json(413, problem(413, "Request Entity Too Large", detail, instance))
+    response.headers["Connection"] = "close"
+    return response
+
+
+def conflict(instance: str) -> Response:
+    """409 (the `conflict` fault), in the gateway's problem-details shape; nothing was processed."""
+    detail = "The request conflicts with another request being processed. Nothing was changed; try it again."
+    return Response.json(409, problem(409, "Conflict", detail, instance))
 
 
 def not_found() -> Response:
@@ -163,6 +182,33 @@ def token_error(error: str, status: int = 400) -> Response:
     """The token endpoint's compact error body: exactly {"error":"invalid_grant"} (the SDK matches the bytes)."""
     return Response(
         status, f'{{"error":"{error}"}}'.encode("ascii"), {"Content-Type": "application/json; charset=UTF-8"}
+    )
+
+
+_HOST_RE = re.compile(r"^(?P<name>\[[0-9A-Fa-f:.]+\]|[^:\[\]]+)(:(?P<port>\d{1,5}))?$")
+
+
+def is_loopback_host(value: str | None) -> bool:
+    """A Host header naming this computer: localhost, an address in 127.0.0.0/8 or [::1], with or without a port.
+    Anything else (another name, even one that resolves to 127.0.0.1: DNS rebinding) is refused."""
+    match = _HOST_RE.match((value or "").strip())
+    if match is None or (match["port"] is not None and int(match["port"]) > 65535):
+        return False
+    name = match["name"].lower()
+    if name == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(name[1:-1] if name.startswith("[") else name)
+    except ValueError:
+        return False
+    return address.is_loopback and (address.version == 4) == (not name.startswith("["))
+
+
+def misdirected(host: str | None) -> Response:
+    return Response.text(
+        403,
+        f"Sandbox Xero only answers requests addressed to this computer (localhost, 127.0.0.1 or [::1]); "
+        f"the Host {host!r} is not one of them.",
     )
 
 

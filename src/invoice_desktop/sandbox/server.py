@@ -31,6 +31,9 @@ from invoice_desktop.sandbox.state import SandboxState
 log = logging.getLogger(__name__)
 
 LOOPBACK = "127.0.0.1"
+SINGLE_HEADERS = ("content-length", "transfer-encoding", "host")  # a request may have each at most once
+DRAIN_BYTES = 16 * 1024 * 1024  # what a refused request may still send before the socket is closed
+DRAIN_SECONDS = 2.0
 
 
 class _Server(ThreadingHTTPServer):
@@ -50,10 +53,15 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60  # an idle keep-alive connection is closed after a minute
 
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
-        request = Request(self.command, path, query, dict(self.headers.items()), body, self.client_address[0])
+        request = Request(self.command, path, query, dict(self.headers.items()), b"", self.client_address[0])
+        repeated = tuple(n for n in SINGLE_HEADERS if len(self.headers.get_all(n) or ()) > 1)
+        refusal = self.server.app.screen(request, repeated)
+        if refusal is not None:
+            self._refuse(refusal, request)
+            return
+        length = int(request.header("Content-Length") or 0)  # screened: digits, within the limit
+        request.body = self.rfile.read(length) if length else b""
         self._send(self.server.app.handle(request))
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _handle
@@ -77,6 +85,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if response.body:
                 self.wfile.write(response.body)
+
+    def _refuse(self, response: Response, request: Request) -> None:
+        """Answer without reading the body, then close the way a careful server does: stop writing, read and drop
+        what the client still sends (at most DRAIN_BYTES, briefly) so it sees the answer rather than a reset."""
+        self.close_connection = True
+        self._send(response)
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(DRAIN_SECONDS)
+            declared = request.header("Content-Length") or ""
+            left = min(int(declared), DRAIN_BYTES) if declared.strip().isdigit() else DRAIN_BYTES
+            while left > 0:
+                chunk = self.rfile.read1(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+        except (OSError, ValueError):
+            pass
 
     def _abort(self, reset: bool) -> None:
         """Close without a response; with `reset`, as an RST (SO_LINGER 0) rather than an orderly FIN."""
