@@ -99,6 +99,7 @@ class Spy:
 
     arrived: int = 0
     committed: int = 0
+    looking_up: int = 0  # GET /Invoices arriving (the engine's look-ups by number)
     hold: float = 0.0
     hold_from: int = 1  # the first commit (1-based) whose reply is held
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -109,6 +110,8 @@ class Spy:
         def arriving(ctx: Any, request: Any, correlation_id: str) -> Any:
             if _is_put_invoices(request):
                 self._bump("arrived")
+            elif request.method == "GET" and request.path.rstrip("/").lower().endswith("/invoices"):
+                self._bump("looking_up")
             return fault_response(ctx, request, correlation_id)
 
         def committing(call: Any, handler: Any) -> Any:
@@ -393,6 +396,32 @@ def test_killed_after_commit_reply_unread(
         assert all("interrupted export" in (o["note"] or "") for o in report["invoices"])
     else:
         assert spy.arrived == 2
+    assert_crash_safe(company, data_dir, ids)
+
+
+@pytest.mark.slow
+def test_killed_during_the_look_up_of_an_interrupted_send(
+    runner: Runner, company: Company, spy: Spy, data_dir: Path
+) -> None:
+    """Killed after Xero committed the batch, restarted after the replay window, and killed again while Xero is
+    answering the look-up: the third run looks up again and links. One PUT in all, one copy of each."""
+    ids = approve_many(10)
+    spy.hold = 30
+    proc = runner.sync()
+    wait_spy(spy, "committed", 1, proc)
+    proc.kill()
+    spy.hold = 0
+    move_past_the_replay_window(company)
+    company.sandbox.faults.set_latency(30, path="/Invoices")  # the look-up hangs in Xero
+    second = runner.sync()
+    wait_for(lambda: spy.looking_up >= 1, "a look-up arriving", second)
+    second.kill()
+    company.sandbox.faults.set_latency(0)
+
+    report = runner.sync_to_the_end()
+    assert numbers_reported(report) == all_numbers(ids)
+    assert spy.committed == 1 and spy.arrived == 1  # never sent again
+    assert spy.looking_up >= 2
     assert_crash_safe(company, data_dir, ids)
 
 

@@ -21,6 +21,7 @@ from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, XeroAttempt, XeroBatch
 from invoice_desktop.xero import export_queue
+from invoice_desktop.xero.export_actions import mark_already_in_xero
 from invoice_desktop.xero.export_pacing import RetryPolicy
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.settings import Destination, load_settings, save_settings
@@ -214,3 +215,14 @@ def test_the_batch_key_is_kept_on_disk_before_the_look_up_path_sends(company: Co
     company.time.advance(AFTER_THE_REPLAY_WINDOW)
     company.exporter().run()
     assert all(b.state == export_queue.BATCH_RESOLVED for b in XeroBatch.select())
+
+
+def test_mark_as_already_in_xero_finds_a_number_with_a_comma(company: Company) -> None:
+    entered_in_xero(company, "HAND,1", "Greenway Builders", "20.00")
+    invoice_id = approve("Greenway Builders", line("20.00", tax="GST Free Income"), number="LOCAL-9")
+    [xero_copy] = company.xero_invoices("HAND,1")
+
+    linked = mark_already_in_xero(invoice_id, "HAND,1", company.client)
+
+    assert linked == str(xero_copy.invoice_id)
+    assert export_row(invoice_id).state == ExportState.SKIPPED.value

@@ -12,6 +12,7 @@ by waiting.
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -192,6 +193,7 @@ def test_the_second_sync_sends_if_modified_since_and_gets_only_the_changes(compa
     (seen,) = log.invoice_lists()
     sent = seen.request.header("If-Modified-Since")
     assert sent is not None and wire.parse_if_modified_since(sent) == int(mark.timestamp())  # whole seconds
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", sent)  # Xero's documented form: UTC, no fraction
     assert seen.request.query("page") == "1" and seen.request.query("pageSize") == "100"
     answered = {i["InvoiceID"] for i in seen.invoices()}
     # the change, plus the invoice at the mark itself (the filter is inclusive; applying it again changes nothing)

@@ -128,9 +128,9 @@ def unauthorized(detail: str, instance: str) -> Response:
 
 
 def forbidden(instance: str, detail: str = "AuthenticationUnsuccessful") -> Response:
-    """403: "AuthenticationUnsuccessful" when the tenant is gone or disconnected (facts §2.4); the `no_permission`
-    fault's "AuthorizationUnsuccessful" for a user or app not allowed the call (the sandbox's reading, see
-    docs/sandbox.md)."""
+    """403: "AuthenticationUnsuccessful" when the tenant is gone or disconnected (docs/xero-facts.md §2.4); the
+    `no_permission` fault's "AuthorizationUnsuccessful" for a user or app not allowed the call (the sandbox's
+    reading, see docs/sandbox.md)."""
     return Response.json(403, problem(403, "Forbidden", detail, instance))
 
 

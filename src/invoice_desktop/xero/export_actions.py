@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -22,6 +22,7 @@ from invoice_desktop.xero.export_park import RunStop, current_stop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.failure_classifier import Failure
+from invoice_desktop.xero.invoice_lookup import Wanted, look_up
 from invoice_desktop.xero.xero_cache import PARTS, XeroCache, load_cache, refresh_cache
 
 RESYNCABLE = (ExportState.FAILED.value, ExportState.NOT_SENT.value, ExportState.QUEUED.value)
@@ -294,14 +295,30 @@ def mark_already_in_xero(invoice_id: int, xero_ref: str = "", client: XeroClient
     elif ref:
         if client is None:
             raise ExportActionError("Connect to Xero to link an invoice number")
-        found = client.accounting().get_invoices(client.tenant_id, invoice_numbers=[ref]).invoices or []
-        sales = [i for i in found if str(i.type).endswith("ACCREC")]
-        if not sales:
-            raise ExportActionError(f"Xero has no sales invoice numbered {ref}")
-        xero_id = str(sales[0].invoice_id)
+        xero_id = _xero_id_of(client, ref, row.invoice.date)
     note = f"Marked as already in Xero (linked to {ref})." if ref else "Marked as already in Xero."
     _skip(invoice_id, note, xero_id)
     return xero_id
+
+
+def _xero_id_of(client: XeroClient, number: str, day: date) -> str:
+    """The InvoiceID of Xero's sales invoice numbered `number`, by the look-up that cannot miss (invoice_lookup)."""
+    engine = Exporter(client)
+
+    def read_page(query: dict[str, Any]) -> Any:
+        return engine.call(lambda: client.accounting().get_invoices(client.tenant_id, **query))
+
+    lookup = look_up([Wanted(number, day)], read_page)
+    problem = lookup.failure(number)
+    if problem is not None:
+        raise ExportActionError(f"Xero could not be asked about {number}: {problem.message}")
+    found = lookup.invoices(number)
+    if not found:
+        raise ExportActionError(
+            f"Xero has no sales invoice numbered {number} (dated {day:%d %b %Y}, if the number needs a search by "
+            "date); paste its InvoiceID from Xero instead"
+        )
+    return str(found[0].invoice_id)
 
 
 def dont_send(invoice_id: int) -> None:
