@@ -437,7 +437,7 @@ class StateStore:
         handle, temp_name = tempfile.mkstemp(prefix=".sandbox-state-", suffix=".json", dir=self.directory)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, ensure_ascii=False)
+                json.dump(document, stream, ensure_ascii=False, allow_nan=False)  # never write NaN
                 stream.flush()
                 os.fsync(stream.fileno())
             os.replace(temp_name, self.path)
