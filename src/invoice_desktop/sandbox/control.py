@@ -17,6 +17,8 @@ from typing import Any
 
 from invoice_desktop.sandbox import arguments, oauth, payments, seed
 from invoice_desktop.sandbox.arguments import ControlError
+from invoice_desktop.sandbox.clock import MAX_OFFSET_SECONDS
+from invoice_desktop.sandbox.contacts import CONTACT_STATUSES
 from invoice_desktop.sandbox.context import XERO_MAX_BODY_BYTES, SandboxContext
 from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
 from invoice_desktop.sandbox.faults import DEFAULT_WARNING, FaultKind
@@ -35,10 +37,8 @@ from invoice_desktop.sandbox.state import (
 MAX_COUNT = 100_000  # calls a fault (or invoices a warning) applies to
 MAX_BODY_LIMIT = 10 * XERO_MAX_BODY_BYTES
 MAX_LATENCY_SECONDS = 120.0
-MAX_CLOCK_OFFSET = 50 * 365 * 86_400.0  # the sandbox clock may run at most 50 years ahead
 MAX_RATE = 1_000_000
 HTTP_METHODS = ("", "GET", "PUT", "POST", "DELETE", "PATCH")
-CONTACT_STATUSES = ("ACTIVE", "ARCHIVED")
 ACCOUNT_STATUSES = ("ACTIVE", "ARCHIVED", "DELETED")
 LIMIT_PROBLEMS = ("minute", "day", "appminute")
 
@@ -258,9 +258,9 @@ class SandboxControl:
     def advance_clock(self, seconds: float) -> float:
         """Move the sandbox clock forward (token expiry, grace periods, rate windows); returns the new offset.
         The clock runs at most 50 years ahead."""
-        step = arguments.seconds(seconds, "seconds", MAX_CLOCK_OFFSET)
-        if self._ctx.clock.offset + step > MAX_CLOCK_OFFSET:
-            raise ControlError(f"the sandbox clock may run at most {MAX_CLOCK_OFFSET:,.0f} seconds (50 years) ahead")
+        step = arguments.seconds(seconds, "seconds", MAX_OFFSET_SECONDS)
+        if self._ctx.clock.offset + step > MAX_OFFSET_SECONDS:
+            raise ControlError(f"the sandbox clock may run at most {MAX_OFFSET_SECONDS:,.0f} seconds (50 years) ahead")
         self._ctx.advance_clock(step)
         return self._ctx.clock.offset
 
