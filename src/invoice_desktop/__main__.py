@@ -18,7 +18,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sandbox_demo = args.sandbox and args.command is None
+    if args.reset and not sandbox_demo:
+        return fail("--reset goes with --sandbox alone: it wipes the demo company file and the sandbox's state")
     paths = demo_app_paths(args.data_dir) if sandbox_demo else resolve_app_paths(args.data_dir)
+    if args.reset:
+        from invoice_desktop.sandbox_demo import DemoResetError, reset_demo
+
+        try:
+            reset_demo(paths)
+        except DemoResetError as exc:
+            return fail(str(exc))
+        print(f"invoice-desktop: the demo in {paths.data_dir} was reset; it starts fresh", file=sys.stderr)
     try:
         paths.ensure()
     except OSError as exc:

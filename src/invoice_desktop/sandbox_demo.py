@@ -8,19 +8,22 @@ PKCE code path (the sandbox approves the sign-in by itself) and the approved inv
 Xero Exports tab opens with failures waiting under Failed. Each cause can be fixed on the sandbox's admin page
 (Help > Open Sandbox Xero) and resynced.
 
-The sandbox keeps its state next to the company file, so a later start finds both as they were left. No Qt here.
+The sandbox keeps its state next to the company file, so a later start finds both as they were left.
+`invoice-desktop --sandbox --reset` (reset_demo) wipes both first, so the demo starts fresh. No Qt here.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import urllib.request
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
-from invoice_desktop.config import ENV_KEYRING, AppPaths
+from invoice_desktop.config import DATABASE_NAME, ENV_KEYRING, AppPaths, demo_app_paths
 from invoice_desktop.ledger.catalog import create_tax_rate, find_tax_rate, get_or_create_account
 from invoice_desktop.ledger.invoices import (
     InvoiceDraft,
@@ -101,6 +104,31 @@ DEMO_INVOICES: tuple[DemoInvoice, ...] = (
         "Greenway Builders", 2, 14, (_work("Pipe fittings", "10", "12.40", "200", "GST on Expenses"),)
     ),  # an expense tax rate on a sales invoice
 )
+
+
+class DemoResetError(Exception):
+    """The folder is not a demo folder (or could not be wiped): nothing was removed."""
+
+
+def reset_demo(paths: AppPaths) -> list[Path]:
+    """Wipe the demo company file (database, its backups, the sandbox sign-in) and the sandbox's state, so the next
+    start fills everything afresh; returns what was removed. The logs stay. A folder holding a company file but no
+    sandbox state (a real company file, given with --data-dir) is refused and left as it is."""
+    folder = paths.data_dir
+    state = folder / SANDBOX_STATE_FOLDER
+    if paths.database.exists() and not state.is_dir() and folder != demo_app_paths().data_dir:
+        raise DemoResetError(
+            f"{folder} holds a company file but no {SANDBOX_STATE_FOLDER}/ folder, so it is not a --sandbox demo: "
+            "it was not reset (nothing was removed)"
+        )
+    files = [paths.database, *(folder / f"{DATABASE_NAME}{end}" for end in ("-wal", "-shm", "-journal"))]
+    removed = [path for path in (*files, paths.token_file, paths.backup_dir, state) if path.exists()]
+    try:
+        for path in removed:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    except OSError as exc:
+        raise DemoResetError(f"could not reset the demo in {folder}: {exc}") from exc
+    return removed
 
 
 @dataclass

@@ -74,13 +74,14 @@ def test_invoice_numbers_splits_on_every_comma(connected: Connected, number: str
     assert by_numbers(api, number) == sorted(parts)  # the pieces are found, never the number with the comma
 
 
-def test_invoice_numbers_trims_each_part_and_keeps_quotes(connected: Connected) -> None:
+def test_invoice_numbers_trims_each_part_and_takes_it_out_of_quotes(connected: Connected) -> None:
     api = connected.accounting()
     create(api, "T-1", '"T-2"')
     assert by_numbers(api, "  T-1  ") == ["T-1"]
     assert by_numbers(api, " T-1 ,  ,INV-0042") == ["INV-0042", "T-1"]
-    assert by_numbers(api, "T-2") == []  # quotes are part of the number, not stripped
-    assert by_numbers(api, '"T-2"') == ['"T-2"']
+    assert by_numbers(api, '"T-1", "INV-0042"') == ["INV-0042", "T-1"]  # the spec's own example form
+    assert by_numbers(api, '"T-2"') == [] and by_numbers(api, "T-2") == []  # a quoted number: only `where` finds it
+    assert by_where(api, '"T-2"') == ['"T-2"']
 
 
 def test_leading_and_trailing_spaces_are_trimmed_when_the_invoice_is_created(connected: Connected) -> None:

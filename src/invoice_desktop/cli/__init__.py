@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sandbox", action="store_true", help="open the window on the built-in Xero sandbox with a demo company"
     )
+    parser.add_argument(
+        "--reset", action="store_true", help="with --sandbox: wipe the demo company file and sandbox state first"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     ledger_commands.register(subparsers)
     xero_commands.register(subparsers)

@@ -10,6 +10,8 @@ import threading
 import time
 from datetime import UTC, date, datetime
 
+MAX_OFFSET_SECONDS = 50 * 365 * 86_400.0  # the sandbox clock runs at most 50 years ahead
+
 
 class SandboxClock:
     def __init__(self, offset_seconds: float = 0.0) -> None:

@@ -12,7 +12,8 @@ from invoice_desktop.sandbox.clock import SandboxClock
 from invoice_desktop.sandbox.faults import Faults
 from invoice_desktop.sandbox.idempotency import IdempotencyCache
 from invoice_desktop.sandbox.limits import RateLimiter, RateLimits
-from invoice_desktop.sandbox.state import SandboxState, StateStore
+from invoice_desktop.sandbox.state import SandboxState
+from invoice_desktop.sandbox.state_file import StateStore
 
 PROVIDER_NAME = "Invoice Desktop Sandbox"
 # Xero refuses a request body over 10 MB (its limits page today; an older page said 3.5 MB): the stricter reading

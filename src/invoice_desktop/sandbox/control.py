@@ -15,13 +15,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from invoice_desktop.sandbox import arguments, oauth, payments, seed, wire
+from invoice_desktop.sandbox import arguments, oauth, payments, seed
 from invoice_desktop.sandbox.arguments import ControlError
+from invoice_desktop.sandbox.clock import MAX_OFFSET_SECONDS
+from invoice_desktop.sandbox.contacts import CONTACT_STATUSES
 from invoice_desktop.sandbox.context import XERO_MAX_BODY_BYTES, SandboxContext
 from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
 from invoice_desktop.sandbox.faults import DEFAULT_WARNING, FaultKind
 from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_site
 from invoice_desktop.sandbox.state import (
+    ALLOCATION_KINDS,
     Account,
     Contact,
     CreditAllocation,
@@ -31,15 +34,13 @@ from invoice_desktop.sandbox.state import (
     Revocation,
 )
 
-
-def _day(value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
 MAX_COUNT = 100_000  # calls a fault (or invoices a warning) applies to
 MAX_BODY_LIMIT = 10 * XERO_MAX_BODY_BYTES
+MAX_LATENCY_SECONDS = 120.0
+MAX_RATE = 1_000_000
+HTTP_METHODS = ("", "GET", "PUT", "POST", "DELETE", "PATCH")
+ACCOUNT_STATUSES = ("ACTIVE", "ARCHIVED", "DELETED")
+LIMIT_PROBLEMS = ("minute", "day", "appminute")
 
 
 class SandboxControl:
@@ -49,31 +50,33 @@ class SandboxControl:
     # -- lookups --------------------------------------------------------------------------------------------------
 
     def organisation(self, tenant: str | None = None) -> Organisation:
+        """The organisation named by tenant id or name (None: the demo organisation)."""
         state = self._ctx.state
+        wanted = seed.DEMO_TENANT_ID if tenant is None else arguments.text(tenant, "tenant")
         with state.lock:
-            if tenant is None:
-                return state.organisations[seed.DEMO_TENANT_ID]
-            found = state.organisation(tenant) or next(
-                (o for o in state.organisations.values() if o.name.casefold() == tenant.strip().casefold()), None
+            found = state.organisation(wanted) or next(
+                (o for o in state.organisations.values() if o.name.casefold() == wanted.casefold()), None
             )
         if found is None:
             raise ControlError(f"no organisation {tenant!r}")
         return found
 
     def _contact(self, org: Organisation, contact: str) -> Contact:
-        found = org.contact_by_id(contact) or next(iter(org.contacts_named(contact)), None)
+        name = arguments.text(contact, "contact")
+        found = org.contact_by_id(name) or next(iter(org.contacts_named(name)), None)
         if found is None:
             raise ControlError(f"no contact {contact!r} in {org.name}")
         return found
 
     def _account(self, org: Organisation, code: str) -> Account:
-        found = org.account_by_code(code) or org.account_by_id(code)
+        wanted = arguments.text(code, "account code")
+        found = org.account_by_code(wanted) or org.account_by_id(wanted)
         if found is None:
             raise ControlError(f"no account {code!r} in {org.name}")
         return found
 
     def _invoice(self, org: Organisation, invoice: str) -> Invoice:
-        found = org.invoice(invoice)
+        found = org.invoice(arguments.text(invoice, "invoice"))
         if found is None:
             raise ControlError(f"no invoice {invoice!r} in {org.name}")
         return found
@@ -84,8 +87,7 @@ class SandboxControl:
     # -- what a user does in Xero ----------------------------------------------------------------------------------
 
     def set_contact_status(self, contact: str, status: str, tenant: str | None = None) -> Contact:
-        if status not in ("ACTIVE", "ARCHIVED"):
-            raise ControlError("a contact is ACTIVE or ARCHIVED")
+        status = arguments.choice(status, "status", CONTACT_STATUSES)
         org = self.organisation(tenant)
         with self._ctx.state.lock:
             found = self._contact(org, contact)
@@ -101,8 +103,7 @@ class SandboxControl:
         return self.set_contact_status(contact, "ACTIVE", tenant)
 
     def set_account_status(self, code: str, status: str, tenant: str | None = None) -> Account:
-        if status not in ("ACTIVE", "ARCHIVED", "DELETED"):
-            raise ControlError("an account is ACTIVE, ARCHIVED or DELETED")
+        status = arguments.choice(status, "status", ACCOUNT_STATUSES)
         org = self.organisation(tenant)
         with self._ctx.state.lock:
             found = self._account(org, code)
@@ -121,17 +122,16 @@ class SandboxControl:
         self, period: date | str | None = None, end_of_year: date | str | None = None, tenant: str | None = None
     ) -> Organisation:
         """Set (or, with None, clear) the period and end-of-year lock dates."""
+        period_day, end_of_year_day = arguments.day(period, "period"), arguments.day(end_of_year, "end_of_year")
         org = self.organisation(tenant)
         with self._ctx.state.lock:
-            org.period_lock_date = _day(period)
-            org.end_of_year_lock_date = _day(end_of_year)
+            org.period_lock_date, org.end_of_year_lock_date = period_day, end_of_year_day
         self._changed()
         return org
 
     def set_plan_limit(self, limit: int | None, tenant: str | None = None) -> Organisation:
         """Approvals allowed per calendar month (None: unlimited)."""
-        if limit is not None and limit < 0:
-            raise ControlError("the plan limit cannot be negative")
+        limit = arguments.optional_whole(limit, "limit", 0, MAX_RATE)
         org = self.organisation(tenant)
         with self._ctx.state.lock:
             org.plan_invoice_limit = limit
@@ -173,13 +173,15 @@ class SandboxControl:
     ) -> Payment:
         """A payment against an AUTHORISED invoice (the whole amount due unless `amount` is given), by the rules
         of PUT /Payments (payments.py)."""
+        given = None if amount is None else arguments.amount(amount, "amount")
+        day = arguments.day(on, "on") or self._ctx.clock.today()
+        reference = arguments.optional_text(reference, "reference")
         org = self.organisation(tenant)
         now = self._ctx.clock.now()
         with self._ctx.state.lock:
             found = self._invoice(org, invoice)
             account = self._account(org, account_code)
-            paid = wire.money(amount) if amount is not None else found.amount_due
-            day = _day(on) or self._ctx.clock.today()
+            paid = given if given is not None else found.amount_due
             errors = payments.payment_errors(org, found, account, paid, day)
             if errors:
                 raise ControlError(f"{found.invoice_number}: {' '.join(errors)}")
@@ -200,12 +202,15 @@ class SandboxControl:
         "overpayment" (the customer paid too much elsewhere), "credit_note" (numbered CN-0001, ...) or
         "prepayment". The invoice lists it in Overpayments / CreditNotes / Prepayments, AmountCredited rises and
         AmountDue falls; nothing left due, it is PAID. More than the amount due is refused."""
+        credit = arguments.amount(amount, "amount")
+        if not isinstance(kind, str) or kind not in ALLOCATION_KINDS:
+            raise ControlError(payments.ALLOCATION_KIND)
+        day = arguments.day(on, "on") or self._ctx.clock.today()
+        reference = arguments.optional_text(reference, "reference")
         org = self.organisation(tenant)
         now = self._ctx.clock.now()
         with self._ctx.state.lock:
             found = self._invoice(org, invoice)
-            credit = wire.money(amount)
-            day = _day(on) or self._ctx.clock.today()
             errors = payments.allocation_errors(org, found, kind, credit, day)
             if errors:
                 raise ControlError(f"{found.invoice_number}: {' '.join(errors)}")
@@ -245,20 +250,28 @@ class SandboxControl:
         self._changed()
 
     def set_auto_approve(self, on: bool) -> None:
-        self._ctx.options.auto_approve = bool(on)
+        self._ctx.options.auto_approve = arguments.flag(on, "on")
 
     def set_summarized_commits_valid(self, on: bool) -> None:
-        self._ctx.options.summarized_commits_valid = bool(on)
+        self._ctx.options.summarized_commits_valid = arguments.flag(on, "on")
 
     def advance_clock(self, seconds: float) -> float:
-        """Move the sandbox clock forward (token expiry, grace periods, rate windows); returns the new offset."""
-        self._ctx.advance_clock(float(seconds))
+        """Move the sandbox clock forward (token expiry, grace periods, rate windows); returns the new offset.
+        The clock runs at most 50 years ahead."""
+        step = arguments.seconds(seconds, "seconds", MAX_OFFSET_SECONDS)
+        if self._ctx.clock.offset + step > MAX_OFFSET_SECONDS:
+            raise ControlError(f"the sandbox clock may run at most {MAX_OFFSET_SECONDS:,.0f} seconds (50 years) ahead")
+        self._ctx.advance_clock(step)
         return self._ctx.clock.offset
 
     # -- faults and limits ----------------------------------------------------------------------------------------
 
     def arm_fault(self, kind: str, count: int | None = 1, path: str = "/api.xro/2.0/", method: str = "") -> None:
-        self._ctx.faults.arm(FaultKind(kind), count, path=path, method=method)
+        fault = FaultKind(arguments.choice(kind, "kind", [k.value for k in FaultKind]))
+        calls = arguments.optional_whole(count, "count", 1, MAX_COUNT)
+        where = arguments.text(path, "path", max_length=200)
+        verb = arguments.choice(method.upper() if isinstance(method, str) else method, "method", HTTP_METHODS)
+        self._ctx.faults.arm(fault, calls, path=where, method=verb)
 
     def warn_next(self, count: int = 1, message: str = DEFAULT_WARNING) -> None:
         """The next `count` invoices created come back created but with StatusAttributeString WARNING and
@@ -266,14 +279,16 @@ class SandboxControl:
         self._ctx.faults.warn_next(arguments.whole(count, "count", 0, MAX_COUNT), arguments.text(message, "message"))
 
     def set_latency(self, seconds: float, path: str = "/api.xro/2.0/") -> None:
-        self._ctx.faults.set_latency(float(seconds), path)
+        wait = arguments.seconds(seconds, "seconds", MAX_LATENCY_SECONDS)
+        self._ctx.faults.set_latency(wait, arguments.text(path, "path", max_length=200))
 
     def clear_faults(self) -> None:
         self._ctx.faults.clear()
 
     def exhaust_limit(self, problem: str = "minute", tenant: str | None = None) -> None:
         """Use up the tenant's minute or day allowance (or the app's minute: 'appminute')."""
-        self._ctx.limiter.exhaust(self.organisation(tenant).tenant_id, problem)
+        which = arguments.choice(problem, "problem", LIMIT_PROBLEMS)
+        self._ctx.limiter.exhaust(self.organisation(tenant).tenant_id, which)
 
     def reset_limits(self) -> None:
         self._ctx.limiter.reset()
@@ -282,11 +297,15 @@ class SandboxControl:
         self, per_minute: int | None = None, per_day: int | None = None, concurrent: int | None = None,
         send_retry_after: bool | None = None,
     ) -> None:  # fmt: skip
-        limits = self._ctx.limiter.limits
-        for name, value in (("per_minute", per_minute), ("per_day", per_day), ("concurrent", concurrent),
-                            ("send_retry_after", send_retry_after)):  # fmt: skip
-            if value is not None:
-                setattr(limits, name, value)
+        changes: dict[str, int | bool] = {
+            name: arguments.whole(value, name, 1, MAX_RATE)
+            for name, value in (("per_minute", per_minute), ("per_day", per_day), ("concurrent", concurrent))
+            if value is not None
+        }
+        if send_retry_after is not None:
+            changes["send_retry_after"] = arguments.flag(send_retry_after, "send_retry_after")
+        for name, value in changes.items():  # all checked first: a bad argument changes nothing
+            setattr(self._ctx.limiter.limits, name, value)
 
     def set_body_limit(self, max_bytes: int = XERO_MAX_BODY_BYTES) -> None:
         """Accounting API bodies larger than this get 413 (default: Xero's 10 MB); other paths take 64 KiB at most."""
@@ -334,6 +353,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def handle_control(control: SandboxControl, request: Request) -> Response:
     """GET: the status and the list of actions. POST {"action": NAME, ...arguments}: run one action."""
     if request.method == "GET":
@@ -343,7 +366,7 @@ def handle_control(control: SandboxControl, request: Request) -> Response:
     if is_cross_site(request):
         return Response.json(403, {"ok": False, "error": "the control path takes no requests from other sites"})
     try:
-        document = json.loads(request.body or b"{}")
+        document = json.loads(request.body or b"{}", parse_constant=_no_constant)
         if not isinstance(document, dict):
             raise ValueError("the body must be a JSON object")
         arguments = dict(document)
@@ -353,6 +376,6 @@ def handle_control(control: SandboxControl, request: Request) -> Response:
         method: Callable[..., Any] = getattr(control, action)
         inspect.signature(method).bind(**arguments)
         result = method(**arguments)
-    except (ValueError, TypeError, KeyError) as exc:
-        return Response.json(400, {"ok": False, "error": str(exc)})
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        return Response.json(400, {"ok": False, "error": str(exc) or type(exc).__name__})
     return Response.json(200, {"ok": True, "result": _plain(result)})

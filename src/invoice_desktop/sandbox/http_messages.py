@@ -64,12 +64,14 @@ class Request:
 
     def query_list(self, name: str) -> list[str]:
         """A comma-separated list parameter (IDs, InvoiceNumbers, ContactIDs, Statuses) split as Xero splits it: on
-        every comma (a number holding a comma cannot be asked for this way), each part trimmed, empty parts
-        dropped. Quotes are not removed."""
+        every comma (a number holding a comma cannot be asked for this way), each part trimmed and taken out of one
+        pair of double quotes (the spec's example is `"INV-001", "INV-002"`), empty parts dropped."""
         value = self.query(name)
         if not value:
             return []
-        return [part.strip() for part in value.split(",") if part.strip()]
+        parts = [part.strip() for part in value.split(",")]
+        unquoted = [p[1:-1].strip() if len(p) >= 2 and p[0] == p[-1] == '"' else p for p in parts]
+        return [part for part in unquoted if part]
 
     def query_items(self) -> list[tuple[str, str]]:
         return list(self._query)

@@ -71,7 +71,7 @@ def decimal_of(document: dict[str, Any], name: str) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
-        return wire.to_decimal(value)
+        return wire.request_number(value)
     except wire.WireFormatError as exc:
         raise RequestDataError(f"{name}: {exc}") from exc
 

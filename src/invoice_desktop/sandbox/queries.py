@@ -280,10 +280,18 @@ def _method_predicate(path: list[str], transforms: list[str], name: str, argumen
     return predicate
 
 
+MAX_WHERE_LENGTH = 4000
+
+
 def where_filter(text: str | None) -> Predicate | None:
     if text is None or not text.strip():
         return None
-    return _Parser(text).parse()
+    if len(text) > MAX_WHERE_LENGTH:
+        raise QueryError(f"the where clause is longer than {MAX_WHERE_LENGTH} characters")
+    try:
+        return _Parser(text).parse()
+    except RecursionError as exc:
+        raise QueryError("the where clause is nested too deeply") from exc
 
 
 def order_records(documents: list[dict[str, Any]], order: str | None) -> list[dict[str, Any]]:
@@ -308,7 +316,7 @@ def order_records(documents: list[dict[str, Any]], order: str | None) -> list[di
 
         try:
             result.sort(key=key, reverse=descending)
-        except TypeError as exc:
+        except (TypeError, ArithmeticError) as exc:
             raise QueryError(f"cannot order by {clause!r}") from exc
     return result
 

@@ -2,28 +2,18 @@
 invoices and payments, and the OAuth side (authorisation codes, tokens, connections).
 
 Plain typed dataclasses. `SandboxState.lock` guards every read and write. With a state directory the whole
-state is saved as JSON after each change (temp file + rename, so a crash never leaves half a file) and loaded
-at start, so a demo survives restarts. In-flight things (faults, idempotency cache, rate windows) are not saved.
+state is saved as JSON after each change and loaded at start (state_file.py), so a demo survives restarts.
+In-flight things (faults, idempotency cache, rate windows) are not saved.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import os
-import tempfile
 import threading
-import types
 import typing
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
-
-STATE_FILE_NAME = "sandbox-state.json"
-STATE_FORMAT = 1
 
 ACCOUNT_CLASS_BY_TYPE = {
     "BANK": "ASSET", "CURRENT": "ASSET", "FIXED": "ASSET", "INVENTORY": "ASSET", "NONCURRENT": "ASSET",
@@ -411,80 +401,3 @@ class SandboxState:
     def connection_for(self, tenant_id: str) -> Connection | None:
         wanted = tenant_id.strip().lower()
         return next((c for c in self.connections if c.tenant_id == wanted), None)
-
-
-# --- persistence ---------------------------------------------------------------------------------------------
-
-
-class StateStore:
-    """Saves and loads a SandboxState as JSON in a directory."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-        self.path = self.directory / STATE_FILE_NAME
-
-    def load(self) -> SandboxState | None:
-        if not self.path.exists():
-            return None
-        document = json.loads(self.path.read_text(encoding="utf-8"))
-        if document.get("format") != STATE_FORMAT:
-            raise ValueError(f"{self.path}: unknown sandbox state format {document.get('format')!r}")
-        return _from_plain(SandboxState, document["state"])
-
-    def save(self, state: SandboxState) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        document = {"format": STATE_FORMAT, "state": _to_plain(state)}
-        handle, temp_name = tempfile.mkstemp(prefix=".sandbox-state-", suffix=".json", dir=self.directory)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, ensure_ascii=False)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temp_name, self.path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-
-
-def _to_plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _to_plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.compare  # the lock is marked compare=False and never saved
-        }
-    if isinstance(value, dict):
-        return {key: _to_plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_to_plain(item) for item in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _from_plain(kind: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        inner = [arg for arg in typing.get_args(kind) if arg is not type(None)]
-        return _from_plain(inner[0], value)
-    if origin is list:
-        (item_kind,) = typing.get_args(kind)
-        return [_from_plain(item_kind, item) for item in value]
-    if origin is dict:
-        _, item_kind = typing.get_args(kind)
-        return {key: _from_plain(item_kind, item) for key, item in value.items()}
-    if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        known = {f.name for f in dataclasses.fields(kind) if f.compare}
-        return kind(**{name: _from_plain(hints[name], item) for name, item in value.items() if name in known})
-    if kind is Decimal:
-        return Decimal(value)
-    if kind is date:
-        return date.fromisoformat(value)
-    if kind is float and isinstance(value, int):
-        return float(value)
-    return value

@@ -54,15 +54,28 @@ def rate6(value: Decimal | int | float | str) -> Decimal:
     return round_half_up(to_decimal(value), SIX_PLACES)
 
 
+MAX_NUMBER = Decimal("1e10")  # far above any amount or quantity; products and sums stay in Decimal's 28 digits
+
+
 def to_decimal(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool) or value is None:
+    """A finite number, or WireFormatError."""
+    if isinstance(value, bool) or value is None or not isinstance(value, Decimal | int | float | str):
         raise WireFormatError(f"not a number: {value!r}")
     try:
-        return Decimal(str(value))
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except (InvalidOperation, ValueError) as exc:
         raise WireFormatError(f"not a number: {value!r}") from exc
+    if not number.is_finite():
+        raise WireFormatError(f"not a number: {value!r}")
+    return number
+
+
+def request_number(value: Any) -> Decimal:
+    """A number of a request (an amount, quantity, rate): finite and smaller than 10^10, or WireFormatError."""
+    number = to_decimal(value)
+    if abs(number) >= MAX_NUMBER:
+        raise WireFormatError(f"{value!r} is too large (at most {MAX_NUMBER:,.0f})")
+    return number
 
 
 # --- dates ---------------------------------------------------------------------------------------------------
@@ -108,13 +121,16 @@ def parse_request_date(value: Any) -> date:
     """A date field of a request body (Date, DueDate, payment Date)."""
     if isinstance(value, str):
         text = value.strip()
-        match = _MS_DATE_RE.match(text)
-        if match:
-            return datetime.fromtimestamp(int(match["ms"]) / 1000, tz=UTC).date()
-        if _ISO_DATE_RE.match(text):
-            return date.fromisoformat(text)
-        if _ISO_DATETIME_RE.match(text):
-            return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        try:
+            match = _MS_DATE_RE.match(text)
+            if match:
+                return datetime.fromtimestamp(int(match["ms"]) / 1000, tz=UTC).date()
+            if _ISO_DATE_RE.match(text):
+                return date.fromisoformat(text)
+            if _ISO_DATETIME_RE.match(text):
+                return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+        except (ValueError, OverflowError, OSError) as exc:  # 2026-13-45, /Date(99999999999999999999)/
+            raise WireFormatError(f"not a date: {value!r}") from exc
     raise WireFormatError(f"not a date: {value!r}")
 
 
@@ -197,5 +213,13 @@ def _write(value: Any, out: list[str]) -> None:
 
 
 def loads(body: bytes | str) -> Any:
-    """Read a request body; numbers with a fraction become Decimal (never float)."""
-    return json.loads(body, parse_float=Decimal)
+    """Read a request body; numbers with a fraction become Decimal (never float). NaN and Infinity (which JSON
+    does not have), and nesting too deep to read, raise ValueError."""
+    try:
+        return json.loads(body, parse_float=Decimal, parse_constant=_not_json)
+    except RecursionError as exc:
+        raise ValueError("the JSON is nested too deeply") from exc
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")

@@ -13,7 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.cli import AppContext, fail
 from invoice_desktop.paths import resource_path
 
 
@@ -86,9 +86,13 @@ def _quit_on_terminate(app: QApplication) -> Iterator[None]:
 def run_sandbox_demo(ctx: AppContext) -> int:
     """The window on the demo company file, connected to the built-in sandbox running in this process."""
     from invoice_desktop.sandbox import SANDBOX_CLIENT_ID
+    from invoice_desktop.sandbox.state_file import SandboxStateError
     from invoice_desktop.sandbox_demo import start_demo
 
-    session = start_demo(ctx.paths)
+    try:
+        session = start_demo(ctx.paths)
+    except SandboxStateError as exc:  # names the file and says how to start over (--reset)
+        return fail(str(exc))
     try:
         demo_ctx = replace(
             ctx,
