@@ -10,6 +10,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -127,3 +129,31 @@ def _writable(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def run_main(capsys: pytest.CaptureFixture[str], data_dir: Path, *argv: str) -> tuple[int, str, str]:
+    """`invoice-desktop --data-dir DATA_DIR ARGV...` in this process: (exit status, stdout, stderr)."""
+    from invoice_desktop.__main__ import main
+
+    code = main(["--data-dir", str(data_dir), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def make_company_file(data_dir: Path, drafts: int = 1) -> list[str]:
+    """A closed company file in `data_dir` with `drafts` draft invoices; their numbers."""
+    from invoice_desktop.config import DATABASE_NAME
+    from invoice_desktop.ledger import catalog
+    from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, create_invoice, get_invoice_detail
+    from invoice_desktop.store.database import close_database, open_database
+
+    open_database(data_dir / DATABASE_NAME, data_dir / "backups")
+    try:
+        catalog.get_or_create_account("200", "Sales")
+        catalog.create_tax_rate("GST on Income", Decimal(10))
+        line = LineDraft("Consulting", Decimal(1), Decimal("100.00"), "200", "GST on Income")
+        day = date(2026, 3, 2)
+        ids = [create_invoice(InvoiceDraft("Acme Pty Ltd", day, day, lines=(line,))) for _ in range(drafts)]
+        return [get_invoice_detail(i).number for i in ids]
+    finally:
+        close_database()

@@ -7,6 +7,7 @@ point at the log to say so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import re
@@ -71,7 +72,8 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path | None:
     for old in list(root.handlers):
         if isinstance(old, LogFile | _NoLogFile):
             root.removeHandler(old)
-            old.close()
+            with contextlib.suppress(OSError):  # its last flush, on a full disk
+                old.close()
     path = log_dir / LOG_FILE_NAME
     try:
         log_dir.mkdir(parents=True, exist_ok=True)

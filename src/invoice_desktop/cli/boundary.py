@@ -1,7 +1,8 @@
 """The command boundary (__main__.main): whatever a command, or the window's start, raises ends as one line on
-stderr and exit status 2 ("could not run"), never a traceback. A CompanyFileError says what is wrong with the company
-file (it was left as it was); anything else is unexpected, a bug or a local fault no command foresaw: its traceback
-goes to the log and the line says where the log is."""
+stderr and exit status 2 ("could not run"), never a traceback. Errors whose message is written for the user say it
+as it is: a CompanyFileError (what is wrong with the company file; it was left as it was), the Xero sign-in's file
+or the Xero interface. Anything else is unexpected, a bug or a local fault no command foresaw: its traceback goes to
+the log and the line says where the log is."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from collections.abc import Callable
 from invoice_desktop.cli import EXIT_CANNOT_RUN, cannot_run
 from invoice_desktop.logs import redact, where_the_log_is
 from invoice_desktop.store.errors import CompanyFileError
+from invoice_desktop.xero.client import XeroInterfaceError
+from invoice_desktop.xero.tokens import TokenStorageError
 
 log = logging.getLogger(__name__)
 
 SHORT = 200  # characters of an unexpected error's own words in the one line
+FOR_THE_USER = (CompanyFileError, TokenStorageError, XeroInterfaceError)  # their message is the line
 
 
 def guarded(run: Callable[[], int], as_json: bool = False) -> int:
@@ -32,7 +36,7 @@ def guarded(run: Callable[[], int], as_json: bool = False) -> int:
     except BrokenPipeError:  # the reader went away (`| head`): nothing more to say to it
         _drop_stdout()
         return EXIT_CANNOT_RUN
-    except CompanyFileError as exc:
+    except FOR_THE_USER as exc:
         log.warning("could not run: %s", exc, exc_info=exc.__cause__ is not None)
         return cannot_run(str(exc), as_json)
     except Exception as exc:

@@ -93,9 +93,7 @@ def company_file_error(exc: BaseException, path: Path) -> CompanyFileError | Non
     if isinstance(exc, CompanyFileError):
         return exc
     if isinstance(exc, OverflowError):
-        return ValueTooLargeError(
-            f"A number is too large to store in the company file ({exc}); the change was not saved."
-        )
+        return ValueTooLargeError("A number is too large to store in the company file; the change was not saved.")
     if not isinstance(exc, _DATABASE_ERRORS):
         return None
     code = sqlite_code(exc)
@@ -103,15 +101,17 @@ def company_file_error(exc: BaseException, path: Path) -> CompanyFileError | Non
         return CompanyFileBusyError()
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
         return CorruptDatabaseError(f"{path} is damaged ({_words(exc)}). Restore it from a backup.")
-    why = {
-        SQLITE_FULL: "the disk is full",
-        SQLITE_READONLY: "the file or its folder is read-only",
-        SQLITE_IOERR: f"the disk could not be read or written ({_words(exc)})",
-        SQLITE_CANTOPEN: f"it cannot be opened ({_words(exc)}); check that its folder exists and can be written",
+    unsaved = "The change was not saved."
+    message = {
+        SQLITE_FULL: f"The company file {path} cannot be written: the disk is full. {unsaved}",
+        SQLITE_READONLY: f"The company file {path} cannot be written: the file or its folder is read-only. {unsaved}",
+        SQLITE_IOERR: f"The company file {path} cannot be read or written ({_words(exc)}). {unsaved}",
+        SQLITE_CANTOPEN: (
+            f"The company file {path} cannot be opened ({_words(exc)}): check that its folder exists and can be "
+            "written."
+        ),
     }.get(code)  # type: ignore[call-overload]
-    if why is None:
-        return None
-    return CompanyFileUnwritableError(f"The company file {path} cannot be written: {why}. The change was not saved.")
+    return None if message is None else CompanyFileUnwritableError(message)
 
 
 def retry_while_busy(
