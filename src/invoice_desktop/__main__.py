@@ -7,16 +7,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from invoice_desktop.cli import AppContext, build_parser, fail
+from invoice_desktop.cli import AppContext, build_parser
 from invoice_desktop.cli.boundary import guarded
 from invoice_desktop.config import demo_app_paths, resolve_app_paths, resolve_client_id, resolve_endpoints
 from invoice_desktop.logs import setup_logging
-from invoice_desktop.store.database import close_database, open_database
+from invoice_desktop.store.database import CompanyFileError, close_database, open_database
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return guarded(lambda: _run(args), as_json=bool(getattr(args, "json", False)))
+    windowed = args.command is None and sys.stderr is None  # the windowed app: no terminal to say it in
+    return guarded(lambda: _run(args), bool(getattr(args, "json", False)), _show_in_a_dialog if windowed else None)
+
+
+def _show_in_a_dialog(message: str) -> None:
+    from invoice_desktop.ui.crash_dialog import show_startup_problem
+
+    show_startup_problem(message)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -25,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         paths.ensure()
     except OSError as exc:
-        return fail(f"cannot use the data folder {paths.data_dir}: {exc.strerror or exc}")
+        raise CompanyFileError(f"cannot use the data folder {paths.data_dir}: {exc.strerror or exc}") from exc
     setup_logging(paths.log_dir)  # without a log file the app still runs; messages pointing at the log say why
     ctx = AppContext(
         paths=paths,

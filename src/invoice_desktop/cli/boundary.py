@@ -25,23 +25,27 @@ SHORT = 200  # characters of an unexpected error's own words in the one line
 FOR_THE_USER = (CompanyFileError, TokenStorageError, XeroInterfaceError)  # their message is the line
 
 
-def guarded(run: Callable[[], int], as_json: bool = False) -> int:
-    """`run()`'s exit status, or EXIT_CANNOT_RUN with one line for whatever it raised."""
+def guarded(run: Callable[[], int], as_json: bool = False, tell: Callable[[str], None] | None = None) -> int:
+    """`run()`'s exit status, or EXIT_CANNOT_RUN with one line for whatever it raised; `tell` also hears the line
+    (the windowed app, which has no stderr, shows it in a dialog)."""
     try:
         status = run()
         sys.stdout.flush()  # a closed pipe or a full disk under stdout shows here, not as a traceback at exit
         return status
-    except KeyboardInterrupt:
-        return cannot_run("interrupted", as_json)
     except BrokenPipeError:  # the reader went away (`| head`): nothing more to say to it
         _drop_stdout()
         return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        message = "interrupted"
     except FOR_THE_USER as exc:
         log.warning("could not run: %s", exc, exc_info=exc.__cause__ is not None)
-        return cannot_run(str(exc), as_json)
+        message = str(exc)
     except Exception as exc:
         log.error("unexpected error", exc_info=exc)
-        return cannot_run(f"{unexpected(exc)}; {where_the_log_is()}", as_json)
+        message = f"{unexpected(exc)}; {where_the_log_is()}"
+    if tell is not None:
+        tell(message)
+    return cannot_run(message, as_json)
 
 
 def unexpected(exc: BaseException) -> str:
