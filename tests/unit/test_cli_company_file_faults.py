@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from company_file_faults import make_company_file, read_only, run_main
+from company_file_faults import make_company_file, read_only, run_main, write_lock_held
 from invoice_desktop.cli import ledger_commands
 from invoice_desktop.config import DATABASE_NAME
-from invoice_desktop.store import database, migrations
+from invoice_desktop.store import database, faults, migrations
 from invoice_desktop.store.database import APPLICATION_ID
 
 HEADER = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
@@ -54,6 +54,38 @@ def test_a_folder_named_like_the_company_file_is_refused(capsys, data_dir: Path)
     assert code == 2 and out == ""
     assert "is a folder, not a company file" in one_line(err)
     assert list((data_dir / DATABASE_NAME).iterdir()) == []
+
+
+def test_a_pipe_named_like_the_company_file_is_refused_without_reading_it(capsys, data_dir: Path) -> None:
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no named pipes here")
+    os.mkfifo(data_dir / DATABASE_NAME)  # reading it would wait for a writer forever
+    code, _, err = run_main(capsys, data_dir, "invoices")
+    assert code == 2 and "not a regular file" in one_line(err)
+
+
+def test_a_busy_file_after_an_import_leaves_the_drafts_and_says_they_were_not_approved(
+    capsys, data_dir: Path, tmp_path: Path, monkeypatch
+) -> None:
+    make_company_file(data_dir)
+    csv = tmp_path / "one.csv"
+    csv.write_text(f"{HEADER}\nAcme,CSV-1,2026-03-02,2026-03-16,Work,1,10.00,200,GST on Income\n")
+    approve_for_real = ledger_commands.approve_invoices
+
+    def approve_while_another_process_writes(ids):
+        with write_lock_held(data_dir / DATABASE_NAME):
+            return approve_for_real(ids)
+
+    monkeypatch.setattr(ledger_commands, "approve_invoices", approve_while_another_process_writes)
+    monkeypatch.setattr(faults, "PATIENCE_S", 0.3)
+    code, out, err = run_main(capsys, data_dir, "import", str(csv), "--approve")
+    assert code == 2
+    assert out.startswith("Imported 1 invoice as drafts: CSV-1.")
+    assert one_line(err) == (
+        "invoice-desktop: The company file is busy (another window or a sync is writing); try again. "
+        "The imported invoice stayed a draft, not approved: CSV-1.\n"
+    )
+    assert status_of(data_dir, "CSV-1") == "draft"
 
 
 def test_a_data_folder_that_is_a_file_is_refused(capsys, tmp_path: Path) -> None:

@@ -153,8 +153,8 @@ def run_import(ctx: AppContext, args: argparse.Namespace) -> int:
         try:
             result = replace(result, approval=approve_invoices(result.invoice_ids))
         except CompanyFileError as exc:
-            imported = _plural(len(result.imported), "imported invoice")
-            not_approved = f"{exc} The {imported} stayed drafts, not approved: {_numbers(result.imported)}."
+            stayed = "invoice stayed a draft" if len(result.imported) == 1 else "invoices stayed drafts"
+            not_approved = f"{exc} The imported {stayed}, not approved: {_numbers(result.imported)}."
     if args.json:
         print_json(
             {**import_document(result, args.file, args.amounts), **({"error": not_approved} if not_approved else {})}

@@ -48,6 +48,8 @@ def inspect_file(path: Path) -> FileCheck:
     try:
         if path.is_dir():
             raise NotADatabaseError(f"{path} is a folder, not a company file. Move it away or use another --data-dir.")
+        if path.exists() and not path.is_file():  # a device, a pipe (reading one could wait forever)
+            raise NotADatabaseError(f"{path} is not a company file (it is not a regular file).")
         if not path.exists() or path.stat().st_size == 0:
             return FileCheck(exists=False)
         with path.open("rb") as fh:
