@@ -309,3 +309,19 @@ def test_a_file_where_the_logs_folder_should_be_does_not_stop_a_command(capsys, 
     (data_dir / "logs").write_text("not a folder")
     code, out, err = run_main(capsys, data_dir, "approve", number)
     assert (code, err) == (0, "") and "1 invoice approved" in out
+
+
+def test_output_to_a_full_disk_is_one_line(data_dir: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    make_company_file(data_dir, drafts=3)
+    with open("/dev/full", "w") as full:
+        run = subprocess.run(
+            [sys.executable, "-m", "invoice_desktop", "--data-dir", str(data_dir), "invoices"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 2
+    assert one_line(run.stderr).startswith("invoice-desktop: No space left on device")
