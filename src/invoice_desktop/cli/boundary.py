@@ -44,10 +44,6 @@ def guarded(run: Callable[[], int], as_json: bool = False, tell: Callable[[str],
         log.error("unexpected error", exc_info=exc)
         message = f"{unexpected(exc)}; {where_the_log_is()}"
     message = redact(" ".join(message.split()))  # one line, never a token
-    try:
-        sys.stdout.flush()
-    except (OSError, ValueError):  # stdout itself failed (a full disk under it): its output is lost anyway
-        _drop_stdout()
     if tell is not None:
         try:
             tell(message)
