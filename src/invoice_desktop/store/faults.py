@@ -96,7 +96,7 @@ def company_file_error(exc: BaseException, path: Path) -> CompanyFileError | Non
         return ValueTooLargeError("A number is too large to store in the company file; the change was not saved.")
     if not isinstance(exc, _DATABASE_ERRORS):
         return None
-    code = sqlite_code(exc)
+    code = sqlite_code(exc) or 0
     if code in (SQLITE_BUSY, SQLITE_LOCKED):
         return CompanyFileBusyError()
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
@@ -110,7 +110,7 @@ def company_file_error(exc: BaseException, path: Path) -> CompanyFileError | Non
             f"The company file {path} cannot be opened ({_words(exc)}): check that its folder exists and can be "
             "written."
         ),
-    }.get(code)  # type: ignore[call-overload]
+    }.get(code)
     return None if message is None else CompanyFileUnwritableError(message)
 
 
