@@ -264,21 +264,35 @@ def test_a_bug_in_a_command_is_one_line_pointing_at_the_log_with_the_traceback(c
     assert "SECRET-RT" not in log
 
 
-def test_a_closed_stdout_is_no_traceback(data_dir: Path) -> None:
+def list_invoices_to(data_dir: Path, stdout: int) -> subprocess.CompletedProcess[str]:
+    """`invoice-desktop invoices` in a process of its own, its stdout on the file descriptor `stdout`."""
     make_company_file(data_dir, drafts=3)
+    return subprocess.run(
+        [sys.executable, "-m", "invoice_desktop", "--data-dir", str(data_dir), "invoices"],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_closed_stdout_is_no_traceback(data_dir: Path) -> None:
     read_end, write_end = os.pipe()
     os.close(read_end)  # nobody reads: every write fails (EPIPE)
     try:
-        run = subprocess.run(
-            [sys.executable, "-m", "invoice_desktop", "--data-dir", str(data_dir), "invoices"],
-            stdout=write_end,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-        )
+        run = list_invoices_to(data_dir, write_end)
     finally:
         os.close(write_end)
     assert (run.returncode, run.stderr) == (2, "")
+
+
+def test_output_to_a_full_disk_is_one_line(data_dir: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("needs /dev/full")
+    with open("/dev/full", "w") as full:
+        run = list_invoices_to(data_dir, full.fileno())
+    assert run.returncode == 2
+    assert one_line(run.stderr).startswith("invoice-desktop: No space left on device")
 
 
 def test_a_keyring_that_raises_does_not_stop_xero_commands(capsys, data_dir: Path, monkeypatch) -> None:
@@ -309,19 +323,3 @@ def test_a_file_where_the_logs_folder_should_be_does_not_stop_a_command(capsys, 
     (data_dir / "logs").write_text("not a folder")
     code, out, err = run_main(capsys, data_dir, "approve", number)
     assert (code, err) == (0, "") and "1 invoice approved" in out
-
-
-def test_output_to_a_full_disk_is_one_line(data_dir: Path) -> None:
-    if not Path("/dev/full").exists():
-        pytest.skip("needs /dev/full")
-    make_company_file(data_dir, drafts=3)
-    with open("/dev/full", "w") as full:
-        run = subprocess.run(
-            [sys.executable, "-m", "invoice_desktop", "--data-dir", str(data_dir), "invoices"],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=60,
-        )
-    assert run.returncode == 2
-    assert one_line(run.stderr).startswith("invoice-desktop: No space left on device")
