@@ -1,22 +1,32 @@
-"""Entry point: arguments, paths, logging, the company file, then a headless command or the window."""
+"""Entry point: arguments, paths, logging, the company file, then a headless command or the window.
+
+Whatever goes wrong ends as one line and exit status 2 (cli.boundary), never a traceback."""
 
 from __future__ import annotations
 
-import logging
+import argparse
 import sys
 
-from invoice_desktop.cli import EXIT_CANNOT_RUN, AppContext, build_parser, fail
+from invoice_desktop.cli import AppContext, build_parser
+from invoice_desktop.cli.boundary import guarded
 from invoice_desktop.config import demo_app_paths, resolve_app_paths, resolve_client_id, resolve_endpoints
 from invoice_desktop.logs import setup_logging
 from invoice_desktop.store.database import CompanyFileError, close_database, open_database
 
-log = logging.getLogger("invoice_desktop")
-
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    windowed = args.command is None and sys.stderr is None  # the windowed app: no terminal to say it in
+    return guarded(lambda: _run(args), bool(getattr(args, "json", False)), _show_in_a_dialog if windowed else None)
 
+
+def _show_in_a_dialog(message: str) -> None:
+    from invoice_desktop.ui.crash_dialog import show_startup_problem
+
+    show_startup_problem(message)
+
+
+def _run(args: argparse.Namespace) -> int:
     sandbox_demo = args.sandbox and args.command is None
     if args.reset and not sandbox_demo:
         return fail("--reset goes with --sandbox alone: it wipes the demo company file and the sandbox's state")
@@ -32,8 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         paths.ensure()
     except OSError as exc:
-        return fail(f"cannot use the data folder {paths.data_dir}: {exc}")
-    setup_logging(paths.log_dir)
+        raise CompanyFileError(f"cannot use the data folder {paths.data_dir}: {exc.strerror or exc}") from exc
+    setup_logging(paths.log_dir)  # without a log file the app still runs; messages pointing at the log say why
     ctx = AppContext(
         paths=paths,
         endpoints=resolve_endpoints(args.xero_endpoint),
@@ -44,19 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     if func is not None and not getattr(args, "needs_database", True):
         return func(ctx, args)
 
-    try:
-        open_database(paths.database, paths.backup_dir)
-    except CompanyFileError as exc:
-        log.error("company file refused: %s", exc)
-        return fail(str(exc))
+    open_database(paths.database, paths.backup_dir)  # a CompanyFileError is the boundary's one line
     try:
         if func is None:
             from invoice_desktop.ui.app import run_sandbox_demo, run_window
 
             return run_sandbox_demo(ctx) if sandbox_demo else run_window(ctx)
         return func(ctx, args)
-    except KeyboardInterrupt:
-        return EXIT_CANNOT_RUN
     finally:
         close_database()
 

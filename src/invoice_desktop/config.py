@@ -45,8 +45,9 @@ class AppPaths:
         return self.data_dir / "backups"
 
     def ensure(self) -> AppPaths:
+        """Make the data folder (OSError when it cannot be made). Its logs/ is made by logs.setup_logging, which
+        goes on without a log file rather than stop the app."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_dir.mkdir(parents=True, exist_ok=True)
         return self
 
 

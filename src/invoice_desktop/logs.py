@@ -1,10 +1,17 @@
-"""Logging to a rotating file in the data dir, with tokens scrubbed from every record."""
+"""Logging to a rotating file in the data dir, with tokens scrubbed from every record.
+
+A log that cannot be written (a full disk, a read-only folder, a folder where the file should be) never stops the
+app and never puts a traceback on stderr: the first failure is remembered (`log_problem`) for the messages that
+point at the log to say so.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import re
+import sys
 from pathlib import Path
 
 LOG_FILE_NAME = "invoice-desktop.log"
@@ -38,16 +45,44 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
-    log_dir.mkdir(parents=True, exist_ok=True)
-    path = log_dir / LOG_FILE_NAME
+class LogFile(logging.handlers.RotatingFileHandler):
+    """The app's log file. A record it cannot write is dropped quietly; the first reason is kept in `problem`."""
+
+    problem: str | None = None
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        error = sys.exc_info()[1]
+        if self.problem is None and isinstance(error, OSError):
+            self.problem = _describe(error)
+
+
+class _NoLogFile(logging.NullHandler):
+    """In place of a log file that could not be opened: records are dropped, not printed on stderr by logging's
+    last resort handler."""
+
+
+_not_opened: str | None = None  # why setup_logging could not open the log file
+
+
+def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path | None:
+    """Log to `log_dir`/LOG_FILE_NAME from now on. None when the file cannot be opened: the app then runs without a
+    file log, and `where_the_log_is` says why."""
+    global _not_opened
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_invoice_desktop", False):
-            root.removeHandler(handler)
-            handler.close()
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler._invoice_desktop = True  # type: ignore[attr-defined]
+    for old in list(root.handlers):
+        if isinstance(old, LogFile | _NoLogFile):
+            root.removeHandler(old)
+            with contextlib.suppress(OSError):  # its last flush, on a full disk
+                old.close()
+    path = log_dir / LOG_FILE_NAME
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handler = LogFile(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    except OSError as exc:
+        _not_opened = f"the log at {path} could not be opened ({_describe(exc)})"
+        root.addHandler(_NoLogFile())
+        return None
+    _not_opened = None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
     root.addHandler(handler)
@@ -55,3 +90,35 @@ def setup_logging(log_dir: Path, level: int = logging.INFO) -> Path:
     # urllib3 logs request lines at DEBUG; the SDK's own debug mode prints headers. Neither is wanted.
     logging.getLogger("urllib3").setLevel(logging.WARNING)
     return path
+
+
+def _app_log() -> LogFile | None:
+    return next((h for h in logging.getLogger().handlers if isinstance(h, LogFile)), None)
+
+
+def log_file() -> Path | None:
+    """The log file in use, or None when there is none."""
+    handler = _app_log()
+    return Path(handler.baseFilename) if handler is not None else None
+
+
+def log_problem() -> str | None:
+    """Why the log could not be written, or None while all is well (or when there is no log)."""
+    handler = _app_log()
+    return handler.problem if handler is not None else None
+
+
+def where_the_log_is() -> str:
+    """For messages: 'see the log at PATH', or why there is no log to see."""
+    path, problem = log_file(), log_problem()
+    if path is None:
+        return _not_opened or "no log is kept"
+    if problem:
+        return f"the log at {path} could not be written ({problem})"
+    return f"see the log at {path}"
+
+
+def _describe(exc: BaseException | None) -> str | None:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"{type(exc).__name__}: {exc}" if exc is not None else None

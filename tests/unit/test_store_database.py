@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 from datetime import date
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from invoice_desktop.store import migrations
+from invoice_desktop.store import faults, migrations
 from invoice_desktop.store.database import (
     APPLICATION_ID,
     CorruptDatabaseError,
@@ -54,7 +55,7 @@ def test_fresh_file_is_wal_with_foreign_keys(tmp_path: Path):
     try:
         assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
-        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] >= 5000
+        assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == faults.BUSY_ATTEMPT_MS  # then retries
         assert db.execute_sql("PRAGMA user_version").fetchone()[0] == migrations.CURRENT_VERSION
     finally:
         close_database()
@@ -213,3 +214,60 @@ def test_two_processes_opening_a_new_company_file_at_once(tmp_path) -> None:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
         conn.close()
+
+
+def _fill_until_full(db) -> None:
+    pages = db.execute_sql("PRAGMA page_count").fetchone()[0]
+    db.execute_sql(f"PRAGMA max_page_count = {pages + 1}")  # SQLite's own "database or disk is full"
+    client = Client.create(name="Filler")
+    for n in range(10_000):
+        Invoice.create(
+            number=f"F-{n}", client=client, date=date(2026, 1, 1), due_date=date(2026, 1, 2), reference="x" * 250
+        )
+
+
+def test_a_full_disk_in_a_nested_transaction_is_one_typed_error_and_nothing_is_saved(db) -> None:
+    from invoice_desktop.store.errors import CompanyFileUnwritableError
+
+    with pytest.raises(CompanyFileUnwritableError, match=r"the disk is full\. The change was not saved\."), db.atomic():
+        Client.create(name="Before")
+        with db.atomic():  # a savepoint: SQLite rolls the whole transaction back, not just it
+            _fill_until_full(db)
+    db.execute_sql("PRAGMA max_page_count = 1000000")
+    assert Client.select().count() == 0
+
+
+def test_after_sqlite_rolled_a_transaction_back_its_later_statements_are_refused(db) -> None:
+    """Code that catches the error inside the transaction must not go on in autocommit mode (half a change)."""
+    from invoice_desktop.store.errors import CompanyFileUnwritableError
+
+    with pytest.raises(CompanyFileUnwritableError, match="rolled back"), db.atomic():
+        Client.create(name="Before")
+        with contextlib.suppress(CompanyFileUnwritableError):
+            _fill_until_full(db)
+        db.execute_sql("PRAGMA max_page_count = 1000000")
+        Client.create(name="After")
+    assert Client.select().count() == 0
+
+
+def test_a_number_too_large_to_store_is_the_typed_error(db) -> None:
+    from invoice_desktop.store.errors import ValueTooLargeError
+
+    client = Client.create(name="C")
+    inv = Invoice.create(number="INV-1", client=client, date=date(2026, 1, 1), due_date=date(2026, 1, 2))
+    with pytest.raises(ValueTooLargeError, match="too large to store"), db.atomic():
+        Invoice.update(reference="changed").where(Invoice.id == inv.id).execute()
+        Invoice.update(total=Decimal("1e30")).where(Invoice.id == inv.id).execute()
+    assert Invoice.get_by_id(inv.id).reference == ""
+
+
+def test_a_migration_whose_backup_cannot_be_made_leaves_the_file_alone(tmp_path: Path) -> None:
+    from invoice_desktop.store.errors import CompanyFileUnwritableError
+
+    old = tmp_path / "c.sqlite3"
+    _make_schema_1_file(old)
+    before = digest(old)
+    (tmp_path / "backups").write_text("a file where the backups folder should be")
+    with pytest.raises(CompanyFileUnwritableError, match="copy taken first could not be made"):
+        open_database(old, tmp_path / "backups")
+    assert digest(old) == before

@@ -11,7 +11,13 @@ import pytest
 from peewee import SqliteDatabase
 
 from invoice_desktop.store import migrations
-from invoice_desktop.store.database import APPLICATION_ID, close_database, create_fresh, open_database
+from invoice_desktop.store.database import (
+    APPLICATION_ID,
+    CompanyFileError,
+    close_database,
+    create_fresh,
+    open_database,
+)
 from invoice_desktop.store.models import ALL_MODELS, Client
 
 Master = list[tuple[str, str, str, str | None]]
@@ -152,7 +158,7 @@ def test_a_failing_step_leaves_the_file_at_its_version_with_the_backup_made_firs
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setitem(migrations.STEPS, migrations.CURRENT_VERSION, broken)
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(CompanyFileError, match="disk I/O error"):  # one line for the user, not a traceback
         open_database(path, tmp_path / "backups")
     close_database()
 

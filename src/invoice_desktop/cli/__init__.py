@@ -8,6 +8,7 @@ Each command module registers its subcommands with `register(subparsers)` and se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -73,5 +74,16 @@ def print_json(document: Any) -> None:
 
 
 def fail(message: str) -> int:
-    print(f"invoice-desktop: {message}", file=sys.stderr)
+    """Say why a command could not run (one line on stderr) and give its exit status."""
+    with contextlib.suppress(OSError, ValueError):  # stderr closed or gone (the windowed app has none)
+        print(f"invoice-desktop: {message}", file=sys.stderr, flush=True)
     return EXIT_CANNOT_RUN
+
+
+def cannot_run(message: str, as_json: bool = False) -> int:
+    """`fail`, and with --json also the document `{"error": message}` on stdout."""
+    if as_json:
+        with contextlib.suppress(OSError, ValueError):
+            print_json({"error": message})
+            sys.stdout.flush()
+    return fail(message)

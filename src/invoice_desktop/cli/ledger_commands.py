@@ -41,22 +41,25 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
+from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, AppContext, cannot_run, fail, print_json
 from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (
     ApproveResult,
     approve_all_drafts,
     approve_by_numbers,
+    approve_invoices,
     get_invoice_detail,
     invoice_ids_by_number,
     renumber_invoice,
 )
 from invoice_desktop.ledger.money import money_text
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
+from invoice_desktop.store.errors import CompanyFileError
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 
 LISTED_NUMBERS = 10  # a human report names this many invoices, then counts the rest
@@ -142,13 +145,24 @@ def _add_json(parser: argparse.ArgumentParser) -> None:
 
 def run_import(ctx: AppContext, args: argparse.Namespace) -> int:
     try:
-        result = import_csv_file(args.file, amounts=args.amounts, approve=args.approve)
+        result = import_csv_file(args.file, amounts=args.amounts)
     except CsvFileError as exc:
         return _cannot_run(args, str(exc))
+    not_approved = None
+    if args.approve and result.invoice_ids:  # a transaction of its own: the import stands when this one fails
+        try:
+            result = replace(result, approval=approve_invoices(result.invoice_ids))
+        except CompanyFileError as exc:
+            stayed = "invoice stayed a draft" if len(result.imported) == 1 else "invoices stayed drafts"
+            not_approved = f"{exc} The imported {stayed}, not approved: {_numbers(result.imported)}."
     if args.json:
-        print_json(import_document(result, args.file, args.amounts))
+        print_json(
+            {**import_document(result, args.file, args.amounts), **({"error": not_approved} if not_approved else {})}
+        )
     else:
         print(import_report(result, args.file))
+    if not_approved:
+        return fail(not_approved)
     rejected = result.errors or (result.approval is not None and result.approval.rejected)
     return EXIT_PARTIAL if rejected else EXIT_OK
 
@@ -194,9 +208,7 @@ def run_renumber(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def _cannot_run(args: argparse.Namespace, message: str) -> int:
-    if getattr(args, "json", False):
-        print_json({"error": message})
-    return fail(message)
+    return cannot_run(message, getattr(args, "json", False))
 
 
 # --- JSON documents ----------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from invoice_desktop.store.errors import CompanyFileError
 from invoice_desktop.store.models import database_proxy
 from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 
@@ -59,7 +60,7 @@ class Job(QThread):
             result = self.work()
         except JobCancelled:
             self.cancelled.emit()
-        except self.refusals as exc:
+        except (CompanyFileError, *self.refusals) as exc:  # the company file busy, the disk full: said as it is
             log.info("%s refused: %s", type(self).__name__, type(exc).__name__)
             self.failed.emit(str(exc) or type(exc).__name__)
         except XERO_CALL_ERRORS as exc:  # expected trouble: words for the user

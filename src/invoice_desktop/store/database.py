@@ -1,118 +1,152 @@
-"""Opening a company file: checks first, then WAL + foreign keys + busy timeout, then migrations.
+"""Opening a company file: checks first (store.file_check), then WAL + foreign keys + busy timeout, then migrations.
 
 Rule for writes from threads: peewee gives each thread its own connection; every writer keeps its
 transactions short (`with db.atomic():` around one unit of work), WAL lets readers go on while one writer
-writes, every transaction begins IMMEDIATE (it takes the write lock at BEGIN) and the busy timeout makes a
-second writer wait instead of failing. Claims that must be exclusive
-(an invoice taken for export) are single UPDATE statements with a WHERE on the current state.
+writes, every transaction begins IMMEDIATE (it takes the write lock at BEGIN) and a second writer waits instead of
+failing: SQLite's busy timeout, then retries with backoff for as long as its thread's patience (store.faults).
+Claims that must be exclusive (an invoice taken for export) are single UPDATE statements with a WHERE on the
+current state.
+
+Every failure of the file itself reaches callers as one typed CompanyFileError (store.errors) whose message is for
+the user: busy past the patience, disk full, read-only, a disk error, damaged, a number too large to store. The
+transaction it happened in is rolled back whole, so nothing is saved half-way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import shutil
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
+from peewee import DatabaseError as PeeweeDatabaseError
 from peewee import SqliteDatabase
 
+from invoice_desktop.store.errors import (
+    CompanyFileError,
+    CompanyFileUnwritableError,
+    CorruptDatabaseError,
+    NewerVersionError,
+    NotADatabaseError,
+    SchemaMismatchError,
+)
+from invoice_desktop.store.faults import BUSY_ATTEMPT_MS, company_file_error, retry_while_busy
 from invoice_desktop.store.fields import utcnow
+from invoice_desktop.store.file_check import APPLICATION_ID, SQLITE_HEADER, FileCheck, inspect_file, refuse_unusable
 from invoice_desktop.store.migrations import CURRENT_VERSION, migrate
 from invoice_desktop.store.models import ALL_MODELS, database_proxy
 
+__all__ = [
+    "APPLICATION_ID",
+    "SQLITE_HEADER",
+    "CompanyDatabase",
+    "CompanyFileError",
+    "CorruptDatabaseError",
+    "FileCheck",
+    "NewerVersionError",
+    "NotADatabaseError",
+    "SchemaMismatchError",
+    "close_database",
+    "inspect_file",
+    "open_database",
+]
+
 log = logging.getLogger(__name__)
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-# 'INVD': marks a SQLite file as an Invoice Desktop company file.
-APPLICATION_ID = 0x494E5644
-BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
+
 PRAGMAS = {
+    "busy_timeout": BUSY_ATTEMPT_MS,  # first: the other pragmas may wait for a lock
     "journal_mode": "wal",
     "foreign_keys": 1,
-    "busy_timeout": BUSY_TIMEOUT_MS,
     "synchronous": "normal",
 }
+_FILE_ERRORS = (sqlite3.Error, PeeweeDatabaseError, OverflowError)
 
 
-class CompanyFileError(Exception):
-    """The company file cannot be opened; the file was not touched."""
+class CompanyDatabase(SqliteDatabase):
+    """peewee's SqliteDatabase, patient with a busy file and speaking in CompanyFileErrors.
 
+    A BEGIN, a new connection and a statement outside a transaction are retried while the file is busy (they changed
+    nothing when they failed busy); a statement inside a transaction is not (the transaction is then rolled back).
+    SQLite rolls a transaction back by itself on some failures (a full disk): the rollback that follows is then
+    skipped, and a statement the transaction would otherwise run on its own (autocommit) is refused."""
 
-class NotADatabaseError(CompanyFileError):
-    pass
+    def _connect(self) -> sqlite3.Connection:
+        return self._file_call(super()._connect, "opening it", retry=True)
 
+    def begin(self, lock_type: str | None = None) -> None:
+        self._file_call(lambda: SqliteDatabase.begin(self, lock_type), "BEGIN", retry=True)
 
-class CorruptDatabaseError(CompanyFileError):
-    pass
+    def commit(self) -> None:
+        self._file_call(super().commit, "COMMIT", retry=False)
 
+    def rollback(self) -> None:
+        conn = self._state.conn
+        if conn is not None and not conn.in_transaction:
+            return  # SQLite rolled it back already (peewee has popped it from its stack by now)
+        self._file_call(super().rollback, "ROLLBACK", retry=False)
 
-class NewerVersionError(CompanyFileError):
-    pass
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if not self.in_transaction():
+            return self._file_call(lambda: SqliteDatabase.execute_sql(self, sql, params), sql[:20], retry=True)
+        if self._rolled_back_by_sqlite():
+            if sql.startswith("ROLLBACK TO SAVEPOINT"):
+                return self.cursor()  # nothing left to roll back
+            raise CompanyFileUnwritableError(
+                f"The company file {self.database} could not be written and the change under way was rolled back."
+            )
+        return self._file_call(lambda: SqliteDatabase.execute_sql(self, sql, params), sql[:20], retry=False)
 
+    def _rolled_back_by_sqlite(self) -> bool:
+        conn = self._state.conn
+        return conn is not None and self.in_transaction() and not conn.in_transaction
 
-@dataclass(frozen=True)
-class FileCheck:
-    exists: bool
-    version: int = 0
-    application_id: int = 0
-    has_tables: bool = False
-
-
-def inspect_file(path: Path) -> FileCheck:
-    """Look at a company file without changing a byte of it (a read-only open).
-
-    A file another process has open in WAL mode has its latest pages in the `-wal` file: it is read through
-    SQLite's normal read-only path so they count. Otherwise it is opened immutable (no lock, no -shm), so a
-    file that is refused stays byte-for-byte as it was."""
-    if not path.exists() or path.stat().st_size == 0:
-        return FileCheck(exists=False)
-    with path.open("rb") as fh:
-        header = fh.read(len(SQLITE_HEADER))
-    if header != SQLITE_HEADER:
-        raise NotADatabaseError(f"{path} is not an Invoice Desktop company file (it is not a SQLite database).")
-    try:
-        wal = path.with_name(path.name + "-wal")
-        flags = "mode=ro" if wal.exists() and wal.stat().st_size > 0 else "mode=ro&immutable=1"
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True)
+    def _file_call(self, call: Callable[[], T], what: str, retry: bool) -> T:
         try:
-            check = conn.execute("PRAGMA quick_check").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise CorruptDatabaseError(
-            f"{path} is damaged and cannot be opened ({exc}). Restore it from a backup."
-        ) from exc
-    if check != "ok":
-        raise CorruptDatabaseError(f"{path} is damaged ({check}). Restore it from a backup.")
-    return FileCheck(exists=True, version=version, application_id=app_id, has_tables=tables > 0)
+            return retry_while_busy(call, what) if retry else call()
+        except CompanyFileError:
+            raise
+        except _FILE_ERRORS as exc:
+            error = company_file_error(exc, Path(self.database))
+            if error is None:
+                raise
+            raise error from exc
 
 
-def open_database(path: Path, backup_dir: Path | None = None) -> SqliteDatabase:
-    """Open (creating or migrating) the company file at `path` and bind the models to it."""
+def open_database(path: Path, backup_dir: Path | None = None) -> CompanyDatabase:
+    """Open (creating or migrating) the company file at `path` and bind the models to it. Raises a
+    CompanyFileError, the file unchanged, when it cannot."""
     found = inspect_file(path)
-    if found.exists and found.version > CURRENT_VERSION:
-        raise NewerVersionError(
-            f"{path} was written by a newer version of Invoice Desktop (schema {found.version}; this version "
-            f"understands up to {CURRENT_VERSION}). Update Invoice Desktop to open it; the file was not changed."
-        )
-    if found.exists and found.has_tables and found.application_id != APPLICATION_ID:
-        raise NotADatabaseError(f"{path} is a SQLite database but not an Invoice Desktop company file.")
-    if found.exists and found.has_tables and found.version < CURRENT_VERSION:
+    refuse_unusable(path, found)
+    if found.has_tables and found.version < CURRENT_VERSION:
         copy = backup_before_migration(path, found.version, backup_dir or path.parent / "backups")
         log.info("backed up %s to %s before migrating from schema %d", path, copy, found.version)
-
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CompanyFileError(f"The folder {path.parent} cannot be made: {exc.strerror or exc}.") from exc
     # Every transaction BEGINs IMMEDIATE: it takes the write lock up front, so the busy timeout applies. A
     # deferred one that reads and then writes fails at once with "database is locked" when another process
     # wrote in between (SQLite cannot upgrade a stale WAL snapshot to a writer).
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False, lock_type="IMMEDIATE")
+    db = CompanyDatabase(
+        str(path), pragmas=PRAGMAS, timeout=BUSY_ATTEMPT_MS / 1000, check_same_thread=False, lock_type="IMMEDIATE"
+    )
     database_proxy.initialize(db)
-    db.connect(reuse_if_open=True)
-    bring_up_to_date(db)
+    try:
+        db.connect(reuse_if_open=True)
+        if not (found.has_tables and found.version == CURRENT_VERSION):
+            bring_up_to_date(db)  # takes the write lock: not for a file already up to date (a reader must not wait)
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            db.close()
+        if isinstance(exc, _FILE_ERRORS) and not isinstance(exc, CompanyFileError):
+            raise company_file_error(exc, path) or CompanyFileError(
+                f"{path} could not be opened ({exc}); it was left as it was."
+            ) from exc
+        raise
     return db
 
 
@@ -136,21 +170,23 @@ def create_fresh(db: SqliteDatabase) -> None:
 
 
 def backup_before_migration(path: Path, version: int, backup_dir: Path) -> Path:
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    """A copy of the file as it is, before a migration changes it; CompanyFileUnwritableError (and no copy) when it
+    cannot be made, and then the file is not migrated."""
     stamp = utcnow().strftime("%Y%m%dT%H%M%SZ")
     target = backup_dir / f"{path.stem}-schema{version}-{stamp}{path.suffix}"
-    # The SQLite backup API copies a consistent snapshot, including pages still in the WAL.
-    src = sqlite3.connect(str(path))
     try:
-        dst = sqlite3.connect(str(target))
-        try:
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        # The SQLite backup API copies a consistent snapshot, including pages still in the WAL.
+        with contextlib.closing(sqlite3.connect(str(path))) as src, contextlib.closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
-        finally:
-            dst.close()
-    finally:
-        src.close()
-    if not target.exists():  # pragma: no cover - backup() raises on failure
-        shutil.copy2(path, target)
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            target.unlink(missing_ok=True)
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise CompanyFileUnwritableError(
+            f"{path} needs updating to this version, but the copy taken first could not be made in {backup_dir} "
+            f"({why}); the file was not changed."
+        ) from exc
     return target
 
 

@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QApplication
 
 from invoice_desktop.cli import AppContext, fail
 from invoice_desktop.paths import resource_path
+from invoice_desktop.store.faults import mark_interactive_thread
+from invoice_desktop.ui.crash_dialog import CrashReporter, reporting_uncaught_exceptions
 
 
 def _application() -> QApplication:
@@ -57,15 +59,19 @@ def share_the_gil_briskly() -> None:
 
 
 def run_window(ctx: AppContext) -> int:
+    """The window until it is closed. Its GUI thread waits only briefly for a busy company file (store.faults), and
+    an exception no code caught, in a slot or a worker thread, is logged and shown (ui.crash_dialog)."""
     from invoice_desktop.ui.main_window import MainWindow
 
     share_the_gil_briskly()
     app = _application()
-    window = MainWindow(ctx)
-    window.show()
-    QTimer.singleShot(0, settle_garbage_collector)  # once the first page is shown
-    with _quit_on_terminate(app):
-        return app.exec()
+    mark_interactive_thread()
+    with reporting_uncaught_exceptions(CrashReporter(app)):
+        window = MainWindow(ctx)
+        window.show()
+        QTimer.singleShot(0, settle_garbage_collector)  # once the first page is shown
+        with _quit_on_terminate(app):
+            return app.exec()
 
 
 @contextlib.contextmanager

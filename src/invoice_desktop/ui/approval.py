@@ -1,14 +1,20 @@
 """Approving drafts from the window (the Draft tab's Approve, the editor's Save & Approve) and saying what
-happened: "3 invoices approved", and which were refused and why."""
+happened: "3 invoices approved", and which were refused and why. Approving is one transaction: when the company file
+cannot take it (busy past the GUI thread's short patience, a full disk), nothing was approved and the message says so
+and why."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from invoice_desktop.ledger.invoices import ApproveResult, approve_invoices
+from invoice_desktop.store.errors import CompanyFileError
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.tick_action_bar import plural
+
+log = logging.getLogger(__name__)
 
 
 def approval_message(result: ApproveResult) -> tuple[str, Tone]:
@@ -29,5 +35,9 @@ def approval_message(result: ApproveResult) -> tuple[str, Tone]:
 
 
 def approve(invoice_ids: Sequence[int]) -> tuple[ApproveResult, str, Tone]:
-    result = approve_invoices(invoice_ids)
+    try:
+        result = approve_invoices(invoice_ids)
+    except CompanyFileError as exc:
+        log.warning("approving %d invoice(s) failed: %s", len(invoice_ids), exc)
+        return ApproveResult(approved=(), rejected=()), f"Nothing was approved: {exc}", Tone.PROBLEM
     return (result, *approval_message(result))
