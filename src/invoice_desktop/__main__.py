@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from invoice_desktop.cli import AppContext, build_parser
+from invoice_desktop.cli import AppContext, build_parser, fail
 from invoice_desktop.cli.boundary import guarded
 from invoice_desktop.config import demo_app_paths, resolve_app_paths, resolve_client_id, resolve_endpoints
 from invoice_desktop.logs import setup_logging
