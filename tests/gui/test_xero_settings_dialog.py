@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from gui_books import TODAY
+from markup_probe import assert_shown_literally, hostile, shown
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -20,9 +21,17 @@ from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
 from invoice_desktop.ui.xero_settings_dialog import TITLE, XeroSettingsDialog
 from invoice_desktop.ui.xero_settings_form import ENABLE_REFUSED
+from invoice_desktop.ui.xero_settings_widgets import OrganisationPicker
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero.connect import ConnectOptions
-from invoice_desktop.xero.settings import Destination, InterfaceState, interface_state, load_connection, load_settings
+from invoice_desktop.xero.settings import (
+    Destination,
+    InterfaceState,
+    Organisation,
+    interface_state,
+    load_connection,
+    load_settings,
+)
 from invoice_desktop.xero.tokens import TokenStore
 
 DEMO = seed.DEMO_ORG_NAME
@@ -333,3 +342,44 @@ def test_closing_while_waiting_cancels_the_sign_in(qtbot, dialog: XeroSettingsDi
     dialog.close()
     assert not job.isRunning()  # cancelled and waited for: no thread outlives the dialog
     assert load_connection().tenant_id == ""
+
+
+# --- names from Xero are data -------------------------------------------------------------------------------------
+
+
+def test_names_from_xero_are_shown_as_they_are(qtbot, dialog: XeroSettingsDialog, sandbox: RunningSandbox) -> None:
+    """Organisation and account names come from Xero: markup in them is shown, never drawn (ui.plain_text)."""
+    first, second, account = hostile("QQorgA"), hostile("QQorgB"), hostile("QQaccount")
+    with sandbox.state.lock:
+        sandbox.state.organisations[seed.DEMO_TENANT_ID.lower()].name = first
+        sandbox.state.organisations[seed.SECOND_TENANT_ID.lower()].name = second
+        sandbox.state.organisations[seed.DEMO_TENANT_ID.lower()].account_by_code("200").name = account
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.connection.connect_button)
+        qtbot.waitUntil(lambda: dialog.picker is not None and dialog.picker.isVisible(), timeout=JOB_TIMEOUT_MS)
+        picker = dialog.picker
+        assert sorted(picker.list.item(r).text() for r in range(2)) == sorted([first, second])
+        assert_shown_literally(picker, first, second)
+        picker.select(first)
+        click(qtbot, picker.ok_button)
+        waiting = dialog.connection.waiting  # what the window says until the connection is made
+        assert shown(waiting.text(), waiting.textFormat()) == f"Connecting to {first}…"
+    assert dialog.connection.organisation.text() == first
+    assert dialog.messages.text().startswith(f"Connected to {first}.")
+    mapping = dialog.form.accounts.combo("200")
+    assert shown(mapping.toolTip()) == f"Same code in Xero (200 — {account})"
+    dialog.form.income_account.select_value("200")
+    assert shown(dialog.form.income_account.toolTip()) == f"200 — {account}"
+    places = assert_shown_literally(dialog, first, second, account)
+    assert any("ChoiceCombo" in where and "tooltip" in where for where, _text in places)
+
+    click(qtbot, dialog.connection.disconnect_button)
+    box = dialog.confirm_box
+    assert box is not None and box.textFormat() == Qt.TextFormat.PlainText
+    assert any(first in text for _where, text in assert_shown_literally(box, first))
+    click(qtbot, box.button(QMessageBox.StandardButton.Cancel))
+
+    tenant = hostile("QQtenant")  # Xero's tenant ids are GUIDs; the picker does not count on it
+    picker = OrganisationPicker((Organisation(tenant, first), Organisation(seed.SECOND_TENANT_ID, second)))
+    qtbot.addWidget(picker)
+    assert any("tooltip" in where for where, _text in assert_shown_literally(picker, tenant, first, second))

@@ -51,6 +51,7 @@ from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.record_table_model import RIGHT, RecordColumn, RecordTableModel
+from invoice_desktop.ui.plain_text import literal_ampersands, tooltip, window_title
 from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
 from invoice_desktop.ui.record_table import fit_height, record_table
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
@@ -239,7 +240,7 @@ class InvoiceInformation(QDialog):
     def reload(self) -> None:
         detail = self.detail = get_invoice_detail(self.invoice_id)
         today = self._today()
-        self.setWindowTitle(f"Invoice Information — {detail.number}")
+        self.setWindowTitle(window_title(f"Invoice Information — {detail.number}"))
         self.title.setText(f"Invoice {detail.number}")
         self.status_label.setText(status_text(detail, today))
         palette = self.palette()
@@ -320,7 +321,7 @@ class InvoiceInformation(QDialog):
     @staticmethod
     def _enable(action: QAction, reason: str, tip: str) -> None:
         action.setEnabled(not reason)
-        action.setToolTip(reason or tip)
+        action.setToolTip(tooltip(reason or tip))
 
     def _changed(self, text: str, tone: Tone) -> None:
         self.reload()
@@ -405,9 +406,12 @@ class InvoiceInformation(QDialog):
     def ask_mark_in_xero(self) -> QInputDialog:
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Mark as already in Xero")
+        number = literal_ampersands(self._number())  # the label is the line edit's buddy: "&" marks a shortcut
         dialog.setLabelText(
-            f"{self._number()} will not be sent to Xero.\nXero invoice number or InvoiceID, to link it (optional):"
+            f"{number} will not be sent to Xero.\nXero invoice number or InvoiceID, to link it (optional):"
         )
+        for label in dialog.findChildren(QLabel):  # QInputDialog has no text format of its own
+            label.setTextFormat(Qt.TextFormat.PlainText)
         dialog.setInputMode(QInputDialog.InputMode.TextInput)
         dialog.setOkButtonText("Mark as in Xero")
         dialog.textValueSelected.connect(self.mark_in_xero)
@@ -471,7 +475,7 @@ class RenumberDialog(QDialog):
         self.invoice_id = detail.id
         self.old_number = detail.number
         self.new_number: str | None = None  # set once renumbered
-        self.setWindowTitle(f"Renumber — {detail.number}")
+        self.setWindowTitle(window_title(f"Renumber — {detail.number}"))
         self.setMinimumWidth(480)
 
         explanation = _label(
@@ -484,7 +488,7 @@ class RenumberDialog(QDialog):
         self.number_edit.setAccessibleName("New invoice number")
         self.number_edit.selectAll()
         self.suggestion = next_number()
-        self.suggest_button = QPushButton(f"Use the &next number, {self.suggestion}", self)
+        self.suggest_button = QPushButton(f"Use the &next number, {literal_ampersands(self.suggestion)}", self)
         self.suggest_button.setToolTip("The next free number of the invoice numbering")
         self.suggest_button.setAutoDefault(False)
         self.suggest_button.clicked.connect(self.use_suggestion)

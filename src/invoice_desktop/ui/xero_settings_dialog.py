@@ -20,6 +20,7 @@ from invoice_desktop.jobs.worker import Job, start_kept_alive
 from invoice_desktop.jobs.xero_workers import DisconnectWorker, RefreshWorker
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ui.confirm import ask_discard
+from invoice_desktop.ui.plain_text import Markup, message_box
 from invoice_desktop.ui.xero_settings_connection import ConnectionPanel
 from invoice_desktop.ui.xero_settings_form import LocalBooks, XeroSettingsForm
 from invoice_desktop.ui.xero_settings_widgets import MessageLabel, OrganisationPicker
@@ -143,7 +144,7 @@ class XeroSettingsDialog(QDialog):
         link = f'<a href="{html.escape(url, quote=True)}">open the Xero sign-in page</a>'
         first = "Sign in to Xero in the browser window that opened" if opened else f"Please {link} in a browser"
         more = f" (if it did not open, {link})" if opened else ""
-        self.connection.set_busy(f"{first}{more}, then allow access. Waiting for Xero…", cancellable=True)
+        self.connection.set_busy(Markup(f"{first}{more}, then allow access. Waiting for Xero…"), cancellable=True)
 
     @Slot(object)
     def on_organisation_needed(self, organisations: tuple) -> None:
@@ -203,7 +204,7 @@ class XeroSettingsDialog(QDialog):
     @Slot()
     def confirm_disconnect(self) -> None:
         organisation = load_connection().tenant_name or "Xero"
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Warning,
             "Disconnect from Xero",
             f"Disconnect from {organisation} and delete the Xero settings?\n\n"
