@@ -5,6 +5,7 @@ separate process."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -16,12 +17,12 @@ import threading
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sandbox_helpers import browse
+from sandbox_helpers import browse, free_port
 
 from invoice_desktop.__main__ import main
 from invoice_desktop.config import AppPaths
@@ -31,7 +32,7 @@ from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.database import close_database, open_database
 from invoice_desktop.store.settings import get_setting
 from invoice_desktop.xero import settings as xero_settings
-from invoice_desktop.xero.callback_server import CallbackCancelled, CallbackTimeout
+from invoice_desktop.xero.callback_server import CallbackCancelled, CallbackServer, CallbackTimeout
 from invoice_desktop.xero.client import PkceTokenApi, TokenEndpointError, plain_api_client
 from invoice_desktop.xero.connect import ConnectCancel, ConnectOptions, connect
 from invoice_desktop.xero.tokens import TokenStorageKind, TokenStore
@@ -190,15 +191,41 @@ def test_a_real_browser_command_from_the_environment(sandbox: RunningSandbox, tm
     assert f"Connected to the Xero organisation {DEMO_NAME!r}" in done.stdout
 
 
-def test_port_in_use_is_reported_clearly(app: App, browser: list[str]) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen(1)
-        port = taken.getsockname()[1]
+@pytest.mark.parametrize("holder", ["plain socket", "socket with SO_REUSEADDR", "another sign-in listener"])
+def test_port_in_use_is_reported_clearly(app: App, browser: list[str], holder: str) -> None:
+    """A port another listener holds is refused, whether or not that listener allows address reuse itself (as
+    Python's http.server and most web servers do): two listeners never share the sign-in's port."""
+    with _listening(holder) as port:
         code, _, err = app.run("xero", "connect", "--port", str(port))
     assert code == 2
     assert f"Port {port} is already in use" in err and "--port" in err
     assert browser == []
+
+
+@contextlib.contextmanager
+def _listening(holder: str) -> Iterator[int]:
+    """A live listener on 127.0.0.1 (its port yielded)."""
+    if holder == "another sign-in listener":
+        with CallbackServer("another-state", port=0) as other:
+            yield other.port
+        return
+    with socket.socket() as taken:
+        if holder == "socket with SO_REUSEADDR":
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        yield taken.getsockname()[1]
+
+
+def test_connect_again_at_once_on_the_same_port(app: App, browser: list[str]) -> None:
+    """The first sign-in leaves its port in TIME-WAIT for about a minute (the listener closed the browser's
+    connection first); a second `xero connect` on that port right away must not be told it is in use."""
+    port = str(free_port())
+    for verb in ("Connected", "Reconnected"):
+        code, out, err = app.run("xero", "connect", "--port", port, "--timeout", "10", "--tenant", DEMO_NAME)
+        assert code == 0, err
+        assert f"{verb} to the Xero organisation {DEMO_NAME!r}" in out
+    assert len(browser) == 2 and all(f"localhost%3A{port}%2Fcallback" in url for url in browser)
 
 
 def test_no_browser_hands_out_the_url(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
