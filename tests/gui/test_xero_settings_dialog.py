@@ -7,6 +7,7 @@ import urllib.request
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from gui_books import TODAY
@@ -230,6 +231,19 @@ def test_saving_a_bad_state_lists_the_problems_and_changes_nothing(
     assert after.destination is Destination.AWAITING_APPROVAL
 
 
+def what_to_check(url: str) -> list[str]:
+    """The checklist the window shows while it waits (Xero's own page may be showing an error the app cannot see)."""
+    query = parse_qs(urlsplit(url).query)
+    redirect, client_id = query["redirect_uri"][0], query["client_id"][0]
+    assert redirect.startswith("http://localhost:") and redirect.endswith("/callback")
+    return [
+        f"the redirect URI registered must be exactly {redirect}",
+        f"the client id must be that app's: {client_id}",
+        "the app type must be Auth Code with PKCE",
+        "granular scopes apps created after March 2026 must use",
+    ]
+
+
 def test_cancel_while_waiting_for_the_sign_in(qtbot, dialog: XeroSettingsDialog, monkeypatch) -> None:
     opened: list[str] = []
     monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)  # nobody signs in
@@ -237,11 +251,31 @@ def test_cancel_while_waiting_for_the_sign_in(qtbot, dialog: XeroSettingsDialog,
         click(qtbot, dialog.connection.connect_button)
         qtbot.waitUntil(lambda: bool(opened), timeout=JOB_TIMEOUT_MS)
         qtbot.waitUntil(lambda: "Waiting for Xero" in dialog.connection.waiting.text(), timeout=JOB_TIMEOUT_MS)
+        waiting = dialog.connection.waiting
+        text = shown(waiting.text(), waiting.textFormat())
+        assert all(line in text for line in what_to_check(opened[0])), text
         assert dialog.connection.cancel_button.isVisible()
         assert not dialog.connection.connect_button.isEnabled()
         click(qtbot, dialog.connection.cancel_button)
     assert dialog.messages.text() == "Cancelled: nothing was changed."
     assert not dialog.connection.cancel_button.isVisible() and dialog.connection.connect_button.isEnabled()
+    assert load_connection().tenant_id == "" and TokenStore(dialog.ctx.paths).load() is None
+
+
+def test_a_sign_in_that_never_comes_back_times_out_saying_what_to_check(
+    qtbot, dialog: XeroSettingsDialog, monkeypatch
+) -> None:
+    """Xero shows its errors (a redirect URI or port not registered, a wrong client id, a scope refused) on its own
+    page and never comes back: the wait ends at its time-out, with the checklist."""
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    dialog.connect_options = ConnectOptions(port=0, timeout=0.5)
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.connection.connect_button)
+    message = dialog.messages.text()
+    assert message.startswith("No answer from Xero's sign-in after ")
+    assert all(line in message for line in what_to_check(opened[0])), message
+    assert dialog.messages.problems and dialog.connection.connect_button.isEnabled()
     assert load_connection().tenant_id == "" and TokenStore(dialog.ctx.paths).load() is None
 
 

@@ -251,11 +251,24 @@ def test_no_browser_hands_out_the_url(app: App, monkeypatch: pytest.MonkeyPatch)
     assert result.organisation.name == DEMO_NAME and result.cache is not None  # type: ignore[union-attr]
 
 
+def what_to_check(redirect_uri: str, client_id: str = SANDBOX_CLIENT_ID) -> list[str]:
+    """The checklist `xero connect` prints while it waits and repeats when it gives up."""
+    return [
+        "If Xero's page shows an error instead of coming back here, check your app at developer.xero.com:",
+        f"the redirect URI registered must be exactly {redirect_uri}",
+        f"the client id must be that app's: {client_id}",
+        "the app type must be Auth Code with PKCE",
+        "the granular scopes apps created after March 2026 must use",
+    ]
+
+
 def test_waiting_times_out_and_can_be_cancelled(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: True)  # a browser that never comes back
     options = ConnectOptions(port=0, timeout=0.5)
-    with pytest.raises(CallbackTimeout, match="No answer from Xero's sign-in"):
+    with pytest.raises(CallbackTimeout, match="No answer from Xero's sign-in") as timed_out:
         app.in_company_file(lambda: connect(app.paths, app.sandbox.endpoints, options))
+    redirect = re.search(r"exactly (http://localhost:\d+/callback)", str(timed_out.value))
+    assert redirect and all(line in str(timed_out.value) for line in what_to_check(redirect.group(1)))
 
     cancel = ConnectCancel()
     threading.Timer(0.3, cancel.cancel).start()
@@ -264,6 +277,27 @@ def test_waiting_times_out_and_can_be_cancelled(app: App, monkeypatch: pytest.Mo
             lambda: connect(app.paths, app.sandbox.endpoints, ConnectOptions(port=0, timeout=30), cancel=cancel)
         )
     assert app.status()["state"] == "not_set_up"
+
+
+def test_xero_connect_says_what_to_check_while_it_waits(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """Xero shows what is wrong with the app's registration (a redirect URI or port not registered, a wrong client id,
+    a scope refused) on its own page and never comes back to the listener: `xero connect` (its own process, BROWSER
+    a real command that, like that page, never comes back) prints what to check while it waits."""
+    env = {**os.environ, "BROWSER": f"{sys.executable} -c pass %s", "INVOICE_DESKTOP_KEYRING": "file"}
+    env.pop("DISPLAY", None)
+    port = free_port()
+    command = [sys.executable, "-m", "invoice_desktop", "--data-dir", str(tmp_path / "company"),
+               "--xero-endpoint", sandbox.base_url,
+               "xero", "connect", "--port", str(port), "--timeout", "60"]  # fmt: skip
+    expected = what_to_check(f"http://localhost:{port}/callback")
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as running:
+        try:
+            assert running.stdout is not None
+            printed = [running.stdout.readline() for _ in range(len(expected) + 3)]  # the URL lines, then the list
+            assert running.poll() is None  # still waiting for Xero
+        finally:
+            running.terminate()
+    assert all(any(line in out for out in printed) for line in expected), printed
 
 
 def test_access_denied_on_the_consent_page(app: App, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
