@@ -18,7 +18,14 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox, QToolTip
 
 from invoice_desktop.ledger import catalog
-from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice, record_payment
+from invoice_desktop.ledger.invoices import (
+    InvoiceDraft,
+    LineDraft,
+    approve_invoices,
+    create_invoice,
+    record_payment,
+    renumber_invoice,
+)
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.store.models import Client, ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
@@ -28,6 +35,7 @@ from invoice_desktop.ui.xero_actions import XeroActionResult
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
 from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.xero import settings as xero_settings
+from invoice_desktop.xero.export_actions import list_failed
 
 NUMBER = hostile("QQnumber")  # an invoice Xero refused
 SYNCED = hostile("QQsynced")  # an invoice in Xero
@@ -129,6 +137,22 @@ def test_the_xero_exports_tables(qtbot, app_context, hostile_books):
     box.close()
 
 
+def test_the_resync_result_names_the_invoices_as_they_are(qtbot, window):
+    """A real Resync against the sandbox: an invoice Xero still refuses (its contact is archived there), numbered with
+    markup; the result line under the table and the row's tooltips show the number as it is."""
+    archived = next(row for row in list_failed() if row.category == "archived_contact")
+    renumber_invoice(archived.invoice_id, NUMBER)
+    page = window.xero_exports.page
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    page.refresh()
+    page.failed_model.checks.set_checked([archived.invoice_id], True)
+    with qtbot.waitSignal(page.failed.resync_finished, timeout=60_000):
+        page.failed.resync_bar.button.click()
+    message = page.failed.resync_bar.message.text()
+    assert message.startswith("0 exported, 1 still failing: ") and NUMBER in message
+    assert any("Resync result" in where for where in places(window, NUMBER))
+
+
 # --- Invoice Information and what opens from it -------------------------------------------------------------------
 
 
@@ -172,6 +196,8 @@ def test_invoice_information_shows_every_field_as_it_is(qtbot, hostile_books):
 
 def test_the_options_menu_and_the_void_question(qtbot, hostile_books):
     window = open_info(qtbot, hostile_books["synced"])
+    assert window.xero_panel.note_label.text() == NOTE
+    places(window, *VALUES)
     assert shown(window.renumber_action.toolTip()) == f"{SYNCED} is in Xero already: its number cannot change here"
     assert any("item tooltip" in w for w in places(window.options_menu, SYNCED))
 
