@@ -99,10 +99,11 @@ def demo_books(today: date = TODAY) -> dict[str, int]:
                 set_export(invoice_id, "synced")
             elif state == "queued":
                 set_export(invoice_id, "queued")
+            # the payments of invoices in Xero come from Xero (the payment import)
             if state == "synced+part":
-                record_payment(invoice_id, today, Decimal("2000.00"))
+                record_payment(invoice_id, today, Decimal("2000.00"), source="xero", xero_payment_id=f"pay-{number}")
             if state == "paid":
-                record_payment(invoice_id, today, _total(unit))
+                record_payment(invoice_id, today, _total(unit), source="xero", xero_payment_id=f"pay-{number}")
     return ids
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from gui_books import TODAY
+from markup_probe import shown
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -159,7 +160,7 @@ def test_letters_in_quantity_are_reported_and_nothing_is_saved(qtbot, editor):
     assert new.isVisible()
     assert new.problems.text() == "Not saved — 1 problem:\n• Line 2, Quantity: “two” is not a number"
     index = new.lines_model.index(1, COLUMN_OF["quantity"])
-    assert index.data(Qt.ItemDataRole.ToolTipRole) == "“two” is not a number"
+    assert shown(index.data(Qt.ItemDataRole.ToolTipRole)) == "“two” is not a number"
     assert index.data(Qt.ItemDataRole.ForegroundRole) is not None
     assert new.lines_model.index(1, len(COLUMN_OF)).data() == "—"
     type_into_cell(qtbot, new, 1, "quantity", "2")

@@ -8,20 +8,32 @@ from decimal import Decimal
 
 import pytest
 from gui_books import TODAY, failed_export_history
+from markup_probe import shown
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from xero_python.exceptions import ApiException
 
 from invoice_desktop.ledger.export_history import export_attempts
-from invoice_desktop.ledger.invoices import get_invoice_detail, record_payment
+from invoice_desktop.ledger.invoices import get_invoice_detail, payment_refusal, record_payment
 from invoice_desktop.ledger.queries import Tab
+from invoice_desktop.sandbox import seed
 from invoice_desktop.store.models import ExportState, InvoiceStatus, XeroExport
 from invoice_desktop.ui.invoice_editor import InvoiceEditor
-from invoice_desktop.ui.invoice_information import LINE_COLUMNS, PAYMENT_COLUMNS, InvoiceInformation
+from invoice_desktop.ui.invoice_information import (
+    IMPORT_OFF,
+    LINE_COLUMNS,
+    NOT_IN_XERO,
+    NOT_IN_XERO_TIP,
+    PAYMENT_COLUMNS,
+    InvoiceInformation,
+    payment_rows,
+)
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.record_table_model import RecordTableModel
+from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
 from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult
 from invoice_desktop.ui.xero_panel import ATTEMPT_COLUMNS
+from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.export_actions import ExportActionError
 
 
@@ -206,7 +218,7 @@ def test_a_synced_invoice_shows_its_xero_id(qtbot, books):
 @pytest.mark.parametrize("columns", [LINE_COLUMNS, PAYMENT_COLUMNS, ATTEMPT_COLUMNS])
 def test_qt_model_tester_passes_on_the_small_tables(qtmodeltester, info, books, columns):
     detail = get_invoice_detail(books["INV-0089"])
-    records = {LINE_COLUMNS: detail.lines, PAYMENT_COLUMNS: detail.payments}.get(
+    records = {LINE_COLUMNS: detail.lines, PAYMENT_COLUMNS: payment_rows(detail)}.get(
         columns, export_attempts(books["INV-0089"])
     )
     model = RecordTableModel(columns)
@@ -252,7 +264,7 @@ def test_void_cancelled_changes_nothing(qtbot, info, books):
 def test_void_is_off_with_a_reason_when_paid_in_part(info):
     window = info("INV-0089")
     assert not window.void_action.isEnabled()
-    assert window.void_action.toolTip() == "It has payments recorded and cannot be voided"
+    assert shown(window.void_action.toolTip()) == "It has payments recorded and cannot be voided"
 
 
 # --- Options: Record payment -------------------------------------------------------------------------------
@@ -294,6 +306,71 @@ def test_paying_in_full_moves_it_to_paid(qtbot, main_window, books):
     assert tab_title(main_window, Tab.AWAITING_PAYMENT) == "Awaiting Payment (9)"
 
 
+# --- Record payment on an invoice in Xero: payments are not sent to Xero (yet) -------------------------------
+
+
+def payment_forms(window: InvoiceInformation) -> list[RecordPaymentDialog]:
+    return [d for d in window.findChildren(RecordPaymentDialog) if d.isVisible()]
+
+
+def run_the_payment_import() -> None:
+    """What makes the payment import run: connected, enabled, with "Import payments recorded in Xero" on."""
+    xero_settings.save_connection(xero_settings.Organisation(seed.DEMO_TENANT_ID, seed.DEMO_ORG_NAME), "CLIENT")
+    xero_settings.save_settings(xero_settings.XeroSettings(enabled=True, import_payments=True), check=False)
+
+
+@pytest.mark.parametrize("importing", [False, True])
+def test_record_payment_on_an_invoice_in_xero_says_to_record_it_there(qtbot, main_window, books, importing):
+    if importing:
+        run_the_payment_import()
+    window = main_window.invoice_windows.open_invoice(books["INV-0088"])  # synced, awaiting payment
+    reason = payment_refusal(books["INV-0088"])
+    assert reason.startswith("INV-0088 is in Xero: record its payments in Xero, not here")
+    expected = reason if importing else reason + IMPORT_OFF
+    assert window.payment_action.isEnabled() and shown(window.payment_action.toolTip()) == expected
+
+    window.payment_action.trigger()  # Options > Record payment…
+    assert payment_forms(window) == []  # it explains instead of opening a form that would fail
+    assert window.message.text() == expected and window.message.isVisible()
+    assert "the next payment import from Xero" in expected
+    assert ("Import payments recorded in Xero" in expected) is not importing  # and how to switch it on
+    detail = get_invoice_detail(books["INV-0088"])
+    assert (detail.amount_paid, detail.payments) == (Decimal("0.00"), ())
+
+
+def test_a_payment_entered_here_on_an_invoice_now_in_xero_is_marked_not_in_xero(qtbot, main_window, books):
+    record_payment(books["INV-0092"], TODAY, Decimal("50.00"), "Cash")  # queued: not in Xero yet, taken here
+    XeroExport.update(state=ExportState.SYNCED.value).where(XeroExport.invoice == books["INV-0092"]).execute()
+    window = main_window.invoice_windows.open_invoice(books["INV-0092"])
+    source = window.payments_model.index(0, 3)
+    assert source.data() == NOT_IN_XERO == "Entered here — not in Xero"
+    assert shown(source.data(Qt.ItemDataRole.ToolTipRole)) == NOT_IN_XERO_TIP
+    assert window.payments_caption.text() == "Payments — 1 payment entered here is not in Xero (Xero does not have it)"
+
+    part_paid = main_window.invoice_windows.open_invoice(books["INV-0091"])  # synced; its payment came from Xero
+    assert part_paid.payments_model.index(0, 3).data() == "Xero" and part_paid.payments_caption.text() == "Payments"
+    not_sent = main_window.invoice_windows.open_invoice(books["INV-0089"])  # failed: not in Xero
+    record_payment(books["INV-0089"], TODAY, Decimal("10.00"))
+    not_sent.reload()
+    assert (
+        not_sent.payments_model.index(0, 3).data() == "Entered here" and not_sent.payments_caption.text() == "Payments"
+    )
+
+
+def test_an_invoice_that_reaches_xero_while_its_payment_form_is_open(qtbot, main_window, books):
+    window = main_window.invoice_windows.open_invoice(books["INV-0092"])  # queued
+    form = window.open_record_payment()
+    assert form is not None
+    XeroExport.update(state=ExportState.SYNCED.value).where(XeroExport.invoice == books["INV-0092"]).execute()
+    form.ok_button.click()  # the automatic export sent it meanwhile: the ledger refuses, the form says why
+    assert form.isVisible() and form.problems.text() == payment_refusal(books["INV-0092"])
+    assert get_invoice_detail(books["INV-0092"]).payments == ()
+    form.reject()
+
+    window.payment_action.trigger()  # the window has not re-read it yet: Record payment looks again
+    assert payment_forms(window) == [] and window.message.text().startswith("INV-0092 is in Xero: ")
+
+
 # --- Options: the Xero actions -----------------------------------------------------------------------------
 
 
@@ -301,7 +378,7 @@ def test_xero_actions_are_off_without_the_interface(info):
     window = info()
     for action in (window.export_action, window.mark_action, window.dont_send_action):
         assert not action.isEnabled()
-        assert action.toolTip() == NOT_SET_UP_TIP
+        assert shown(action.toolTip()) == NOT_SET_UP_TIP
     assert window.options_menu.toolTipsVisible()
 
 
@@ -365,7 +442,7 @@ def test_dont_send_and_what_is_allowed_when_synced(qtbot, info, books):
     synced = info("INV-0088", xero_actions=actions)
     assert get_invoice_detail(books["INV-0088"]).export.state is ExportState.SYNCED
     assert not synced.export_action.isEnabled() and not synced.dont_send_action.isEnabled()
-    assert synced.export_action.toolTip() == "Not available: this invoice is synced"
+    assert shown(synced.export_action.toolTip()) == "Not available: this invoice is synced"
 
 
 def test_main_window_passes_its_xero_actions_on(qtbot, main_window, books):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from gui_books import TODAY, many_invoices
+from markup_probe import shown, visible_tooltip
 from PySide6.QtCore import QEvent, QModelIndex, Qt
 from PySide6.QtGui import QColor, QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
@@ -188,7 +189,7 @@ def test_xero_column_states_and_error_tooltip(books):
     xero = COLUMN["Xero"]
     failed = model.index(row_of_number(model, "INV-0089"), xero)
     assert failed.data() == "! Sync failed"
-    assert failed.data(Qt.ItemDataRole.ToolTipRole) == (
+    assert shown(failed.data(Qt.ItemDataRole.ToolTipRole)) == (
         "Account mapping is incorrect: Account code '200' is not a valid code for this document."
     )
     assert isinstance(failed.data(Qt.ItemDataRole.ForegroundRole), QColor)
@@ -196,7 +197,7 @@ def test_xero_column_states_and_error_tooltip(books):
     assert model.index(row_of_number(model, "INV-0095"), xero).data() == "Not attempted"
     assert model.index(row_of_number(model, "INV-0092"), xero).data() == "Queued"
     archived = model.index(row_of_number(model, "INV-0090"), xero)
-    assert archived.data(Qt.ItemDataRole.ToolTipRole).startswith("Contact is archived in Xero: ")
+    assert shown(archived.data(Qt.ItemDataRole.ToolTipRole)).startswith("Contact is archived in Xero: ")
 
 
 def test_hovering_the_failed_cell_shows_the_error(qtbot, books):
@@ -211,7 +212,8 @@ def test_hovering_the_failed_cell_shows_the_error(qtbot, books):
     event = QHelpEvent(QEvent.Type.ToolTip, pos, view.viewport().mapToGlobal(pos))
     QApplication.sendEvent(view.viewport(), event)
     qtbot.waitUntil(QToolTip.isVisible)
-    assert QToolTip.text() == "Xero connection has been dropped: invalid_grant"
+    tip = visible_tooltip()
+    assert shown(tip.text(), tip.textFormat()) == "Xero connection has been dropped: invalid_grant"
     QToolTip.hideText()
 
 
@@ -260,4 +262,4 @@ def test_drafts_have_no_xero_state_to_show(books):
     model = make_model(Tab.DRAFT)
     draft = model.index(row_of_number(model, "INV-0101"), COLUMN["Xero"])
     assert draft.data() == "—"
-    assert draft.data(Qt.ItemDataRole.ToolTipRole) == "Drafts are not sent to Xero; approving one exports it"
+    assert shown(draft.data(Qt.ItemDataRole.ToolTipRole)) == "Drafts are not sent to Xero; approving one exports it"

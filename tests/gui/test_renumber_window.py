@@ -7,6 +7,7 @@ The real window, the real export engine and the in-process sandbox; nothing is m
 from __future__ import annotations
 
 import pytest
+from markup_probe import shown
 from PySide6.QtCore import Qt
 
 from invoice_desktop.ledger.invoices import get_invoice_detail, invoice_ids_by_number, next_number
@@ -45,7 +46,7 @@ def test_renumber_then_resync_from_the_xero_exports_tab(qtbot, window, duplicate
     invoice_id, info = duplicate
     assert "Invoice Information > Options > Renumber…" in get_invoice_detail(invoice_id).export.hint
     assert info.renumber_action.isEnabled()
-    assert info.renumber_action.toolTip() == "Give this invoice a new number (it is not in Xero)"
+    assert shown(info.renumber_action.toolTip()) == "Give this invoice a new number (it is not in Xero)"
 
     dialog = info.open_renumber()
     assert dialog.number_edit.text() == DUPLICATE and dialog.number_edit.selectedText() == DUPLICATE
@@ -87,7 +88,7 @@ def test_renumber_then_resync_from_the_xero_exports_tab(qtbot, window, duplicate
     assert new not in [row.number for row in list_failed()]
 
     qtbot.waitUntil(lambda: not info.renumber_action.isEnabled(), timeout=5_000)  # open windows re-read
-    assert info.renumber_action.toolTip() == f"{new} is in Xero already: its number cannot change here"
+    assert shown(info.renumber_action.toolTip()) == f"{new} is in Xero already: its number cannot change here"
 
 
 def test_renumber_then_export_to_xero_from_options(qtbot, window, duplicate):
@@ -98,7 +99,7 @@ def test_renumber_then_export_to_xero_from_options(qtbot, window, duplicate):
     assert info.message.text() == f"{new} exported to Xero."
     assert get_invoice_detail(invoice_id).export.state is ExportState.SYNCED
     assert not info.renumber_action.isEnabled()
-    assert info.renumber_action.toolTip() == f"{new} is in Xero already: its number cannot change here"
+    assert shown(info.renumber_action.toolTip()) == f"{new} is in Xero already: its number cannot change here"
 
 
 def test_refused_for_a_synced_invoice_with_the_tooltip(window):
@@ -106,4 +107,4 @@ def test_refused_for_a_synced_invoice_with_the_tooltip(window):
     info = window.invoice_windows.open_invoice(synced.invoice_id)
     assert isinstance(info, InvoiceInformation)
     assert not info.renumber_action.isEnabled()
-    assert info.renumber_action.toolTip() == f"{synced.number} is in Xero already: its number cannot change here"
+    assert shown(info.renumber_action.toolTip()) == f"{synced.number} is in Xero already: its number cannot change here"

@@ -7,9 +7,11 @@ import urllib.request
 import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from gui_books import TODAY
+from markup_probe import assert_shown_literally, hostile, shown
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -20,9 +22,17 @@ from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
 from invoice_desktop.ui.xero_settings_dialog import TITLE, XeroSettingsDialog
 from invoice_desktop.ui.xero_settings_form import ENABLE_REFUSED
+from invoice_desktop.ui.xero_settings_widgets import OrganisationPicker
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero.connect import ConnectOptions
-from invoice_desktop.xero.settings import Destination, InterfaceState, interface_state, load_connection, load_settings
+from invoice_desktop.xero.settings import (
+    Destination,
+    InterfaceState,
+    Organisation,
+    interface_state,
+    load_connection,
+    load_settings,
+)
 from invoice_desktop.xero.tokens import TokenStore
 
 DEMO = seed.DEMO_ORG_NAME
@@ -221,6 +231,19 @@ def test_saving_a_bad_state_lists_the_problems_and_changes_nothing(
     assert after.destination is Destination.AWAITING_APPROVAL
 
 
+def what_to_check(url: str) -> list[str]:
+    """The checklist the window shows while it waits (Xero's own page may be showing an error the app cannot see)."""
+    query = parse_qs(urlsplit(url).query)
+    redirect, client_id = query["redirect_uri"][0], query["client_id"][0]
+    assert redirect.startswith("http://localhost:") and redirect.endswith("/callback")
+    return [
+        f"the redirect URI registered must be exactly {redirect}",
+        f"the client id must be that app's: {client_id}",
+        "the app type must be Auth Code with PKCE",
+        "granular scopes apps created after March 2026 must use",
+    ]
+
+
 def test_cancel_while_waiting_for_the_sign_in(qtbot, dialog: XeroSettingsDialog, monkeypatch) -> None:
     opened: list[str] = []
     monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)  # nobody signs in
@@ -228,11 +251,31 @@ def test_cancel_while_waiting_for_the_sign_in(qtbot, dialog: XeroSettingsDialog,
         click(qtbot, dialog.connection.connect_button)
         qtbot.waitUntil(lambda: bool(opened), timeout=JOB_TIMEOUT_MS)
         qtbot.waitUntil(lambda: "Waiting for Xero" in dialog.connection.waiting.text(), timeout=JOB_TIMEOUT_MS)
+        waiting = dialog.connection.waiting
+        text = shown(waiting.text(), waiting.textFormat())
+        assert all(line in text for line in what_to_check(opened[0])), text
         assert dialog.connection.cancel_button.isVisible()
         assert not dialog.connection.connect_button.isEnabled()
         click(qtbot, dialog.connection.cancel_button)
     assert dialog.messages.text() == "Cancelled: nothing was changed."
     assert not dialog.connection.cancel_button.isVisible() and dialog.connection.connect_button.isEnabled()
+    assert load_connection().tenant_id == "" and TokenStore(dialog.ctx.paths).load() is None
+
+
+def test_a_sign_in_that_never_comes_back_times_out_saying_what_to_check(
+    qtbot, dialog: XeroSettingsDialog, monkeypatch
+) -> None:
+    """Xero shows its errors (a redirect URI or port not registered, a wrong client id, a scope refused) on its own
+    page and never comes back: the wait ends at its time-out, with the checklist."""
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: opened.append(url) or True)
+    dialog.connect_options = ConnectOptions(port=0, timeout=0.5)
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.connection.connect_button)
+    message = dialog.messages.text()
+    assert message.startswith("No answer from Xero's sign-in after ")
+    assert all(line in message for line in what_to_check(opened[0])), message
+    assert dialog.messages.problems and dialog.connection.connect_button.isEnabled()
     assert load_connection().tenant_id == "" and TokenStore(dialog.ctx.paths).load() is None
 
 
@@ -333,3 +376,44 @@ def test_closing_while_waiting_cancels_the_sign_in(qtbot, dialog: XeroSettingsDi
     dialog.close()
     assert not job.isRunning()  # cancelled and waited for: no thread outlives the dialog
     assert load_connection().tenant_id == ""
+
+
+# --- names from Xero are data -------------------------------------------------------------------------------------
+
+
+def test_names_from_xero_are_shown_as_they_are(qtbot, dialog: XeroSettingsDialog, sandbox: RunningSandbox) -> None:
+    """Organisation and account names come from Xero: markup in them is shown, never drawn (ui.plain_text)."""
+    first, second, account = hostile("QQorgA"), hostile("QQorgB"), hostile("QQaccount")
+    with sandbox.state.lock:
+        sandbox.state.organisations[seed.DEMO_TENANT_ID.lower()].name = first
+        sandbox.state.organisations[seed.SECOND_TENANT_ID.lower()].name = second
+        sandbox.state.organisations[seed.DEMO_TENANT_ID.lower()].account_by_code("200").name = account
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, dialog.connection.connect_button)
+        qtbot.waitUntil(lambda: dialog.picker is not None and dialog.picker.isVisible(), timeout=JOB_TIMEOUT_MS)
+        picker = dialog.picker
+        assert sorted(picker.list.item(r).text() for r in range(2)) == sorted([first, second])
+        assert_shown_literally(picker, first, second)
+        picker.select(first)
+        click(qtbot, picker.ok_button)
+        waiting = dialog.connection.waiting  # what the window says until the connection is made
+        assert shown(waiting.text(), waiting.textFormat()) == f"Connecting to {first}…"
+    assert dialog.connection.organisation.text() == first
+    assert dialog.messages.text().startswith(f"Connected to {first}.")
+    mapping = dialog.form.accounts.combo("200")
+    assert shown(mapping.toolTip()) == f"Same code in Xero (200 — {account})"
+    dialog.form.income_account.select_value("200")
+    assert shown(dialog.form.income_account.toolTip()) == f"200 — {account}"
+    places = assert_shown_literally(dialog, first, second, account)
+    assert any("ChoiceCombo" in where and "tooltip" in where for where, _text in places)
+
+    click(qtbot, dialog.connection.disconnect_button)
+    box = dialog.confirm_box
+    assert box is not None and box.textFormat() == Qt.TextFormat.PlainText
+    assert any(first in text for _where, text in assert_shown_literally(box, first))
+    click(qtbot, box.button(QMessageBox.StandardButton.Cancel))
+
+    tenant = hostile("QQtenant")  # Xero's tenant ids are GUIDs; the picker does not count on it
+    picker = OrganisationPicker((Organisation(tenant, first), Organisation(seed.SECOND_TENANT_ID, second)))
+    qtbot.addWidget(picker)
+    assert any("tooltip" in where for where, _text in assert_shown_literally(picker, tenant, first, second))

@@ -5,6 +5,7 @@ separate process."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -16,12 +17,12 @@ import threading
 import urllib.error
 import urllib.request
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from sandbox_helpers import browse
+from sandbox_helpers import browse, free_port
 
 from invoice_desktop.__main__ import main
 from invoice_desktop.config import AppPaths
@@ -31,7 +32,7 @@ from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.database import close_database, open_database
 from invoice_desktop.store.settings import get_setting
 from invoice_desktop.xero import settings as xero_settings
-from invoice_desktop.xero.callback_server import CallbackCancelled, CallbackTimeout
+from invoice_desktop.xero.callback_server import CallbackCancelled, CallbackServer, CallbackTimeout
 from invoice_desktop.xero.client import PkceTokenApi, TokenEndpointError, plain_api_client
 from invoice_desktop.xero.connect import ConnectCancel, ConnectOptions, connect
 from invoice_desktop.xero.tokens import TokenStorageKind, TokenStore
@@ -190,15 +191,41 @@ def test_a_real_browser_command_from_the_environment(sandbox: RunningSandbox, tm
     assert f"Connected to the Xero organisation {DEMO_NAME!r}" in done.stdout
 
 
-def test_port_in_use_is_reported_clearly(app: App, browser: list[str]) -> None:
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen(1)
-        port = taken.getsockname()[1]
+@pytest.mark.parametrize("holder", ["plain socket", "socket with SO_REUSEADDR", "another sign-in listener"])
+def test_port_in_use_is_reported_clearly(app: App, browser: list[str], holder: str) -> None:
+    """A port another listener holds is refused, whether or not that listener allows address reuse itself (as
+    Python's http.server and most web servers do): two listeners never share the sign-in's port."""
+    with _listening(holder) as port:
         code, _, err = app.run("xero", "connect", "--port", str(port))
     assert code == 2
     assert f"Port {port} is already in use" in err and "--port" in err
     assert browser == []
+
+
+@contextlib.contextmanager
+def _listening(holder: str) -> Iterator[int]:
+    """A live listener on 127.0.0.1 (its port yielded)."""
+    if holder == "another sign-in listener":
+        with CallbackServer("another-state", port=0) as other:
+            yield other.port
+        return
+    with socket.socket() as taken:
+        if holder == "socket with SO_REUSEADDR":
+            taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        yield taken.getsockname()[1]
+
+
+def test_connect_again_at_once_on_the_same_port(app: App, browser: list[str]) -> None:
+    """The first sign-in leaves its port in TIME-WAIT for about a minute (the listener closed the browser's
+    connection first); a second `xero connect` on that port right away must not be told it is in use."""
+    port = str(free_port())
+    for verb in ("Connected", "Reconnected"):
+        code, out, err = app.run("xero", "connect", "--port", port, "--timeout", "10", "--tenant", DEMO_NAME)
+        assert code == 0, err
+        assert f"{verb} to the Xero organisation {DEMO_NAME!r}" in out
+    assert len(browser) == 2 and all(f"localhost%3A{port}%2Fcallback" in url for url in browser)
 
 
 def test_no_browser_hands_out_the_url(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -224,11 +251,24 @@ def test_no_browser_hands_out_the_url(app: App, monkeypatch: pytest.MonkeyPatch)
     assert result.organisation.name == DEMO_NAME and result.cache is not None  # type: ignore[union-attr]
 
 
+def what_to_check(redirect_uri: str, client_id: str = SANDBOX_CLIENT_ID) -> list[str]:
+    """The checklist `xero connect` prints while it waits and repeats when it gives up."""
+    return [
+        "If Xero's page shows an error instead of coming back here, check your app at developer.xero.com:",
+        f"the redirect URI registered must be exactly {redirect_uri}",
+        f"the client id must be that app's: {client_id}",
+        "the app type must be Auth Code with PKCE",
+        "the granular scopes apps created after March 2026 must use",
+    ]
+
+
 def test_waiting_times_out_and_can_be_cancelled(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(webbrowser, "open", lambda url, *a, **k: True)  # a browser that never comes back
     options = ConnectOptions(port=0, timeout=0.5)
-    with pytest.raises(CallbackTimeout, match="No answer from Xero's sign-in"):
+    with pytest.raises(CallbackTimeout, match="No answer from Xero's sign-in") as timed_out:
         app.in_company_file(lambda: connect(app.paths, app.sandbox.endpoints, options))
+    redirect = re.search(r"exactly (http://localhost:\d+/callback)", str(timed_out.value))
+    assert redirect and all(line in str(timed_out.value) for line in what_to_check(redirect.group(1)))
 
     cancel = ConnectCancel()
     threading.Timer(0.3, cancel.cancel).start()
@@ -237,6 +277,27 @@ def test_waiting_times_out_and_can_be_cancelled(app: App, monkeypatch: pytest.Mo
             lambda: connect(app.paths, app.sandbox.endpoints, ConnectOptions(port=0, timeout=30), cancel=cancel)
         )
     assert app.status()["state"] == "not_set_up"
+
+
+def test_xero_connect_says_what_to_check_while_it_waits(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """Xero shows what is wrong with the app's registration (a redirect URI or port not registered, a wrong client id,
+    a scope refused) on its own page and never comes back to the listener: `xero connect` (its own process, BROWSER
+    a real command that, like that page, never comes back) prints what to check while it waits."""
+    env = {**os.environ, "BROWSER": f"{sys.executable} -c pass %s", "INVOICE_DESKTOP_KEYRING": "file"}
+    env.pop("DISPLAY", None)
+    port = free_port()
+    command = [sys.executable, "-m", "invoice_desktop", "--data-dir", str(tmp_path / "company"),
+               "--xero-endpoint", sandbox.base_url,
+               "xero", "connect", "--port", str(port), "--timeout", "60"]  # fmt: skip
+    expected = what_to_check(f"http://localhost:{port}/callback")
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as running:
+        try:
+            assert running.stdout is not None
+            printed = [running.stdout.readline() for _ in range(len(expected) + 3)]  # the URL lines, then the list
+            assert running.poll() is None  # still waiting for Xero
+        finally:
+            running.terminate()
+    assert all(any(line in out for out in printed) for line in expected), printed
 
 
 def test_access_denied_on_the_consent_page(app: App, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,7 +18,6 @@ from invoice_desktop.ledger.invoices import (
     LineDraft,
     approve_invoices,
     create_invoice,
-    record_payment,
     void_invoice,
 )
 from invoice_desktop.store.models import ExportState, XeroExport, XeroInvoiceState
@@ -128,15 +127,24 @@ def test_a_payment_deleted_in_xero_is_removed_and_the_invoice_is_due_again(synce
     assert local(synced) == ("awaiting_payment", Decimal("0.00")) and rows(synced) == []
 
 
+def recorded_here_earlier(invoice_id: int, amount: str, reference: str = "") -> None:
+    """A payment entered in the app on an invoice in Xero before record_payment refused that (company files have
+    them): the rows it wrote."""
+    LocalPayment.create(invoice=invoice_id, date=date(2026, 3, 3), amount=Decimal(amount), reference=reference)
+    LocalInvoice.update(amount_paid=LocalInvoice.amount_paid + Decimal(amount)).where(
+        LocalInvoice.id == invoice_id
+    ).execute()
+
+
 def test_a_payment_recorded_here_stays_and_counts(synced: int) -> None:
-    record_payment(synced, date(2026, 3, 3), Decimal("10.00"), "cash")
+    recorded_here_earlier(synced, "10.00", "cash")
     apply(synced, xero(paid="40.00", payments=[payment("P1", "40.00")]))
     assert local(synced) == ("awaiting_payment", Decimal("50.00"))
     assert [r[3] for r in rows(synced)] == ["local", "xero"]
 
 
 def test_voided_in_xero_is_flagged_once_and_nothing_else_changes(synced: int) -> None:
-    record_payment(synced, date(2026, 3, 3), Decimal("10.00"))
+    recorded_here_earlier(synced, "10.00")
     change = apply(synced, xero("VOIDED"))
     assert (change.changed, change.flag) == (True, "voided in Xero")
     assert local(synced) == ("awaiting_payment", Decimal("10.00"))

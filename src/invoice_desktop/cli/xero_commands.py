@@ -22,6 +22,7 @@ from invoice_desktop.xero.connect import (
     connect,
     describe_error,
     disconnect,
+    sign_in_checklist,
 )
 from invoice_desktop.xero.settings import Destination, SettingsError, XeroSettings, load_connection, load_settings
 from invoice_desktop.xero.settings_edit import SettingsChange, change_settings
@@ -117,6 +118,7 @@ def _show_url(url: str, opened: bool) -> None:
         print("Open this address in a browser to sign in to Xero:", flush=True)
     print(f"  {url}", flush=True)
     print("Waiting for Xero (Ctrl+C cancels)…", flush=True)
+    print(sign_in_checklist(url), flush=True)
 
 
 def _print_connected(result: ConnectResult) -> None:

@@ -546,10 +546,16 @@ def record_payment(
     source: str = "local",
     xero_payment_id: str | None = None,
 ) -> PaymentResult:
-    """Record a payment against an approved invoice; it becomes paid when payments cover the total."""
+    """Record a payment against an approved invoice; it becomes paid when payments cover the total.
+
+    Only the payment import enters payments (source "xero") on an invoice that is in Xero: a payment entered here
+    would not reach Xero (payments are not sent there yet), so it is refused with `payment_refusal`'s reason."""
     with database_proxy.atomic():
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "paid")
+        in_xero = payment_refusal(invoice_id) if source != "xero" else ""
+        if in_xero:
+            raise LedgerError(in_xero)
         if not amount.is_finite() or amount <= 0 or decimal_places(amount) > 2:
             raise LedgerError(Problem("amount", f"{amount} is not an amount of money above zero"))
         due = invoice.total - invoice.amount_paid
@@ -578,6 +584,21 @@ def record_payment(
             amount_due=invoice.total - invoice.amount_paid,
             status=InvoiceStatus(invoice.status),
         )
+
+
+def payment_refusal(invoice_id: int) -> str:
+    """Why a payment cannot be entered here for this invoice, because the invoice is in Xero (exported, being
+    exported, or linked to its Xero invoice), or "" when it can. Its payments belong in Xero then: they come back
+    here with the payment import; a payment entered here was not sent to Xero (Invoice Information says so)."""
+    invoice = _get(invoice_id)
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+    if export is None or not (export.xero_invoice_id or export.state in (ExportState.SYNCED, ExportState.SENDING)):
+        return ""
+    where = "is being sent to Xero" if export.state == ExportState.SENDING else "is in Xero"
+    return (
+        f"{invoice.number} {where}: record its payments in Xero, not here (this app does not send payments to Xero "
+        "yet). A payment recorded in Xero comes back here by itself with the next payment import from Xero."
+    )
 
 
 def get_invoice_detail(invoice_id: int) -> InvoiceDetail:

@@ -33,6 +33,7 @@ from invoice_desktop.ledger.clients import (
 )
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ui.message_bar import MessageBar, Tone
+from invoice_desktop.ui.plain_text import window_title
 
 XERO_LINK_NOTE = (
     "Linked to a Xero contact. Renaming the client here does not rename the contact in Xero: "
@@ -112,7 +113,7 @@ class ClientDialog(QDialog):
         if self.client is None:
             self.setWindowTitle("New client")
             return
-        self.setWindowTitle(f"Edit client — {self.client.name}")
+        self.setWindowTitle(window_title(f"Edit client — {self.client.name}"))
         self.edits["name"].setText(self.client.name)
         for f in fields(ClientDetails):
             self.edits[f.name].setText(getattr(self.client.details, f.name))

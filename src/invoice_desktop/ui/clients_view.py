@@ -33,6 +33,7 @@ from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.client_table_model import ClientSortModel, ClientTableModel
 from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.plain_text import tooltip
 
 _ROW_PADDING = 10  # as in the invoice lists
 _CELL_PADDING = 24  # the style's cell margins plus room for the header's sort arrow
@@ -169,7 +170,7 @@ class ClientsView(QWidget):
         client = self.current_client()
         for button in (self.edit_button, self.delete_button, self.invoice_button):
             button.setEnabled(client is not None)
-        self.invoice_button.setToolTip(f"A new invoice for {client.name}" if client else "Pick a client first")
+        self.invoice_button.setToolTip(tooltip(f"A new invoice for {client.name}" if client else "Pick a client first"))
 
     @Slot(QModelIndex)
     def _on_activated(self, index: QModelIndex) -> None:

@@ -1,11 +1,14 @@
 """The questions asked before something is lost: "this cannot be undone" before deleting or voiding something, and
-"Discard changes?" before closing a window whose changes are not saved."""
+"Discard changes?" before closing a window whose changes are not saved. Their texts are plain text (they name
+invoices and clients: ui.plain_text)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+
+from invoice_desktop.ui.plain_text import message_box
 
 DISCARD_TITLE = "Discard changes?"
 
@@ -15,7 +18,7 @@ def ask_destructive(
 ) -> QMessageBox:
     """Open (not exec) a question with Cancel as the default and one destructive button, `button`, that calls
     `confirmed`; the box deletes itself when it closes. Returned so tests can click it."""
-    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
+    box = message_box(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, parent)
     box.addButton(button, QMessageBox.ButtonRole.DestructiveRole)
     box.buttonClicked.connect(
         lambda b: confirmed() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole else None
@@ -32,7 +35,7 @@ def ask_discard(
     buttons = QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
     if save is not None:
         buttons |= QMessageBox.StandardButton.Save
-    box = QMessageBox(QMessageBox.Icon.Question, DISCARD_TITLE, text, buttons, parent)
+    box = message_box(QMessageBox.Icon.Question, DISCARD_TITLE, text, buttons, parent)
     answers = {QMessageBox.StandardButton.Discard: discard, QMessageBox.StandardButton.Save: save}
 
     def answered(button: QAbstractButton) -> None:

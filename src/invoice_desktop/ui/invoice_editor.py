@@ -56,6 +56,7 @@ from invoice_desktop.ui.form_fields import date_edit, date_of, set_date
 from invoice_desktop.ui.formatting import account_text, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.line_items_model import COLUMN_OF, LINE_COLUMNS, LineEntry, LineItemsModel
+from invoice_desktop.ui.plain_text import plain_label, window_title
 
 DEFAULT_TERMS_DAYS = 30
 AMOUNTS_CHOICES = (
@@ -109,7 +110,7 @@ class InvoiceEditor(QDialog):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.new_client_note = QLabel(self)
+        self.new_client_note = plain_label(parent=self)  # names what was typed
         self.new_client_note.setAccessibleName("New client note")
         self.client_combo.editTextChanged.connect(self._update_client_note)
 
@@ -263,7 +264,7 @@ class InvoiceEditor(QDialog):
         if detail.status is not InvoiceStatus.DRAFT:
             raise LedgerError(f"{detail.number} is not a draft and cannot be edited.")
         draft = detail.to_draft()
-        self.setWindowTitle(f"Edit draft — {detail.number}")
+        self.setWindowTitle(window_title(f"Edit draft — {detail.number}"))
         listed = self.client_combo.findData(draft.client_id)
         if listed >= 0:
             self.client_combo.setCurrentIndex(listed)

@@ -7,11 +7,16 @@ only while it has not reached Xero, else off with a tooltip saying why), Void (a
 payment (a small dialog), all three through the ledger services. After any action the window re-reads the
 invoice and emits `invoice_changed`, so the Invoice Manager can re-read its lists and counts. Drafts open in the
 editor instead.
+
+Payments are not sent to Xero (yet): on an invoice in Xero, Record payment says to record it in Xero, from where the
+payment import brings it back, and opens no form (ledger.payment_refusal); a payment entered here earlier on such an
+invoice is listed as not in Xero.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -42,6 +47,7 @@ from invoice_desktop.ledger.invoices import (
     PaymentDetail,
     get_invoice_detail,
     next_number,
+    payment_refusal,
     renumber_invoice,
     renumber_refusal,
     void_invoice,
@@ -51,9 +57,12 @@ from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.record_table_model import RIGHT, RecordColumn, RecordTableModel
+from invoice_desktop.ui.payment_refresh import imports_automatically
+from invoice_desktop.ui.plain_text import literal_ampersands, tooltip, window_title
 from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
 from invoice_desktop.ui.record_table import fit_height, record_table
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
+from invoice_desktop.ui.tick_action_bar import plural
 from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult, XeroActions
 from invoice_desktop.ui.xero_panel import XeroPanel
 from invoice_desktop.xero.export_actions import ExportActionError
@@ -79,11 +88,38 @@ LINE_COLUMNS: tuple[RecordColumn[LineDetail], ...] = (
     RecordColumn("Tax", lambda ln: format_money(ln.tax_amount), RIGHT),
     RecordColumn("Amount", lambda ln: format_money(ln.line_amount), RIGHT),
 )
-PAYMENT_COLUMNS: tuple[RecordColumn[PaymentDetail], ...] = (
-    RecordColumn("Date", lambda p: format_date(p.date)),
-    RecordColumn("Amount", lambda p: format_money(p.amount), RIGHT),
-    RecordColumn("Reference", lambda p: p.reference),
-    RecordColumn("Source", lambda p: "Xero" if p.source == "xero" else "Entered here"),
+NOT_IN_XERO = "Entered here — not in Xero"
+NOT_IN_XERO_TIP = "Recorded in this app only, on an invoice that is in Xero: Xero does not have this payment"
+IMPORT_OFF = (
+    " The payment import is not running now: it runs while the Xero interface is connected and enabled, with "
+    "“Import payments recorded in Xero” on (Business > Settings > Xero)."
+)
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A payment as listed: `not_in_xero` when it was entered here and the invoice is in Xero."""
+
+    payment: PaymentDetail
+    not_in_xero: bool
+
+
+def payment_rows(detail: InvoiceDetail) -> tuple[PaymentRow, ...]:
+    in_xero = bool(payment_refusal(detail.id))
+    return tuple(PaymentRow(p, in_xero and p.source != "xero") for p in detail.payments)
+
+
+def _payment_source(row: PaymentRow) -> str:
+    if row.payment.source == "xero":
+        return "Xero"
+    return NOT_IN_XERO if row.not_in_xero else "Entered here"
+
+
+PAYMENT_COLUMNS: tuple[RecordColumn[PaymentRow], ...] = (
+    RecordColumn("Date", lambda r: format_date(r.payment.date)),
+    RecordColumn("Amount", lambda r: format_money(r.payment.amount), RIGHT),
+    RecordColumn("Reference", lambda r: r.payment.reference),
+    RecordColumn("Source", _payment_source, tooltip=lambda r: NOT_IN_XERO_TIP if r.not_in_xero else ""),
 )
 
 
@@ -93,6 +129,16 @@ def status_text(detail: InvoiceDetail, today: date) -> str:
         days = (today - detail.due_date).days
         words += f" · Overdue by {days} day" + ("" if days == 1 else "s")
     return words
+
+
+def _payments_caption(payments: tuple[PaymentRow, ...]) -> str:
+    if not payments:
+        return "Payments: none recorded"
+    unsent = sum(p.not_in_xero for p in payments)
+    if not unsent:
+        return "Payments"
+    verb, them = ("is", "it") if unsent == 1 else ("are", "them")
+    return f"Payments — {plural(unsent, 'payment')} entered here {verb} not in Xero (Xero does not have {them})"
 
 
 def _label(text: str, parent: QWidget, name: str = "") -> QLabel:
@@ -197,7 +243,7 @@ class InvoiceInformation(QDialog):
         totals_row.addStretch(1)
         totals_row.addLayout(totals_form)
 
-        self.payments_caption = QLabel("Payments", self)
+        self.payments_caption = _label("Payments", self, "Payments")
         self.payments_model = RecordTableModel(PAYMENT_COLUMNS, self)
         self.payments = record_table(self.payments_model, "Payments", stretch=2, parent=self)
 
@@ -239,7 +285,7 @@ class InvoiceInformation(QDialog):
     def reload(self) -> None:
         detail = self.detail = get_invoice_detail(self.invoice_id)
         today = self._today()
-        self.setWindowTitle(f"Invoice Information — {detail.number}")
+        self.setWindowTitle(window_title(f"Invoice Information — {detail.number}"))
         self.title.setText(f"Invoice {detail.number}")
         self.status_label.setText(status_text(detail, today))
         palette = self.palette()
@@ -267,9 +313,14 @@ class InvoiceInformation(QDialog):
         ):
             self.totals[name].setText(format_money(value) + (currency if name in ("Total", "Amount due") else ""))
 
-        self.payments_model.set_records(detail.payments)
-        self.payments.setVisible(bool(detail.payments))
-        self.payments_caption.setText("Payments" if detail.payments else "Payments: none recorded")
+        payments = payment_rows(detail)
+        self.payments_model.set_records(payments)
+        self.payments.setVisible(bool(payments))
+        self.payments_caption.setText(_payments_caption(payments))
+        caption_palette = self.palette()
+        if any(p.not_in_xero for p in payments):
+            caption_palette.setColor(QPalette.ColorRole.WindowText, status_colour(StatusColour.ERROR, caption_palette))
+        self.payments_caption.setPalette(caption_palette)
         fit_height(self.payments, max_rows=5)
 
         self.xero_panel.show_export(detail.export, export_attempts(self.invoice_id))
@@ -307,7 +358,9 @@ class InvoiceInformation(QDialog):
 
         awaiting = detail.status is InvoiceStatus.AWAITING_PAYMENT
         not_awaiting = f"{detail.number} is {STATUS_WORDS[detail.status].lower()}"
-        self._enable(self.payment_action, "" if awaiting else not_awaiting, "Record a payment received")
+        # on an invoice in Xero it stays on, to say where the payment goes (see open_record_payment)
+        payment_tip = self._payment_in_xero() or "Record a payment received"
+        self._enable(self.payment_action, "" if awaiting else not_awaiting, payment_tip)
         if not awaiting:
             void_reason = not_awaiting
         elif detail.amount_paid:
@@ -320,7 +373,7 @@ class InvoiceInformation(QDialog):
     @staticmethod
     def _enable(action: QAction, reason: str, tip: str) -> None:
         action.setEnabled(not reason)
-        action.setToolTip(reason or tip)
+        action.setToolTip(tooltip(reason or tip))
 
     def _changed(self, text: str, tone: Tone) -> None:
         self.reload()
@@ -353,13 +406,23 @@ class InvoiceInformation(QDialog):
     # --- Record payment ---
 
     @Slot()
-    def open_record_payment(self) -> RecordPaymentDialog:
+    def open_record_payment(self) -> RecordPaymentDialog | None:
+        """The payment form; for an invoice in Xero, where to record the payment instead (no form)."""
         assert self.detail is not None
+        in_xero = self._payment_in_xero()
+        if in_xero:
+            self.message.show_message(in_xero, Tone.INFO)
+            return None
         dialog = RecordPaymentDialog(self.detail, self._today, self)
         dialog.accepted.connect(lambda: self._payment_recorded(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
         return dialog
+
+    def _payment_in_xero(self) -> str:
+        """Why a payment on this invoice belongs in Xero (and how it comes back), or "" when it is entered here."""
+        reason = payment_refusal(self.invoice_id)
+        return reason + IMPORT_OFF if reason and not imports_automatically() else reason
 
     def _payment_recorded(self, dialog: RecordPaymentDialog) -> None:
         result = dialog.result_
@@ -405,9 +468,12 @@ class InvoiceInformation(QDialog):
     def ask_mark_in_xero(self) -> QInputDialog:
         dialog = QInputDialog(self)
         dialog.setWindowTitle("Mark as already in Xero")
+        number = literal_ampersands(self._number())  # the label is the line edit's buddy: "&" marks a shortcut
         dialog.setLabelText(
-            f"{self._number()} will not be sent to Xero.\nXero invoice number or InvoiceID, to link it (optional):"
+            f"{number} will not be sent to Xero.\nXero invoice number or InvoiceID, to link it (optional):"
         )
+        for label in dialog.findChildren(QLabel):  # QInputDialog has no text format of its own
+            label.setTextFormat(Qt.TextFormat.PlainText)
         dialog.setInputMode(QInputDialog.InputMode.TextInput)
         dialog.setOkButtonText("Mark as in Xero")
         dialog.textValueSelected.connect(self.mark_in_xero)
@@ -471,7 +537,7 @@ class RenumberDialog(QDialog):
         self.invoice_id = detail.id
         self.old_number = detail.number
         self.new_number: str | None = None  # set once renumbered
-        self.setWindowTitle(f"Renumber — {detail.number}")
+        self.setWindowTitle(window_title(f"Renumber — {detail.number}"))
         self.setMinimumWidth(480)
 
         explanation = _label(
@@ -484,7 +550,7 @@ class RenumberDialog(QDialog):
         self.number_edit.setAccessibleName("New invoice number")
         self.number_edit.selectAll()
         self.suggestion = next_number()
-        self.suggest_button = QPushButton(f"Use the &next number, {self.suggestion}", self)
+        self.suggest_button = QPushButton(f"Use the &next number, {literal_ampersands(self.suggestion)}", self)
         self.suggest_button.setToolTip("The next free number of the invoice numbering")
         self.suggest_button.setAutoDefault(False)
         self.suggest_button.clicked.connect(self.use_suggestion)

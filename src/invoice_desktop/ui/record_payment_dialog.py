@@ -17,6 +17,7 @@ from invoice_desktop.ledger.invoices import InvoiceDetail, PaymentResult, record
 from invoice_desktop.ui.form_fields import date_edit, date_of, parse_decimal
 from invoice_desktop.ui.formatting import format_money
 from invoice_desktop.ui.message_bar import MessageBar, Tone
+from invoice_desktop.ui.plain_text import window_title
 
 
 class RecordPaymentDialog(QDialog):
@@ -26,7 +27,7 @@ class RecordPaymentDialog(QDialog):
         super().__init__(parent)
         self.invoice_id = detail.id
         self.result_: PaymentResult | None = None
-        self.setWindowTitle(f"Record payment — {detail.number}")
+        self.setWindowTitle(window_title(f"Record payment — {detail.number}"))
 
         self.date_edit = date_edit(today(), "Payment date", self)
         self.amount_edit = QLineEdit(format_money(detail.amount_due).replace(",", ""), self)

@@ -27,6 +27,7 @@ from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
+from invoice_desktop.ui.plain_text import message_box
 from invoice_desktop.ui.tick_action_bar import TickActionBar
 from invoice_desktop.ui.xero_exports_progress import ResyncProgress
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
@@ -258,10 +259,9 @@ class FailedPanel(QWidget):
         """A message box that does not block (window-modal, opened): the user reads it, the window keeps going."""
         if self.error_box is not None:
             self.error_box.close()
-        box = QMessageBox(QMessageBox.Icon.Warning, RESYNC_FAILED_TITLE, text, QMessageBox.StandardButton.Ok, self)
+        ok = QMessageBox.StandardButton.Ok
+        box = message_box(QMessageBox.Icon.Warning, RESYNC_FAILED_TITLE, text, ok, self, informative=details)
         box.setAccessibleName(RESYNC_FAILED_TITLE)
-        if details:
-            box.setInformativeText(details)
         box.finished.connect(self._forget_error_box)
         box.finished.connect(box.deleteLater)  # closed above or by the user: freed, not kept until the window goes
         self.error_box = box

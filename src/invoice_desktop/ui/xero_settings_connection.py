@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from invoice_desktop.ui.labels import value_label
+from invoice_desktop.ui.plain_text import show_text
 from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.ui.xero_status import CONNECTION_COLOUR, FROM_INTERFACE_STATE
 from invoice_desktop.xero.settings import InterfaceState
@@ -36,9 +37,8 @@ class ConnectionPanel(QGroupBox):
         self.reason = value_label("Why the connection dropped", self)
         self.storage = value_label("Where the Xero sign-in is kept", self)
         self.storage_warning = value_label("Sign-in storage warning", self)
-        self.waiting = value_label("Sign-in progress", self)
+        self.waiting = value_label("Sign-in progress", self)  # plain text, or a Markup with the sign-in link
         self.waiting.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.waiting.setTextFormat(Qt.TextFormat.RichText)
         self.waiting.setOpenExternalLinks(True)
 
         self.connect_button = QPushButton("Connect to Xero…", self)
@@ -99,9 +99,10 @@ class ConnectionPanel(QGroupBox):
         self.disconnect_button.setEnabled(set_up or status.signed_in)
 
     def set_busy(self, text: str | None, *, cancellable: bool = False) -> None:
-        """While a job runs: `text` says what is going on; the buttons wait (Cancel only when `cancellable`)."""
+        """While a job runs: `text` (plain text, or a Markup) says what is going on; the buttons wait (Cancel only
+        when `cancellable`)."""
         busy = text is not None
-        self.waiting.setText(text or "")
+        show_text(self.waiting, text or "")
         self.waiting.setVisible(busy)
         self.connect_button.setEnabled(not busy)
         self.cancel_button.setVisible(busy and cancellable)

@@ -20,10 +20,11 @@ from invoice_desktop.jobs.worker import Job, start_kept_alive
 from invoice_desktop.jobs.xero_workers import DisconnectWorker, RefreshWorker
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ui.confirm import ask_discard
+from invoice_desktop.ui.plain_text import Markup, as_markup, message_box
 from invoice_desktop.ui.xero_settings_connection import ConnectionPanel
 from invoice_desktop.ui.xero_settings_form import LocalBooks, XeroSettingsForm
 from invoice_desktop.ui.xero_settings_widgets import MessageLabel, OrganisationPicker
-from invoice_desktop.xero.connect import ConnectOptions, ConnectResult, DisconnectResult
+from invoice_desktop.xero.connect import ConnectOptions, ConnectResult, DisconnectResult, sign_in_checklist
 from invoice_desktop.xero.settings import ConnectionState, SettingsError, load_connection, load_settings
 from invoice_desktop.xero.settings_edit import change_settings
 from invoice_desktop.xero.status import load_status
@@ -143,7 +144,10 @@ class XeroSettingsDialog(QDialog):
         link = f'<a href="{html.escape(url, quote=True)}">open the Xero sign-in page</a>'
         first = "Sign in to Xero in the browser window that opened" if opened else f"Please {link} in a browser"
         more = f" (if it did not open, {link})" if opened else ""
-        self.connection.set_busy(f"{first}{more}, then allow access. Waiting for Xero…", cancellable=True)
+        check = as_markup(sign_in_checklist(url))  # what Xero's own page may be saying
+        self.connection.set_busy(
+            Markup(f"<p>{first}{more}, then allow access. Waiting for Xero…</p>{check}"), cancellable=True
+        )
 
     @Slot(object)
     def on_organisation_needed(self, organisations: tuple) -> None:
@@ -203,7 +207,7 @@ class XeroSettingsDialog(QDialog):
     @Slot()
     def confirm_disconnect(self) -> None:
         organisation = load_connection().tenant_name or "Xero"
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Warning,
             "Disconnect from Xero",
             f"Disconnect from {organisation} and delete the Xero settings?\n\n"

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from invoice_desktop.ledger.catalog import AccountInfo, TaxRateInfo
+from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.xero_settings_widgets import (
     ChoiceCombo,
     MessageLabel,
@@ -215,7 +216,7 @@ class XeroSettingsForm(QGroupBox):
 
     @Slot()
     def _on_income_changed(self) -> None:
-        self.income_account.setToolTip(self.income_account.currentText())
+        self.income_account.setToolTip(tooltip(self.income_account.currentText()))
         if self.income_account.value():
             self.enable_note.clear_message()
 

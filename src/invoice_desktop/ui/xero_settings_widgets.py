@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
 from invoice_desktop.xero.settings import Organisation
 from invoice_desktop.xero.xero_cache import ACTIVE, XeroAccount, XeroCache, XeroTaxRate
@@ -117,7 +118,7 @@ class ChoiceCombo(QComboBox):
             self.setCurrentIndex(max(index, 0))
         finally:
             self.blockSignals(False)
-        self.setToolTip(self.currentText())
+        self.setToolTip(tooltip(self.currentText()))
 
     def value(self) -> str:
         return str(self.currentData() or "")
@@ -187,7 +188,7 @@ class OrganisationPicker(QDialog):
         self.list.setAccessibleName("Xero organisations")
         for org in organisations:
             item = QListWidgetItem(org.label, self.list)
-            item.setToolTip(f"Tenant id {org.tenant_id}")
+            item.setToolTip(tooltip(f"Tenant id {org.tenant_id}"))
             item.setData(Qt.ItemDataRole.UserRole, org.tenant_id)
             if current_tenant_id and org.tenant_id.casefold() == current_tenant_id.casefold():
                 item.setText(f"{org.label} (connected now)")

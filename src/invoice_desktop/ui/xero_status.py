@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.xero.settings import InterfaceState
 from invoice_desktop.xero.status import XeroStatus
@@ -37,6 +39,7 @@ class XeroStatusLabel(QLabel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Xero connection status")
+        self.setTextFormat(Qt.TextFormat.PlainText)  # the organisation's name comes from Xero
         self.state = XeroConnection.NOT_SET_UP
         self.show_state(XeroConnection.NOT_SET_UP)
 
@@ -55,4 +58,4 @@ class XeroStatusLabel(QLabel):
         """The stored connection (xero.status.load_status): organisation, state, why it dropped, last sync."""
         last_sync = f"last sync {status.last_sync_at[:16].replace('T', ' ')} UTC" if status.last_sync_at else ""
         self.show_state(FROM_INTERFACE_STATE[status.state], status.organisation, last_sync)
-        self.setToolTip(status.dropped_reason if status.state is InterfaceState.DROPPED else "")
+        self.setToolTip(tooltip(status.dropped_reason) if status.state is InterfaceState.DROPPED else "")

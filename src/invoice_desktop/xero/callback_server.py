@@ -2,6 +2,12 @@
 
 It takes exactly one callback, answers the browser with a small readable page, and closes; it gives up after a
 timeout, and can be cancelled from another thread (the window's Cancel button).
+
+The port may be taken again at once: after a sign-in the port is left in TIME-WAIT for about a minute (the
+listener closed the browser's connection first), which must not make the next `xero connect` on that port fail as
+"in use". So on POSIX the listener sets SO_REUSEADDR, which lets it bind over TIME-WAIT but never next to another
+listener; on Windows, where SO_REUSEADDR would let two listeners share the port (and a TIME-WAIT does not block a
+bind), it takes the port with SO_EXCLUSIVEADDRUSE. A port another program listens on is still reported as in use.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import errno
 import html
 import logging
+import socket
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -21,6 +28,10 @@ log = logging.getLogger(__name__)
 DEFAULT_PORT = 8888  # as in Xero's own desktop PKCE sample
 CALLBACK_PATH = "/callback"
 DEFAULT_TIMEOUT = 300
+# bind() errors of a port another listener has (Windows: WSAEACCES when it holds the port exclusively)
+PORT_TAKEN = {errno.EADDRINUSE, errno.EACCES} | {
+    getattr(errno, n) for n in ("WSAEADDRINUSE", "WSAEACCES") if hasattr(errno, n)
+}
 
 
 class CallbackPortInUse(AuthError):
@@ -58,7 +69,13 @@ def _page(title: str, message: str, ok: bool) -> bytes:
 
 
 class _Server(HTTPServer):
-    allow_reuse_address = False  # a port in use must be reported, not shared
+    allow_reuse_address = False  # set by server_bind below: a port in TIME-WAIT is free, one in use is reported
+
+    def server_bind(self) -> None:
+        exclusive = getattr(socket, "SO_EXCLUSIVEADDRUSE", None)  # Windows only
+        option = exclusive if exclusive is not None else socket.SO_REUSEADDR
+        self.socket.setsockopt(socket.SOL_SOCKET, option, 1)
+        super().server_bind()
 
     def __init__(self, address: tuple[str, int], expected_state: str) -> None:
         super().__init__(address, _Handler)
@@ -127,7 +144,7 @@ class CallbackServer:
         try:
             self._server = _Server((self._host, self._requested_port), self._expected_state)
         except OSError as exc:
-            if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1), errno.EACCES):
+            if exc.errno in PORT_TAKEN:
                 raise CallbackPortInUse(
                     f"Port {self._requested_port} is already in use, so Xero's sign-in cannot come back to "
                     f"http://localhost:{self._requested_port}/callback. Close the program using it, or use another "

@@ -2,7 +2,8 @@
 window's worker thread (which passes `choose` for its organisation picker and a `ConnectCancel` for Cancel).
 
 connect: PKCE authorization request with a checked state -> loopback listener -> system browser (`webbrowser`,
-so BROWSER is honoured) or the URL for the user -> wait (timeout, cancellable) -> code exchange -> refresh token
+so BROWSER is honoured) or the URL for the user -> wait (timeout, cancellable; `sign_in_checklist` says what to
+check meanwhile, and the time-out says it again) -> code exchange -> refresh token
 to the TokenStore (never the database, never a log) -> GET /connections -> the organisation (exactly one: that
 one; several: the caller's choice, else `ChooseOrganisation` with the list; never silently the first) ->
 `settings.save_connection` (the bookkeeper's settings are kept) -> Xero's settings cached.
@@ -18,14 +19,15 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from urllib3.exceptions import HTTPError as Urllib3Error
 from xero_python.exceptions import ApiException, OAuth2Error
 
 from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.xero import settings as xero_settings
-from invoice_desktop.xero.auth import authorization_request, exchange_code, new_state, scopes_for
-from invoice_desktop.xero.callback_server import DEFAULT_PORT, DEFAULT_TIMEOUT, CallbackServer
+from invoice_desktop.xero.auth import BROAD_SCOPES, authorization_request, exchange_code, new_state, scopes_for
+from invoice_desktop.xero.callback_server import DEFAULT_PORT, DEFAULT_TIMEOUT, CallbackServer, CallbackTimeout
 from invoice_desktop.xero.client import (
     ConnectionDropped,
     PkceTokenApi,
@@ -157,7 +159,10 @@ def connect(
         opened = _open_browser(request.url) if options.open_browser else False
         if on_url is not None:
             on_url(request.url, opened)
-        code = server.wait(options.timeout).code
+        try:
+            code = server.wait(options.timeout).code
+        except CallbackTimeout as exc:
+            raise CallbackTimeout(f"{exc}\n{sign_in_checklist(request.url)}") from None
     finally:
         server.close()
 
@@ -185,6 +190,34 @@ def connect(
         storage_warning=store.warning,
         cache=cache,
         cache_error=cache_error,
+    )
+
+
+def sign_in_checklist(authorize_url: str) -> str:
+    """What to check in the Xero app while the sign-in is awaited (the window and `xero connect` show it; a time-out
+    says it again). When the app's registration does not match the request (another redirect port, a redirect URI
+    not registered, a wrong client id, an app of another type, scopes it may not have), Xero shows an error on its
+    own page and never comes back to the loopback listener, so the app cannot tell: it can only say what to check.
+    Read from the authorize URL itself: exactly what Xero was asked."""
+    query = {key: values[0] for key, values in parse_qs(urlsplit(authorize_url).query).items()}
+    if set(BROAD_SCOPES) <= set(query.get("scope", "").split()):
+        scopes = (
+            "this sign-in asks for the broad scopes, which Xero refuses to apps created after March 2026 (ask for "
+            "the granular ones: invoice-desktop xero settings --broad-scopes off)"
+        )
+    else:
+        scopes = (
+            "this sign-in asks for the granular scopes apps created after March 2026 must use (an app created "
+            "before may need the broad ones: invoice-desktop xero settings --broad-scopes on)"
+        )
+    return "\n".join(
+        (
+            "If Xero's page shows an error instead of coming back here, check your app at developer.xero.com:",
+            f"• the redirect URI registered must be exactly {query.get('redirect_uri', '')}",
+            f"• the client id must be that app's: {query.get('client_id', '')}",
+            "• the app type must be Auth Code with PKCE",
+            f"• the scopes: {scopes}",
+        )
     )
 
 

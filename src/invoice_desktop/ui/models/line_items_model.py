@@ -21,6 +21,7 @@ from invoice_desktop.ledger.money import CENT, LineFigures, LineTotals, compute_
 from invoice_desktop.store.models import AmountsType
 from invoice_desktop.ui.form_fields import parse_decimal
 from invoice_desktop.ui.formatting import account_text, format_money, format_quantity
+from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
 
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -194,7 +195,7 @@ class LineItemsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and problem:
             return status_colour(StatusColour.ERROR)
         if role == Qt.ItemDataRole.ToolTipRole and problem:
-            return problem
+            return tooltip(problem)
         if not column.field:  # the computed amount
             if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
                 totals = None if entry.is_blank() else self.line_totals(row)

@@ -22,6 +22,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QGuiApplication, QPalette
 
 from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.plain_text import tooltip
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -96,7 +97,10 @@ class IdRowsModel(QAbstractTableModel, Generic[R]):
             return self._id_of(row)
         if role == ItemRole.RECORD:
             return row
-        return column.extra(row, role) if column.extra else None
+        value = column.extra(row, role) if column.extra else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return tooltip(value) or None  # Xero's words, invoice numbers: shown as they are (ui.plain_text)
+        return value
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):

@@ -12,6 +12,7 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.plain_text import tooltip
 
 T = TypeVar("T")
 ModelIndex = QModelIndex | QPersistentModelIndex
@@ -57,7 +58,7 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return column.alignment
         if role == Qt.ItemDataRole.ToolTipRole and column.tooltip is not None:
-            return column.tooltip(record) or None
+            return tooltip(column.tooltip(record)) or None
         if role == ItemRole.RECORD:
             return record
         return None

@@ -39,6 +39,7 @@ from invoice_desktop.ui.models.xero_rows_model import (
     check_column,
     invoice_columns,
 )
+from invoice_desktop.ui.plain_text import Markup
 from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
 from invoice_desktop.xero.export_actions import FailedRow, list_failed
 from invoice_desktop.xero.export_results import ExportOutcome
@@ -82,11 +83,11 @@ def error_lines(row: FailedRow) -> list[str]:
 
 
 def error_tooltip(row: FailedRow) -> str:
-    """The Sync Failed tooltip (rich text: the title bold, the attempts and times small)."""
+    """The Sync Failed tooltip (rich text: the title bold, the attempts and times small; Xero's words escaped)."""
     title, body, when = _sections(row)
     parts = [f"<p><b>{escape(title)}</b></p>", *(f"<p>{escape(line)}</p>" for line in body)]
     parts.append("<p><small>" + "<br>".join(escape(line) for line in when) + "</small></p>")
-    return "<qt>" + "".join(parts) + "</qt>"
+    return Markup("<qt>" + "".join(parts) + "</qt>")
 
 
 # --- columns ----------------------------------------------------------------------------------------------------
