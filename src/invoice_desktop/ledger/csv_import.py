@@ -1,16 +1,17 @@
 """Import sales invoices from Xero's CSV import template (PRODUCT.md §5).
 
 All or nothing: every row is checked first and every problem is reported (line as a spreadsheet shows it,
-with the header on line 1; the column; the reason). A file with any bad row imports nothing. A good file is
-written in one transaction: new clients, accounts and tax rates, then the invoices as drafts (approved
-afterwards when asked).
+with the header on line 1, and the physical line of the file where that differs; the column; the reason). A file
+with any bad row imports nothing. The file is read strictly (ledger.csv_reader): a quote left open, a quote out of
+place, a NUL byte or a row with more or fewer cells than the header is an error of its line, never a row dropped
+or merged. A good file is written in one transaction: new clients, accounts and tax rates, then the invoices as
+drafts (approved afterwards when asked).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -18,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from invoice_desktop.ledger import catalog
+from invoice_desktop.ledger.csv_reader import LINE_BREAK, CsvDecodeError, CsvReadError, Record, decode, read_records
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (
     NO_CREDIT_NOTES,
@@ -138,11 +140,13 @@ class RowError:
     line: int  # as a spreadsheet numbers rows: the header is line 1
     column: str  # the template's column name ("Quantity"), "" for the row as a whole
     message: str
+    file_line: int = 0  # the physical line of the file (as a text editor numbers them); 0: the same as `line`
 
     def __str__(self) -> str:
-        return (
-            f"line {self.line}, {self.column}: {self.message}" if self.column else f"line {self.line}: {self.message}"
-        )
+        where = f"line {self.line}"
+        if self.file_line and self.file_line != self.line:
+            where += f" (line {self.file_line} of the file)"
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -162,7 +166,8 @@ class ImportResult:
 
 
 class CsvFileError(LedgerError):
-    """The file cannot be read as a CSV at all (missing, not UTF-8, binary, empty); nothing was imported."""
+    """The file cannot be read as a CSV at all (missing, not in an encoding read here, empty, separated by
+    semicolons or tabs); nothing was imported."""
 
 
 # --- entry points --------------------------------------------------------------------------------------------
@@ -179,25 +184,19 @@ def import_csv_file(
 
 
 def read_csv_text(path: Path) -> str:
+    """The file's text (UTF-8, UTF-16 or UTF-32; ledger.csv_reader.decode); CsvFileError when it cannot be read."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise CsvFileError(f"{path} does not exist.") from exc
     except OSError as exc:
         raise CsvFileError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvFileError(f"{path} is UTF-16 text. Save it as 'CSV UTF-8 (Comma delimited)' and import that.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvFileError(
-            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
-            "Save it as 'CSV UTF-8 (Comma delimited)' and import that."
-        ) from exc
+        text = decode(data)
+    except CsvDecodeError as exc:
+        raise CsvFileError(f"{path} cannot be imported: {exc}") from exc
     if not text.strip():
         raise CsvFileError(f"{path} is empty.")
-    if "\x00" in text:
-        raise CsvFileError(f"{path} is not a readable CSV: it holds binary data (NUL bytes).")
     return text
 
 
@@ -214,7 +213,13 @@ def import_csv_text(
     fmt = date_format or str(get_setting("dates.format", "dmy"))
     if fmt not in ("dmy", "mdy"):
         raise CsvFileError(f"Unknown date format '{fmt}': use 'dmy' or 'mdy'.")
-    plan = _Planner(amounts_type, fmt).plan(text.removeprefix("\ufeff"))
+    # One Unicode form for everything read (NFC, as the ledger keeps text): it cannot change a comma, a quote or a
+    # line break, so the records are the same as the file's.
+    text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
+    try:
+        plan = _Planner(amounts_type, fmt).plan(text)
+    except CsvReadError as exc:  # pragma: no cover - a fault of the reader, caught rather than trusted
+        raise CsvFileError(f"The file could not be read reliably ({exc}); nothing was imported.") from exc
     result = _failed(plan.errors, plan.ignored_columns) if plan.errors else _write(plan)
     if result.ok and approve and result.invoice_ids:
         result = replace(result, approval=approve_invoices(result.invoice_ids))
@@ -274,20 +279,23 @@ class _Planner:
         self.errors: list[RowError] = []
         self.column_order: dict[str, int] = {}
         self.width = 0
+        self.file_lines: dict[int, int] = {}  # record number -> its physical line
 
-    def error(self, line: int, column: str, message: str) -> None:
-        self.errors.append(RowError(line, column, message))
+    def error(self, line: int, column: str, message: str, file_line: int = 0) -> None:
+        self.errors.append(RowError(line, column, message, file_line or self.file_lines.get(line, line)))
 
     def plan(self, text: str) -> _Plan:
-        records = _records(text)
-        header_line, header = next(((n, r) for n, r in records if any(c.strip() for c in r)), (1, []))
-        columns, ignored = self._columns(header_line, header)
+        records = read_records(text)
+        self.file_lines = {record.number: record.line for record in records}
+        header = next((r for r in records if not r.is_blank()), None)
+        if header is None:
+            raise CsvFileError("The file is empty.")
+        columns, ignored = self._columns(header)
         rows: list[_Row] = []
         if not self.errors:
-            body = (self._row(n, r, columns) for n, r in records if n > header_line and any(c.strip() for c in r))
-            rows = list(body)
-            if not rows:
-                self.error(header_line, "", "the file has no invoice rows below its header")
+            rows = self._rows([r for r in records if r.number > header.number and not r.is_blank()], columns)
+            if not rows and not self.errors:
+                self.error(header.number, "", "the file has no invoice rows below its header")
         invoices = self._group(rows)
         tax_rates = self._tax_rates(rows)
         for invoice in invoices:
@@ -297,12 +305,17 @@ class _Planner:
 
     # the header
 
-    def _columns(self, line: int, header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
+    def _columns(self, header: Record) -> tuple[dict[int, str], tuple[str, ...]]:
         columns: dict[int, str] = {}
         ignored: list[str] = []
-        self.width = len(header)
-        for index, title in enumerate(header):
-            key = re.sub(r"\s+", "", title).lstrip("*").casefold()
+        line = header.number
+        if header.problem:
+            self.error(line, "", header.problem, header.problem_line)
+            return columns, ()
+        _refuse_other_separators(header)
+        self.width = len(header.cells)
+        for index, title in enumerate(header.cells):
+            key = _column_key(title)
             name = _CANONICAL.get(key)
             if not key:
                 continue
@@ -318,13 +331,29 @@ class _Planner:
                 self.error(line, name, "this required column is missing from the header")
         return columns, tuple(ignored)
 
+    # the rows' shape
+
+    def _rows(self, records: Sequence[Record], columns: dict[int, str]) -> list[_Row]:
+        """The rows read cleanly, checked; the others' quoting or shape is reported. Lines that a quote out of
+        place may have swallowed are checked for their shape only: they may be pieces of a cell, not rows."""
+        rows: list[_Row] = []
+        swallowed_to = 0
+        for record in records:
+            if record.problem:
+                self.error(record.number, columns.get(record.problem_cell, ""), record.problem, record.problem_line)
+                swallowed_to = max(swallowed_to, record.swallowed_to)
+            elif len(record.cells) != self.width:
+                self.error(record.number, "", _width_problem(len(record.cells), self.width))
+            elif record.line > swallowed_to:
+                rows.append(self._row(record.number, record.cells, columns))
+        return rows
+
     # one row
 
-    def _row(self, line: int, record: list[str], columns: dict[int, str]) -> _Row:
-        if any(cell.strip() for cell in record[self.width :]):
-            self.error(line, "", "this row has more cells than the header has columns")
+    def _row(self, line: int, record: Sequence[str], columns: dict[int, str]) -> _Row:
         cells = dict.fromkeys(ALL_COLUMNS, "")
-        cells.update({name: record[i].strip() for i, name in columns.items() if i < len(record)})
+        cells.update({name: record[i].strip() for i, name in columns.items()})
+        cells["Description"] = LINE_BREAK.sub("\n", cells["Description"])  # a quoted cell's line breaks, as typed
         row = _Row(line, cells)
         for name in REQUIRED_COLUMNS:
             if not cells[name]:
@@ -528,14 +557,36 @@ class _Planner:
         return line
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """(line, cells) for every record, numbered as a spreadsheet shows them (a quoted newline stays in its row)."""
-    first_line = next((physical for physical in text.splitlines() if physical.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    try:
-        return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))
-    except csv.Error as exc:
-        raise CsvFileError(f"The file is not a readable CSV: {exc}.") from exc
+def _column_key(title: str) -> str:
+    """A header title as it is matched to the template's columns: no spaces, no leading *, any case."""
+    return re.sub(r"\s+", "", title).lstrip("*").casefold()
+
+
+_OTHER_SEPARATORS = {";": "semicolon", "\t": "tab"}
+
+
+def _refuse_other_separators(header: Record) -> None:
+    """A header that names the template's columns only when split at semicolons or tabs: the file was saved with
+    another separator (Excel does, where the system's list separator is ';'). Refused, with what to do."""
+    found = sum(_column_key(title) in _CANONICAL for title in header.cells)
+    for separator, name in _OTHER_SEPARATORS.items():
+        split = sum(_column_key(title) in _CANONICAL for cell in header.cells for title in cell.split(separator))
+        if split > max(found, 1):
+            raise CsvFileError(
+                f"This looks like a {name}-separated file: its header (line {header.line}) has {name}s between the "
+                f"column names, and a CSV import needs commas. Save it from your spreadsheet as 'CSV UTF-8 (Comma "
+                "delimited)' (where Excel keeps writing semicolons, set the list separator in the system's region "
+                "settings to a comma), then import that file."
+            )
+
+
+def _width_problem(cells: int, width: int) -> str:
+    if cells > width:
+        return (
+            f"this row has {cells} cells but the header has {width} columns: a comma too many, or a value with a "
+            "comma in it that is not in double quotes"
+        )
+    return f"this row has {cells} cells but the header has {width} columns: a comma is missing, or the row is cut short"
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
