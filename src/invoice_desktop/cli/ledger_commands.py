@@ -12,7 +12,8 @@ are ISO ("2024-03-31").
      "imported": ["INV-0001", "INV-0002"],          # numbers, in file order; [] when any row was bad
      "new_clients": 1, "new_accounts": 0, "new_tax_rates": 0,
      "ignored_columns": ["Colour"],                  # header columns the template does not have
-     "errors": [{"line": 3, "column": "Quantity", "message": "'x' is not a number"}],
+     "errors": [{"line": 3, "file_line": 3,          # the row as a spreadsheet numbers it; the file's line
+                 "column": "Quantity", "message": "'x' is not a number"}],
      "approval": null}                               # with --approve: the `approve` document below
 
 `approve NUMBER... | --all-drafts [--json]`::
@@ -211,7 +212,10 @@ def import_document(result: ImportResult, path: Path, amounts: str) -> dict[str,
         "new_accounts": result.new_accounts,
         "new_tax_rates": result.new_tax_rates,
         "ignored_columns": list(result.ignored_columns),
-        "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in result.errors],
+        "errors": [
+            {"line": e.line, "file_line": e.file_line or e.line, "column": e.column, "message": e.message}
+            for e in result.errors
+        ],
         "approval": None if result.approval is None else approval_document(result.approval),
     }
 
