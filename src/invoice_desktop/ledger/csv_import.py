@@ -459,36 +459,32 @@ class _Planner:
 
     def _tax_rates(self, rows: Sequence[_Row]) -> dict[str, Decimal]:
         """The rate of every TaxType: a local tax rate, else Xero's standard name or a % in the name, else the
-        rate the file's TaxAmounts reveal. A TaxType none of these explains is an error on each of its rows."""
+        rate the file's TaxAmounts reveal. A TaxType none of these explains, or whose name or TaxAmounts show a
+        rate that cannot be one (catalog.tax_rate_reason), is an error on each of its rows."""
         rates: dict[str, Decimal] = {}
-        unknown: dict[str, list[_Row]] = {}
+        used_by: dict[str, list[_Row]] = {}
         for row in rows:
-            name = row.cells["TaxType"]
-            if not name or name in rates:
+            if name := row.cells["TaxType"]:
+                used_by.setdefault(name, []).append(row)
+        for name, its_rows in used_by.items():
+            local = catalog.find_tax_rate(name)
+            reading = catalog.RateReading(local.rate) if local is not None else catalog.read_rate_in_name(name)
+            if reading.rate is None and not reading.problem:
+                reading = self._derive_rate(its_rows)
+            if reading.rate is not None:
+                rates[name] = reading.rate
                 continue
-            if name not in unknown:
-                local = catalog.find_tax_rate(name)
-                rate = local.rate if local is not None else catalog.standard_tax_rate(name)
-                if rate is not None:
-                    rates[name] = rate
-                    continue
-            unknown.setdefault(name, []).append(row)
-        for name, used_by in unknown.items():
-            derived = self._derive_rate(used_by)
-            if derived is not None:
-                rates[name] = derived
-                continue
-            for row in used_by:
-                self.error(
-                    row.line,
-                    "TaxType",
-                    f"there is no tax rate '{name}' and the file does not show its rate: "
-                    "create that tax rate first, then import again",
-                )
+            problem = reading.problem or (
+                f"there is no tax rate '{name}' and the file does not show its rate: "
+                "create that tax rate first, then import again"
+            )
+            for row in its_rows:
+                self.error(row.line, "TaxType", problem)
         return rates
 
-    def _derive_rate(self, rows: Sequence[_Row]) -> Decimal | None:
-        """The rate with the fewest decimals (at most 2) that reproduces every TaxAmount given with this TaxType."""
+    def _derive_rate(self, rows: Sequence[_Row]) -> catalog.RateReading:
+        """The rate with the fewest decimals (at most 2) that reproduces every TaxAmount given with this TaxType;
+        a problem when they show a rate that cannot be one, or no one rate."""
         samples = [
             (line_amount(ln.quantity, ln.unit_amount, ln.discount_rate), ln.tax_amount_override)
             for ln in (r.draft_line for r in rows)
@@ -496,16 +492,26 @@ class _Planner:
         ]
         samples = [(amount, tax) for amount, tax in samples if amount > 0 and tax >= 0]
         if not samples:
-            return None
+            return catalog.RateReading()
         amount, tax = max(samples)  # the largest amount pins the rate most precisely
         base = amount - tax if self.amounts is AmountsType.INCLUSIVE else amount
+        shown = f"a TaxAmount of {tax} on {amount}"
         if base <= 0:
-            return None
+            reason = catalog.tax_rate_reason(catalog.MAX_TAX_RATE)
+            return catalog.RateReading(problem=f"the file gives it {shown}, which is not a rate: {reason}")
         for places in range(3):
             rate = (tax * 100 / base).quantize(Decimal(1).scaleb(-places))
-            if rate < 100 and all(line_tax(a, rate, self.amounts) == t for a, t in samples):
-                return rate
-        return None
+            if all(line_tax(a, rate, self.amounts) == t for a, t in samples):
+                reason = catalog.tax_rate_reason(rate)
+                if reason:
+                    return catalog.RateReading(
+                        problem=f"the file's TaxAmounts work out to {rate}% ({shown}), but {reason}"
+                    )
+                return catalog.RateReading(rate)
+        return catalog.RateReading(
+            problem="there is no tax rate '{}' and the TaxAmounts given with it do not work out to one rate: "
+            "create that tax rate first, then import again".format(rows[0].cells["TaxType"])
+        )
 
     def _build(self, invoice: _Invoice, tax_rates: dict[str, Decimal]) -> None:
         """Check the invoice as a whole and, when all its rows read cleanly, make its draft."""
