@@ -20,6 +20,7 @@ from pathlib import Path
 
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.csv_reader import LINE_BREAK, CsvDecodeError, CsvReadError, Record, decode, read_records
+from invoice_desktop.ledger.currencies import currency_problem
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (
     NO_CREDIT_NOTES,
@@ -114,6 +115,7 @@ COLUMN_OF_FIELD = {
     "date": "InvoiceDate",
     "due_date": "DueDate",
     "reference": "Reference",
+    "currency": "Currency",
     "total": "Total",
     "description": "Description",
     "quantity": "Quantity",
@@ -128,7 +130,6 @@ _CANONICAL = {name.casefold(): name for name in ALL_COLUMNS}
 _NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?")
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 _CREDIT_NOTE = re.compile(r"credit", re.IGNORECASE)  # "Sales credit note", "ACCRECCREDIT"
 
 
@@ -363,8 +364,8 @@ class _Planner:
                 row.dates[name] = parsed
         if _CREDIT_NOTE.search(cells[TYPE_COLUMN]):
             self.error(line, TYPE_COLUMN, f"'{cells[TYPE_COLUMN]}' is a credit note: {NO_CREDIT_NOTES}")
-        if cells["Currency"] and not _CURRENCY.fullmatch(cells["Currency"]):
-            self.error(line, "Currency", f"'{cells['Currency']}' is not a three-letter currency code")
+        if problem := currency_problem(cells["Currency"]):
+            self.error(line, "Currency", problem)
         numeric = ("Quantity", "UnitAmount", "Discount", "TaxAmount", *CHECKED_COLUMNS)
         numbers = {name: self._decimal(line, name, cells[name]) for name in numeric}
         row.stated = {name: numbers[name] for name in CHECKED_COLUMNS if numbers[name] is not None}

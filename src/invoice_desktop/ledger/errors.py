@@ -16,6 +16,7 @@ FIELD_LABELS = {
     "date": "Date",
     "due_date": "Due date",
     "reference": "Reference",
+    "currency": "Currency",
     "lines": "Lines",
     "total": "Total",
     "description": "Description",

@@ -23,6 +23,7 @@ from invoice_desktop.ledger.catalog import (
     find_tax_rate,
     get_or_create_client,
 )
+from invoice_desktop.ledger.currencies import currency_problem
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import (
     QUANTITY_PLACES,
@@ -274,6 +275,8 @@ def header_problems(draft: InvoiceDraft) -> list[Problem]:
         problems.append(Problem("due_date", f"{draft.due_date.isoformat()} is before the invoice date {draft.date}"))
     if draft.number and len(draft.number.strip()) > MAX_NUMBER_LENGTH:
         problems.append(Problem("number", f"is longer than {MAX_NUMBER_LENGTH} characters"))
+    if problem := currency_problem(draft.currency):
+        problems.append(Problem("currency", problem))
     return problems
 
 
@@ -812,6 +815,8 @@ def _approval_refusal(invoice: Invoice | None) -> str:
         return "it has no lines"
     if invoice.total < 0:
         return f"its total is negative: {NO_CREDIT_NOTES}"
+    if problem := currency_problem(invoice.currency):
+        return f"its currency: {problem}"
     return ""
 
 
