@@ -13,6 +13,7 @@ from decimal import Decimal
 from peewee import Field, Model
 
 from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.money import decimal_places
 from invoice_desktop.store.models import Account, Client, TaxRate
 
 # Xero's standard tax rates, by the display name Xero shows (AU, NZ, UK), as percentages.
@@ -196,7 +197,7 @@ def tax_rate_reason(rate: Decimal) -> str:
         return "a tax rate cannot be negative"
     if rate >= MAX_TAX_RATE:
         return f"a tax rate must be less than {MAX_TAX_RATE}%"
-    if _places(rate) > TAX_RATE_PLACES:
+    if decimal_places(rate) > TAX_RATE_PLACES:
         return f"a tax rate has at most {TAX_RATE_PLACES} decimal places"
     return ""
 
@@ -232,11 +233,6 @@ def read_rate_in_name(name: str) -> RateReading:
 def standard_tax_rate(name: str) -> Decimal | None:
     """The rate a tax rate's name shows (read_rate_in_name), or None when it shows none or one that cannot be."""
     return read_rate_in_name(name).rate
-
-
-def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 def _tax_rate_info(row: TaxRate) -> TaxRateInfo:

@@ -35,8 +35,9 @@ from invoice_desktop.ledger.invoices import (
     number_key,
     numbers_in_use,
     totals_for,
+    totals_problems,
 )
-from invoice_desktop.ledger.money import line_amount, line_tax
+from invoice_desktop.ledger.money import MAX_MONEY, MONEY_PLACES, figure_problem, line_amount, line_tax, shown
 from invoice_desktop.store.models import AmountsType, database_proxy
 from invoice_desktop.store.settings import get_setting
 
@@ -124,12 +125,14 @@ COLUMN_OF_FIELD = {
     "account_code": "AccountCode",
     "tax_rate_name": "TaxType",
     "tax_amount_override": "TaxAmount",
+    "line_amount": "LineAmount",
 }
+_FIGURES = ("quantity", "unit_amount", "discount_rate", "tax_amount_override", "line_amount")
 
 _CANONICAL = {name.casefold(): name for name in ALL_COLUMNS}
-_NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?")
-_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?", re.ASCII)
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _CREDIT_NOTE = re.compile(r"credit", re.IGNORECASE)  # "Sales credit note", "ACCRECCREDIT"
 
 
@@ -368,6 +371,10 @@ class _Planner:
             self.error(line, "Currency", problem)
         numeric = ("Quantity", "UnitAmount", "Discount", "TaxAmount", *CHECKED_COLUMNS)
         numbers = {name: self._decimal(line, name, cells[name]) for name in numeric}
+        for name in CHECKED_COLUMNS:
+            if numbers[name] is not None and (problem := figure_problem(numbers[name], MONEY_PLACES, MAX_MONEY)):
+                self.error(line, name, problem)
+                numbers[name] = None
         row.stated = {name: numbers[name] for name in CHECKED_COLUMNS if numbers[name] is not None}
         if any(cells[name] and numbers[name] is None for name in numeric[:4]):
             return row  # a number on the line could not be read (reported)
@@ -391,6 +398,8 @@ class _Planner:
             column = COLUMN_OF_FIELD[problem.field]
             if cells[column] or column not in REQUIRED_COLUMNS:  # an empty required cell is already reported
                 self.error(line, column, problem.message)
+            if problem.field in _FIGURES:
+                row.draft_line = None  # its figures are not worked with (reported)
         return row
 
     def _decimal(self, line: int, column: str, text: str) -> Decimal | None:
@@ -400,7 +409,7 @@ class _Planner:
         negative = body.startswith("-")
         body = body.removeprefix("-").strip()
         if not _NUMBER.fullmatch(body) or not any(ch.isdigit() for ch in body):
-            self.error(line, column, f"'{text}' is not a number")
+            self.error(line, column, f"'{shown(text)}' is not a number")
             return None
         value = Decimal(body.lstrip("$£€").replace(",", ""))
         return -value if negative else value
@@ -546,6 +555,8 @@ class _Planner:
             branding_theme=first_filled["BrandingTheme"],
         )
         totals = totals_for(draft, tax_rates)
+        for problem in totals_problems(totals):
+            self.error(rows[0].line, COLUMN_OF_FIELD[problem.field], problem.message)
         whole = {"Total": totals.total, "TaxTotal": totals.total_tax}
         for row, figures in zip(rows, totals.lines, strict=True):
             for name, stated in row.stated.items():

@@ -26,6 +26,7 @@ FIELD_LABELS = {
     "account_code": "Account",
     "tax_rate_name": "Tax rate",
     "tax_amount_override": "Tax amount",
+    "line_amount": "Amount",
     "amount": "Amount",
     "status": "Status",
 }

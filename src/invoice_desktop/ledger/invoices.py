@@ -26,11 +26,19 @@ from invoice_desktop.ledger.catalog import (
 from invoice_desktop.ledger.currencies import currency_problem
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import (
+    MAX_MONEY,
+    MAX_QUANTITY,
+    MAX_UNIT_AMOUNT,
+    MONEY_PLACES,
     QUANTITY_PLACES,
     UNIT_AMOUNT_PLACES,
     InvoiceTotals,
     LineFigures,
     compute_totals,
+    decimal_places,
+    figure_problem,
+    line_amount,
+    shown,
 )
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
@@ -54,6 +62,7 @@ NO_CREDIT_NOTES = "credit notes are not supported yet"
 DEFAULT_PREFIX = "INV-"
 DEFAULT_DIGITS = 4
 MAX_NUMBER_LENGTH = 255  # Xero's limit for InvoiceNumber
+_MONEY_LIMIT = f"an amount of money must be under {MAX_MONEY:,} (ledger.money)"
 # The note xero.export_actions.dont_send writes: the one kind of skipped export whose invoice may be renumbered
 # (the other kind, "Marked as already in Xero", is in Xero under its number).
 DONT_SEND_NOTE = "Not to be sent to Xero."
@@ -243,22 +252,26 @@ def line_problems(
 
     if not line.description.strip():
         add("description", "a description is required")
-    for name, value, places in (
-        ("quantity", line.quantity, QUANTITY_PLACES),
-        ("unit_amount", line.unit_amount, UNIT_AMOUNT_PLACES),
-        ("tax_amount_override", line.tax_amount_override, 2),
+    figures_read = True
+    for name, value, places, limit in (
+        ("quantity", line.quantity, QUANTITY_PLACES, MAX_QUANTITY),
+        ("unit_amount", line.unit_amount, UNIT_AMOUNT_PLACES, MAX_UNIT_AMOUNT),
+        ("tax_amount_override", line.tax_amount_override, MONEY_PLACES, MAX_MONEY),
     ):
         if value is None:
             continue
-        if not value.is_finite():
-            add(name, f"{value} is not a number")
-        elif value < 0:
-            add(name, f"{value} is negative: {NO_CREDIT_NOTES}")
-        elif decimal_places(value) > places:
-            add(name, f"{value} has more than {places} decimal places")
+        problem = figure_problem(value, places, limit)
+        if not problem and value < 0:
+            problem = f"{value} is negative: {NO_CREDIT_NOTES}"
+        if problem:
+            add(name, problem)
+            figures_read = False
     discount = line.discount_rate
     if discount is not None and (not discount.is_finite() or not 0 <= discount <= 100 or decimal_places(discount) > 2):
-        add("discount_rate", f"{discount} is not a percentage between 0 and 100 with at most 2 decimal places")
+        add("discount_rate", f"{shown(discount)} is not a percentage between 0 and 100 with at most 2 decimal places")
+        figures_read = False
+    if figures_read and (amount := line_amount(line.quantity, line.unit_amount, line.discount_rate)) >= MAX_MONEY:
+        add("line_amount", f"the line works out to {amount:,}: {_MONEY_LIMIT}")
     if not line.account_code.strip():
         add("account_code", "an account is required")
     if not line.tax_rate_name.strip() and amounts_type is not AmountsType.NO_TAX:
@@ -289,6 +302,15 @@ def draft_problems(draft: InvoiceDraft) -> list[Problem]:
     return problems
 
 
+def totals_problems(totals: InvoiceTotals) -> list[Problem]:
+    """What is wrong with an invoice's totals: negative (a credit note), or too large (ledger.money)."""
+    if totals.total < 0:
+        return [Problem("total", f"{totals.total} is negative: {NO_CREDIT_NOTES}")]
+    if totals.total >= MAX_MONEY:
+        return [Problem("total", f"the invoice works out to {totals.total:,}: {_MONEY_LIMIT}")]
+    return []
+
+
 def totals_for(draft: InvoiceDraft, tax_rates: dict[str, Decimal]) -> InvoiceTotals:
     """The draft's totals as Xero works them out; `tax_rates` maps each line's tax rate name to its percent."""
     return compute_totals(
@@ -304,11 +326,6 @@ def totals_for(draft: InvoiceDraft, tax_rates: dict[str, Decimal]) -> InvoiceTot
         ),
         draft.amounts_type,
     )
-
-
-def decimal_places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 # --- numbering -------------------------------------------------------------------------------------------
@@ -689,9 +706,7 @@ def _checked(draft: InvoiceDraft, invoice_id: int | None, in_use: dict[str, str]
     if number and (taken := _number_taken(number, invoice_id, in_use)):
         problems.append(Problem("number", taken))
     if not problems:
-        total = totals_for(draft, _rates(refs)).total
-        if total < 0:
-            problems.append(Problem("total", f"{total} is negative: {NO_CREDIT_NOTES}"))
+        problems.extend(totals_problems(totals_for(draft, _rates(refs))))
     if problems:
         raise LedgerError(problems)
     return refs
