@@ -21,7 +21,8 @@ are ISO ("2024-03-31").
     {"approved": ["INV-0001"], "rejected": [{"number": "INV-0009", "reason": "no such invoice"}],
      "export_state": "not_sent"}                     # what the approved invoices' Xero export was set to
 
-`invoices [--tab draft|awaiting-payment|overdue|paid|all] [--json]`: a list, sorted by number::
+`invoices [--tab draft|awaiting-payment|overdue|paid|all] [--json]`: a list, sorted by number (first, on stderr, a
+warning line for each number or name stored before the text rules that they now refuse: ledger.stored_text)::
 
     [{"number": "INV-0001", "client": "Acme Pty Ltd", "reference": "", "date": "2024-03-01",
       "due_date": "2024-03-31", "status": "awaiting_payment", "overdue": false, "subtotal": "100.00",
@@ -41,6 +42,7 @@ When a command cannot run, `--json` prints `{"error": "<message>"}` (the message
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,7 @@ from invoice_desktop.ledger.invoices import (
 )
 from invoice_desktop.ledger.money import money_text
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
+from invoice_desktop.ledger.stored_text import stored_text_warnings
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 
 LISTED_NUMBERS = 10  # a human report names this many invoices, then counts the rest
@@ -164,6 +167,8 @@ def run_approve(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def run_invoices(ctx: AppContext, args: argparse.Namespace) -> int:
+    for warning in stored_text_warnings():  # on stderr, so --json stays one document
+        print(f"invoice-desktop: warning: {warning}", file=sys.stderr)
     rows = list_invoices(Tab(args.tab))
     if args.json:
         print_json([invoice_document(row) for row in rows])

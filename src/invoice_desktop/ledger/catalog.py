@@ -1,7 +1,8 @@
 """Clients, accounts and tax rates: look-ups by name or code, get-or-create, and plain lists for the UI.
 
-Names are matched exactly first, then ignoring case, so "acme ltd" on a CSV row finds the client "Acme Ltd"
-rather than creating a twin.
+Names are matched exactly first (in NFC), then as Xero compares them (ledger.text.fold: NFC and case folded), so
+"acme ltd" on a CSV row finds the client "Acme Ltd" rather than creating a twin. A name or code given here is
+kept in NFC and refused when it holds an invisible or control character (ledger.text).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from peewee import Field, Model
 
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import decimal_places
+from invoice_desktop.ledger.text import fold, nfc, text_problem
 from invoice_desktop.store.models import Account, Client, TaxRate
 
 # Xero's standard tax rates, by the display name Xero shows (AU, NZ, UK), as percentages.
@@ -105,7 +107,7 @@ def get_or_create_client(name: str, details: ClientDetails | None = None) -> tup
     row = _find_by_name(Client, Client.name, name)
     if row is not None:
         return _client_info(row), False
-    values = {f.name: getattr(details, f.name).strip() for f in fields(ClientDetails)} if details else {}
+    values = {f.name: nfc(getattr(details, f.name)).strip() for f in fields(ClientDetails)} if details else {}
     return _client_info(Client.create(name=name, **values)), True
 
 
@@ -139,7 +141,7 @@ def get_or_create_account(code: str, name: str = "") -> tuple[AccountInfo, bool]
     row = _find_by_name(Account, Account.code, code)
     if row is not None:
         return _account_info(row), False
-    return _account_info(Account.create(code=code, name=name.strip() or code)), True
+    return _account_info(Account.create(code=code, name=nfc(name).strip() or code)), True
 
 
 def rename_account(code: str, name: str) -> AccountInfo:
@@ -243,7 +245,7 @@ def _tax_rate_info(row: TaxRate) -> TaxRateInfo:
 
 
 def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None:
-    value = value.strip()
+    value = nfc(value).strip()
     if not value:
         return None
     row = model.get_or_none(column == value)
@@ -254,18 +256,21 @@ def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None
 
 
 def same_name(model: type[Model], column: Field, value: str, except_id: int | None = None) -> list[Model]:
-    """The rows (but row `except_id`) whose `column` equals `value` ignoring case, compared with `str.casefold`:
-    "ŌTAKI CAFÉ" is "Ōtaki Café" (SQLite's lower() folds ASCII only). The one matcher of names ignoring case, for
-    the lookups here and for the clients' uniqueness check (ledger.clients)."""
-    folded = value.strip().casefold()
+    """The rows (but row `except_id`) whose `column` equals `value` as Xero compares names (ledger.text.fold: NFC,
+    case folded): "ŌTAKI CAFÉ" is "Ōtaki Café" in either Unicode form (SQLite's lower() folds ASCII only). The one
+    matcher of names ignoring case, for the lookups here and for the clients' uniqueness check (ledger.clients)."""
+    folded = fold(value.strip())
     query = model.select()
     if except_id is not None:
         query = query.where(model.id != except_id)
-    return [row for row in query if getattr(row, column.name).casefold() == folded]
+    return [row for row in query if fold(getattr(row, column.name)) == folded]
 
 
 def _required(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
+    """The value as kept (NFC, stripped); LedgerError when it is empty or holds a refused character."""
+    value = nfc(value or "").strip()
     if not value:
         raise LedgerError(Problem(field, message))
+    if problem := text_problem(value):
+        raise LedgerError(Problem(field, problem))
     return value

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from invoice_desktop.ledger import catalog
-from invoice_desktop.ledger.csv_reader import LINE_BREAK, CsvDecodeError, CsvReadError, Record, decode, read_records
+from invoice_desktop.ledger.csv_reader import CsvDecodeError, CsvReadError, Record, decode, read_records
 from invoice_desktop.ledger.currencies import currency_problem
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (
@@ -38,6 +38,7 @@ from invoice_desktop.ledger.invoices import (
     totals_problems,
 )
 from invoice_desktop.ledger.money import MAX_MONEY, MONEY_PLACES, figure_problem, line_amount, line_tax, shown
+from invoice_desktop.ledger.text import nfc_lines, text_problem
 from invoice_desktop.store.models import AmountsType, database_proxy
 from invoice_desktop.store.settings import get_setting
 
@@ -126,7 +127,15 @@ COLUMN_OF_FIELD = {
     "tax_rate_name": "TaxType",
     "tax_amount_override": "TaxAmount",
     "line_amount": "LineAmount",
+    "item_code": "InventoryItemCode",
+    "tracking1_name": "TrackingName1",
+    "tracking1_option": "TrackingOption1",
+    "tracking2_name": "TrackingName2",
+    "tracking2_option": "TrackingOption2",
+    "branding_theme": "BrandingTheme",
 }
+# Header columns whose text is kept as it is written (checked by ledger.text on every row).
+_TEXT_COLUMNS = tuple(c for c in HEADER_COLUMNS if c not in ("InvoiceDate", "DueDate", "Currency"))
 _FIGURES = ("quantity", "unit_amount", "discount_rate", "tax_amount_override", "line_amount")
 
 _CANONICAL = {name.casefold(): name for name in ALL_COLUMNS}
@@ -282,7 +291,6 @@ class _Planner:
         self.date_format = date_format
         self.errors: list[RowError] = []
         self.column_order: dict[str, int] = {}
-        self.width = 0
         self.file_lines: dict[int, int] = {}  # record number -> its physical line
 
     def error(self, line: int, column: str, message: str, file_line: int = 0) -> None:
@@ -304,8 +312,9 @@ class _Planner:
         tax_rates = self._tax_rates(rows)
         for invoice in invoices:
             self._build(invoice, tax_rates)
-        self.errors.sort(key=lambda e: (e.line, self.column_order.get(e.column, -1), e.message))
-        return _Plan(invoices, tax_rates, self.errors, ignored)
+        errors = list(dict.fromkeys(self.errors))  # a row's header problem may be found twice (row, invoice)
+        errors.sort(key=lambda e: (e.line, self.column_order.get(e.column, -1), e.message))
+        return _Plan(invoices, tax_rates, errors, ignored)
 
     # the header
 
@@ -314,10 +323,9 @@ class _Planner:
         ignored: list[str] = []
         line = header.number
         if header.problem:
-            self.error(line, "", header.problem, header.problem_line)
+            self.error(line, "", header.problem_text(), header.line)
             return columns, ()
         _refuse_other_separators(header)
-        self.width = len(header.cells)
         for index, title in enumerate(header.cells):
             key = _column_key(title)
             name = _CANONICAL.get(key)
@@ -344,10 +352,9 @@ class _Planner:
         swallowed_to = 0
         for record in records:
             if record.problem:
-                self.error(record.number, columns.get(record.problem_cell, ""), record.problem, record.problem_line)
+                column = columns.get(record.problem_cell, "") if record.problem_line == record.line else ""
+                self.error(record.number, column, record.problem_text(), record.line)
                 swallowed_to = max(swallowed_to, record.swallowed_to)
-            elif len(record.cells) != self.width:
-                self.error(record.number, "", _width_problem(len(record.cells), self.width))
             elif record.line > swallowed_to:
                 rows.append(self._row(record.number, record.cells, columns))
         return rows
@@ -357,8 +364,11 @@ class _Planner:
     def _row(self, line: int, record: Sequence[str], columns: dict[int, str]) -> _Row:
         cells = dict.fromkeys(ALL_COLUMNS, "")
         cells.update({name: record[i].strip() for i, name in columns.items()})
-        cells["Description"] = LINE_BREAK.sub("\n", cells["Description"])  # a quoted cell's line breaks, as typed
+        cells["Description"] = nfc_lines(cells["Description"])  # a quoted cell's line breaks, as typed
         row = _Row(line, cells)
+        for name in _TEXT_COLUMNS:
+            if problem := text_problem(cells[name]):
+                self.error(line, name, problem)
         for name in REQUIRED_COLUMNS:
             if not cells[name]:
                 self.error(line, name, "a value is required")
@@ -596,15 +606,6 @@ def _refuse_other_separators(header: Record) -> None:
                 "delimited)' (where Excel keeps writing semicolons, set the list separator in the system's region "
                 "settings to a comma), then import that file."
             )
-
-
-def _width_problem(cells: int, width: int) -> str:
-    if cells > width:
-        return (
-            f"this row has {cells} cells but the header has {width} columns: a comma too many, or a value with a "
-            "comma in it that is not in double quotes"
-        )
-    return f"this row has {cells} cells but the header has {width} columns: a comma is missing, or the row is cut short"
 
 
 # --- writing -----------------------------------------------------------------------------------------------------

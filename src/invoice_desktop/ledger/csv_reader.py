@@ -8,8 +8,10 @@ is not guessed at, as the same bytes mean other letters in other code pages.
 Records (RFC 4180): cells are separated by commas; a cell that holds a comma, a quote or a line break is written
 in double quotes, with each quote inside it doubled. Every departure is a problem of its record, named by its
 physical line (as a text editor numbers lines): a quote left open, text after a closing quote, a quote inside an
-unquoted cell, a NUL byte. A record with a problem is read no further; reading goes on at the next physical line,
-so every later problem is found too and none is hidden by a quote that swallows the rest of the file. The records
+unquoted cell, a NUL byte, more or fewer cells than the header. A record with a problem is named by its first
+line and read no further; reading goes
+on at the next physical line, so every later problem is found too and none is hidden by a quote that swallows
+the rest of the file. The records
 read are checked to cover every physical line of the file exactly once.
 """
 
@@ -52,13 +54,20 @@ class Record:
     line: int  # the physical line it starts on (the first line of the file is 1)
     last_line: int  # the physical line it ends on (later than `line` when a quoted cell holds line breaks)
     cells: tuple[str, ...]  # with a problem: the cells read before it
-    problem: str = ""  # what is wrong with its quoting or bytes
-    problem_line: int = 0  # the physical line of the problem
-    problem_cell: int | None = None  # index of the cell it is in, when known
-    # With a quote that opened a cell and did not close it where it should: the last physical line that quote
-    # would have taken into its cell (the end of the file when it never closes). Lines up to it were read again
-    # on their own, and may be pieces of that cell rather than rows.
+    # What is wrong with its quoting or bytes. Such a record ends at its first line (`last_line` is `line`): the
+    # lines after it are read again on their own, as rows.
+    problem: str = ""
+    problem_line: int = 0  # the physical line where the problem shows (a quoted cell may carry the row there)
+    problem_cell: int | None = None  # index of the cell it is in (meaningful when problem_line is line)
+    # The last physical line the record's quotes may have taken (the end of the file for a quote never closed):
+    # the lines up to it may be pieces of a cell rather than rows.
     swallowed_to: int = 0
+
+    def problem_text(self) -> str:
+        """The problem, saying where it shows when a quoted cell carried the row past its first line."""
+        if self.problem_line == self.line:
+            return self.problem
+        return f"a quoted cell carries this row on to line {self.problem_line}, where {self.problem}"
 
     def is_blank(self) -> bool:
         return not self.problem and not any(cell.strip() for cell in self.cells)
@@ -123,6 +132,7 @@ def read_records(text: str) -> list[Record]:
     else:
         ends.append(len(text))
     records: list[Record] = []
+    width = 0  # the header's: its first record that is not blank
     line = 1
     while line <= len(starts):
         start, end = starts[line - 1], ends[line - 1]
@@ -131,6 +141,11 @@ def read_records(text: str) -> list[Record]:
             record = Record(len(records) + 1, line, line, tuple(segment.split(DELIMITER)))
         else:
             record = _read_quoted(text, start, len(records) + 1, starts)
+        if not record.problem and not record.is_blank():
+            if not width:
+                width = len(record.cells)
+            elif len(record.cells) != width:
+                record = _too_wide_or_narrow(record, width)
         records.append(record)
         line = record.last_line + 1
     _check_coverage(records, len(starts))
@@ -138,7 +153,8 @@ def read_records(text: str) -> list[Record]:
 
 
 def _read_quoted(text: str, pos: int, number: int, starts: list[int]) -> Record:
-    """The record starting at `pos`, cell by cell (it has quotes, or a NUL byte)."""
+    """The record starting at `pos`, cell by cell (it has quotes, or a NUL byte). A record with a problem ends at
+    its first line, so reading goes on at the next one; `swallowed_to` tells how far the problem's quote reached."""
 
     def line_of(position: int) -> int:
         return bisect_right(starts, position)
@@ -147,29 +163,26 @@ def _read_quoted(text: str, pos: int, number: int, starts: list[int]) -> Record:
     cells: list[str] = []
 
     def problem(message: str, line: int, swallowed_to: int = 0) -> Record:
-        return Record(number, first_line, line, tuple(cells), message, line, len(cells), swallowed_to)
+        reach = max(line, swallowed_to)
+        return Record(number, first_line, first_line, tuple(cells), message, line, len(cells), reach)
 
     while True:
         cell_start = pos
         if text.startswith('"', pos):
-            opened = line_of(pos)
             match = _QUOTED.match(text, pos)
             if match is None:
                 return problem(
-                    f"the quote that opens this cell on line {opened} is never closed, so the rest of the file "
-                    f"would be read into it: add the missing closing quote; {_DOUBLING}",
-                    opened,
+                    "a quote opens a cell and is never closed, so the rest of the file would be read into that "
+                    f"cell: add the missing closing quote ({_DOUBLING})",
+                    line_of(pos),
                     len(starts),
                 )
             cell, pos = match.group(1).replace('""', '"'), match.end()
             if pos < len(text) and text[pos] not in _END_OF_CELL:
-                closed = line_of(pos)
-                where = "" if closed == opened else f" (opened on line {opened}, closed on line {closed})"
                 return problem(
-                    f"a quote ends this quoted cell{where} but {text[pos]!r} follows it: {_DOUBLING}, "
-                    "and a cell ends at a comma or the end of the line",
-                    opened,
-                    closed,
+                    f"a quote ends a quoted cell but {text[pos]!r} follows it: {_DOUBLING}, and a cell ends at a "
+                    "comma or the end of the line",
+                    line_of(pos),
                 )
         else:
             match = _UNQUOTED.match(text, pos)
@@ -181,16 +194,38 @@ def _read_quoted(text: str, pos: int, number: int, starts: list[int]) -> Record:
                     line_of(pos),
                 )
         if "\x00" in cell:
-            nul_line = line_of(text.index("\x00", cell_start))
-            quoted_to = line_of(pos - 1) if text.startswith('"', cell_start) else 0
             return problem(
-                "a NUL byte (binary data): the file is damaged or not a CSV saved as text", nul_line, quoted_to
+                "a NUL byte (binary data): the file is damaged or not a CSV saved as text",
+                line_of(text.index("\x00", cell_start)),
+                line_of(pos - 1),
             )
         cells.append(cell)
         if pos >= len(text) or text[pos] in "\r\n":
             last_line = line_of(pos) if pos < len(text) else line_of(len(text) - 1)
             return Record(number, first_line, max(last_line, first_line), tuple(cells))
         pos += 1  # the comma
+
+
+def _too_wide_or_narrow(record: Record, width: int) -> Record:
+    """A record with more or fewer cells than the header. One that a quoted cell carries over several lines may be
+    rows swallowed by a quote out of place: it ends at its first line, so the lines after it are read as rows."""
+    cells = len(record.cells)
+    if cells > width:
+        problem = (
+            f"this row has {cells} cells but the header has {width} columns: a comma too many, or a value with a "
+            "comma in it that is not in double quotes"
+        )
+    else:
+        problem = (
+            f"this row has {cells} cells but the header has {width} columns: a comma is missing, or the row is cut "
+            "short"
+        )
+    if record.last_line > record.line:
+        problem += (
+            f"; a quoted cell carries it from line {record.line} to line {record.last_line}, so a quote may be "
+            "missing or one too many"
+        )
+    return Record(record.number, record.line, record.line, record.cells, problem, record.line, None, record.last_line)
 
 
 def _check_coverage(records: list[Record], line_count: int) -> None:

@@ -40,6 +40,7 @@ from invoice_desktop.ledger.money import (
     line_amount,
     shown,
 )
+from invoice_desktop.ledger.text import fold, nfc, nfc_lines, text_problem
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
@@ -63,6 +64,17 @@ DEFAULT_PREFIX = "INV-"
 DEFAULT_DIGITS = 4
 MAX_NUMBER_LENGTH = 255  # Xero's limit for InvoiceNumber
 _MONEY_LIMIT = f"an amount of money must be under {MAX_MONEY:,} (ledger.money)"
+# A draft's one-line texts (checked and normalised by ledger.text); a line's description may hold line breaks.
+_HEADER_TEXTS = ("client_name", "number", "reference", "branding_theme")
+_LINE_TEXTS = (
+    "account_code",
+    "tax_rate_name",
+    "item_code",
+    "tracking1_name",
+    "tracking1_option",
+    "tracking2_name",
+    "tracking2_option",
+)
 # The note xero.export_actions.dont_send writes: the one kind of skipped export whose invoice may be renumbered
 # (the other kind, "Marked as already in Xero", is in Xero under its number).
 DONT_SEND_NOTE = "Not to be sent to Xero."
@@ -252,6 +264,11 @@ def line_problems(
 
     if not line.description.strip():
         add("description", "a description is required")
+    elif problem := text_problem(line.description, multiline=True):
+        add("description", problem)
+    for name in _LINE_TEXTS:
+        if problem := text_problem(getattr(line, name)):
+            add(name, problem)
     figures_read = True
     for name, value, places, limit in (
         ("quantity", line.quantity, QUANTITY_PLACES, MAX_QUANTITY),
@@ -284,6 +301,9 @@ def header_problems(draft: InvoiceDraft) -> list[Problem]:
     problems: list[Problem] = []
     if draft.client_id is None and not draft.client_name.strip():
         problems.append(Problem("client_name", "a client is required"))
+    for name in _HEADER_TEXTS:
+        if problem := text_problem(getattr(draft, name) or ""):
+            problems.append(Problem(name, problem))
     if draft.due_date < draft.date:
         problems.append(Problem("due_date", f"{draft.due_date.isoformat()} is before the invoice date {draft.date}"))
     if draft.number and len(draft.number.strip()) > MAX_NUMBER_LENGTH:
@@ -294,12 +314,28 @@ def header_problems(draft: InvoiceDraft) -> list[Problem]:
 
 
 def draft_problems(draft: InvoiceDraft) -> list[Problem]:
-    """What is wrong with a draft on its own (not whether its client, accounts and tax rates exist)."""
+    """What is wrong with a draft on its own (not whether its client, accounts and tax rates exist), as it will be
+    kept (normalised)."""
+    draft = normalised(draft)
     problems = header_problems(draft)
     if not draft.lines:
         problems.append(Problem("lines", "an invoice needs at least one line"))
     problems.extend(p for i, line in enumerate(draft.lines) for p in line_problems(line, draft.amounts_type, i))
     return problems
+
+
+def normalised(draft: InvoiceDraft) -> InvoiceDraft:
+    """The draft with its text as the ledger keeps text (ledger.text): NFC, a description's line breaks as "\n"."""
+    lines = tuple(
+        replace(
+            line,
+            description=nfc_lines(line.description),
+            **{name: nfc(getattr(line, name)) for name in _LINE_TEXTS},
+        )
+        for line in draft.lines
+    )
+    texts = {name: nfc(value) for name in (*_HEADER_TEXTS, "currency") if (value := getattr(draft, name)) is not None}
+    return replace(draft, lines=lines, **texts)
 
 
 def totals_problems(totals: InvoiceTotals) -> list[Problem]:
@@ -347,14 +383,16 @@ def next_number(used: dict[str, str] | None = None) -> str:
 
 
 def number_key(number: str) -> str:
-    """An invoice number as Xero compares numbers: case-insensitively (Unicode casefold), so INV-0043 and
-    inv-0043 are one number. Every local uniqueness check compares numbers by this key.
+    """An invoice number as Xero compares numbers: NFC, then case-insensitively (Unicode casefold; ledger.text.fold),
+    so INV-0043 and inv-0043 are one number, and so are "CAFÉ-1" spelled with a precomposed É and with a combining
+    accent. Every local uniqueness check compares numbers by this key.
 
     The rule lives in the services, not in a unique index on lower(number): SQLite's lower() folds ASCII only
     (a different rule), and such an index could not be built on a company file that already holds numbers
     differing only in case. Each check runs in its write's transaction, which begins IMMEDIATE (store.database),
-    so no other writer takes the number in between; the exact unique index on number stays as the last guard."""
-    return number.casefold()
+    so no other writer takes the number in between; the exact unique index on number stays as the last guard.
+    Numbers stored before this rule that are equal by it are reported (ledger.stored_text), never merged."""
+    return fold(number)
 
 
 def numbers_in_use(except_invoice: int | None = None) -> dict[str, str]:
@@ -369,6 +407,8 @@ def number_clash(number: str, taken: str, by: str = "another invoice") -> str:
     """Why `number` is refused when `taken` (equal to it by number_key) is already the number of `by`."""
     if taken == number:
         return f"{number} is already used by {by}"
+    if nfc(taken) == nfc(number):
+        return f"{number} is already used by {by}, stored in another Unicode form (Xero reads the two as one)"
     return f"{number} is already used by {by} as {taken} (Xero does not tell numbers apart by case)"
 
 
@@ -400,6 +440,7 @@ def create_invoice(draft: InvoiceDraft, taken: dict[str, str] | None = None) -> 
 
     `taken`: numbers_in_use() for a caller creating many invoices in one transaction (the CSV import), read once
     instead of once per invoice; the new invoice's number is added to it."""
+    draft = normalised(draft)
     with database_proxy.atomic():
         refs = _checked(draft, invoice_id=None, in_use=taken)
         number = (draft.number or "").strip() or next_number(taken)
@@ -413,6 +454,7 @@ def create_invoice(draft: InvoiceDraft, taken: dict[str, str] | None = None) -> 
 
 def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
     """Replace a draft's header and lines. Only drafts can be edited; the number is frozen once approved."""
+    draft = normalised(draft)
     with database_proxy.atomic():
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.DRAFT, "edited")
@@ -520,7 +562,7 @@ def renumber_invoice(invoice_id: int, new_number: str) -> None:
     back, the same as after fixing a mapping. A queued invoice goes with its new number. The export row's note
     says "Renumbered from INV-0042." and the attempt history keeps a "renumbered" row.
     """
-    number = (new_number or "").strip()
+    number = nfc(new_number or "").strip()
     with database_proxy.atomic():
         invoice = _get(invoice_id)
         export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
@@ -661,10 +703,25 @@ def read_invoice_details(ids: Sequence[int]) -> dict[int, InvoiceDetail]:
 
 
 def invoice_ids_by_number(numbers: Iterable[str]) -> dict[str, int]:
-    """Ids of the invoices with these numbers (numbers not found are left out)."""
-    wanted = [n.strip() for n in numbers]
-    query = Invoice.select(Invoice.id, Invoice.number).where(Invoice.number.in_(wanted))
-    return {row.number: row.id for row in query}
+    """Ids of the invoices with these numbers, keyed by the number as given (stripped); numbers not found are left
+    out. A number is found as typed (in NFC), else as Xero compares numbers (number_key) when that finds one
+    invoice: "inv-0043" finds INV-0043."""
+    wanted = {n.strip(): nfc(n.strip()) for n in numbers}
+    exact = {
+        row.number: row.id
+        for row in Invoice.select(Invoice.id, Invoice.number).where(Invoice.number.in_(list(set(wanted.values()))))
+    }
+    found = {given: exact[number] for given, number in wanted.items() if number in exact}
+    missing = {given: number for given, number in wanted.items() if given not in found}
+    if missing:
+        by_key: dict[str, list[int]] = {}
+        for row in Invoice.select(Invoice.id, Invoice.number):
+            by_key.setdefault(number_key(row.number), []).append(row.id)
+        for given, number in missing.items():
+            ids = by_key.get(number_key(number), [])
+            if len(ids) == 1:
+                found[given] = ids[0]
+    return found
 
 
 def draft_ids() -> list[int]:
@@ -812,12 +869,14 @@ def _new_number_problem(invoice: Invoice, number: str) -> str:
     old = invoice.number
     if not number:
         return "a new number is required"
+    if problem := text_problem(number):
+        return problem
     if len(number) > MAX_NUMBER_LENGTH:
         return f"is longer than {MAX_NUMBER_LENGTH} characters"
     if number == old:
         return f"{old} is already its number"
     if number_key(number) == number_key(old):
-        return f"{number} differs from {old} only in case, and Xero does not tell numbers apart by case"
+        return f"{number} differs from {old} only in case or Unicode form, and Xero does not tell those apart"
     return _number_taken(number, invoice.id)
 
 
