@@ -244,6 +244,25 @@ def _tax_rate_info(row: TaxRate) -> TaxRateInfo:
 # --- shared ----------------------------------------------------------------------------------------------
 
 
+class NameIndex:
+    """Every row's id of a model by its name (or code), read once: finds names as `_find_by_name` does (exactly,
+    else by fold when that is unambiguous) for a caller with many names to look up (the CSV import)."""
+
+    def __init__(self, model: type[Model], column: Field) -> None:
+        self.exact: dict[str, int] = {}
+        self.folded: dict[str, list[int]] = {}
+        for row_id, name in model.select(model.id, column).tuples():
+            self.exact[name] = row_id
+            self.folded.setdefault(fold(name), []).append(row_id)
+
+    def find(self, name: str) -> int | None:
+        name = nfc(name).strip()
+        if name in self.exact:
+            return self.exact[name]
+        matches = self.folded.get(fold(name), [])
+        return matches[0] if len(matches) == 1 else None
+
+
 def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None:
     value = nfc(value).strip()
     if not value:

@@ -19,16 +19,16 @@ from decimal import Decimal
 from pathlib import Path
 
 from invoice_desktop.ledger import catalog
+from invoice_desktop.ledger.bulk_write import ChangedMeanwhile, NewInvoice, data_version, write_invoices
 from invoice_desktop.ledger.csv_reader import CsvDecodeError, CsvReadError, Record, decode, read_records
 from invoice_desktop.ledger.currencies import currency_problem
-from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.invoices import (
     NO_CREDIT_NOTES,
     ApproveResult,
     InvoiceDraft,
     LineDraft,
     approve_invoices,
-    create_invoice,
     header_problems,
     line_problems,
     number_clash,
@@ -37,9 +37,17 @@ from invoice_desktop.ledger.invoices import (
     totals_for,
     totals_problems,
 )
-from invoice_desktop.ledger.money import MAX_MONEY, MONEY_PLACES, figure_problem, line_amount, line_tax, shown
+from invoice_desktop.ledger.money import (
+    MAX_MONEY,
+    MONEY_PLACES,
+    InvoiceTotals,
+    figure_problem,
+    line_amount,
+    line_tax,
+    shown,
+)
 from invoice_desktop.ledger.text import nfc_lines, text_problem
-from invoice_desktop.store.models import AmountsType, database_proxy
+from invoice_desktop.store.models import AmountsType
 from invoice_desktop.store.settings import get_setting
 
 # --- the template's columns --------------------------------------------------------------------------------
@@ -229,11 +237,12 @@ def import_csv_text(
     # One Unicode form for everything read (NFC, as the ledger keeps text): it cannot change a comma, a quote or a
     # line break, so the records are the same as the file's.
     text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
+    seen_version = data_version()  # before the checks read the company file (ledger.bulk_write)
     try:
         plan = _Planner(amounts_type, fmt).plan(text)
     except CsvReadError as exc:  # pragma: no cover - a fault of the reader, caught rather than trusted
         raise CsvFileError(f"The file could not be read reliably ({exc}); nothing was imported.") from exc
-    result = _failed(plan.errors, plan.ignored_columns) if plan.errors else _write(plan)
+    result = _failed(plan.errors, plan.ignored_columns) if plan.errors else _write(plan, seen_version)
     if result.ok and approve and result.invoice_ids:
         result = replace(result, approval=approve_invoices(result.invoice_ids))
     return result
@@ -272,6 +281,7 @@ class _Invoice:
     number: str
     rows: list[_Row]
     draft: InvoiceDraft | None = None  # set once every row of it reads cleanly
+    totals: InvoiceTotals | None = None  # with the draft
     client_details: catalog.ClientDetails | None = None
 
 
@@ -573,7 +583,7 @@ class _Planner:
                 expected = figures.line_amount if name == "LineAmount" else whole[name]
                 if stated != expected:
                     self.error(row.line, name, f"the file says {stated} but the invoice works out to {expected}")
-        invoice.draft = draft
+        invoice.draft, invoice.totals = draft, totals
 
     def _without_redundant_override(self, line: LineDraft, tax_rates: dict[str, Decimal]) -> LineDraft:
         """A TaxAmount equal to the computed tax is no override: the line keeps following its rate."""
@@ -611,55 +621,26 @@ def _refuse_other_separators(header: Record) -> None:
 # --- writing -----------------------------------------------------------------------------------------------------
 
 
-class _RollBack(Exception):
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-
-
-def _write(plan: _Plan) -> ImportResult:
+def _write(plan: _Plan, seen_version: int) -> ImportResult:
+    """Every invoice of a checked file, in one short write transaction (ledger.bulk_write)."""
+    invoices = [
+        NewInvoice(invoice.draft, invoice.totals, invoice.client_details)
+        for invoice in plan.invoices
+        if invoice.draft is not None and invoice.totals is not None
+    ]
     try:
-        with database_proxy.atomic():
-            new_tax_rates = 0
-            for name, rate in plan.tax_rates.items():
-                if catalog.find_tax_rate(name) is None:
-                    catalog.create_tax_rate(name, rate)
-                    new_tax_rates += 1
-            drafts = [invoice.draft for invoice in plan.invoices if invoice.draft is not None]
-            codes = dict.fromkeys(line.account_code for draft in drafts for line in draft.lines)
-            new_accounts = sum(catalog.get_or_create_account(code)[1] for code in codes)
-            new_clients = sum(
-                catalog.get_or_create_client(invoice.draft.client_name, invoice.client_details)[1]
-                for invoice in plan.invoices
-            )
-            ids: list[int] = []
-            errors: list[RowError] = []
-            taken = numbers_in_use()  # read once for the whole import, not once per invoice
-            for invoice in plan.invoices:
-                try:
-                    ids.append(create_invoice(invoice.draft, taken))
-                except LedgerError as exc:  # pragma: no cover - the plan checked all of this
-                    errors.extend(_row_errors(invoice, exc.problems))
-            if errors:  # pragma: no cover
-                raise _RollBack(errors)
-    except _RollBack as rollback:  # pragma: no cover
-        return _failed(rollback.errors, plan.ignored_columns)
+        written = write_invoices(invoices, plan.tax_rates, seen_version)
+    except ChangedMeanwhile as exc:
+        raise CsvFileError(f"Nothing was imported: {exc}. Import the file again.") from exc
     return ImportResult(
         imported=tuple(invoice.number for invoice in plan.invoices),
-        invoice_ids=tuple(ids),
-        new_clients=new_clients,
-        new_accounts=new_accounts,
-        new_tax_rates=new_tax_rates,
+        invoice_ids=written.invoice_ids,
+        new_clients=written.new_clients,
+        new_accounts=written.new_accounts,
+        new_tax_rates=written.new_tax_rates,
         errors=(),
         ignored_columns=plan.ignored_columns,
     )
-
-
-def _row_errors(invoice: _Invoice, problems: Sequence[Problem]) -> list[RowError]:
-    def line_of(problem: Problem) -> int:
-        index = problem.line if problem.line is not None and problem.line < len(invoice.rows) else 0
-        return invoice.rows[index].line
-
-    return [RowError(line_of(p), COLUMN_OF_FIELD.get(p.field, ""), p.message) for p in problems]
 
 
 def _failed(errors: Sequence[RowError], ignored_columns: tuple[str, ...]) -> ImportResult:

@@ -66,7 +66,10 @@ def nfc_lines(value: str) -> str:
 
 
 def fold(value: str) -> str:
-    """A name or number as Xero compares them: NFC, case-folded (and NFC again: folding can decompose)."""
+    """A name or number as Xero compares them: NFC, case-folded (and NFC again: folding can decompose). ASCII text,
+    most numbers, is already NFC and folds as lower() does: the fast way, for the checks that read every number."""
+    if value.isascii():
+        return value.lower()
     return nfc(nfc(value).casefold())
 
 
