@@ -6,20 +6,17 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ledger_books import HEADER, usual_books
 
-from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file, import_csv_text
 from invoice_desktop.ledger.csv_reader import read_records
 from invoice_desktop.ledger.invoices import get_invoice_detail, invoice_ids_by_number
 from invoice_desktop.store.models import Client, Invoice, InvoiceLine, database_proxy
-
-HEADER = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
 
 
 def line(number: str, description: str = "Consulting", quantity: str = "1") -> str:
@@ -36,9 +33,7 @@ def text_of(*lines: str, newline: str = "\r\n") -> str:
 
 @pytest.fixture
 def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
+    return usual_books(db)
 
 
 def database_files(db) -> dict[str, bytes]:

@@ -10,9 +10,9 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from ledger_books import HEADER, usual_books
 from xero_python.accounting import CurrencyCode
 
-from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.csv_import import import_csv_text
 from invoice_desktop.ledger.currencies import ISO_4217, NOT_IN_XERO, XERO_CURRENCIES, currency_problem
 from invoice_desktop.ledger.errors import LedgerError
@@ -28,7 +28,6 @@ from invoice_desktop.store.models import Invoice
 ISO_TABLE = Path(__file__).parents[2] / "docs" / "iso_4217.json"
 # Codes the SDK still lists that ISO 4217 has withdrawn (replaced by BYN, EUR, MRU, STN, VES, ZMW, ...).
 WITHDRAWN_IN_SDK = {"BYR", "EEK", "LTL", "LVL", "MRO", "SKK", "STD", "VEF", "ZMK", "ZWD"}
-HEADER = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
 
 
 def test_the_iso_list_is_the_standards_table_kept_in_docs():
@@ -64,9 +63,7 @@ def test_unknown_codes_are_refused_saying_why(code, words):
 
 @pytest.fixture
 def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
+    return usual_books(db)
 
 
 def csv_with(currency: str) -> str:

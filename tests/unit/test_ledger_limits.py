@@ -8,27 +8,20 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from ledger_books import HEADER, snapshot, usual_books
 
-from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.csv_import import import_csv_text
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, create_invoice, draft_problems, line_problems
 from invoice_desktop.ledger.money import MAX_QUANTITY, MAX_UNIT_AMOUNT, shown
-from invoice_desktop.store.models import Invoice, database_proxy
+from invoice_desktop.store.models import Invoice
 
-HEADER = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
 HUGE = "9" * 25  # far past a 64-bit integer once scaled
 
 
 @pytest.fixture
 def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
-
-
-def snapshot() -> list[str]:
-    return list(database_proxy.obj.connection().iterdump())
+    return usual_books(db)
 
 
 def line(quantity: str = "1", unit: str = "100.00", **kw) -> LineDraft:

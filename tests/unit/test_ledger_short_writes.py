@@ -12,20 +12,17 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from ledger_books import HEADER, usual_books
 
 from invoice_desktop.ledger import bulk_write, catalog, csv_import, invoices
 from invoice_desktop.ledger.csv_import import CsvFileError, import_csv_text
 from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice
 from invoice_desktop.store.models import Client, Invoice, InvoiceLine, InvoiceStatus, database_proxy
 
-HEADER = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
-
 
 @pytest.fixture
 def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
+    return usual_books(db)
 
 
 def csv(count: int, lines: int = 2, first: int = 1, tag: str = "") -> str:

@@ -7,13 +7,12 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from ledger_books import HEADER
 
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.csv_import import import_csv_text
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.store.models import Invoice, TaxRate
-
-HEADER = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
 
 
 def csv_with(tax_type: str, unit: str = "100.00", tax_amount: str = "") -> str:

@@ -11,6 +11,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from ledger_books import HEADER, snapshot, usual_books
 
 from invoice_desktop.__main__ import main
 from invoice_desktop.ledger import catalog
@@ -33,22 +34,15 @@ from invoice_desktop.ledger.queries import Tab, list_invoices
 from invoice_desktop.ledger.stored_text import stored_text_warnings
 from invoice_desktop.ledger.text import char_name, fold, text_problem
 from invoice_desktop.store.database import close_database, open_database
-from invoice_desktop.store.models import Client, Invoice, database_proxy
+from invoice_desktop.store.models import Client, Invoice
 
 NFC = "CAF\u00c9-1"  # É precomposed
 NFD = "CAFE\u0301-1"  # E + COMBINING ACUTE ACCENT
-HEADER = "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
 
 
 @pytest.fixture
 def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
-
-
-def snapshot() -> list[str]:
-    return list(database_proxy.obj.connection().iterdump())
+    return usual_books(db)
 
 
 def draft(number: str = "Q-1", client: str = "Acme", description: str = "Work", **header) -> InvoiceDraft:
