@@ -309,3 +309,24 @@ def test_the_client_dialog_names_the_field_and_the_character(qtbot, books):
     assert dialog.save() is None
     assert "• Name: holds an invisible character, U+2066 LEFT-TO-RIGHT ISOLATE" in dialog.problems.text()
     assert Client.select().count() == 0
+
+
+def test_the_csv_import_checks_a_new_clients_columns_as_the_clients_window_does(books):
+    header = f"{HEADER},EmailAddress,POCity"
+    rows = [
+        f"{csv_row('Q-1')},nope,Sydney",
+        f"{csv_row('Q-2', client='B' * 256)},,Sydney",
+        f"{csv_row('Q-3', client='Cee')},,Syd\tney",
+    ]
+    result = import_csv_text("\r\n".join([header, *rows]) + "\r\n")
+    assert [(e.line, e.column) for e in result.errors] == [(2, "EmailAddress"), (3, "ContactName"), (4, "POCity")]
+    assert "is not an email address" in result.errors[0].message
+    assert "at most 255 characters" in result.errors[1].message
+    assert "U+0009 CHARACTER TABULATION" in result.errors[2].message
+    assert Client.select().count() == 0
+
+
+def test_a_header_title_with_an_invisible_character_is_named(books):
+    result = import_csv_text(csv(csv_row("Q-1")).replace("*ContactName", "*Contact\u200bName", 1))
+    assert (result.errors[0].line, result.errors[0].column) == (1, "")
+    assert result.errors[0].message.startswith("the column title “*Contact<U+200B>Name” holds an invisible character")

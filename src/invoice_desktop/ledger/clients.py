@@ -81,16 +81,22 @@ def describe(problem: Problem) -> str:
 def client_problems(name: str, details: ClientDetails, client_id: int | None = None) -> list[Problem]:
     """What is wrong with saving `name` and `details` (as client `client_id`, or a new client); [] when fine."""
     name = nfc(name).strip()
-    details = _stripped(details)
     problems: list[Problem] = []
-    values = {"name": name, **{f.name: getattr(details, f.name) for f in fields(ClientDetails)}}
-    problems.extend(Problem(field, problem) for field, value in values.items() if (problem := text_problem(value)))
     if not name:
         problems.append(Problem("name", "a client needs a name"))
     else:
         twin = _same_name(name, client_id)
         if twin is not None:
             problems.append(Problem("name", f"there is already a client named “{twin.name}”"))
+    return problems + client_field_problems(name, details)
+
+
+def client_field_problems(name: str, details: ClientDetails) -> list[Problem]:
+    """What is wrong with the fields themselves (characters, email, Xero's lengths), without looking at the other
+    clients: also for the clients a CSV import creates, row by row."""
+    details = _stripped(details)
+    values = {"name": nfc(name).strip(), **{f.name: getattr(details, f.name) for f in fields(ClientDetails)}}
+    problems = [Problem(field, problem) for field, value in values.items() if (problem := text_problem(value))]
     email = details.email
     if email and not _EMAIL.fullmatch(email):
         problems.append(Problem("email", f"“{email}” is not an email address (like name@example.com)"))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.bulk_write import ChangedMeanwhile, NewInvoice, data_version, write_invoices
+from invoice_desktop.ledger.clients import client_field_problems
 from invoice_desktop.ledger.csv_reader import CsvDecodeError, CsvReadError, Record, decode, read_records
 from invoice_desktop.ledger.currencies import currency_problem
 from invoice_desktop.ledger.errors import LedgerError
@@ -46,7 +47,7 @@ from invoice_desktop.ledger.money import (
     line_tax,
     shown,
 )
-from invoice_desktop.ledger.text import nfc_lines, text_problem
+from invoice_desktop.ledger.text import nfc_lines, text_problem, visible
 from invoice_desktop.store.models import AmountsType
 from invoice_desktop.store.settings import get_setting
 
@@ -142,8 +143,13 @@ COLUMN_OF_FIELD = {
     "tracking2_option": "TrackingOption2",
     "branding_theme": "BrandingTheme",
 }
-# Header columns whose text is kept as it is written (checked by ledger.text on every row).
-_TEXT_COLUMNS = tuple(c for c in HEADER_COLUMNS if c not in ("InvoiceDate", "DueDate", "Currency"))
+# Header columns whose text is kept as it is written (checked by ledger.text on every row); the client's columns
+# are checked as the Clients window checks a client (ledger.clients.client_field_problems).
+_COLUMN_OF_CLIENT_FIELD = {
+    "name": "ContactName",
+    **{detail: column for column, detail in CLIENT_DETAIL_OF_COLUMN.items()},
+}
+_TEXT_COLUMNS = ("InvoiceNumber", "Reference", "BrandingTheme")
 _FIGURES = ("quantity", "unit_amount", "discount_rate", "tax_amount_override", "line_amount")
 
 _CANONICAL = {name.casefold(): name for name in ALL_COLUMNS}
@@ -337,6 +343,8 @@ class _Planner:
             return columns, ()
         _refuse_other_separators(header)
         for index, title in enumerate(header.cells):
+            if problem := text_problem(title):  # "Contact<U+200B>Name" would be 'missing' and 'ignored' unseen
+                self.error(line, "", f"the column title “{visible(title.strip())}” {problem}")
             key = _column_key(title)
             name = _CANONICAL.get(key)
             if not key:
@@ -379,6 +387,9 @@ class _Planner:
         for name in _TEXT_COLUMNS:
             if problem := text_problem(cells[name]):
                 self.error(line, name, problem)
+        details = catalog.ClientDetails(**{detail: cells[column] for column, detail in CLIENT_DETAIL_OF_COLUMN.items()})
+        for problem in client_field_problems(cells["ContactName"], details):  # as the Clients window checks them
+            self.error(line, _COLUMN_OF_CLIENT_FIELD[problem.field], problem.message)
         for name in REQUIRED_COLUMNS:
             if not cells[name]:
                 self.error(line, name, "a value is required")
