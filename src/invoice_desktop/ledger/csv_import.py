@@ -1,4 +1,4 @@
-"""Import sales invoices from Xero's CSV import template (PRODUCT.md §5).
+"""Import sales invoices from Xero's CSV import template (docs/product.md §5).
 
 All or nothing: every row is checked first and every problem is reported (line as a spreadsheet shows it,
 with the header on line 1, and the physical line of the file where that differs; the column; the reason). A file

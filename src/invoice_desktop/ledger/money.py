@@ -1,4 +1,4 @@
-"""Money arithmetic exactly as Xero does it (reference: xero-api-facts.md §5.3).
+"""Money arithmetic exactly as Xero does it (docs/xero-facts.md §5.3).
 
 - Amounts are Decimal, never float.
 - LineAmount = Quantity x UnitAmount x (100 - DiscountRate) / 100, rounded half-up to cents.
