@@ -12,7 +12,8 @@ are ISO ("2024-03-31").
      "imported": ["INV-0001", "INV-0002"],          # numbers, in file order; [] when any row was bad
      "new_clients": 1, "new_accounts": 0, "new_tax_rates": 0,
      "ignored_columns": ["Colour"],                  # header columns the template does not have
-     "errors": [{"line": 3, "column": "Quantity", "message": "'x' is not a number"}],
+     "errors": [{"line": 3, "file_line": 3,          # the row as a spreadsheet numbers it; the file's line
+                 "column": "Quantity", "message": "'x' is not a number"}],
      "approval": null}                               # with --approve: the `approve` document below
 
 `approve NUMBER... | --all-drafts [--json]`::
@@ -20,7 +21,8 @@ are ISO ("2024-03-31").
     {"approved": ["INV-0001"], "rejected": [{"number": "INV-0009", "reason": "no such invoice"}],
      "export_state": "not_sent"}                     # what the approved invoices' Xero export was set to
 
-`invoices [--tab draft|awaiting-payment|overdue|paid|all] [--json]`: a list, sorted by number::
+`invoices [--tab draft|awaiting-payment|overdue|paid|all] [--json]`: a list, sorted by number (first, on stderr, a
+warning line for each number or name stored before the text rules that they now refuse: ledger.stored_text)::
 
     [{"number": "INV-0001", "client": "Acme Pty Ltd", "reference": "", "date": "2024-03-01",
       "due_date": "2024-03-31", "status": "awaiting_payment", "overdue": false, "subtotal": "100.00",
@@ -40,6 +42,7 @@ When a command cannot run, `--json` prints `{"error": "<message>"}` (the message
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -59,6 +62,7 @@ from invoice_desktop.ledger.invoices import (
 )
 from invoice_desktop.ledger.money import money_text
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
+from invoice_desktop.ledger.stored_text import stored_text_warnings
 from invoice_desktop.store.errors import CompanyFileError
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 
@@ -177,6 +181,8 @@ def run_approve(ctx: AppContext, args: argparse.Namespace) -> int:
 
 
 def run_invoices(ctx: AppContext, args: argparse.Namespace) -> int:
+    for warning in stored_text_warnings():  # on stderr, so --json stays one document
+        print(f"invoice-desktop: warning: {warning}", file=sys.stderr)
     rows = list_invoices(Tab(args.tab))
     if args.json:
         print_json([invoice_document(row) for row in rows])
@@ -223,7 +229,10 @@ def import_document(result: ImportResult, path: Path, amounts: str) -> dict[str,
         "new_accounts": result.new_accounts,
         "new_tax_rates": result.new_tax_rates,
         "ignored_columns": list(result.ignored_columns),
-        "errors": [{"line": e.line, "column": e.column, "message": e.message} for e in result.errors],
+        "errors": [
+            {"line": e.line, "file_line": e.file_line or e.line, "column": e.column, "message": e.message}
+            for e in result.errors
+        ],
         "approval": None if result.approval is None else approval_document(result.approval),
     }
 

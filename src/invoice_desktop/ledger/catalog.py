@@ -1,18 +1,21 @@
 """Clients, accounts and tax rates: look-ups by name or code, get-or-create, and plain lists for the UI.
 
-Names are matched exactly first, then ignoring case, so "acme ltd" on a CSV row finds the client "Acme Ltd"
-rather than creating a twin.
+Names are matched exactly first (in NFC), then as Xero compares them (ledger.text.fold: NFC and case folded), so
+"acme ltd" on a CSV row finds the client "Acme Ltd" rather than creating a twin. A name or code given here is
+kept in NFC and refused when it holds an invisible or control character (ledger.text).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from peewee import Field, Model
 
 from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.money import decimal_places
+from invoice_desktop.ledger.text import fold, nfc, text_problem
 from invoice_desktop.store.models import Account, Client, TaxRate
 
 # Xero's standard tax rates, by the display name Xero shows (AU, NZ, UK), as percentages.
@@ -37,7 +40,11 @@ XERO_STANDARD_TAX_RATES: dict[str, Decimal] = {
     "Tax Exempt": Decimal(0),
 }
 _STANDARD_BY_FOLDED_NAME = {name.casefold(): rate for name, rate in XERO_STANDARD_TAX_RATES.items()}
-_PERCENT_IN_NAME = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+# A percentage written in a name: "GST 9%", "Tax -10%", "VAT 12,5%". Any dash before it is read as a minus sign.
+_PERCENT_IN_NAME = re.compile(r"([-\u2010-\u2015\u2212\ufe63\uff0d]\s*)?\+?([0-9]+(?:[.,][0-9]+)?)\s*%")
+MAX_TAX_RATE = Decimal(100)  # a rate must be below it
+TAX_RATE_PLACES = 4  # as TaxRate.rate keeps it
+_CREATE_FIRST = "create that tax rate with its rate first, then import again"
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,15 @@ class TaxRateInfo:
     rate: Decimal  # percent
 
 
+@dataclass(frozen=True)
+class RateReading:
+    """What a tax rate's name says about its rate: a rate, a problem (the name shows a rate that cannot be one, or
+    more than one), or neither (the name does not show a rate)."""
+
+    rate: Decimal | None = None
+    problem: str = ""
+
+
 # --- clients ---------------------------------------------------------------------------------------------
 
 
@@ -91,7 +107,7 @@ def get_or_create_client(name: str, details: ClientDetails | None = None) -> tup
     row = _find_by_name(Client, Client.name, name)
     if row is not None:
         return _client_info(row), False
-    values = {f.name: getattr(details, f.name).strip() for f in fields(ClientDetails)} if details else {}
+    values = {f.name: nfc(getattr(details, f.name)).strip() for f in fields(ClientDetails)} if details else {}
     return _client_info(Client.create(name=name, **values)), True
 
 
@@ -125,7 +141,7 @@ def get_or_create_account(code: str, name: str = "") -> tuple[AccountInfo, bool]
     row = _find_by_name(Account, Account.code, code)
     if row is not None:
         return _account_info(row), False
-    return _account_info(Account.create(code=code, name=name.strip() or code)), True
+    return _account_info(Account.create(code=code, name=nfc(name).strip() or code)), True
 
 
 def rename_account(code: str, name: str) -> AccountInfo:
@@ -156,8 +172,9 @@ def find_tax_rate(name: str) -> TaxRateInfo | None:
 
 def create_tax_rate(name: str, rate: Decimal) -> TaxRateInfo:
     name = _required(name, "tax_rate_name", "a tax rate name is required")
-    if not rate.is_finite() or rate < 0 or rate >= 100:
-        raise LedgerError(Problem("tax_rate", f"{rate}% is not a tax rate between 0 and 100"))
+    problem = tax_rate_problem(rate)
+    if problem:
+        raise LedgerError(Problem("tax_rate", problem))
     if _find_by_name(TaxRate, TaxRate.name, name) is not None:
         raise LedgerError(Problem("tax_rate_name", f"there is already a tax rate named '{name}'"))
     return _tax_rate_info(TaxRate.create(name=name, rate=rate))
@@ -167,19 +184,57 @@ def list_tax_rates() -> list[TaxRateInfo]:
     return [_tax_rate_info(row) for row in TaxRate.select().order_by(TaxRate.name.collate("NOCASE"))]
 
 
-def standard_tax_rate(name: str) -> Decimal | None:
-    """The rate of a Xero standard tax rate display name, else a percentage written in the name ("GST 9%")."""
+def tax_rate_problem(rate: Decimal) -> str:
+    """Why `rate` (a percentage) cannot be a tax rate, or "" (tax_rate_reason)."""
+    reason = tax_rate_reason(rate)
+    return f"{rate}% is not a tax rate: {reason}" if reason else ""
+
+
+def tax_rate_reason(rate: Decimal) -> str:
+    """The rule `rate` breaks, or "": a tax rate is from 0% up to, not including, 100%, with at most
+    TAX_RATE_PLACES decimal places. The one rule for every rate, however it was read (typed, named, derived)."""
+    if not rate.is_finite():
+        return "a tax rate is a number"
+    if rate < 0:
+        return "a tax rate cannot be negative"
+    if rate >= MAX_TAX_RATE:
+        return f"a tax rate must be less than {MAX_TAX_RATE}%"
+    if decimal_places(rate) > TAX_RATE_PLACES:
+        return f"a tax rate has at most {TAX_RATE_PLACES} decimal places"
+    return ""
+
+
+def read_rate_in_name(name: str) -> RateReading:
+    """The rate of a Xero standard tax rate display name, else the percentage written in the name ("GST 9%").
+    A name showing a rate that cannot be one ("Tax -10%", "Tax 200%", "VAT 12,5%") or several different ones
+    ("GST 5% + PST 7%") gives a problem naming it, never another rate."""
     known = _STANDARD_BY_FOLDED_NAME.get(name.strip().casefold())
     if known is not None:
-        return known
-    match = _PERCENT_IN_NAME.search(name)
-    if match is None:
-        return None
-    try:
-        rate = Decimal(match.group(1))
-    except InvalidOperation:  # pragma: no cover - the pattern only matches digits
-        return None
-    return rate if rate < 100 else None
+        return RateReading(known)
+    shown = _PERCENT_IN_NAME.findall(name)
+    if not shown:
+        return RateReading()
+    if any("," in digits for _, digits in shown):
+        written = next(digits for _, digits in shown if "," in digits)
+        return RateReading(
+            problem=f"the name shows {written}%: write its rate with a decimal point, or {_CREATE_FIRST}"
+        )
+    rates = list(dict.fromkeys(-Decimal(digits) if minus else Decimal(digits) for minus, digits in shown))
+    if len(rates) > 1:
+        listed = ", ".join(f"{rate}%" for rate in rates)
+        return RateReading(problem=f"the name shows more than one rate ({listed}): {_CREATE_FIRST}")
+    rate = rates[0]
+    reason = tax_rate_reason(rate)
+    if reason:
+        if rate < 0:
+            reason += " (a dash before the figure is read as a minus sign)"
+        return RateReading(problem=f"the name shows a rate of {rate}%, but {reason}: {_CREATE_FIRST}")
+    return RateReading(rate)
+
+
+def standard_tax_rate(name: str) -> Decimal | None:
+    """The rate a tax rate's name shows (read_rate_in_name), or None when it shows none or one that cannot be."""
+    return read_rate_in_name(name).rate
 
 
 def _tax_rate_info(row: TaxRate) -> TaxRateInfo:
@@ -189,8 +244,27 @@ def _tax_rate_info(row: TaxRate) -> TaxRateInfo:
 # --- shared ----------------------------------------------------------------------------------------------
 
 
+class NameIndex:
+    """Every row's id of a model by its name (or code), read once: finds names as `_find_by_name` does (exactly,
+    else by fold when that is unambiguous) for a caller with many names to look up (the CSV import)."""
+
+    def __init__(self, model: type[Model], column: Field) -> None:
+        self.exact: dict[str, int] = {}
+        self.folded: dict[str, list[int]] = {}
+        for row_id, name in model.select(model.id, column).tuples():
+            self.exact[name] = row_id
+            self.folded.setdefault(fold(name), []).append(row_id)
+
+    def find(self, name: str) -> int | None:
+        name = nfc(name).strip()
+        if name in self.exact:
+            return self.exact[name]
+        matches = self.folded.get(fold(name), [])
+        return matches[0] if len(matches) == 1 else None
+
+
 def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None:
-    value = value.strip()
+    value = nfc(value).strip()
     if not value:
         return None
     row = model.get_or_none(column == value)
@@ -201,18 +275,21 @@ def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None
 
 
 def same_name(model: type[Model], column: Field, value: str, except_id: int | None = None) -> list[Model]:
-    """The rows (but row `except_id`) whose `column` equals `value` ignoring case, compared with `str.casefold`:
-    "ŌTAKI CAFÉ" is "Ōtaki Café" (SQLite's lower() folds ASCII only). The one matcher of names ignoring case, for
-    the lookups here and for the clients' uniqueness check (ledger.clients)."""
-    folded = value.strip().casefold()
+    """The rows (but row `except_id`) whose `column` equals `value` as Xero compares names (ledger.text.fold: NFC,
+    case folded): "ŌTAKI CAFÉ" is "Ōtaki Café" in either Unicode form (SQLite's lower() folds ASCII only). The one
+    matcher of names ignoring case, for the lookups here and for the clients' uniqueness check (ledger.clients)."""
+    folded = fold(value.strip())
     query = model.select()
     if except_id is not None:
         query = query.where(model.id != except_id)
-    return [row for row in query if getattr(row, column.name).casefold() == folded]
+    return [row for row in query if fold(getattr(row, column.name)) == folded]
 
 
 def _required(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
+    """The value as kept (NFC, stripped); LedgerError when it is empty or holds a refused character."""
+    value = nfc(value or "").strip()
     if not value:
         raise LedgerError(Problem(field, message))
+    if problem := text_problem(value):
+        raise LedgerError(Problem(field, problem))
     return value

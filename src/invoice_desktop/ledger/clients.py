@@ -1,9 +1,11 @@
-"""Keeping the client list: create, edit, delete (only a client without invoices) and search, with the figures
-the Clients list shows (how many invoices, how much is awaiting payment).
+"""Keeping the client list: create, edit, delete (only a client without invoices) and search, with the figures the
+Clients list shows (how many invoices, how much is awaiting payment).
 
-Names are unique ignoring case, compared with `str.casefold` so "ŌTAKI CAFÉ" is the same client as "Ōtaki Café"
-(SQLite's own case folding stops at ASCII). A client linked to a Xero contact (`xero_contact_id`) may be renamed:
-the link is kept, invoices keep going to that contact, and the contact itself is not renamed in Xero.
+Names are unique as Xero compares them (ledger.text.fold: NFC, case folded) so "ŌTAKI CAFÉ" is the same client as
+"Ōtaki Café" in either Unicode form (SQLite's own case folding stops at ASCII). Every field is kept in NFC and
+refused when it holds an invisible or control character (ledger.text). A client linked to a Xero contact
+(`xero_contact_id`) may be renamed: the link is kept, invoices keep going to that contact, and the contact itself is
+not renamed in Xero.
 
 Every function checks everything first and raises `LedgerError` listing each problem; nothing is written then.
 """
@@ -18,6 +20,7 @@ from peewee import JOIN, Case, IntegrityError, fn
 
 from invoice_desktop.ledger.catalog import ClientDetails, ClientInfo, _client_info, same_name
 from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.text import fold, nfc, text_problem
 from invoice_desktop.store.models import Client, Invoice, InvoiceStatus, database_proxy
 
 # How a client's fields are named next to a problem (Problem.field is the Client column's name).
@@ -77,8 +80,7 @@ def describe(problem: Problem) -> str:
 
 def client_problems(name: str, details: ClientDetails, client_id: int | None = None) -> list[Problem]:
     """What is wrong with saving `name` and `details` (as client `client_id`, or a new client); [] when fine."""
-    name = name.strip()
-    details = _stripped(details)
+    name = nfc(name).strip()
     problems: list[Problem] = []
     if not name:
         problems.append(Problem("name", "a client needs a name"))
@@ -86,10 +88,18 @@ def client_problems(name: str, details: ClientDetails, client_id: int | None = N
         twin = _same_name(name, client_id)
         if twin is not None:
             problems.append(Problem("name", f"there is already a client named “{twin.name}”"))
+    return problems + client_field_problems(name, details)
+
+
+def client_field_problems(name: str, details: ClientDetails) -> list[Problem]:
+    """What is wrong with the fields themselves (characters, email, Xero's lengths), without looking at the other
+    clients: also for the clients a CSV import creates, row by row."""
+    details = _stripped(details)
+    values = {"name": nfc(name).strip(), **{f.name: getattr(details, f.name) for f in fields(ClientDetails)}}
+    problems = [Problem(field, problem) for field, value in values.items() if (problem := text_problem(value))]
     email = details.email
     if email and not _EMAIL.fullmatch(email):
         problems.append(Problem("email", f"“{email}” is not an email address (like name@example.com)"))
-    values = {"name": name, **{f.name: getattr(details, f.name) for f in fields(ClientDetails)}}
     for field, limit in MAX_LENGTHS.items():
         if len(values[field]) > limit:
             problems.append(Problem(field, f"at most {limit} characters (Xero's limit); this has {len(values[field])}"))
@@ -101,7 +111,7 @@ def create_client(name: str, details: ClientDetails | None = None) -> ClientInfo
     with database_proxy.atomic():
         _check(name, details, None)
         try:
-            row = Client.create(name=name.strip(), **_values(details))
+            row = Client.create(name=nfc(name).strip(), **_values(details))
         except IntegrityError as exc:  # another process took the name in between
             raise LedgerError(Problem("name", f"there is already a client named “{name.strip()}”")) from exc
     return _client_info(row)
@@ -114,7 +124,7 @@ def update_client(client_id: int, name: str, details: ClientDetails) -> ClientIn
         row = _get(client_id)
         _check(name, details, client_id)
         try:
-            Client.update(name=name.strip(), **_values(details)).where(Client.id == client_id).execute()
+            Client.update(name=nfc(name).strip(), **_values(details)).where(Client.id == client_id).execute()
         except IntegrityError as exc:
             raise LedgerError(Problem("name", f"there is already a client named “{name.strip()}”")) from exc
     return _client_info(_get(row.id))
@@ -143,7 +153,7 @@ def delete_client(client_id: int) -> str:
 
 def search_clients(term: str = "") -> list[ClientSummary]:
     """Clients whose name, email or city contains `term` (ignoring case), by name; every client for ''."""
-    wanted = term.strip().casefold()
+    wanted = fold(term.strip())
     awaiting = Case(
         None, [(Invoice.status == InvoiceStatus.AWAITING_PAYMENT.value, Invoice.total - Invoice.amount_paid)], 0
     )
@@ -159,7 +169,7 @@ def search_clients(term: str = "") -> list[ClientSummary]:
     )
     summaries = []
     for row in query:
-        if wanted and not any(wanted in value.casefold() for value in (row.name, row.email, row.city)):
+        if wanted and not any(wanted in fold(value) for value in (row.name, row.email, row.city)):
             continue
         outstanding = Invoice.total.python_value(row.outstanding_cents)
         summaries.append(ClientSummary(_client_info(row), row.invoice_count, outstanding))
@@ -182,7 +192,7 @@ def _same_name(name: str, client_id: int | None) -> Client | None:
 
 
 def _stripped(details: ClientDetails) -> ClientDetails:
-    return ClientDetails(**{f.name: (getattr(details, f.name) or "").strip() for f in fields(ClientDetails)})
+    return ClientDetails(**{f.name: nfc(getattr(details, f.name) or "").strip() for f in fields(ClientDetails)})
 
 
 def _values(details: ClientDetails) -> dict[str, str]:

@@ -1,16 +1,17 @@
 """Import sales invoices from Xero's CSV import template (docs/product.md §5).
 
 All or nothing: every row is checked first and every problem is reported (line as a spreadsheet shows it,
-with the header on line 1; the column; the reason). A file with any bad row imports nothing. A good file is
-written in one transaction: new clients, accounts and tax rates, then the invoices as drafts (approved
-afterwards when asked).
+with the header on line 1, and the physical line of the file where that differs; the column; the reason). A file
+with any bad row imports nothing. The file is read strictly (ledger.csv_reader): a quote left open, a quote out of
+place, a NUL byte or a row with more or fewer cells than the header is an error of its line, never a row dropped
+or merged. A good file is written in one transaction: new clients, accounts and tax rates, then the invoices as
+drafts (approved afterwards when asked).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -18,23 +19,36 @@ from decimal import Decimal
 from pathlib import Path
 
 from invoice_desktop.ledger import catalog
-from invoice_desktop.ledger.errors import LedgerError, Problem
+from invoice_desktop.ledger.bulk_write import ChangedMeanwhile, NewInvoice, data_version, write_invoices
+from invoice_desktop.ledger.clients import client_field_problems
+from invoice_desktop.ledger.csv_reader import CsvDecodeError, CsvReadError, Record, decode, read_records
+from invoice_desktop.ledger.currencies import currency_problem
+from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.invoices import (
     NO_CREDIT_NOTES,
     ApproveResult,
     InvoiceDraft,
     LineDraft,
     approve_invoices,
-    create_invoice,
     header_problems,
     line_problems,
     number_clash,
     number_key,
     numbers_in_use,
     totals_for,
+    totals_problems,
 )
-from invoice_desktop.ledger.money import line_amount, line_tax
-from invoice_desktop.store.models import AmountsType, database_proxy
+from invoice_desktop.ledger.money import (
+    MAX_MONEY,
+    MONEY_PLACES,
+    InvoiceTotals,
+    figure_problem,
+    line_amount,
+    line_tax,
+    shown,
+)
+from invoice_desktop.ledger.text import nfc_lines, text_problem, visible
+from invoice_desktop.store.models import AmountsType
 from invoice_desktop.store.settings import get_setting
 
 # --- the template's columns --------------------------------------------------------------------------------
@@ -112,6 +126,7 @@ COLUMN_OF_FIELD = {
     "date": "InvoiceDate",
     "due_date": "DueDate",
     "reference": "Reference",
+    "currency": "Currency",
     "total": "Total",
     "description": "Description",
     "quantity": "Quantity",
@@ -120,13 +135,27 @@ COLUMN_OF_FIELD = {
     "account_code": "AccountCode",
     "tax_rate_name": "TaxType",
     "tax_amount_override": "TaxAmount",
+    "line_amount": "LineAmount",
+    "item_code": "InventoryItemCode",
+    "tracking1_name": "TrackingName1",
+    "tracking1_option": "TrackingOption1",
+    "tracking2_name": "TrackingName2",
+    "tracking2_option": "TrackingOption2",
+    "branding_theme": "BrandingTheme",
 }
+# Header columns whose text is kept as it is written (checked by ledger.text on every row); the client's columns
+# are checked as the Clients window checks a client (ledger.clients.client_field_problems).
+_COLUMN_OF_CLIENT_FIELD = {
+    "name": "ContactName",
+    **{detail: column for column, detail in CLIENT_DETAIL_OF_COLUMN.items()},
+}
+_TEXT_COLUMNS = ("InvoiceNumber", "Reference", "BrandingTheme")
+_FIGURES = ("quantity", "unit_amount", "discount_rate", "tax_amount_override", "line_amount")
 
 _CANONICAL = {name.casefold(): name for name in ALL_COLUMNS}
-_NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?")
-_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
+_NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?", re.ASCII)
+_SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _CREDIT_NOTE = re.compile(r"credit", re.IGNORECASE)  # "Sales credit note", "ACCRECCREDIT"
 
 
@@ -138,11 +167,13 @@ class RowError:
     line: int  # as a spreadsheet numbers rows: the header is line 1
     column: str  # the template's column name ("Quantity"), "" for the row as a whole
     message: str
+    file_line: int = 0  # the physical line of the file (as a text editor numbers them); 0: the same as `line`
 
     def __str__(self) -> str:
-        return (
-            f"line {self.line}, {self.column}: {self.message}" if self.column else f"line {self.line}: {self.message}"
-        )
+        where = f"line {self.line}"
+        if self.file_line and self.file_line != self.line:
+            where += f" (line {self.file_line} of the file)"
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -162,7 +193,8 @@ class ImportResult:
 
 
 class CsvFileError(LedgerError):
-    """The file cannot be read as a CSV at all (missing, not UTF-8, binary, empty); nothing was imported."""
+    """The file cannot be read as a CSV at all (missing, not in an encoding read here, empty, separated by
+    semicolons or tabs); nothing was imported."""
 
 
 # --- entry points --------------------------------------------------------------------------------------------
@@ -179,25 +211,19 @@ def import_csv_file(
 
 
 def read_csv_text(path: Path) -> str:
+    """The file's text (UTF-8, UTF-16 or UTF-32; ledger.csv_reader.decode); CsvFileError when it cannot be read."""
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError as exc:
         raise CsvFileError(f"{path} does not exist.") from exc
     except OSError as exc:
         raise CsvFileError(f"{path} cannot be read: {exc.strerror or exc}.") from exc
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvFileError(f"{path} is UTF-16 text. Save it as 'CSV UTF-8 (Comma delimited)' and import that.")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CsvFileError(
-            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}). "
-            "Save it as 'CSV UTF-8 (Comma delimited)' and import that."
-        ) from exc
+        text = decode(data)
+    except CsvDecodeError as exc:
+        raise CsvFileError(f"{path} cannot be imported: {exc}") from exc
     if not text.strip():
         raise CsvFileError(f"{path} is empty.")
-    if "\x00" in text:
-        raise CsvFileError(f"{path} is not a readable CSV: it holds binary data (NUL bytes).")
     return text
 
 
@@ -214,8 +240,15 @@ def import_csv_text(
     fmt = date_format or str(get_setting("dates.format", "dmy"))
     if fmt not in ("dmy", "mdy"):
         raise CsvFileError(f"Unknown date format '{fmt}': use 'dmy' or 'mdy'.")
-    plan = _Planner(amounts_type, fmt).plan(text.removeprefix("\ufeff"))
-    result = _failed(plan.errors, plan.ignored_columns) if plan.errors else _write(plan)
+    # One Unicode form for everything read (NFC, as the ledger keeps text): it cannot change a comma, a quote or a
+    # line break, so the records are the same as the file's.
+    text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
+    seen_version = data_version()  # before the checks read the company file (ledger.bulk_write)
+    try:
+        plan = _Planner(amounts_type, fmt).plan(text)
+    except CsvReadError as exc:  # pragma: no cover - a fault of the reader, caught rather than trusted
+        raise CsvFileError(f"The file could not be read reliably ({exc}); nothing was imported.") from exc
+    result = _failed(plan.errors, plan.ignored_columns) if plan.errors else _write(plan, seen_version)
     if result.ok and approve and result.invoice_ids:
         result = replace(result, approval=approve_invoices(result.invoice_ids))
     return result
@@ -254,6 +287,7 @@ class _Invoice:
     number: str
     rows: list[_Row]
     draft: InvoiceDraft | None = None  # set once every row of it reads cleanly
+    totals: InvoiceTotals | None = None  # with the draft
     client_details: catalog.ClientDetails | None = None
 
 
@@ -273,36 +307,45 @@ class _Planner:
         self.date_format = date_format
         self.errors: list[RowError] = []
         self.column_order: dict[str, int] = {}
-        self.width = 0
+        self.file_lines: dict[int, int] = {}  # record number -> its physical line
 
-    def error(self, line: int, column: str, message: str) -> None:
-        self.errors.append(RowError(line, column, message))
+    def error(self, line: int, column: str, message: str, file_line: int = 0) -> None:
+        self.errors.append(RowError(line, column, message, file_line or self.file_lines.get(line, line)))
 
     def plan(self, text: str) -> _Plan:
-        records = _records(text)
-        header_line, header = next(((n, r) for n, r in records if any(c.strip() for c in r)), (1, []))
-        columns, ignored = self._columns(header_line, header)
+        records = read_records(text)
+        self.file_lines = {record.number: record.line for record in records}
+        header = next((r for r in records if not r.is_blank()), None)
+        if header is None:
+            raise CsvFileError("The file is empty.")
+        columns, ignored = self._columns(header)
         rows: list[_Row] = []
         if not self.errors:
-            body = (self._row(n, r, columns) for n, r in records if n > header_line and any(c.strip() for c in r))
-            rows = list(body)
-            if not rows:
-                self.error(header_line, "", "the file has no invoice rows below its header")
+            rows = self._rows([r for r in records if r.number > header.number and not r.is_blank()], columns)
+            if not rows and not self.errors:
+                self.error(header.number, "", "the file has no invoice rows below its header")
         invoices = self._group(rows)
         tax_rates = self._tax_rates(rows)
         for invoice in invoices:
             self._build(invoice, tax_rates)
-        self.errors.sort(key=lambda e: (e.line, self.column_order.get(e.column, -1), e.message))
-        return _Plan(invoices, tax_rates, self.errors, ignored)
+        errors = list(dict.fromkeys(self.errors))  # a row's header problem may be found twice (row, invoice)
+        errors.sort(key=lambda e: (e.line, self.column_order.get(e.column, -1), e.message))
+        return _Plan(invoices, tax_rates, errors, ignored)
 
     # the header
 
-    def _columns(self, line: int, header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
+    def _columns(self, header: Record) -> tuple[dict[int, str], tuple[str, ...]]:
         columns: dict[int, str] = {}
         ignored: list[str] = []
-        self.width = len(header)
-        for index, title in enumerate(header):
-            key = re.sub(r"\s+", "", title).lstrip("*").casefold()
+        line = header.number
+        if header.problem:
+            self.error(line, "", header.problem_text(), header.line)
+            return columns, ()
+        _refuse_other_separators(header)
+        for index, title in enumerate(header.cells):
+            if problem := text_problem(title):  # "Contact<U+200B>Name" would be 'missing' and 'ignored' unseen
+                self.error(line, "", f"the column title “{visible(title.strip())}” {problem}")
+            key = _column_key(title)
             name = _CANONICAL.get(key)
             if not key:
                 continue
@@ -318,14 +361,35 @@ class _Planner:
                 self.error(line, name, "this required column is missing from the header")
         return columns, tuple(ignored)
 
+    # the rows' shape
+
+    def _rows(self, records: Sequence[Record], columns: dict[int, str]) -> list[_Row]:
+        """The rows read cleanly, checked; the others' quoting or shape is reported. Lines that a quote out of
+        place may have swallowed are checked for their shape only: they may be pieces of a cell, not rows."""
+        rows: list[_Row] = []
+        swallowed_to = 0
+        for record in records:
+            if record.problem:
+                column = columns.get(record.problem_cell, "") if record.problem_line == record.line else ""
+                self.error(record.number, column, record.problem_text(), record.line)
+                swallowed_to = max(swallowed_to, record.swallowed_to)
+            elif record.line > swallowed_to:
+                rows.append(self._row(record.number, record.cells, columns))
+        return rows
+
     # one row
 
-    def _row(self, line: int, record: list[str], columns: dict[int, str]) -> _Row:
-        if any(cell.strip() for cell in record[self.width :]):
-            self.error(line, "", "this row has more cells than the header has columns")
+    def _row(self, line: int, record: Sequence[str], columns: dict[int, str]) -> _Row:
         cells = dict.fromkeys(ALL_COLUMNS, "")
-        cells.update({name: record[i].strip() for i, name in columns.items() if i < len(record)})
+        cells.update({name: record[i].strip() for i, name in columns.items()})
+        cells["Description"] = nfc_lines(cells["Description"])  # a quoted cell's line breaks, as typed
         row = _Row(line, cells)
+        for name in _TEXT_COLUMNS:
+            if problem := text_problem(cells[name]):
+                self.error(line, name, problem)
+        details = catalog.ClientDetails(**{detail: cells[column] for column, detail in CLIENT_DETAIL_OF_COLUMN.items()})
+        for problem in client_field_problems(cells["ContactName"], details):  # as the Clients window checks them
+            self.error(line, _COLUMN_OF_CLIENT_FIELD[problem.field], problem.message)
         for name in REQUIRED_COLUMNS:
             if not cells[name]:
                 self.error(line, name, "a value is required")
@@ -334,10 +398,14 @@ class _Planner:
                 row.dates[name] = parsed
         if _CREDIT_NOTE.search(cells[TYPE_COLUMN]):
             self.error(line, TYPE_COLUMN, f"'{cells[TYPE_COLUMN]}' is a credit note: {NO_CREDIT_NOTES}")
-        if cells["Currency"] and not _CURRENCY.fullmatch(cells["Currency"]):
-            self.error(line, "Currency", f"'{cells['Currency']}' is not a three-letter currency code")
+        if problem := currency_problem(cells["Currency"]):
+            self.error(line, "Currency", problem)
         numeric = ("Quantity", "UnitAmount", "Discount", "TaxAmount", *CHECKED_COLUMNS)
         numbers = {name: self._decimal(line, name, cells[name]) for name in numeric}
+        for name in CHECKED_COLUMNS:
+            if numbers[name] is not None and (problem := figure_problem(numbers[name], MONEY_PLACES, MAX_MONEY)):
+                self.error(line, name, problem)
+                numbers[name] = None
         row.stated = {name: numbers[name] for name in CHECKED_COLUMNS if numbers[name] is not None}
         if any(cells[name] and numbers[name] is None for name in numeric[:4]):
             return row  # a number on the line could not be read (reported)
@@ -361,6 +429,8 @@ class _Planner:
             column = COLUMN_OF_FIELD[problem.field]
             if cells[column] or column not in REQUIRED_COLUMNS:  # an empty required cell is already reported
                 self.error(line, column, problem.message)
+            if problem.field in _FIGURES:
+                row.draft_line = None  # its figures are not worked with (reported)
         return row
 
     def _decimal(self, line: int, column: str, text: str) -> Decimal | None:
@@ -370,7 +440,7 @@ class _Planner:
         negative = body.startswith("-")
         body = body.removeprefix("-").strip()
         if not _NUMBER.fullmatch(body) or not any(ch.isdigit() for ch in body):
-            self.error(line, column, f"'{text}' is not a number")
+            self.error(line, column, f"'{shown(text)}' is not a number")
             return None
         value = Decimal(body.lstrip("$£€").replace(",", ""))
         return -value if negative else value
@@ -430,36 +500,32 @@ class _Planner:
 
     def _tax_rates(self, rows: Sequence[_Row]) -> dict[str, Decimal]:
         """The rate of every TaxType: a local tax rate, else Xero's standard name or a % in the name, else the
-        rate the file's TaxAmounts reveal. A TaxType none of these explains is an error on each of its rows."""
+        rate the file's TaxAmounts reveal. A TaxType none of these explains, or whose name or TaxAmounts show a
+        rate that cannot be one (catalog.tax_rate_reason), is an error on each of its rows."""
         rates: dict[str, Decimal] = {}
-        unknown: dict[str, list[_Row]] = {}
+        used_by: dict[str, list[_Row]] = {}
         for row in rows:
-            name = row.cells["TaxType"]
-            if not name or name in rates:
+            if name := row.cells["TaxType"]:
+                used_by.setdefault(name, []).append(row)
+        for name, its_rows in used_by.items():
+            local = catalog.find_tax_rate(name)
+            reading = catalog.RateReading(local.rate) if local is not None else catalog.read_rate_in_name(name)
+            if reading.rate is None and not reading.problem:
+                reading = self._derive_rate(its_rows)
+            if reading.rate is not None:
+                rates[name] = reading.rate
                 continue
-            if name not in unknown:
-                local = catalog.find_tax_rate(name)
-                rate = local.rate if local is not None else catalog.standard_tax_rate(name)
-                if rate is not None:
-                    rates[name] = rate
-                    continue
-            unknown.setdefault(name, []).append(row)
-        for name, used_by in unknown.items():
-            derived = self._derive_rate(used_by)
-            if derived is not None:
-                rates[name] = derived
-                continue
-            for row in used_by:
-                self.error(
-                    row.line,
-                    "TaxType",
-                    f"there is no tax rate '{name}' and the file does not show its rate: "
-                    "create that tax rate first, then import again",
-                )
+            problem = reading.problem or (
+                f"there is no tax rate '{name}' and the file does not show its rate: "
+                "create that tax rate first, then import again"
+            )
+            for row in its_rows:
+                self.error(row.line, "TaxType", problem)
         return rates
 
-    def _derive_rate(self, rows: Sequence[_Row]) -> Decimal | None:
-        """The rate with the fewest decimals (at most 2) that reproduces every TaxAmount given with this TaxType."""
+    def _derive_rate(self, rows: Sequence[_Row]) -> catalog.RateReading:
+        """The rate with the fewest decimals (at most 2) that reproduces every TaxAmount given with this TaxType;
+        a problem when they show a rate that cannot be one, or no one rate."""
         samples = [
             (line_amount(ln.quantity, ln.unit_amount, ln.discount_rate), ln.tax_amount_override)
             for ln in (r.draft_line for r in rows)
@@ -467,16 +533,26 @@ class _Planner:
         ]
         samples = [(amount, tax) for amount, tax in samples if amount > 0 and tax >= 0]
         if not samples:
-            return None
+            return catalog.RateReading()
         amount, tax = max(samples)  # the largest amount pins the rate most precisely
         base = amount - tax if self.amounts is AmountsType.INCLUSIVE else amount
+        shown = f"a TaxAmount of {tax} on {amount}"
         if base <= 0:
-            return None
+            reason = catalog.tax_rate_reason(catalog.MAX_TAX_RATE)
+            return catalog.RateReading(problem=f"the file gives it {shown}, which is not a rate: {reason}")
         for places in range(3):
             rate = (tax * 100 / base).quantize(Decimal(1).scaleb(-places))
-            if rate < 100 and all(line_tax(a, rate, self.amounts) == t for a, t in samples):
-                return rate
-        return None
+            if all(line_tax(a, rate, self.amounts) == t for a, t in samples):
+                reason = catalog.tax_rate_reason(rate)
+                if reason:
+                    return catalog.RateReading(
+                        problem=f"the file's TaxAmounts work out to {rate}% ({shown}), but {reason}"
+                    )
+                return catalog.RateReading(rate)
+        return catalog.RateReading(
+            problem="there is no tax rate '{}' and the TaxAmounts given with it do not work out to one rate: "
+            "create that tax rate first, then import again".format(rows[0].cells["TaxType"])
+        )
 
     def _build(self, invoice: _Invoice, tax_rates: dict[str, Decimal]) -> None:
         """Check the invoice as a whole and, when all its rows read cleanly, make its draft."""
@@ -510,13 +586,15 @@ class _Planner:
             branding_theme=first_filled["BrandingTheme"],
         )
         totals = totals_for(draft, tax_rates)
+        for problem in totals_problems(totals):
+            self.error(rows[0].line, COLUMN_OF_FIELD[problem.field], problem.message)
         whole = {"Total": totals.total, "TaxTotal": totals.total_tax}
         for row, figures in zip(rows, totals.lines, strict=True):
             for name, stated in row.stated.items():
                 expected = figures.line_amount if name == "LineAmount" else whole[name]
                 if stated != expected:
                     self.error(row.line, name, f"the file says {stated} but the invoice works out to {expected}")
-        invoice.draft = draft
+        invoice.draft, invoice.totals = draft, totals
 
     def _without_redundant_override(self, line: LineDraft, tax_rates: dict[str, Decimal]) -> LineDraft:
         """A TaxAmount equal to the computed tax is no override: the line keeps following its rate."""
@@ -528,68 +606,52 @@ class _Planner:
         return line
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """(line, cells) for every record, numbered as a spreadsheet shows them (a quoted newline stays in its row)."""
-    first_line = next((physical for physical in text.splitlines() if physical.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first_line.count)
-    try:
-        return list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))
-    except csv.Error as exc:
-        raise CsvFileError(f"The file is not a readable CSV: {exc}.") from exc
+def _column_key(title: str) -> str:
+    """A header title as it is matched to the template's columns: no spaces, no leading *, any case."""
+    return re.sub(r"\s+", "", title).lstrip("*").casefold()
+
+
+_OTHER_SEPARATORS = {";": "semicolon", "\t": "tab"}
+
+
+def _refuse_other_separators(header: Record) -> None:
+    """A header that names the template's columns only when split at semicolons or tabs: the file was saved with
+    another separator (Excel does, where the system's list separator is ';'). Refused, with what to do."""
+    found = sum(_column_key(title) in _CANONICAL for title in header.cells)
+    for separator, name in _OTHER_SEPARATORS.items():
+        split = sum(_column_key(title) in _CANONICAL for cell in header.cells for title in cell.split(separator))
+        if split > max(found, 1):
+            raise CsvFileError(
+                f"This looks like a {name}-separated file: its header (line {header.line}) has {name}s between the "
+                f"column names, and a CSV import needs commas. Save it from your spreadsheet as 'CSV UTF-8 (Comma "
+                "delimited)' (where Excel keeps writing semicolons, set the list separator in the system's region "
+                "settings to a comma), then import that file."
+            )
 
 
 # --- writing -----------------------------------------------------------------------------------------------------
 
 
-class _RollBack(Exception):
-    def __init__(self, errors: list[RowError]):
-        self.errors = errors
-
-
-def _write(plan: _Plan) -> ImportResult:
+def _write(plan: _Plan, seen_version: int) -> ImportResult:
+    """Every invoice of a checked file, in one short write transaction (ledger.bulk_write)."""
+    invoices = [
+        NewInvoice(invoice.draft, invoice.totals, invoice.client_details)
+        for invoice in plan.invoices
+        if invoice.draft is not None and invoice.totals is not None
+    ]
     try:
-        with database_proxy.atomic():
-            new_tax_rates = 0
-            for name, rate in plan.tax_rates.items():
-                if catalog.find_tax_rate(name) is None:
-                    catalog.create_tax_rate(name, rate)
-                    new_tax_rates += 1
-            drafts = [invoice.draft for invoice in plan.invoices if invoice.draft is not None]
-            codes = dict.fromkeys(line.account_code for draft in drafts for line in draft.lines)
-            new_accounts = sum(catalog.get_or_create_account(code)[1] for code in codes)
-            new_clients = sum(
-                catalog.get_or_create_client(invoice.draft.client_name, invoice.client_details)[1]
-                for invoice in plan.invoices
-            )
-            ids: list[int] = []
-            errors: list[RowError] = []
-            taken = numbers_in_use()  # read once for the whole import, not once per invoice
-            for invoice in plan.invoices:
-                try:
-                    ids.append(create_invoice(invoice.draft, taken))
-                except LedgerError as exc:  # pragma: no cover - the plan checked all of this
-                    errors.extend(_row_errors(invoice, exc.problems))
-            if errors:  # pragma: no cover
-                raise _RollBack(errors)
-    except _RollBack as rollback:  # pragma: no cover
-        return _failed(rollback.errors, plan.ignored_columns)
+        written = write_invoices(invoices, plan.tax_rates, seen_version)
+    except ChangedMeanwhile as exc:
+        raise CsvFileError(f"Nothing was imported: {exc}. Import the file again.") from exc
     return ImportResult(
         imported=tuple(invoice.number for invoice in plan.invoices),
-        invoice_ids=tuple(ids),
-        new_clients=new_clients,
-        new_accounts=new_accounts,
-        new_tax_rates=new_tax_rates,
+        invoice_ids=written.invoice_ids,
+        new_clients=written.new_clients,
+        new_accounts=written.new_accounts,
+        new_tax_rates=written.new_tax_rates,
         errors=(),
         ignored_columns=plan.ignored_columns,
     )
-
-
-def _row_errors(invoice: _Invoice, problems: Sequence[Problem]) -> list[RowError]:
-    def line_of(problem: Problem) -> int:
-        index = problem.line if problem.line is not None and problem.line < len(invoice.rows) else 0
-        return invoice.rows[index].line
-
-    return [RowError(line_of(p), COLUMN_OF_FIELD.get(p.field, ""), p.message) for p in problems]
 
 
 def _failed(errors: Sequence[RowError], ignored_columns: tuple[str, ...]) -> ImportResult:

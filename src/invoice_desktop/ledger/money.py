@@ -11,6 +11,13 @@
 - A line may carry its own tax amount (Xero's TaxAmount override); it is used as given.
 
 `amounts` may be an AmountsType or its value ("inclusive"): both mean the same everywhere here.
+
+Limits (checked wherever a figure enters the ledger: the editor, a draft, the CSV import): every amount of money
+(a line's amount, tax and tax override, an invoice's totals) is under MAX_MONEY, 1,000,000,000,000 with 2 decimal
+places; a quantity and a unit price are under MAX_QUANTITY / MAX_UNIT_AMOUNT, 100,000,000,000 with 4. So every
+figure has at most 15 significant digits: it fits the company file's scaled integers (store.fields) many times
+over, stays exact in this module's Decimal arithmetic, and survives the float that the xero-python SDK turns each
+Decimal into on its way to Xero (15 digits round-trip exactly through a float; Xero publishes no limit of its own).
 """
 
 from __future__ import annotations
@@ -23,8 +30,45 @@ from invoice_desktop.store.models import AmountsType
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
+MONEY_PLACES = 2
 QUANTITY_PLACES = 4
 UNIT_AMOUNT_PLACES = 4
+MAX_MONEY = Decimal(10) ** 12
+MAX_QUANTITY = Decimal(10) ** 11
+MAX_UNIT_AMOUNT = Decimal(10) ** 11
+_SHOWN_DIGITS = 24  # longer figures are named by their count of digits in messages
+
+
+def decimal_places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def figure_problem(value: Decimal, places: int, limit: Decimal) -> str:
+    """Why `value` cannot be a figure with at most `places` decimals, under `limit`, or "" (the sign is the
+    caller's business). The one check of a figure's size, for every place a figure enters."""
+    if not value.is_finite():
+        return f"{shown(value)} is not a number"
+    if abs(value) >= limit:
+        return f"{shown(value)} is too large: it must be under {limit:,}"
+    if decimal_places(value) > places:
+        return f"{shown(value)} has more than {places} decimal places"
+    return ""
+
+
+def in_limits(quantity: Decimal, unit_amount: Decimal) -> bool:
+    """Whether a line's quantity and unit price are figures the ledger keeps (a live total can be worked out)."""
+    return not figure_problem(quantity, QUANTITY_PLACES, MAX_QUANTITY) and not figure_problem(
+        unit_amount, UNIT_AMOUNT_PLACES, MAX_UNIT_AMOUNT
+    )
+
+
+def shown(value: Decimal | str) -> str:
+    """A figure as a message shows it: as written, or its count of digits when it is absurdly long."""
+    text = str(value)
+    if len(text) <= _SHOWN_DIGITS:
+        return text
+    return f"a number of {sum(ch.isdigit() for ch in text):,} digits ({text[:12]}…)"
 
 
 def round_cents(value: Decimal) -> Decimal:

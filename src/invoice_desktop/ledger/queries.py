@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, fn
 
+from invoice_desktop.ledger.text import fold, nfc
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.models import (
     Client,
@@ -190,7 +191,7 @@ def _filter(tab: Tab, search: str, today: date) -> Expression:
         conditions.append(_overdue(today))
     elif tab is Tab.PAID:
         conditions.append(Invoice.status == InvoiceStatus.PAID.value)
-    term = search.strip()
+    term = nfc(search).strip()
     if term:
         conditions.append(
             _matches(Invoice.number, term) | _matches(Client.name, term) | _matches(Invoice.reference, term)
@@ -205,15 +206,15 @@ def _filter(tab: Tab, search: str, today: date) -> Expression:
 
 def _matches(column: ColumnBase, term: str) -> Expression:
     # SQLite's LIKE folds case for ASCII only. An ASCII term matches correctly with it whatever the data holds;
-    # any other term is compared through Python's casefold() on this thread's connection.
+    # any other term is compared as Xero compares text (ledger.text.fold) on this thread's connection.
     if term.isascii():
         return column.contains(term)
-    database_proxy.obj.connection().create_function("id_casefold", 1, _casefold, deterministic=True)
-    return fn.instr(fn.id_casefold(column), term.casefold()) > 0
+    database_proxy.obj.connection().create_function("id_fold", 1, _fold, deterministic=True)
+    return fn.instr(fn.id_fold(column), fold(term)) > 0
 
 
-def _casefold(value: str | None) -> str | None:
-    return None if value is None else value.casefold()
+def _fold(value: str | None) -> str | None:
+    return None if value is None else fold(value)
 
 
 def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list:

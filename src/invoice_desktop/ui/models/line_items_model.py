@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 
 from invoice_desktop.ledger.errors import Problem
 from invoice_desktop.ledger.invoices import LineDraft
-from invoice_desktop.ledger.money import CENT, LineFigures, LineTotals, compute_line
+from invoice_desktop.ledger.money import CENT, LineFigures, LineTotals, compute_line, in_limits
 from invoice_desktop.store.models import AmountsType
 from invoice_desktop.ui.form_fields import parse_decimal
 from invoice_desktop.ui.formatting import account_text, format_money, format_quantity
@@ -136,10 +136,11 @@ class LineItemsModel(QAbstractTableModel):
     # --- figures ---
 
     def figures(self, row: int) -> LineFigures | None:
-        """The row's figures for ledger.money, or None when its quantity or price is not a number."""
+        """The row's figures for ledger.money, or None when its quantity or price is not a number, or not one the
+        ledger keeps (too large: ledger.money's limits; saving says so)."""
         entry = self._rows[row]
         quantity, unit = parse_decimal(entry.quantity), parse_decimal(entry.unit_amount)
-        if quantity is None or unit is None:
+        if quantity is None or unit is None or not in_limits(quantity, unit):
             return None
         return LineFigures(quantity, unit, self._rates.get(entry.tax_rate_name.strip(), Decimal(0)))
 
