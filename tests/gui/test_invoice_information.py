@@ -215,6 +215,17 @@ def test_a_synced_invoice_shows_its_xero_id(qtbot, books):
     assert panel.history_caption.text() == "History: no export attempts yet"
 
 
+def test_a_synced_invoice_shows_what_xero_warned_about(qtbot, books):
+    XeroExport.update(warnings='["Only AUTHORISED invoices may have SentToContact updated."]').where(
+        XeroExport.invoice == books["INV-0088"]
+    ).execute()
+    window = InvoiceInformation(books["INV-0088"], today=lambda: TODAY)
+    qtbot.addWidget(window)
+    panel = window.xero_panel
+    assert panel.form.isRowVisible(panel.warnings_label)
+    assert panel.warnings_label.text() == "“Only AUTHORISED invoices may have SentToContact updated.”"
+
+
 @pytest.mark.parametrize("columns", [LINE_COLUMNS, PAYMENT_COLUMNS, ATTEMPT_COLUMNS])
 def test_qt_model_tester_passes_on_the_small_tables(qtmodeltester, info, books, columns):
     detail = get_invoice_detail(books["INV-0089"])

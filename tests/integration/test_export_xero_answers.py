@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from export_fixtures import Company, approve, connect_company, export_row, line
@@ -231,3 +232,24 @@ def test_the_day_limit_met_reading_settings_parks_the_queue_and_leaves_the_invoi
     assert parked_until() is not None and not summary.outcomes
     row = export_row(invoice_id)
     assert row.state == ExportState.FAILED.value and row.category == FailureCategory.ARCHIVED_CONTACT.value
+
+
+def test_the_commands_list_warnings_and_unconfirmed_sends(company: Company, capsys: pytest.CaptureFixture[str]) -> None:
+    from invoice_desktop.cli.export_commands import cmd_failed, cmd_synced
+    from invoice_desktop.xero.export_pacing import RetryPolicy
+
+    company.sandbox.control.warn_next(1, "Check the contact's address.")
+    approve("Greenway Builders", line("21.00"))
+    company.exporter().run()
+    company.sandbox.faults.drop_after_commit(1, path="/Invoices", method="PUT")
+    approve("Greenway Builders", line("22.00"))
+    company.exporter(policy=RetryPolicy(retries=0)).run()
+    args = SimpleNamespace(json=True)
+
+    cmd_synced(None, args)  # type: ignore[arg-type]
+    [synced] = json.loads(capsys.readouterr().out)
+    cmd_failed(None, args)  # type: ignore[arg-type]
+    [failed] = json.loads(capsys.readouterr().out)
+
+    assert synced["warnings"] == ["Check the contact's address."]
+    assert failed["unconfirmed"] is True and "reply never came" in failed["note"]

@@ -186,6 +186,8 @@ class ExportDetail:
     last_attempt_at: datetime | None
     next_retry_at: datetime | None
     synced_at: datetime | None
+    warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
+    unconfirmed: bool = False  # sent, its reply never came: Xero may hold it
 
 
 @dataclass(frozen=True)
@@ -913,7 +915,7 @@ def _renumber_refusal(invoice: Invoice, export: XeroExport | None) -> str:
         .order_by(XeroAttempt.at.desc(), XeroAttempt.id.desc())
         .first()
     )
-    if last_send is not None and last_send.category == FailureCategory.XERO_UNAVAILABLE.value:
+    if export.unconfirmed or (last_send is not None and last_send.category == FailureCategory.XERO_UNAVAILABLE.value):
         return (
             f"{number}'s last send to Xero got no answer, so Xero may have it already: "
             "export it to Xero (or Resync) first, then renumber it if Xero still refuses the number"
@@ -992,4 +994,6 @@ def _export_detail(row: XeroExport) -> ExportDetail:
         last_attempt_at=row.last_attempt_at,
         next_retry_at=row.next_retry_at,
         synced_at=row.synced_at,
+        warnings=stored_messages(row.warnings),
+        unconfirmed=bool(row.unconfirmed),
     )

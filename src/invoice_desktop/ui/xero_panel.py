@@ -25,7 +25,13 @@ STATE_WORDS: dict[ExportState, str] = {
     ExportState.SKIPPED: "Not sent to Xero",
 }
 
-OUTCOME_WORDS = {"synced": "Exported", "failed": "Failed", "retry": "Will retry", "skipped": "Not sent"}
+OUTCOME_WORDS = {
+    "synced": "Exported",
+    "linked": "Found in Xero, linked",
+    "failed": "Failed",
+    "retry": "Will retry",
+    "skipped": "Not sent",
+}
 
 ATTEMPT_COLUMNS: tuple[RecordColumn[AttemptDetail], ...] = (
     RecordColumn("When", lambda a: format_datetime(a.at)),
@@ -61,6 +67,7 @@ class XeroPanel(QGroupBox):
         self.xero_words = value_label("Xero's message", self)
         self.hint_label = value_label("What to do", self)
         self.attempts_label = value_label("Export attempts", self)
+        self.warnings_label = value_label("Xero's warnings", self)
         self.note_label = value_label("Note", self)
 
         self.form = QFormLayout()
@@ -71,6 +78,7 @@ class XeroPanel(QGroupBox):
         self.form.addRow("Xero said:", self.xero_words)
         self.form.addRow("What to do:", self.hint_label)
         self.form.addRow("Attempts:", self.attempts_label)
+        self.form.addRow("Xero warned:", self.warnings_label)
         self.form.addRow("Note:", self.note_label)
 
         self.history_model = RecordTableModel(ATTEMPT_COLUMNS, self)
@@ -100,6 +108,7 @@ class XeroPanel(QGroupBox):
             hint = export.hint or (known.default_hint if known else "")
             self.hint_label.setText(hint if failed else "")
             self.attempts_label.setText(self._attempts_text(export) if export.attempts or failed else "")
+            self.warnings_label.setText("\n".join(f"“{w}”" for w in export.warnings))
             self._show_rows(note=export.note)
         self.history_model.set_records(attempts)
         self.history.setVisible(bool(attempts))
@@ -126,6 +135,7 @@ class XeroPanel(QGroupBox):
         self.xero_words.setText("")
         self.hint_label.setText("")
         self.attempts_label.setText("")
+        self.warnings_label.setText("")
 
     def _show_rows(self, note: str) -> None:
         """Show only the rows that have something to say."""
@@ -136,6 +146,7 @@ class XeroPanel(QGroupBox):
             self.xero_words,
             self.hint_label,
             self.attempts_label,
+            self.warnings_label,
             self.note_label,
         ):
             self.form.setRowVisible(label, bool(label.text()))

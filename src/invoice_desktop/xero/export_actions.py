@@ -45,6 +45,8 @@ class FailedRow:
     attempts: int
     last_attempt: datetime | None
     next_retry_at: datetime | None
+    note: str = ""
+    unconfirmed: bool = False  # sent, its reply never came: looked up in Xero before it is sent again
 
     @property
     def title(self) -> str:
@@ -59,6 +61,8 @@ class FailedRow:
             "hint": self.hint,
             "attempts": self.attempts,
             "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
+            "note": self.note or None,
+            "unconfirmed": self.unconfirmed,
         }
 
 
@@ -71,12 +75,14 @@ class SyncedRow:
     xero_invoice_id: str
     synced_at: datetime | None
     note: str
+    warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
 
     def to_json(self) -> dict[str, object]:
         return {
             "number": self.number,
             "xero_invoice_id": self.xero_invoice_id,
             "synced_at": self.synced_at.isoformat() if self.synced_at else None,
+            "warnings": list(self.warnings),
         }
 
 
@@ -95,7 +101,8 @@ def list_failed() -> list[FailedRow]:
     (no model instances, no lazy loads of the invoice or client), converted here. The window reads this list
     whenever the Failed table is shown or a Resync ends, so it has to stay quick with thousands of rows."""
     columns = (Invoice.id, Invoice.number, Client.name, Invoice.total, XeroExport.category, XeroExport.messages,
-               XeroExport.hint, XeroExport.attempts, XeroExport.last_attempt_at, XeroExport.next_retry_at)  # fmt: skip
+               XeroExport.hint, XeroExport.attempts, XeroExport.last_attempt_at, XeroExport.next_retry_at,
+               XeroExport.note, XeroExport.unconfirmed)  # fmt: skip
     query = (
         XeroExport.select(*columns)
         .join(Invoice, on=(XeroExport.invoice == Invoice.id))
@@ -109,13 +116,13 @@ def list_failed() -> list[FailedRow]:
     categories = FailureCategory._value2member_map_
     messages_of: dict[str | None, tuple[str, ...]] = {}  # the same few messages recur on many rows
     found = []
-    for invoice_id, number, client, cents, category, stored, hint, attempts, last, retry in rows:
+    for invoice_id, number, client, cents, category, stored, hint, attempts, last, retry, note, unsure in rows:
         messages = messages_of.get(stored)
         if messages is None:
             messages = messages_of[stored] = stored_messages(stored)
         found.append(
             FailedRow(invoice_id, number, client, str(total(cents)), categories.get(category),  # type: ignore[arg-type]
-                      messages, hint, attempts, _utc(last, when), _utc(retry, when))
+                      messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
         )  # fmt: skip
     return found
 
@@ -134,7 +141,7 @@ def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime
 def list_synced() -> list[SyncedRow]:
     return [
         SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
-                  row.xero_invoice_id or "", row.synced_at, row.note)
+                  row.xero_invoice_id or "", row.synced_at, row.note, stored_messages(row.warnings))
         for row in _rows(ExportState.SYNCED)
     ]  # fmt: skip
 

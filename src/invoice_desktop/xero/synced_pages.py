@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from invoice_desktop.store.failures import stored_messages
 from invoice_desktop.store.models import Client, ExportState, Invoice, XeroExport
 from invoice_desktop.xero.export_actions import SyncedRow
 
@@ -43,6 +44,7 @@ def synced_page(
             XeroExport.xero_invoice_id,
             XeroExport.synced_at,
             XeroExport.note,
+            XeroExport.warnings,
         )
         .join(Invoice, on=(XeroExport.invoice == Invoice.id))
         .join(Client, on=(Invoice.client == Client.id))
@@ -53,6 +55,6 @@ def synced_page(
     if limit is not None or offset:
         query = query.limit(limit).offset(offset)
     return [
-        SyncedRow(invoice_id, number, client, str(total), xero_id or "", synced_at, note or "")
-        for invoice_id, number, client, total, xero_id, synced_at, note in query
+        SyncedRow(invoice_id, number, client, str(total), xero_id or "", synced_at, note or "", stored_messages(said))
+        for invoice_id, number, client, total, xero_id, synced_at, note, said in query
     ]

@@ -43,6 +43,7 @@ from invoice_desktop.ui.plain_text import Markup
 from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
 from invoice_desktop.xero.export_actions import FailedRow, list_failed
 from invoice_desktop.xero.export_results import ExportOutcome
+from invoice_desktop.xero.exporter import UNCONFIRMED_NOTE
 
 SYNC_FAILED = "Sync Failed"
 SENDING = "Sending…"
@@ -73,6 +74,8 @@ def _sections(row: FailedRow) -> tuple[str, list[str], list[str]]:
     body = [f"Xero said: “{m}”" for m in row.messages if m.strip()]
     if row.hint:
         body.append(f"What to do: {row.hint}")
+    if row.unconfirmed:
+        body.append(UNCONFIRMED_NOTE)
     return _title(row), body, [_attempts_text(row), _retry_text(row)]
 
 

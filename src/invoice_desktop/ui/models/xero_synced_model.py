@@ -19,15 +19,19 @@ OPEN_IN_XERO = "Open in Xero"
 OPEN_COLUMN = 4
 
 
+def _warned(row: SyncedRow) -> str:
+    return "".join(f"\nXero warned: {w}" for w in row.warnings)
+
+
 def _open_extra(row: SyncedRow, role: int) -> Any:
     if not row.xero_invoice_id:
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row.note or "Marked as in Xero without a link to a Xero invoice"
+            return (row.note or "Marked as in Xero without a link to a Xero invoice") + _warned(row)
         return None
     if role == Qt.ItemDataRole.ForegroundRole:
         return QGuiApplication.palette().color(QPalette.ColorRole.Link)
     if role == Qt.ItemDataRole.ToolTipRole:
-        return f"Open {row.number} in Xero (in the browser)" + (f"\n{row.note}" if row.note else "")
+        return f"Open {row.number} in Xero (in the browser)" + (f"\n{row.note}" if row.note else "") + _warned(row)
     if role == Qt.ItemDataRole.AccessibleTextRole:
         return f"Open {row.number} in Xero"
     return None
