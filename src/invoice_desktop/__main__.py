@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from invoice_desktop.cli import AppContext, build_parser, fail
+from invoice_desktop.app_context import AppContext
+from invoice_desktop.cli import build_parser, fail
 from invoice_desktop.cli.boundary import guarded
 from invoice_desktop.config import demo_app_paths, resolve_app_paths, resolve_client_id, resolve_endpoints
 from invoice_desktop.logs import setup_logging
@@ -57,9 +58,13 @@ def _run(args: argparse.Namespace) -> int:
     open_database(paths.database, paths.backup_dir)  # a CompanyFileError is the boundary's one line
     try:
         if func is None:
-            from invoice_desktop.ui.app import run_sandbox_demo, run_window
+            if sandbox_demo:
+                from invoice_desktop.sandbox_demo import run_demo_window
 
-            return run_sandbox_demo(ctx) if sandbox_demo else run_window(ctx)
+                return run_demo_window(ctx)
+            from invoice_desktop.ui.app import run_window
+
+            return run_window(ctx)
         return func(ctx, args)
     finally:
         close_database()

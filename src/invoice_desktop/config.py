@@ -114,5 +114,9 @@ def resolve_endpoints(cli_value: str | None = None) -> XeroEndpoints:
     return XeroEndpoints.under(chosen) if chosen else XeroEndpoints.real()
 
 
+# The client id used with a Xero that is not the real one (the built-in sandbox, which takes any) when none was given.
+LOCAL_XERO_CLIENT_ID = "SANDBOX0DESKTOP0APP0CLIENT0ID000"
+
+
 def resolve_client_id(cli_value: str | None = None, stored: str | None = None) -> str | None:
     return cli_value or os.environ.get(ENV_CLIENT_ID) or stored or None

@@ -8,6 +8,7 @@ point at the log to say so.
 from __future__ import annotations
 
 import contextlib
+import decimal
 import logging
 import logging.handlers
 import re
@@ -122,3 +123,18 @@ def _describe(exc: BaseException | None) -> str | None:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return f"{type(exc).__name__}: {exc}" if exc is not None else None
+
+
+SHORT = 200  # characters of an unexpected error's own words in the one line
+
+
+def unexpected(exc: BaseException) -> str:
+    """A short account of an error no command foresaw, without tokens."""
+    if isinstance(exc, OverflowError | decimal.Overflow):
+        return "a number is too large to work with"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    words = redact(" ".join(str(exc).split()))
+    words = words if len(words) <= SHORT else words[: SHORT - 1] + "…"
+    return f"unexpected error ({type(exc).__name__}{': ' + words if words else ''})"

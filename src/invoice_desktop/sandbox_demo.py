@@ -18,11 +18,13 @@ import logging
 import os
 import shutil
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from invoice_desktop.app_context import AppContext
+from invoice_desktop.cli import fail
 from invoice_desktop.config import DATABASE_NAME, ENV_KEYRING, AppPaths, demo_app_paths
 from invoice_desktop.ledger.catalog import create_tax_rate, find_tax_rate, get_or_create_account
 from invoice_desktop.ledger.invoices import (
@@ -33,10 +35,11 @@ from invoice_desktop.ledger.invoices import (
     get_invoice_detail,
     record_payment,
 )
-from invoice_desktop.sandbox import seed
+from invoice_desktop.sandbox import SANDBOX_CLIENT_ID, seed
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
+from invoice_desktop.sandbox.state_file import SandboxStateError
 from invoice_desktop.store.models import Invoice
-from invoice_desktop.xero.client import open_client
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import ConnectOptions, connect
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import Exporter
@@ -240,3 +243,20 @@ def _follow_sign_in(url: str, browser_opened: bool) -> None:
     """Stand in for the browser: the sandbox approves at once and redirects to our loopback callback."""
     with urllib.request.urlopen(url, timeout=30) as response:
         response.read()
+
+
+def run_demo_window(ctx: AppContext) -> int:
+    """The window on the demo company file, connected to the built-in sandbox running in this process. A sandbox
+    state file that does not load is one line (it names the file and how to start over), before any window."""
+    from invoice_desktop.ui.app import run_window
+
+    try:
+        session = start_demo(ctx.paths)
+    except SandboxStateError as exc:
+        return fail(str(exc))
+    try:
+        demo = replace(ctx, endpoints=session.sandbox.endpoints, client_id=SANDBOX_CLIENT_ID,
+                       xero_admin_url=session.admin_url)  # fmt: skip
+        return run_window(demo)
+    finally:
+        session.stop()

@@ -10,7 +10,7 @@ import pytest
 from gui_books import TODAY, demo_books
 from PySide6.QtCore import QSettings
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.sandbox_demo import start_demo
 
@@ -53,7 +53,7 @@ def window(qtbot, demo, app_context, qsettings):
     """The main window on the sandbox demo, shown; its export runs are stopped and waited for afterwards."""
     from invoice_desktop.ui.main_window import MainWindow
 
-    ctx = replace(app_context, endpoints=demo.sandbox.endpoints, sandbox_admin_url=demo.admin_url)
+    ctx = replace(app_context, endpoints=demo.sandbox.endpoints, xero_admin_url=demo.admin_url)
     main = MainWindow(ctx, settings=qsettings)
     qtbot.addWidget(main)
     main.show()

@@ -31,7 +31,7 @@ from PySide6.QtGui import QHelpEvent, QPainter, QPixmap
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.ledger.queries import Tab
@@ -66,7 +66,7 @@ def exports_window(data_dir: Path, settings: QSettings) -> tuple[MainWindow, Dem
     """The main window on the sandbox demo company file in data_dir (whose database is open), as --sandbox opens it."""
     demo = start_demo(AppPaths(data_dir))
     ctx = AppContext(
-        paths=AppPaths(data_dir), endpoints=demo.sandbox.endpoints, client_id=None, sandbox_admin_url=demo.admin_url
+        paths=AppPaths(data_dir), endpoints=demo.sandbox.endpoints, client_id=None, xero_admin_url=demo.admin_url
     )
     window = MainWindow(ctx, settings=settings)
     window.resize(*SIZE)

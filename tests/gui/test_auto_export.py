@@ -29,7 +29,7 @@ from invoice_desktop.ui.xero_exports_failed import WAIT_TIP
 from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_run_status import EXPORTING, RECONNECT, AutoExportLabel
 from invoice_desktop.ui.xero_status import XeroConnection
-from invoice_desktop.xero.client import open_client
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.export_park import KEY_PARKED_UNTIL, RunStop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter

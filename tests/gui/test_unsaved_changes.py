@@ -14,7 +14,7 @@ from gui_books import TODAY
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.store.models import Invoice

@@ -15,7 +15,7 @@ from markup_probe import assert_shown_literally, hostile, shown
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger import catalog
 from invoice_desktop.sandbox import seed

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from gui_books import demo_books
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger import catalog
 from invoice_desktop.sandbox import seed

@@ -34,7 +34,8 @@ def test_sync_failed_resync_synced(
     status, out = _run(capsys, data_dir, sandbox, "xero", "failed", "--json")
     (row,) = json.loads(out)
     assert status == 0
-    assert set(row) == {"number", "category", "title", "message", "hint", "attempts", "last_attempt"}
+    spec = {"number", "category", "title", "message", "hint", "attempts", "last_attempt"}  # docs/product.md §5
+    assert set(row) == spec | {"note", "unconfirmed"} and row["unconfirmed"] is False
     assert row["number"] == numbers[archived] and row["category"] == "archived_contact"
     assert row["title"] == "Contact is archived in Xero" and row["message"] == xero_says.ARCHIVED_CONTACT
     assert row["attempts"] == 1 and row["last_attempt"]
@@ -46,7 +47,7 @@ def test_sync_failed_resync_synced(
     status, out = _run(capsys, data_dir, sandbox, "xero", "synced", "--json")
     rows = json.loads(out)
     assert status == 0 and [r["number"] for r in rows] == sorted(numbers.values())
-    assert all(set(r) == {"number", "xero_invoice_id", "synced_at"} and r["xero_invoice_id"] for r in rows)
+    assert all(set(r) == {"number", "xero_invoice_id", "synced_at", "warnings"} and r["xero_invoice_id"] for r in rows)
     status, out = _run(capsys, data_dir, sandbox, "xero", "failed", "--json")
     assert json.loads(out) == []
 

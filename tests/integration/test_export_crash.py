@@ -56,7 +56,7 @@ data_dir, endpoint, batch_size, pause_at, marker, go = sys.argv[1:7]
 from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.store.database import open_database
 from invoice_desktop.xero import export_queue
-from invoice_desktop.xero.client import open_client
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.exporter import Exporter
 
 if pause_at:

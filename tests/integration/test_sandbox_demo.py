@@ -45,7 +45,7 @@ def test_a_later_start_finds_everything_as_it_was(db, data_dir: Path) -> None:
         assert not again.created
         assert [row.number for row in list_failed()] == failed_before
         # The sandbox kept its state (tokens included): the stored connection still works.
-        from invoice_desktop.xero.client import open_client
+        from invoice_desktop.xero.company_client import open_client
 
         client = open_client(AppPaths(data_dir), again.sandbox.endpoints)
         assert client.accounting().get_organisations(client.tenant_id).organisations

@@ -12,25 +12,14 @@ import contextlib
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from invoice_desktop import __version__
-from invoice_desktop.config import AppPaths, XeroEndpoints
+from invoice_desktop.app_context import AppContext
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_CANNOT_RUN = 2
-
-
-@dataclass
-class AppContext:
-    """What every command gets: where the company file is and which Xero to talk to."""
-
-    paths: AppPaths
-    endpoints: XeroEndpoints
-    client_id: str | None
-    sandbox_admin_url: str | None = None  # set when the window runs on the built-in sandbox (--sandbox)
 
 
 CommandFunc = Callable[[AppContext, argparse.Namespace], int]

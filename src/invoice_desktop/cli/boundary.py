@@ -7,21 +7,19 @@ the log and the line says where the log is."""
 from __future__ import annotations
 
 import contextlib
-import decimal
 import logging
 import os
 import sys
 from collections.abc import Callable
 
 from invoice_desktop.cli import EXIT_CANNOT_RUN, cannot_run
-from invoice_desktop.logs import redact, where_the_log_is
+from invoice_desktop.logs import redact, unexpected, where_the_log_is
 from invoice_desktop.store.errors import CompanyFileError
 from invoice_desktop.xero.client import XeroInterfaceError
 from invoice_desktop.xero.tokens import TokenStorageError
 
 log = logging.getLogger(__name__)
 
-SHORT = 200  # characters of an unexpected error's own words in the one line
 FOR_THE_USER = (CompanyFileError, TokenStorageError, XeroInterfaceError)  # their message is the line
 
 
@@ -50,18 +48,6 @@ def guarded(run: Callable[[], int], as_json: bool = False, tell: Callable[[str],
         except Exception:
             log.exception("could not show: %s", message)
     return cannot_run(message, as_json)
-
-
-def unexpected(exc: BaseException) -> str:
-    """A short account of an error no command foresaw, without tokens."""
-    if isinstance(exc, OverflowError | decimal.Overflow):
-        return "a number is too large to work with"
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f": {exc.filename}" if exc.filename else ""
-        return f"{exc.strerror}{where}"
-    words = redact(" ".join(str(exc).split()))
-    words = words if len(words) <= SHORT else words[: SHORT - 1] + "…"
-    return f"unexpected error ({type(exc).__name__}{': ' + words if words else ''})"
 
 
 def _drop_stdout() -> None:

@@ -11,10 +11,12 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, AppContext, fail, print_json
+from invoice_desktop.app_context import AppContext
+from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, fail, print_json
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.xero.client import XeroClient, XeroInterfaceError, open_client
+from invoice_desktop.xero.client import XeroClient, XeroInterfaceError
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 from invoice_desktop.xero.export_actions import FailedRow, SyncedRow, failed_ids, list_failed, list_synced, resync
 from invoice_desktop.xero.export_results import ExportSummary

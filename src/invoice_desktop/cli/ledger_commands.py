@@ -48,7 +48,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, AppContext, cannot_run, fail, print_json
+from invoice_desktop.app_context import AppContext
+from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, cannot_run, fail, print_json
 from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (

@@ -10,7 +10,8 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from invoice_desktop.cli import EXIT_OK, AppContext, fail
+from invoice_desktop.app_context import AppContext
+from invoice_desktop.cli import EXIT_OK, fail
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -9,13 +9,12 @@ import argparse
 import sys
 from typing import Any
 
-from urllib3.exceptions import HTTPError as Urllib3Error
-from xero_python.exceptions import ApiException, OAuth2Error
-
-from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, AppContext, ArgumentParser, fail, print_json
+from invoice_desktop.app_context import AppContext
+from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, ArgumentParser, fail, print_json
 from invoice_desktop.xero.callback_server import DEFAULT_PORT, DEFAULT_TIMEOUT
-from invoice_desktop.xero.client import XeroInterfaceError, open_client
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import (
+    XERO_CALL_ERRORS,
     ChooseOrganisation,
     ConnectOptions,
     ConnectResult,
@@ -29,7 +28,6 @@ from invoice_desktop.xero.settings_edit import SettingsChange, change_settings
 from invoice_desktop.xero.status import XeroStatus, load_status
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache, refresh_cache
 
-XERO_ERRORS = (XeroInterfaceError, ApiException, OAuth2Error, Urllib3Error, OSError)
 ON_OFF = {"on": True, "off": False}
 
 
@@ -105,7 +103,7 @@ def cmd_connect(ctx: AppContext, args: argparse.Namespace) -> int:
         for org in exc.organisations:
             print(f"  {org.name}  ({org.tenant_id})", file=sys.stderr)
         return EXIT_CANNOT_RUN
-    except XERO_ERRORS as exc:
+    except XERO_CALL_ERRORS as exc:
         return fail(describe_error(exc))
     _print_connected(result)
     return EXIT_OK
@@ -217,7 +215,7 @@ def cmd_settings(ctx: AppContext, args: argparse.Namespace) -> int:
     if args.refresh or (change.needs_chart and cache is None and record.tenant_id):
         try:
             cache = refresh_cache(open_client(ctx.paths, ctx.endpoints, ctx.client_id))
-        except XERO_ERRORS as exc:
+        except XERO_CALL_ERRORS as exc:
             return fail(f"Xero's settings could not be fetched: {describe_error(exc)}")
     warnings: tuple[str, ...] = ()
     settings = load_settings()

@@ -38,7 +38,8 @@ from PySide6.QtCore import QObject, Signal
 from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.jobs.worker import JobCancelled
 from invoice_desktop.jobs.xero_workers import XeroJob
-from invoice_desktop.xero.client import XeroClient, open_client
+from invoice_desktop.xero.client import XeroClient
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 from invoice_desktop.xero.export_actions import resync_in_batches
 from invoice_desktop.xero.export_pacing import Pacer

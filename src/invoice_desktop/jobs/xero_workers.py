@@ -6,7 +6,7 @@ from PySide6.QtCore import QObject
 
 from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.jobs.worker import Job
-from invoice_desktop.xero.client import open_client
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import DisconnectResult, disconnect
 from invoice_desktop.xero.xero_cache import XeroCache, refresh_cache
 

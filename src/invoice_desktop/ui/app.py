@@ -7,13 +7,12 @@ import gc
 import signal
 import sys
 from collections.abc import Iterator
-from dataclasses import replace
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from invoice_desktop.cli import AppContext, fail
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.paths import resource_path
 from invoice_desktop.store.faults import mark_interactive_thread
 from invoice_desktop.ui.crash_dialog import CrashReporter, reporting_uncaught_exceptions
@@ -87,25 +86,3 @@ def _quit_on_terminate(app: QApplication) -> Iterator[None]:
     finally:
         waker.stop()
         signal.signal(signal.SIGTERM, previous)
-
-
-def run_sandbox_demo(ctx: AppContext) -> int:
-    """The window on the demo company file, connected to the built-in sandbox running in this process."""
-    from invoice_desktop.sandbox import SANDBOX_CLIENT_ID
-    from invoice_desktop.sandbox.state_file import SandboxStateError
-    from invoice_desktop.sandbox_demo import start_demo
-
-    try:
-        session = start_demo(ctx.paths)
-    except SandboxStateError as exc:  # names the file and says how to start over (--reset)
-        return fail(str(exc))
-    try:
-        demo_ctx = replace(
-            ctx,
-            endpoints=session.sandbox.endpoints,
-            client_id=SANDBOX_CLIENT_ID,
-            sandbox_admin_url=session.admin_url,
-        )
-        return run_window(demo_ctx)
-    finally:
-        session.stop()

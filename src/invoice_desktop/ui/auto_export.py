@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QStatusBar
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.export_worker import EngineJob, ExporterFactory, PaymentImportWorker, QueueExportWorker
 from invoice_desktop.store.failures import FailureCategory

@@ -20,8 +20,7 @@ from types import TracebackType
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from invoice_desktop.cli.boundary import unexpected
-from invoice_desktop.logs import where_the_log_is
+from invoice_desktop.logs import unexpected, where_the_log_is
 from invoice_desktop.store.errors import CompanyFileError
 
 log = logging.getLogger(__name__)

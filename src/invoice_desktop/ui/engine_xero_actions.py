@@ -5,12 +5,13 @@ Runs on a worker thread (see ui.xero_actions): no widgets here, only the company
 
 from __future__ import annotations
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.xero_actions import XeroActionResult
 from invoice_desktop.xero import export_actions
-from invoice_desktop.xero.client import XeroClient, open_client
+from invoice_desktop.xero.client import XeroClient
+from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.export_results import ExportOutcome
 
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, 
 from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QStackedWidget
 
 from invoice_desktop import APP_NAME, __version__
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.worker import wait_for_running_jobs
 from invoice_desktop.ui.auto_export import AutoExporter
@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.xero_settings_action)
 
         help_menu = bar.addMenu("&Help")
-        if self.ctx.sandbox_admin_url:
+        if self.ctx.xero_admin_url:
             self.sandbox_admin_action = self._action("Open &Sandbox Xero", self.open_sandbox_admin)
             self.sandbox_admin_action.setStatusTip("The built-in Xero's admin page: fix causes, switch faults")
             help_menu.addAction(self.sandbox_admin_action)
@@ -174,8 +174,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def open_sandbox_admin(self) -> None:
-        if self.ctx.sandbox_admin_url:
-            QDesktopServices.openUrl(QUrl(self.ctx.sandbox_admin_url))
+        if self.ctx.xero_admin_url:
+            QDesktopServices.openUrl(QUrl(self.ctx.xero_admin_url))
 
     @Slot()
     def show_about(self) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.export_worker import ExporterFactory, ExportWorker
 from invoice_desktop.store.failures import FailureCategory

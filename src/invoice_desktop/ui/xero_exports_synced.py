@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
 from invoice_desktop.ui.models.roles import ItemRole
 from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN, SyncedTableModel

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, Slot
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.xero_exports_page import PAGE_LABEL, XeroExportsPage, page_title

@@ -14,7 +14,7 @@ import html
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
-from invoice_desktop.cli import AppContext
+from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.connect_worker import ConnectWorker
 from invoice_desktop.jobs.worker import Job, start_kept_alive
 from invoice_desktop.jobs.xero_workers import DisconnectWorker, RefreshWorker

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from invoice_desktop.ledger.catalog import ClientInfo
+from invoice_desktop.ledger.text import fold
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.xero.failure_classifier import Failure, describe_account, describe_tax
 from invoice_desktop.xero.invoice_mapping import MappedInvoice, currency
@@ -65,8 +66,8 @@ def choose_contact(client: ClientInfo, cache: XeroCache | None) -> ContactChoice
         return ContactChoice(client.xero_contact_id)
     if contacts is None:
         return ContactChoice(None)
-    wanted = client.name.strip().casefold()
-    matches = [c for c in contacts if c.name.strip().casefold() == wanted]
+    wanted = fold(client.name.strip())
+    matches = [c for c in contacts if fold(c.name.strip()) == wanted]
     active = [c for c in matches if c.status == ACTIVE]
     if len(active) > 1:
         category = FailureCategory.VALIDATION

@@ -55,7 +55,7 @@ from invoice_desktop.xero.failure_classifier import (
     element_warnings,
     header_of,
 )
-from invoice_desktop.xero.invoice_lookup import Lookup, Wanted, describe, look_up, whose
+from invoice_desktop.xero.invoice_lookup import Lookup, Wanted, describe, look_up, whose, xero_number_key
 from invoice_desktop.xero.invoice_mapping import MappedInvoice, map_invoice, request_body, request_digest
 from invoice_desktop.xero.settings import KEY_LAST_SYNC_AT, XeroSettings, load_settings, mark_dropped
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache
@@ -588,12 +588,12 @@ def _match(batch: list[MappedInvoice], elements: list[Any]) -> list[tuple[Mapped
     """Pair each sent invoice with its element of the reply: by InvoiceNumber, else by position."""
     by_number: dict[str, Any] = {}
     for element in elements:
-        number = str(getattr(element, "invoice_number", "") or "").casefold()
+        number = xero_number_key(str(getattr(element, "invoice_number", "") or ""))
         if number and number not in by_number:
             by_number[number] = element
     pairs: list[tuple[MappedInvoice, Any | None]] = []
     for index, mapped in enumerate(batch):
-        element = by_number.get(mapped.number.casefold())
+        element = by_number.get(xero_number_key(mapped.number))
         if element is None and len(elements) == len(batch):
             element = elements[index]
         pairs.append((mapped, element))

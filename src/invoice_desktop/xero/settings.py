@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from invoice_desktop.config import XeroEndpoints, resolve_client_id
+from invoice_desktop.config import LOCAL_XERO_CLIENT_ID, XeroEndpoints, resolve_client_id
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.settings import delete_settings, get_setting, set_setting
 
@@ -298,10 +298,8 @@ def interface_state(record: ConnectionRecord | None = None, settings: XeroSettin
 
 
 def effective_client_id(endpoints: XeroEndpoints, given: str | None = None) -> str | None:
-    """--client-id, else INVOICE_DESKTOP_XERO_CLIENT_ID, else the stored one, else (sandbox only) the sandbox's."""
+    """--client-id, else INVOICE_DESKTOP_XERO_CLIENT_ID, else the stored one, else (not the real Xero) the local one."""
     chosen = resolve_client_id(given, get_setting(KEY_CLIENT_ID) or None)
     if chosen or endpoints.is_real_xero:
         return chosen
-    from invoice_desktop.sandbox import SANDBOX_CLIENT_ID
-
-    return SANDBOX_CLIENT_ID
+    return LOCAL_XERO_CLIENT_ID
