@@ -19,7 +19,7 @@ from xero_python.accounting import Contact, Invoice, Invoices, LineItem
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.store.models import ExportState, XeroAttempt, XeroBatch
+from invoice_desktop.store.models import BatchState, ExportState, XeroAttempt, XeroBatch
 from invoice_desktop.xero import export_queue
 from invoice_desktop.xero.export_actions import mark_already_in_xero
 from invoice_desktop.xero.export_pacing import RetryPolicy
@@ -214,7 +214,7 @@ def test_the_batch_key_is_kept_on_disk_before_the_look_up_path_sends(company: Co
     _die_after_send(company)
     company.time.advance(AFTER_THE_REPLAY_WINDOW)
     company.exporter().run()
-    assert all(b.state == export_queue.BATCH_RESOLVED for b in XeroBatch.select())
+    assert all(b.state == BatchState.RESOLVED for b in XeroBatch.select())
 
 
 def test_mark_as_already_in_xero_finds_a_number_with_a_comma(company: Company) -> None:

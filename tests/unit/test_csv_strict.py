@@ -295,9 +295,26 @@ def test_every_row_is_imported_as_written_or_nothing_is_and_each_bad_line_is_nam
         return
     assert not result.ok, text
     assert result.imported == () and database_files(books) == before
-    named = {e.file_line for e in result.errors}
+    named = {n for e in result.errors for n in e.file_lines}
     spans = [(first, last) for index, (*_, first, last) in enumerate(rows) if index in bad]
     for first, last in spans:
         assert any(first <= n <= last for n in named), (text, result.errors)
     for error in result.errors:  # and no good row is accused
-        assert any(first <= error.file_line <= last for first, last in spans), (text, error)
+        assert any(first <= error.file_lines[0] <= last for first, last in spans), (text, error)
+
+
+def test_a_row_whose_quoting_swallowed_the_next_line_names_both_lines(books) -> None:
+    """Found by the property test: a quote opened on line 3 runs into line 4, so the error of the record that
+    starts on line 3 names lines 3-4, and line 4's own row is named with it."""
+    header = "ContactName,InvoiceNumber,InvoiceDate,DueDate,Description,Quantity,UnitAmount,AccountCode,TaxType"
+    header += ",Reference"
+    text = (
+        f"{header}\r\n"
+        'Acme Pty Ltd,P2-0,01/03/2024,31/03/2024,;\n",1,100.00,200,GST on Income,""\r\n'
+        'Acme Pty Ltd",P2-1,01/03/2024,31/03/2024,;,1,100.00,200,GST on Income,","\r\n'
+    )
+    result = import_csv_text(text)
+    assert not result.ok and result.imported == ()
+    named = {n for e in result.errors for n in e.file_lines}
+    assert {2, 4} <= named or {3, 4} <= named
+    assert any("lines 3–4 of the file" in str(e) for e in result.errors)

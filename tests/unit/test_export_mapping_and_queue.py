@@ -19,7 +19,7 @@ from invoice_desktop.ledger.invoices import (
     create_invoice,
     get_invoice_detail,
 )
-from invoice_desktop.store.models import AmountsType, ExportState, XeroBatch, XeroExport
+from invoice_desktop.store.models import AmountsType, BatchState, ExportState, XeroBatch, XeroExport
 from invoice_desktop.store.settings import set_setting
 from invoice_desktop.xero import export_queue as queue
 from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
@@ -122,7 +122,7 @@ def test_claim_function_and_guarded_outcomes(db: object) -> None:
     ids = _queued(3)
     first = queue.claim(ids, "me", "k1", NOW)
     assert first == ids and queue.claim(ids, "other", "k2", NOW) == []
-    assert XeroBatch.get(XeroBatch.key == "k1").state == queue.BATCH_PENDING
+    assert XeroBatch.get(XeroBatch.key == "k1").state == BatchState.PENDING
     assert not queue.record_synced(ids[0], "other", "k1", "x", NOW).applied  # not the owner
     assert queue.record_synced(ids[0], "me", "k1", "x", NOW).applied
     assert queue.release(ids[1:], "me", NOW) == 2

@@ -231,7 +231,13 @@ def import_document(result: ImportResult, path: Path, amounts: str) -> dict[str,
         "new_tax_rates": result.new_tax_rates,
         "ignored_columns": list(result.ignored_columns),
         "errors": [
-            {"line": e.line, "file_line": e.file_line or e.line, "column": e.column, "message": e.message}
+            {
+                "line": e.line,
+                "file_line": e.file_lines[0],
+                "file_last_line": e.file_lines[-1],
+                "column": e.column,
+                "message": e.message,
+            }
             for e in result.errors
         ],
         "approval": None if result.approval is None else approval_document(result.approval),

@@ -168,10 +168,21 @@ class RowError:
     column: str  # the template's column name ("Quantity"), "" for the row as a whole
     message: str
     file_line: int = 0  # the physical line of the file (as a text editor numbers them); 0: the same as `line`
+    # The physical line the row ends on, when a quoted cell carried it over several (0: `file_line`): a row whose
+    # quoting swallowed the lines after it names them all.
+    file_last_line: int = 0
+
+    @property
+    def file_lines(self) -> range:
+        first = self.file_line or self.line
+        return range(first, max(first, self.file_last_line) + 1)
 
     def __str__(self) -> str:
         where = f"line {self.line}"
-        if self.file_line and self.file_line != self.line:
+        lines = self.file_lines
+        if len(lines) > 1:
+            where += f" (lines {lines[0]}–{lines[-1]} of the file)"
+        elif self.file_line and self.file_line != self.line:
             where += f" (line {self.file_line} of the file)"
         return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
 
@@ -307,14 +318,15 @@ class _Planner:
         self.date_format = date_format
         self.errors: list[RowError] = []
         self.column_order: dict[str, int] = {}
-        self.file_lines: dict[int, int] = {}  # record number -> its physical line
+        self.file_spans: dict[int, tuple[int, int]] = {}  # record number -> its first and last physical line
 
     def error(self, line: int, column: str, message: str, file_line: int = 0) -> None:
-        self.errors.append(RowError(line, column, message, file_line or self.file_lines.get(line, line)))
+        first, last = self.file_spans.get(line, (line, line))
+        self.errors.append(RowError(line, column, message, file_line or first, 0 if file_line else last))
 
     def plan(self, text: str) -> _Plan:
         records = read_records(text)
-        self.file_lines = {record.number: record.line for record in records}
+        self.file_spans = {record.number: (record.line, record.last_line) for record in records}
         header = next((r for r in records if not r.is_blank()), None)
         if header is None:
             raise CsvFileError("The file is empty.")

@@ -9,23 +9,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from invoice_desktop.store.failures import FailureCategory, stored_messages
-from invoice_desktop.store.models import XeroAttempt
+from invoice_desktop.store.models import AttemptOutcome, XeroAttempt
 
 
 @dataclass(frozen=True)
 class AttemptDetail:
     at: datetime
-    outcome: str  # synced | failed | retry | skipped | ... as the exporter recorded it
-    category: str | None
+    outcome: AttemptOutcome
+    category: FailureCategory | None
     messages: tuple[str, ...]
 
     @property
     def title(self) -> str:
         """The failure category's title ("Account mapping is incorrect"), or '' when there is none."""
-        try:
-            return FailureCategory(self.category).title if self.category else ""
-        except ValueError:
-            return self.category or ""
+        return self.category.title if self.category else ""
 
 
 def export_attempts(invoice_id: int, limit: int = 200) -> tuple[AttemptDetail, ...]:

@@ -46,6 +46,7 @@ from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     Account,
     AmountsType,
+    AttemptOutcome,
     Client,
     ExportState,
     Invoice,
@@ -80,7 +81,7 @@ _LINE_TEXTS = (
 # (the other kind, "Marked as already in Xero", is in Xero under its number).
 DONT_SEND_NOTE = "Not to be sent to Xero."
 # Attempt outcomes that are not a send to Xero (the rest are: synced, failed, retry).
-_NOT_SENDS = ("skipped", "renumbered")
+_NOT_SENDS = (AttemptOutcome.SKIPPED, AttemptOutcome.RENUMBERED)
 
 _STATUS_WORDS = {
     InvoiceStatus.DRAFT.value: "a draft",
@@ -178,7 +179,7 @@ class PaymentDetail:
 class ExportDetail:
     state: ExportState
     xero_invoice_id: str | None
-    category: str | None
+    category: FailureCategory | None
     messages: tuple[str, ...]
     hint: str
     note: str
@@ -608,7 +609,7 @@ def renumber_invoice(invoice_id: int, new_number: str) -> None:
             XeroAttempt.insert(
                 invoice=invoice_id,
                 at=now,
-                outcome="renumbered",
+                outcome=AttemptOutcome.RENUMBERED,
                 messages=json.dumps([f"Renumbered from {old} to {number}."]),
             ).execute()
         advance_numbering([number])
@@ -984,7 +985,7 @@ def _line_detail(row: InvoiceLine) -> LineDetail:
 def _export_detail(row: XeroExport) -> ExportDetail:
     messages = stored_messages(row.messages)
     return ExportDetail(
-        state=ExportState(row.state),
+        state=row.state,
         xero_invoice_id=row.xero_invoice_id,
         category=row.category,
         messages=messages,

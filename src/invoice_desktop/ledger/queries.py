@@ -163,16 +163,16 @@ def tab_counts(today: date | None = None) -> dict[Tab, int]:
 
 
 def format_xero_error(
-    state: str, category: str | None, messages_json: str | None, xero_status: str | None = None
+    state: ExportState | None,
+    category: FailureCategory | None,
+    messages_json: str | None,
+    xero_status: str | None = None,
 ) -> str:
     """'<failure title>: <Xero's first message>' for a failed export; 'voided in Xero' / 'deleted in Xero' for an
     invoice the payment import found so; else ''."""
-    if state != ExportState.FAILED.value:
+    if state is not ExportState.FAILED:
         return xero_flag_text(xero_status)
-    try:
-        title = FailureCategory(category).title
-    except ValueError:
-        title = "Export to Xero failed"
+    title = category.title if category else "Export to Xero failed"
     first = next((m for m in stored_messages(messages_json) if m.strip()), "")
     return f"{title}: {first}" if first else title
 

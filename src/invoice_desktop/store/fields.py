@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
-from peewee import Field
+from peewee import CharField, Field
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class ScaledDecimalField(Field):
@@ -62,6 +66,21 @@ class UtcDateTimeField(Field):
         if value is None:
             return None
         return datetime.strptime(value, self.FORMAT).replace(tzinfo=UTC)
+
+
+class EnumField(CharField, Generic[E]):
+    """A StrEnum stored as its value (VARCHAR): rows read back give the enum member, and a write takes the member or
+    its value, refusing anything else (ValueError) so no unknown state reaches the company file."""
+
+    def __init__(self, enum: type[E], *args: Any, **kwargs: Any) -> None:
+        self.enum = enum
+        super().__init__(*args, **kwargs)
+
+    def db_value(self, value: Any) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def python_value(self, value: Any) -> E | None:
+        return None if value is None else self.enum(value)
 
 
 def utcnow() -> datetime:

@@ -20,7 +20,8 @@ from peewee import (
     TextField,
 )
 
-from invoice_desktop.store.fields import MoneyField, ScaledDecimalField, UtcDateTimeField, utcnow
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.fields import EnumField, MoneyField, ScaledDecimalField, UtcDateTimeField, utcnow
 
 database_proxy = DatabaseProxy()
 
@@ -45,6 +46,28 @@ class ExportState(StrEnum):
     SYNCED = "synced"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class AttemptOutcome(StrEnum):
+    """What one attempt in an invoice's Xero history came to."""
+
+    SYNCED = "synced"  # created in Xero by this send
+    LINKED = "linked"  # found in Xero (ours) and linked
+    FAILED = "failed"
+    RETRY = "retry"  # a try that was retried in the same run
+    SKIPPED = "skipped"  # marked as already in Xero, or don't send
+    RENUMBERED = "renumbered"
+
+
+class BatchState(StrEnum):
+    PENDING = "pending"  # claimed, request not sent yet
+    SENT = "sent"  # the request may have reached Xero
+    RESOLVED = "resolved"
+
+
+class PaymentSource(StrEnum):
+    LOCAL = "local"  # recorded here
+    XERO = "xero"  # imported from Xero
 
 
 class BaseModel(Model):
@@ -101,8 +124,8 @@ class Invoice(BaseModel):
     reference = CharField(default="")
     currency = CharField(default="")
     branding_theme = CharField(default="")
-    amounts_type = CharField(default=AmountsType.EXCLUSIVE.value)
-    status = CharField(default=InvoiceStatus.DRAFT.value)
+    amounts_type = EnumField(AmountsType, default=AmountsType.EXCLUSIVE)
+    status = EnumField(InvoiceStatus, default=InvoiceStatus.DRAFT)
     subtotal = MoneyField()
     total_tax = MoneyField()
     total = MoneyField()
@@ -141,7 +164,7 @@ class Payment(BaseModel):
     date = DateField()
     amount = MoneyField()
     reference = CharField(default="")
-    source = CharField(default="local")  # local | xero
+    source = EnumField(PaymentSource, default=PaymentSource.LOCAL)
     xero_payment_id = CharField(null=True, unique=True)
     created_at = UtcDateTimeField(default=utcnow)
 
@@ -150,9 +173,9 @@ class XeroExport(BaseModel):
     """One row per approved invoice: where it stands in Xero."""
 
     invoice = ForeignKeyField(Invoice, primary_key=True, backref="xero_export", on_delete="CASCADE")
-    state = CharField(default=ExportState.NOT_SENT.value, index=True)
+    state = EnumField(ExportState, default=ExportState.NOT_SENT, index=True)
     xero_invoice_id = CharField(null=True)
-    category = CharField(null=True)
+    category = EnumField(FailureCategory, null=True)
     messages = TextField(default="[]")  # JSON list of Xero's own words, verbatim
     hint = TextField(default="")
     note = TextField(default="")
@@ -177,8 +200,8 @@ class XeroAttempt(BaseModel):
     invoice = ForeignKeyField(Invoice, backref="xero_attempts", on_delete="CASCADE")
     batch_key = CharField(null=True)
     at = UtcDateTimeField(default=utcnow)
-    outcome = CharField()
-    category = CharField(null=True)
+    outcome = EnumField(AttemptOutcome)
+    category = EnumField(FailureCategory, null=True)
     messages = TextField(default="[]")
     correlation_id = CharField(null=True)
 
@@ -192,7 +215,7 @@ class XeroBatch(BaseModel):
     resolved_at = UtcDateTimeField(null=True)
     invoice_ids = TextField(default="[]")
     request_digest = CharField(default="")
-    state = CharField(default="pending")  # pending | sent | resolved
+    state = EnumField(BatchState, default=BatchState.PENDING)
 
 
 class XeroInvoiceState(BaseModel):

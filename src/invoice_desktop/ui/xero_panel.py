@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 from invoice_desktop.ledger.export_history import AttemptDetail
 from invoice_desktop.ledger.invoices import ExportDetail
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.store.models import ExportState
+from invoice_desktop.store.models import AttemptOutcome, ExportState
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.labels import value_label
 from invoice_desktop.ui.models.record_table_model import RecordColumn, RecordTableModel
@@ -25,32 +25,25 @@ STATE_WORDS: dict[ExportState, str] = {
     ExportState.SKIPPED: "Not sent to Xero",
 }
 
-OUTCOME_WORDS = {
-    "synced": "Exported",
-    "linked": "Found in Xero, linked",
-    "failed": "Failed",
-    "retry": "Will retry",
-    "skipped": "Not sent",
+OUTCOME_WORDS: dict[AttemptOutcome, str] = {
+    AttemptOutcome.SYNCED: "Exported",
+    AttemptOutcome.LINKED: "Found in Xero, linked",
+    AttemptOutcome.FAILED: "Failed",
+    AttemptOutcome.RETRY: "Will retry",
+    AttemptOutcome.SKIPPED: "Not sent",
+    AttemptOutcome.RENUMBERED: "Renumbered",
 }
 
 ATTEMPT_COLUMNS: tuple[RecordColumn[AttemptDetail], ...] = (
     RecordColumn("When", lambda a: format_datetime(a.at)),
-    RecordColumn("Outcome", lambda a: OUTCOME_WORDS.get(a.outcome, a.outcome.capitalize())),
+    RecordColumn("Outcome", lambda a: OUTCOME_WORDS[a.outcome]),
     RecordColumn("Problem", lambda a: a.title),
     RecordColumn("Xero said", lambda a: " ".join(a.messages), tooltip=lambda a: "\n".join(a.messages)),
 )
 
 
-def _category(category: str | None) -> FailureCategory | None:
-    try:
-        return FailureCategory(category) if category else None
-    except ValueError:
-        return None
-
-
-def failure_title(category: str | None) -> str:
-    known = _category(category)
-    return known.title if known else "Export to Xero failed"
+def failure_title(category: FailureCategory | None) -> str:
+    return category.title if category else "Export to Xero failed"
 
 
 class XeroPanel(QGroupBox):
@@ -104,8 +97,7 @@ class XeroPanel(QGroupBox):
             self.xero_id_label.setText(export.xero_invoice_id or "")
             self.error_title.setText(failure_title(export.category) if failed else "")
             self.xero_words.setText("\n".join(f"“{m}”" for m in export.messages) if failed else "")
-            known = _category(export.category)
-            hint = export.hint or (known.default_hint if known else "")
+            hint = export.hint or (export.category.default_hint if export.category else "")
             self.hint_label.setText(hint if failed else "")
             self.attempts_label.setText(self._attempts_text(export) if export.attempts or failed else "")
             self.warnings_label.setText("\n".join(f"“{w}”" for w in export.warnings))

@@ -16,7 +16,15 @@ from typing import Any
 from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
-from invoice_desktop.store.models import Client, ExportState, Invoice, XeroAttempt, XeroExport, database_proxy
+from invoice_desktop.store.models import (
+    AttemptOutcome,
+    Client,
+    ExportState,
+    Invoice,
+    XeroAttempt,
+    XeroExport,
+    database_proxy,
+)
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_park import RunStop, current_stop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
@@ -113,7 +121,6 @@ def list_failed() -> list[FailedRow]:
     rows = XeroExport._meta.database.execute_sql(sql, params).fetchall()  # raw values, converted here
     rows.sort(key=itemgetter(1))
     total, when = Invoice.total.python_value, XeroExport.last_attempt_at.python_value
-    categories = FailureCategory._value2member_map_
     messages_of: dict[str | None, tuple[str, ...]] = {}  # the same few messages recur on many rows
     found = []
     for invoice_id, number, client, cents, category, stored, hint, attempts, last, retry, note, unsure in rows:
@@ -121,7 +128,7 @@ def list_failed() -> list[FailedRow]:
         if messages is None:
             messages = messages_of[stored] = stored_messages(stored)
         found.append(
-            FailedRow(invoice_id, number, client, str(total(cents)), categories.get(category),  # type: ignore[arg-type]
+            FailedRow(invoice_id, number, client, str(total(cents)), FailureCategory(category) if category else None,
                       messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
         )  # fmt: skip
     return found
@@ -270,8 +277,7 @@ def refresh_before_resync(client: XeroClient, invoice_ids: Sequence[int], engine
     cannot go on (and leaves the invoices as they were), or None."""
     categories = [row.category for row in XeroExport.select(XeroExport.category).where(
         XeroExport.invoice.in_(list(invoice_ids)))]  # fmt: skip
-    known = FailureCategory._value2member_map_
-    parts = stale_parts((known.get(c) for c in categories), load_cache(), utcnow())  # type: ignore[misc]
+    parts = stale_parts(categories, load_cache(), utcnow())
     if not parts:
         return None
 
@@ -355,4 +361,5 @@ def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
         )
         if not changed:
             raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
-        XeroAttempt.insert(invoice=invoice_id, at=now, outcome="skipped", messages=json.dumps([note])).execute()
+        skipped = AttemptOutcome.SKIPPED
+        XeroAttempt.insert(invoice=invoice_id, at=now, outcome=skipped, messages=json.dumps([note])).execute()

@@ -85,6 +85,6 @@ def current_stop(now: datetime) -> RunStop | None:
 
 
 def _stop_at(until: datetime) -> RunStop:
-    stored = FailureCategory._value2member_map_.get(str(get_setting(KEY_PARKED_CATEGORY) or ""))
-    category = stored if isinstance(stored, FailureCategory) else FailureCategory.RATE_LIMITED
+    stored = str(get_setting(KEY_PARKED_CATEGORY) or "")
+    category = FailureCategory(stored) if stored in set(FailureCategory) else FailureCategory.RATE_LIMITED
     return RunStop(category, park_message(category, until), category.default_hint, until)

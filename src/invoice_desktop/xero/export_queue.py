@@ -31,6 +31,8 @@ from peewee import fn
 
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import (
+    AttemptOutcome,
+    BatchState,
     ExportState,
     Invoice,
     XeroAttempt,
@@ -40,9 +42,6 @@ from invoice_desktop.store.models import (
 )
 
 STALE_AFTER = timedelta(minutes=5)
-BATCH_PENDING = "pending"  # claimed, request not sent yet
-BATCH_SENT = "sent"  # the request may have reached Xero
-BATCH_RESOLVED = "resolved"
 
 
 def new_owner() -> str:
@@ -121,7 +120,7 @@ def claim(candidates: Sequence[int], owner: str, key: str, now: datetime) -> lis
         order = {invoice_id: i for i, invoice_id in enumerate(candidates)}
         taken.sort(key=lambda i: order.get(i, len(order)))
         if taken:
-            XeroBatch.insert(key=key, created_at=now, invoice_ids=json.dumps(taken), state=BATCH_PENDING).execute()
+            XeroBatch.insert(key=key, created_at=now, invoice_ids=json.dumps(taken), state=BatchState.PENDING).execute()
     return taken
 
 
@@ -140,12 +139,12 @@ def heartbeat(invoice_ids: Sequence[int], owner: str, now: datetime) -> None:
 def mark_sent(key: str, invoice_ids: Sequence[int], digest: str, now: datetime) -> None:
     """Written before the request goes out: from here on the batch may be in Xero."""
     XeroBatch.update(
-        sent_at=now, request_digest=digest, invoice_ids=json.dumps(list(invoice_ids)), state=BATCH_SENT
+        sent_at=now, request_digest=digest, invoice_ids=json.dumps(list(invoice_ids)), state=BatchState.SENT
     ).where(XeroBatch.key == key).execute()
 
 
 def resolve_batch(key: str, now: datetime) -> None:
-    XeroBatch.update(resolved_at=now, state=BATCH_RESOLVED).where(XeroBatch.key == key).execute()
+    XeroBatch.update(resolved_at=now, state=BatchState.RESOLVED).where(XeroBatch.key == key).execute()
 
 
 @dataclass(frozen=True)
@@ -204,7 +203,7 @@ def record_synced(
     note: str = "",
     correlation_id: str | None = None,
     contact_id: str | None = None,
-    outcome: str = "synced",
+    outcome: AttemptOutcome = AttemptOutcome.SYNCED,
     warnings: Sequence[str] = (),
 ) -> Recorded:
     """The invoice is in Xero as `xero_invoice_id`; `outcome` is "synced" (created now) or "linked" (found there),
@@ -220,7 +219,7 @@ def record_synced(
         if attempts is None:
             return Recorded(False)
         history = json.dumps(([note] if note else []) + list(warnings))
-        database_proxy.execute_sql(_ATTEMPT_SQL, (invoice_id, key, at, outcome, None, history, correlation_id))
+        database_proxy.execute_sql(_ATTEMPT_SQL, (invoice_id, key, at, outcome.value, None, history, correlation_id))
         if contact_id:
             link_contact(invoice_id, contact_id)
         return Recorded(True, attempts)
@@ -251,7 +250,8 @@ def record_failed(
         attempts = _returned_attempts(changed)
         if attempts is None:
             return Recorded(False)
-        database_proxy.execute_sql(_ATTEMPT_SQL, (invoice_id, key, at, "failed", category.value, texts, correlation_id))
+        failed = AttemptOutcome.FAILED.value
+        database_proxy.execute_sql(_ATTEMPT_SQL, (invoice_id, key, at, failed, category.value, texts, correlation_id))
         return Recorded(True, attempts)
 
 
@@ -265,7 +265,7 @@ def record_retry(
             _mine(invoice_ids, owner)
         ).execute()
         rows = [
-            {"invoice": i, "batch_key": key, "at": now, "outcome": "retry", "category": category.value,
+            {"invoice": i, "batch_key": key, "at": now, "outcome": AttemptOutcome.RETRY, "category": category.value,
              "messages": json.dumps(list(messages)), "correlation_id": correlation_id}
             for i in invoice_ids
         ]  # fmt: skip

@@ -37,7 +37,7 @@ from invoice_desktop.ledger.invoice_batch import get_invoice_details
 from invoice_desktop.ledger.invoices import InvoiceDetail, get_invoice_detail
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
-from invoice_desktop.store.models import ExportState, InvoiceStatus, XeroExport, database_proxy
+from invoice_desktop.store.models import AttemptOutcome, ExportState, InvoiceStatus, XeroExport, database_proxy
 from invoice_desktop.store.settings import set_setting
 from invoice_desktop.xero import export_preflight as preflight
 from invoice_desktop.xero import export_queue as queue
@@ -452,7 +452,8 @@ class Exporter:
 
     def _synced(
         self, run: _Run, key: str | None, mapped: MappedInvoice, xero_id: str, correlation_id: str | None, *,
-        note: str = "", contact_id: str | None = None, warnings: tuple[str, ...] = (), outcome: str = "synced",
+        note: str = "", contact_id: str | None = None, warnings: tuple[str, ...] = (),
+        outcome: AttemptOutcome = AttemptOutcome.SYNCED,
     ) -> None:  # fmt: skip
         recorded = queue.record_synced(
             mapped.invoice_id, self.owner, key, xero_id, self._clock(), note=note, correlation_id=correlation_id,
@@ -504,7 +505,7 @@ class Exporter:
                     note = f"Xero already had {mapped.number} ({failure.message}); {owned.rule}; linked to it."
                     self._synced(
                         run, key, mapped, str(owned.invoice.invoice_id), failure.correlation_id, note=note,
-                        outcome="linked",
+                        outcome=AttemptOutcome.LINKED,
                     )  # fmt: skip
                 else:
                     self._fail(run, key, mapped, _not_ours(failure, candidates), correlation_id=failure.correlation_id)
@@ -557,7 +558,8 @@ class Exporter:
                 owned = whose(mapped, candidates)
                 if owned.invoice is not None:
                     note = f"Found in Xero after an interrupted export ({owned.rule}); linked to it."
-                    self._synced(run, key, mapped, str(owned.invoice.invoice_id), None, note=note, outcome="linked")
+                    xero_id = str(owned.invoice.invoice_id)
+                    self._synced(run, key, mapped, xero_id, None, note=note, outcome=AttemptOutcome.LINKED)
                 elif candidates:
                     duplicate = classify_element([DUPLICATE_NUMBER], mapped)
                     self._fail(run, key, mapped, _not_ours(duplicate, candidates))

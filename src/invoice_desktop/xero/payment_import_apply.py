@@ -29,6 +29,7 @@ from invoice_desktop.store.models import (
     Invoice,
     InvoiceStatus,
     Payment,
+    PaymentSource,
     XeroExport,
     XeroInvoiceState,
     database_proxy,
@@ -38,7 +39,6 @@ CENTS = Decimal("0.01")
 GONE_STATUSES = ("VOIDED", "DELETED")
 APPLIED_STATUSES = ("AUTHORISED", "PAID")  # DRAFT / SUBMITTED in Xero carry no payments
 FOLLOWING_LOCAL = (InvoiceStatus.AWAITING_PAYMENT.value, InvoiceStatus.PAID.value)
-SOURCE_XERO = "xero"
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,8 @@ def _flag(invoice: Invoice, view: XeroInvoiceView, previous: XeroInvoiceState | 
 
 def _sync_rows(invoice_id: int, view: XeroInvoiceView) -> tuple[int, int]:
     """Make the invoice's Xero rows exactly Xero's payments and allocations; returns (added, removed)."""
-    mine = (Payment.invoice == invoice_id) & (Payment.source == SOURCE_XERO) & Payment.xero_payment_id.is_null(False)
+    from_xero = (Payment.source == PaymentSource.XERO) & Payment.xero_payment_id.is_null(False)
+    mine = (Payment.invoice == invoice_id) & from_xero
     existing = {p.xero_payment_id: p for p in Payment.select().where(mine)}
     wanted: dict[str, Allocation] = {}
     for allocation in view.allocations:  # the same credit note allocated twice to one invoice: one row, summed
@@ -209,7 +210,7 @@ def _sync_rows(invoice_id: int, view: XeroInvoiceView) -> tuple[int, int]:
         if row is None:
             Payment.insert(
                 invoice=invoice_id, date=allocation.date, amount=allocation.amount, reference=allocation.reference,
-                source=SOURCE_XERO, xero_payment_id=key,
+                source=PaymentSource.XERO, xero_payment_id=key,
             ).execute()  # fmt: skip
             added += 1
         elif (row.date, row.amount, row.reference) != (allocation.date, allocation.amount, allocation.reference):
@@ -223,7 +224,7 @@ def _settle(invoice: Invoice, view: XeroInvoiceView, now: datetime) -> bool:
     """Amount paid and status from Xero's figures; True when either changed."""
     local_only = sum(
         (p.amount for p in Payment.select(Payment.amount).where(
-            (Payment.invoice == invoice.id) & (Payment.source != SOURCE_XERO))),
+            (Payment.invoice == invoice.id) & (Payment.source != PaymentSource.XERO))),
         Decimal("0.00"),
     )  # fmt: skip
     paid = min(invoice.total, local_only + view.settled)
