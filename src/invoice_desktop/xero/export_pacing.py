@@ -7,6 +7,7 @@ Time is injected (`now`: seconds, `sleep`), so tests move a clock instead of wai
 from __future__ import annotations
 
 import random
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -44,38 +45,63 @@ class RetryPolicy:
 
 @dataclass
 class Pacer:
-    """Spaces calls so the per-minute limit is used, not exceeded: after each response it reads
-    X-MinLimit-Remaining; when none is left it waits until the oldest of its own calls leaves the window."""
+    """Spaces calls so the per-minute limit is used, not exceeded, with several calls in flight.
+
+    After each response it reads X-MinLimit-Remaining. That answer already counts the calls started before the one
+    it answers (or, with several in flight, some of them); so the calls Xero allows in the window are taken as
+    that remaining count plus our calls in the window up to that one, and every call started since uses one up.
+    When none is left it waits until the oldest of its own calls leaves the window. Thread-safe: one pacer serves
+    every call of an engine, from any thread; it never sleeps holding its lock."""
 
     now: Callable[[], float]
     sleep: Callable[[float], None]
     window: float = MINUTE_WINDOW
-    calls: deque[float] = field(default_factory=deque)
-    remaining: int | None = None
+    calls: deque[tuple[float, int]] = field(default_factory=deque)  # (start, ticket) of our calls in the window
+    allowed: int | None = None  # calls Xero allows in a window, as the latest answer shows it; None: not known
     waited: float = 0.0
+    _answered: int = -1  # the ticket of the call `allowed` was worked out from
+    _tickets: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def before_call(self) -> None:
-        current = self.now()
-        while self.calls and self.calls[0] <= current - self.window:
-            self.calls.popleft()
-        if self.remaining is not None and self.remaining <= 0:
-            wait = (self.calls[0] + self.window - current) if self.calls else self.window
+    def before_call(self) -> int:
+        """Wait until a call may start; returns its ticket (give it back to `observe`)."""
+        while True:
+            with self._lock:
+                current = self.now()
+                while self.calls and self.calls[0][0] <= current - self.window:
+                    self.calls.popleft()
+                if self.allowed is None or len(self.calls) < self.allowed:
+                    ticket = self._tickets
+                    self._tickets += 1
+                    self.calls.append((current, ticket))
+                    return ticket
+                wait = self.calls[0][0] + self.window - current if self.calls else self.window
             if wait > 0:
-                self.waited += wait
-                self.sleep(wait)
-            self.remaining = None
-        self.calls.append(self.now())
+                self._slept(wait)
 
-    def observe(self, headers: Mapping[str, str] | None) -> None:
+    def observe(self, headers: Mapping[str, str] | None, ticket: int | None = None) -> None:
         value = header_of(headers, "X-MinLimit-Remaining")
-        if value is not None and value.strip().lstrip("-").isdigit():
-            self.remaining = int(value)
+        if value is None or not value.strip().lstrip("-").isdigit():
+            return
+        with self._lock:
+            answered = self._tickets - 1 if ticket is None else ticket
+            if answered < self._answered:
+                return  # an older answer, overtaken by a newer one
+            counted = sum(1 for _start, t in self.calls if t <= answered)
+            self.allowed = max(0, int(value)) + counted
+            self._answered = answered
 
     def wait(self, seconds: float) -> None:
+        """A backoff: wait, and forget what the limit looked like (it may have moved on)."""
         if seconds > 0:
+            self._slept(seconds)
+        with self._lock:
+            self.allowed = None
+
+    def _slept(self, seconds: float) -> None:
+        with self._lock:
             self.waited += seconds
-            self.sleep(seconds)
-        self.remaining = None
+        self.sleep(seconds)
 
 
 def header_of(headers: Any, name: str) -> str | None:

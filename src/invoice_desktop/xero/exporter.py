@@ -24,10 +24,12 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,14 +44,13 @@ from invoice_desktop.store.settings import set_setting
 from invoice_desktop.xero import export_preflight as preflight
 from invoice_desktop.xero import export_queue as queue
 from invoice_desktop.xero.client import XeroClient
-from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
+from invoice_desktop.xero.export_pacing import MAX_IN_FLIGHT, Pacer, RetryPolicy
 from invoice_desktop.xero.export_park import RunStop, current_stop, park, resume_time
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.failure_classifier import (
     DUPLICATE_NUMBER,
     Failure,
     classify_element,
-    classify_exception,
     element_created,
     element_messages,
     element_warnings,
@@ -59,6 +60,7 @@ from invoice_desktop.xero.invoice_lookup import Lookup, Wanted, describe, look_u
 from invoice_desktop.xero.invoice_mapping import MappedInvoice, map_invoice, request_body, request_digest
 from invoice_desktop.xero.settings import KEY_LAST_SYNC_AT, XeroSettings, load_settings, mark_dropped
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache
+from invoice_desktop.xero.xero_calls import XeroCaller
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ REPLAY_WINDOW = timedelta(minutes=5)  # Xero keeps an idempotent reply for 6 min
 # kept under 3 MB, and a 413 halves the batch.
 MAX_REQUEST_BYTES = 3_000_000
 SENDABLE_STATUSES = (InvoiceStatus.AWAITING_PAYMENT.value, InvoiceStatus.PAID.value)
+HEARTBEAT_SECONDS = 30.0  # while requests are in flight, their claims are refreshed this often (STALE_AFTER: 5 min)
 UNCONFIRMED_NOTE = (
     "Sent to Xero, but Xero's reply never came, so it may be there already. It is looked up in Xero before it "
     "is ever sent again."
@@ -84,6 +87,20 @@ class _Reply:
     failure: Failure | None
     correlation_id: str | None = None
     unconfirmed: bool = False  # a try may have reached Xero without its reply reaching us
+    retries: list[tuple[Failure, datetime]] = field(default_factory=list)  # tries that were tried again, and when
+
+
+@dataclass
+class _Flight:
+    """A batch whose request is on its way: its key, what was sent, and the answer once it is back."""
+
+    key: str
+    batch: list[MappedInvoice]
+    reply: Future[_Reply]
+
+    @property
+    def invoice_ids(self) -> list[int]:
+        return [m.invoice_id for m in self.batch]
 
 
 @dataclass
@@ -129,6 +146,7 @@ class Exporter:
         owner: str | None = None,
         request_timeout: tuple[int, int] | None = None,
         max_request_bytes: int = MAX_REQUEST_BYTES,
+        in_flight: int = 1,
     ) -> None:
         self.client = client
         self._settings = settings
@@ -142,8 +160,15 @@ class Exporter:
         self.owner = owner or queue.new_owner()
         self._timeout = {"_request_timeout": request_timeout} if request_timeout else {}
         self.pacer = Pacer(now=lambda: self._clock().timestamp(), sleep=sleep)
-        self.api_calls = 0
+        self.caller = XeroCaller(self.pacer, self.policy, jitter)
+        # Requests in flight at once (Xero allows 5 per organisation; a look-up may run beside them).
+        self.in_flight = max(1, min(in_flight, MAX_IN_FLIGHT - 1))
+        self._count_lock = threading.Lock()
         self.invoice_requests = 0
+
+    @property
+    def api_calls(self) -> int:
+        return self.caller.api_calls
 
     # -- the run -----------------------------------------------------------------------------------------------
 
@@ -165,20 +190,83 @@ class Exporter:
         only = list(invoice_ids) if invoice_ids is not None else None
         run.summary.total = len(queue.pending_ids(now, only))
         self._resolve_unresolved(run)
-        while not run.stopped:
-            if cancel is not None and cancel():
-                run.summary.cancelled = True
-                break
+        pool = ThreadPoolExecutor(self.in_flight, thread_name_prefix="xero-send") if self.in_flight > 1 else None
+        flights: list[_Flight] = []
+        try:
+            while True:
+                while len(flights) < self.in_flight and not run.stopped:
+                    if cancel is not None and cancel():
+                        run.summary.cancelled = True
+                        break
+                    flight = self._next_flight(run, only, pool)
+                    if flight is None:
+                        break
+                    flights.append(flight)
+                if not flights:
+                    break
+                for flight in self._landed(flights):
+                    self._record_flight(run, flight)
+                self._report(run)
+                if run.summary.cancelled:
+                    cancel = None  # what is in flight is still recorded; nothing new goes
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+        return self._finish(run)
+
+    def _next_flight(self, run: _Run, only: list[int] | None, pool: ThreadPoolExecutor | None) -> _Flight | None:
+        """Claim, check and map the next batch and send it (on the pool, or here); None when nothing is left."""
+        while True:
             candidates = queue.pending_ids(self._clock(), only, self.batch_size)
             if not candidates:
-                break
+                return None
             key = queue.new_batch_key()
             claimed = queue.claim(candidates, self.owner, key, self._clock())
-            if claimed:
-                ready = self._prepare(run, key, claimed)
-                self._send_and_record(run, key, ready)
-            self._report(run)
-        return self._finish(run)
+            batch = self._fit(run, key, self._prepare(run, key, claimed)) if claimed else []
+            if not batch:
+                if claimed:
+                    queue.resolve_batch(key, self._clock())
+                    self._report(run)
+                continue
+            models = [m.model for m in batch]
+            queue.mark_sent(key, [m.invoice_id for m in batch], request_digest(models), self._clock())
+            if pool is None:  # sent here: the claim is refreshed before each try, as the engine's own thread may write
+                reply: Future[_Reply] = Future()
+                reply.set_result(self._send(key, models, self._keep_claimed([m.invoice_id for m in batch])))
+            else:
+                reply = pool.submit(self._send, key, models)
+            return _Flight(key, batch, reply)
+
+    def _keep_claimed(self, invoice_ids: list[int]) -> Callable[[], None]:
+        return lambda: queue.heartbeat(invoice_ids, self.owner, self._clock())
+
+    def _landed(self, flights: list[_Flight]) -> list[_Flight]:
+        """The flights whose answer is back (removed from `flights`); the claims of the others are kept fresh."""
+        while True:
+            done, _ = wait([f.reply for f in flights], timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
+            if done:
+                landed = [f for f in flights if f.reply in done]
+                for flight in landed:
+                    flights.remove(flight)
+                return landed
+            queue.heartbeat([i for f in flights for i in f.invoice_ids], self.owner, self._clock())
+
+    def _record_flight(self, run: _Run, flight: _Flight) -> None:
+        """What came of one request, written by the engine's one writer (the calling thread)."""
+        reply, key, batch, ids = flight.reply.result(), flight.key, flight.batch, flight.invoice_ids
+        for failure, at in reply.retries:
+            queue.record_retry(ids, self.owner, key, failure.category, failure.messages, at, failure.correlation_id)
+        if reply.failure is not None and reply.failure.too_large and len(batch) > 1 and not reply.unconfirmed:
+            # Refused for its size before Xero read it: back to the queue, to go again in halves.
+            self.batch_size = max(1, len(batch) // 2)
+            failure = reply.failure
+            queue.record_retry(
+                ids, self.owner, key, failure.category, failure.messages, self._clock(), reply.correlation_id
+            )
+            queue.release(ids, self.owner, self._clock())
+        else:
+            self._record_reply(run, key, batch, reply)
+        queue.resolve_batch(key, self._clock())
 
     def _finish(self, run: _Run) -> ExportSummary:
         run.summary.api_calls = self.api_calls
@@ -237,6 +325,8 @@ class Exporter:
     def _fit(self, run: _Run, key: str, batch: list[MappedInvoice]) -> list[MappedInvoice]:
         """The longest start of the batch whose request stays under max_request_bytes; the rest go back to the
         queue (the next claim takes them). An invoice too large on its own fails without a call."""
+        if not batch:
+            return []
         sizes = [len(json.dumps(request_body([m.model]), default=str).encode("utf-8")) for m in batch]
         kept, used = 0, 0
         while kept < len(batch) and used + sizes[kept] <= self.max_request_bytes:
@@ -258,34 +348,17 @@ class Exporter:
 
     # -- sending -------------------------------------------------------------------------------------------------
 
-    def _send_and_record(self, run: _Run, key: str, batch: list[MappedInvoice]) -> None:
-        batch = self._fit(run, key, batch) if batch else []
-        if not batch:
-            queue.resolve_batch(key, self._clock())
-            return
-        models = [m.model for m in batch]
-        ids = [m.invoice_id for m in batch]
-        queue.mark_sent(key, ids, request_digest(models), self._clock())
-        reply = self._send(key, ids, models)
-        if reply.failure is not None and reply.failure.too_large and len(batch) > 1 and not reply.unconfirmed:
-            # Refused for its size before Xero read it: back to the queue, to go again in halves.
-            self.batch_size = max(1, len(batch) // 2)
-            queue.record_retry(
-                ids, self.owner, key, reply.failure.category, reply.failure.messages, self._clock(),
-                reply.correlation_id,
-            )  # fmt: skip
-            queue.release(ids, self.owner, self._clock())
-        else:
-            self._record_reply(run, key, batch, reply)
-        queue.resolve_batch(key, self._clock())
-
-    def _send(self, key: str, invoice_ids: list[int], models: list[Any]) -> _Reply:
-        """PUT the batch; transient failures are retried with the same key (Xero replays a reply it has)."""
-        unconfirmed = False
+    def _send(self, key: str, models: list[Any], before_try: Callable[[], None] | None = None) -> _Reply:
+        """PUT the batch; transient failures are retried with the same key (Xero replays a reply it has). Runs on
+        any thread and writes nothing (but `before_try`): the retries it made come back in the reply, for the
+        engine to record."""
+        retries: list[tuple[Failure, datetime]] = []
 
         def put() -> Any:
-            queue.heartbeat(invoice_ids, self.owner, self._clock())
-            self.invoice_requests += 1
+            if before_try is not None:
+                before_try()
+            with self._count_lock:
+                self.invoice_requests += 1
             return self.client.accounting().create_invoices(
                 self.client.tenant_id,
                 Invoices(invoices=models),
@@ -297,42 +370,19 @@ class Exporter:
             )
 
         def retrying(failure: Failure) -> None:
-            nonlocal unconfirmed
-            unconfirmed = unconfirmed or failure.unconfirmed
             log.info("export batch %s: %s (%s)", key, failure.category.value, failure.message)
-            queue.record_retry(
-                invoice_ids, self.owner, key, failure.category, failure.messages, self._clock(),
-                failure.correlation_id,
-            )  # fmt: skip
+            retries.append((failure, self._clock()))
 
         result = self.call(put, on_retry=retrying)
+        unconfirmed = any(f.unconfirmed for f, _ in retries)
         if isinstance(result, Failure):
-            return _Reply(None, result, result.correlation_id, unconfirmed or result.unconfirmed)
+            return _Reply(None, result, result.correlation_id, unconfirmed or result.unconfirmed, retries)
         data, _status, headers = result
-        return _Reply(list(data.invoices or []), None, header_of(headers, "Xero-Correlation-Id"))
+        return _Reply(list(data.invoices or []), None, header_of(headers, "Xero-Correlation-Id"), retries=retries)
 
-    def call(self, call: Callable[[], Any], on_retry: Callable[[Failure], None] | None = None) -> Any:
-        """One call to Xero, paced, with transient failures retried (backoff honouring Retry-After); returns the
-        SDK's answer, or the Failure when it failed for good (or asked for a wait too long to sleep through)."""
-        retry = 0
-        while True:
-            self.pacer.before_call()
-            self.api_calls += 1
-            try:
-                result = call()
-            except Exception as exc:  # classify_exception re-raises what it does not know
-                failure = classify_exception(exc)
-                self.pacer.observe(getattr(exc, "headers", None))
-                if not failure.transient or retry >= self.policy.retries or failure.parks_queue:
-                    return failure
-                if on_retry is not None:
-                    on_retry(failure)
-                self.pacer.wait(self.policy.delay(retry, failure.retry_after, self._jitter))
-                retry += 1
-                continue
-            headers = result[2] if isinstance(result, tuple) and len(result) == 3 else getattr(result, "headers", None)
-            self.pacer.observe(headers)
-            return result
+    def call(self, request: Callable[[], Any], on_retry: Callable[[Failure], None] | None = None) -> Any:
+        """One call to Xero through the engine's XeroCaller (paced, transient trouble retried)."""
+        return self.caller.call(request, on_retry)
 
     def _record_reply(self, run: _Run, key: str, batch: list[MappedInvoice], reply: _Reply) -> None:
         if reply.failure is not None:
@@ -476,18 +526,10 @@ class Exporter:
                     self.client.tenant_id, _return_http_data_only=False, **query, **self._timeout
                 )
 
-            result = self.call(get) if retry else self._call_once(get)
+            result = self.caller.call(get, retries=None if retry else 0)
             return result if isinstance(result, Failure) else result[0]
 
         return look_up([Wanted(m.number, m.date) for m in batch], read_page)
-
-    def _call_once(self, call: Callable[[], Any]) -> Any:
-        """As _call, without retries (a look-up on the way to sending: a failure leaves the invoice as it was)."""
-        policy, self.policy = self.policy, replace(self.policy, retries=0)
-        try:
-            return self.call(call)
-        finally:
-            self.policy = policy
 
     def _resolve_duplicates(self, run: _Run, key: str, duplicates: list[tuple[MappedInvoice, Failure]]) -> None:
         """Xero said "Invoice # must be unique.": link the invoice in Xero that is ours; otherwise fail it, saying
@@ -529,7 +571,11 @@ class Exporter:
             models = [m.model for m in mapped]
             fresh = self._clock() - batch.sent_at < REPLAY_WINDOW
             if fresh and request_digest(models) == batch.request_digest:
-                self._record_reply(run, batch.key, mapped, self._send(batch.key, invoice_ids, models))
+                reply = self._send(batch.key, models, self._keep_claimed(invoice_ids))
+                for failure, at in reply.retries:
+                    queue.record_retry(invoice_ids, self.owner, batch.key, failure.category, failure.messages, at,
+                                       failure.correlation_id)  # fmt: skip
+                self._record_reply(run, batch.key, mapped, reply)
             else:
                 absent = self._link_by_lookup(run, batch.key, mapped)
                 queue.release(absent, self.owner, self._clock())
