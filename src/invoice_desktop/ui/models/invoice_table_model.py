@@ -6,10 +6,10 @@ query, and `data()` only ever reads the cached rows. Rows are identified by `Ite
 never by their row index, which changes on every re-query. It is a ColumnsModel (ui/models/table_model.py) over
 `INVOICE_COLUMNS` with SqlPages (ui/models/paging.py).
 
-With `checkable` (the Draft tab, for Approve) a checkbox column comes first. A select-all there reads nothing: the
-list it stands for is this model's query (`InvoiceQuery`: the tab, the search), counted, checked and listed in
-SQL (ledger.queries.count_invoices, invoice_ids) only when asked. The invoice number column is a link: a click on
-it opens the invoice.
+CheckableInvoiceTableModel (the Draft tab, for Approve) puts a checkbox column first. A select-all there reads
+nothing: the list it stands for is this model's query (`InvoiceQuery`: the tab, the search), counted, checked and
+listed in SQL (ledger.queries.count_invoices, invoice_ids) only when asked. The invoice number column is a link: a
+click on it opens the invoice.
 """
 
 from __future__ import annotations
@@ -137,6 +137,8 @@ class InvoiceQuery:
 class InvoiceTableModel(ColumnsModel[InvoiceRow]):
     """One tab's invoices, paged, sorted and searched in SQL."""
 
+    checkable = False  # a checkbox per row in front (CheckableInvoiceTableModel)
+
     def __init__(
         self,
         tab: Tab,
@@ -144,11 +146,9 @@ class InvoiceTableModel(ColumnsModel[InvoiceRow]):
         columns: Sequence[Column[InvoiceRow]] = INVOICE_COLUMNS,
         today: Callable[[], date] = date.today,
         parent: QObject | None = None,
-        *,
-        checkable: bool = False,
     ) -> None:
         self._query = InvoiceQuery(tab, "", today)
-        shown = (check_column(CHECK_TOOLTIP), *columns) if checkable else tuple(columns)
+        shown = (check_column(CHECK_TOOLTIP), *columns) if self.checkable else tuple(columns)
         pages = SqlPages(self._page, SortKey.NUMBER, page_size)
         super().__init__(shown, parent, id_of=attrgetter("id"), pages=pages)
         self._pages_of = pages
@@ -216,12 +216,4 @@ class InvoiceTableModel(ColumnsModel[InvoiceRow]):
 class CheckableInvoiceTableModel(InvoiceTableModel):
     """An invoice list with a checkbox per row in front (the Draft tab, for Approve)."""
 
-    def __init__(
-        self,
-        tab: Tab,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        columns: Sequence[Column[InvoiceRow]] = INVOICE_COLUMNS,
-        today: Callable[[], date] = date.today,
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(tab, page_size, columns, today, parent, checkable=True)
+    checkable = True
