@@ -12,7 +12,7 @@ from invoice_desktop.ui.checkable_table_view import CheckableTableView
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
 from invoice_desktop.ui.models.checkable import Ticked
-from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel
+from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel, InvoiceTableModel
 from invoice_desktop.ui.tick_action_bar import TickActionBar
 
 
@@ -27,7 +27,7 @@ class DraftListPage(InvoiceListPage):
         self.layout().addWidget(self.approve_bar)
         self.approve_bar.triggered.connect(self.approve)
 
-    def _make_view(self, model: CheckableInvoiceTableModel) -> InvoiceTableView:  # type: ignore[override]
+    def _make_view(self, model: InvoiceTableModel) -> InvoiceTableView:
         return CheckableTableView(model, self)
 
     @Slot(object)
