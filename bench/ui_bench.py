@@ -460,7 +460,7 @@ def measure(
     view = biggest.view
     header = view.horizontalHeader()
     for section in range(biggest.model.columnCount()):
-        if biggest.model.columns[section].sort_key is None:
+        if not biggest.model.columns[section].sortable:
             continue
         for _direction in ("1st click", "2nd click"):
             point = QPoint(header.sectionViewportPosition(section) + header.sectionSize(section) // 2,

@@ -174,7 +174,7 @@ def xero_exports(window: MainWindow, demo: DemoSession, out_dir: Path, saved: li
     engine = HeldEngine(hold_at=3)
     page.failed.exporter_factory = engine
     model = page.failed_model
-    model.set_all_checked(True)
+    model.checks.set_all(True)
     total = len(model.checks)
     finished: list[bool] = []
     page.failed.resync_finished.connect(lambda: finished.append(True))

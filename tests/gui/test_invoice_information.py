@@ -29,7 +29,7 @@ from invoice_desktop.ui.invoice_information import (
     payment_rows,
 )
 from invoice_desktop.ui.message_bar import Tone
-from invoice_desktop.ui.models.record_table_model import RecordTableModel
+from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
 from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult
 from invoice_desktop.ui.xero_panel import ATTEMPT_COLUMNS
@@ -232,7 +232,7 @@ def test_qt_model_tester_passes_on_the_small_tables(qtmodeltester, info, books, 
     records = {LINE_COLUMNS: detail.lines, PAYMENT_COLUMNS: payment_rows(detail)}.get(
         columns, export_attempts(books["INV-0089"])
     )
-    model = RecordTableModel(columns)
+    model = ColumnsModel(columns)
     model.set_records(records)
     qtmodeltester.check(model, force_py=True)
 

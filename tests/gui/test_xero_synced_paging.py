@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 
 from invoice_desktop.ledger.invoices import approve_invoices
 from invoice_desktop.store.models import XeroExport, database_proxy
-from invoice_desktop.ui.models.xero_paged_model import DEFAULT_PAGE_SIZE
+from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE
 from invoice_desktop.ui.models.xero_synced_model import SyncedTableModel
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
 from invoice_desktop.ui.xero_exports_tiles import Tile

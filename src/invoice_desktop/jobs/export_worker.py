@@ -122,7 +122,8 @@ class EngineJob(XeroJob):
 
 
 class ExportWorker(EngineJob):
-    """Resync: the given invoices again, a batch at a time (Cancel leaves those not reached failed)."""
+    """Resync: the given invoices again, a batch at a time (Cancel leaves those not reached failed). The ids may
+    come as a function that lists them, called on the worker's thread (a select-all of the Failed table)."""
 
     batch_started = Signal(list)  # the invoice ids about to be sent
 
@@ -130,20 +131,21 @@ class ExportWorker(EngineJob):
         self,
         paths: AppPaths,
         endpoints: XeroEndpoints,
-        invoice_ids: Sequence[int],
+        invoice_ids: Sequence[int] | Callable[[], Sequence[int]],
         client_id: str | None = None,
         exporter: ExporterFactory | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(paths, endpoints, client_id, exporter, parent)
-        self.invoice_ids = list(invoice_ids)
+        self.invoice_ids = invoice_ids if callable(invoice_ids) else list(invoice_ids)
 
     def work(self) -> ExportSummary:
+        ids = self.invoice_ids() if callable(self.invoice_ids) else self.invoice_ids
         client = self._client()
         try:
             return resync_in_batches(
                 client,
-                self.invoice_ids,
+                ids,
                 exporter=self._engine_factory(client),
                 progress=self._report,
                 on_outcome=self._on_outcome,

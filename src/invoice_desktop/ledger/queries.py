@@ -6,6 +6,7 @@ window's table models call these from outside `data()` and keep the plain rows t
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -129,6 +130,39 @@ def list_invoices(
     if limit is not None or offset:
         query = query.limit(limit).offset(offset)
     return [_row(values, today) for values in query]
+
+
+def invoice_ids(
+    tab: Tab,
+    search: str = "",
+    sort: SortKey = SortKey.NUMBER,
+    descending: bool = False,
+    today: date | None = None,
+    among: Collection[int] | None = None,
+) -> list[int]:
+    """The ids of the invoices on a tab, in list_invoices' order, and nothing else read (the window's select-all
+    is worked out with it when its action runs). `among`: only those of these ids (in no particular order)."""
+    export_state = fn.COALESCE(XeroExport.state, ExportState.NOT_SENT.value)
+    query = (
+        Invoice.select(Invoice.id)
+        .join(Client)
+        .switch(Invoice)
+        .join(XeroExport, JOIN.LEFT_OUTER)
+        .where(_filter(tab, search, today or date.today()))
+        .order_by(*_ordering(sort, descending, export_state))
+        .tuples()
+    )
+    if among is None:
+        return [invoice_id for (invoice_id,) in query]
+    wanted = list(among)
+    found: list[int] = []
+    for start in range(0, len(wanted), _IDS_PER_QUERY):
+        part = query.where(Invoice.id.in_(wanted[start : start + _IDS_PER_QUERY]))
+        found.extend(invoice_id for (invoice_id,) in part)
+    return found
+
+
+_IDS_PER_QUERY = 500  # ids in one IN (...): well below SQLite's limit of bound parameters
 
 
 def count_invoices(tab: Tab, search: str = "", today: date | None = None) -> int:

@@ -1,7 +1,7 @@
 """A table header whose check column shows a select-all checkbox (tri-state: none, some, all ticked).
 
 The state comes from the model's `headerData(section, Horizontal, CheckStateRole)`; a click on that section
-calls `setHeaderData(..., CheckStateRole)` instead of sorting. Works with any `CheckableRows` model.
+calls `setHeaderData(..., CheckStateRole)` instead of sorting. Works with any ColumnsModel that has a check column.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ Keyboard: Space ticks (or unticks) the selected rows; Ctrl+A ticks every row (ag
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QWidget
@@ -13,14 +15,16 @@ from PySide6.QtWidgets import QWidget
 from invoice_desktop.ui.check_delegate import CheckCellDelegate
 from invoice_desktop.ui.check_header import CheckHeaderView
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
-from invoice_desktop.ui.models.checkable import CheckableRows
 from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.models.table_model import ColumnsModel
 
 
 class CheckableTableView(InvoiceTableView):
-    def __init__(self, model: CheckableRows, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ColumnsModel[Any], parent: QWidget | None = None) -> None:
+        if model.check_column < 0:
+            raise ValueError("the model has no check column")
         self.check_header = CheckHeaderView(model.check_column)
-        super().__init__(model, parent)  # type: ignore[arg-type]
+        super().__init__(model, parent)
         self.setItemDelegateForColumn(model.check_column, CheckCellDelegate(self))
         self.setAccessibleDescription("Space ticks the selected invoices; Ctrl+A ticks them all")
 
@@ -37,8 +41,8 @@ class CheckableTableView(InvoiceTableView):
     def tick_selected(self) -> None:
         """Tick the selected rows; when every one of them is ticked already, untick them."""
         ids = self.selected_ids()
-        checks = self.model().checks  # type: ignore[attr-defined]
-        checks.set_checked(ids, not all(i in checks for i in ids))
+        checks = self.model().checks
+        checks.set_checked(ids, not all(checks.is_ticked(i) for i in ids))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Space and event.modifiers() in (

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QWidget
 
@@ -9,7 +11,8 @@ from invoice_desktop.ui.approval import approve
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
-from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel
+from invoice_desktop.ui.models.checkable import Ticked
+from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel, InvoiceTableModel
 from invoice_desktop.ui.tick_action_bar import TickActionBar
 
 
@@ -24,12 +27,12 @@ class DraftListPage(InvoiceListPage):
         self.layout().addWidget(self.approve_bar)
         self.approve_bar.triggered.connect(self.approve)
 
-    def _make_view(self, model: CheckableInvoiceTableModel) -> InvoiceTableView:  # type: ignore[override]
+    def _make_view(self, model: InvoiceTableModel) -> InvoiceTableView:
         return CheckableTableView(model, self)
 
-    @Slot(list)
-    def approve(self, invoice_ids: list[int]) -> None:
-        result, text, tone = approve(invoice_ids)
+    @Slot(object)
+    def approve(self, ticked: Ticked | Sequence[int]) -> None:
+        result, text, tone = approve(Ticked.of(ticked).resolve())  # a select-all: its ids read here, in SQL
         self.model.checks.set_checked(result.approved_ids, False)
         self.approve_bar.message.show_message(text, tone)
         self.invoices_changed.emit()

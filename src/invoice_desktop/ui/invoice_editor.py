@@ -55,7 +55,7 @@ from invoice_desktop.ui.confirm import ask_destructive, ask_discard
 from invoice_desktop.ui.form_fields import date_edit, date_of, set_date
 from invoice_desktop.ui.formatting import account_text, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
-from invoice_desktop.ui.models.line_items_model import COLUMN_OF, LINE_COLUMNS, LineEntry, LineItemsModel
+from invoice_desktop.ui.models.line_items_model import COLUMN_OF, LineEntry, LineItemsModel
 from invoice_desktop.ui.plain_text import plain_label, window_title
 
 DEFAULT_TERMS_DAYS = 30
@@ -165,11 +165,11 @@ class InvoiceEditor(QDialog):
         header_view = self.lines_view.horizontalHeader()
         header_view.setHighlightSections(False)
         widths = {"quantity": "Quantity  ", "unit_amount": "00,000.00  ", "": "000,000.00  "}
-        for section, column in enumerate(LINE_COLUMNS):
-            if column.field == "description":
+        for section, column in enumerate(self.lines_model.columns):
+            if column.name == "description":
                 header_view.setSectionResizeMode(section, QHeaderView.ResizeMode.Stretch)
-            elif column.field in widths:
-                header_view.resizeSection(section, self.fontMetrics().horizontalAdvance(widths[column.field]) + 16)
+            elif column.name in widths:
+                header_view.resizeSection(section, self.fontMetrics().horizontalAdvance(widths[column.name]) + 16)
             else:
                 header_view.resizeSection(section, self.fontMetrics().horizontalAdvance("GST on Income (10%)") + 36)
         self.lines_view.setItemDelegateForColumn(

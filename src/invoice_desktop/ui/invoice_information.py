@@ -56,7 +56,8 @@ from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
-from invoice_desktop.ui.models.record_table_model import RIGHT, RecordColumn, RecordTableModel
+from invoice_desktop.ui.models.columns import RIGHT, Column
+from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.payment_refresh import imports_automatically
 from invoice_desktop.ui.plain_text import literal_ampersands, tooltip, window_title
 from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
@@ -79,14 +80,14 @@ AMOUNTS_WORDS = {
     AmountsType.NO_TAX: "No tax",
 }
 
-LINE_COLUMNS: tuple[RecordColumn[LineDetail], ...] = (
-    RecordColumn("Description", lambda ln: ln.description, tooltip=lambda ln: ln.description),
-    RecordColumn("Qty", lambda ln: format_quantity(ln.quantity), RIGHT),
-    RecordColumn("Unit price", lambda ln: format_money(ln.unit_amount), RIGHT),
-    RecordColumn("Account", lambda ln: account_text(ln.account_code, ln.account_name)),
-    RecordColumn("Tax rate", lambda ln: ln.tax_rate_name),
-    RecordColumn("Tax", lambda ln: format_money(ln.tax_amount), RIGHT),
-    RecordColumn("Amount", lambda ln: format_money(ln.line_amount), RIGHT),
+LINE_COLUMNS: tuple[Column[LineDetail], ...] = (
+    Column("Description", lambda ln: ln.description, tooltip=lambda ln: ln.description),
+    Column("Qty", lambda ln: format_quantity(ln.quantity), RIGHT),
+    Column("Unit price", lambda ln: format_money(ln.unit_amount), RIGHT),
+    Column("Account", lambda ln: account_text(ln.account_code, ln.account_name)),
+    Column("Tax rate", lambda ln: ln.tax_rate_name),
+    Column("Tax", lambda ln: format_money(ln.tax_amount), RIGHT),
+    Column("Amount", lambda ln: format_money(ln.line_amount), RIGHT),
 )
 NOT_IN_XERO = "Entered here — not in Xero"
 NOT_IN_XERO_TIP = "Recorded in this app only, on an invoice that is in Xero: Xero does not have this payment"
@@ -115,11 +116,11 @@ def _payment_source(row: PaymentRow) -> str:
     return NOT_IN_XERO if row.not_in_xero else "Entered here"
 
 
-PAYMENT_COLUMNS: tuple[RecordColumn[PaymentRow], ...] = (
-    RecordColumn("Date", lambda r: format_date(r.payment.date)),
-    RecordColumn("Amount", lambda r: format_money(r.payment.amount), RIGHT),
-    RecordColumn("Reference", lambda r: r.payment.reference),
-    RecordColumn("Source", _payment_source, tooltip=lambda r: NOT_IN_XERO_TIP if r.not_in_xero else ""),
+PAYMENT_COLUMNS: tuple[Column[PaymentRow], ...] = (
+    Column("Date", lambda r: format_date(r.payment.date)),
+    Column("Amount", lambda r: format_money(r.payment.amount), RIGHT),
+    Column("Reference", lambda r: r.payment.reference),
+    Column("Source", _payment_source, tooltip=lambda r: NOT_IN_XERO_TIP if r.not_in_xero else ""),
 )
 
 
@@ -227,7 +228,7 @@ class InvoiceInformation(QDialog):
             header.addWidget(label, 1, i)
         header.setColumnStretch(0, 2)
 
-        self.lines_model = RecordTableModel(LINE_COLUMNS, self)
+        self.lines_model = ColumnsModel(LINE_COLUMNS, self)
         self.lines = record_table(self.lines_model, "Invoice lines", stretch=0, parent=self)
 
         self.totals = {name: _label("", self, name) for name in ("Subtotal", "Tax", "Total", "Paid", "Amount due")}
@@ -244,7 +245,7 @@ class InvoiceInformation(QDialog):
         totals_row.addLayout(totals_form)
 
         self.payments_caption = _label("Payments", self, "Payments")
-        self.payments_model = RecordTableModel(PAYMENT_COLUMNS, self)
+        self.payments_model = ColumnsModel(PAYMENT_COLUMNS, self)
         self.payments = record_table(self.payments_model, "Payments", stretch=2, parent=self)
 
         self.xero_panel = XeroPanel(self)

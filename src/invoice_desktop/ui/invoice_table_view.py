@@ -1,15 +1,18 @@
-"""The table view for invoice lists: rows selected whole, sortable header, widths from the column specs,
+"""The table view for invoice lists (and the Xero Exports tables): rows selected whole, sortable header, widths
+from the columns (ui/models/columns.py),
 a quiet message when the list is empty, and the invoice id (not the row) handed out on activation: a
 double-click, Enter, or a plain click on a link cell (the invoice number)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QStyle, QTableView, QWidget
 
-from invoice_desktop.ui.models.invoice_table_model import InvoiceTableModel
 from invoice_desktop.ui.models.roles import ItemRole
+from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.status_colours import muted_colour
 
 _CELL_PADDING = 24  # the style's cell margins plus room for the header's sort arrow
@@ -19,9 +22,10 @@ _ROW_PADDING = 10  # rows a little taller than the text: dense, as bookkeepers l
 class InvoiceTableView(QTableView):
     invoice_activated = Signal(int)  # the invoice id of the row double-clicked or Enter'ed
 
-    def __init__(self, model: InvoiceTableModel, parent: QWidget | None = None) -> None:
+    def __init__(self, model: ColumnsModel[Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.empty_text = "No invoices"
+        self._model = model
         self._install_header()
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -35,8 +39,8 @@ class InvoiceTableView(QTableView):
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
         self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + _ROW_PADDING)
         self.horizontalHeader().setHighlightSections(False)
-        sorted_by = next((i for i, c in enumerate(model.columns) if c.sort_key is model.sort_key), 0)
-        self.horizontalHeader().setSortIndicator(sorted_by, Qt.SortOrder.AscendingOrder)
+        sorted_by = model.sort_column
+        self.horizontalHeader().setSortIndicator(0 if sorted_by is None else sorted_by, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
         self._size_columns(model)
         self.activated.connect(self._on_activated)
@@ -46,8 +50,8 @@ class InvoiceTableView(QTableView):
     def _install_header(self) -> None:
         """Subclasses put their own horizontal header in place here (before the model is set)."""
 
-    def model(self) -> InvoiceTableModel:
-        return super().model()  # type: ignore[return-value]
+    def model(self) -> ColumnsModel[Any]:
+        return self._model
 
     def current_invoice_id(self) -> int | None:
         index = self.currentIndex()
@@ -61,7 +65,7 @@ class InvoiceTableView(QTableView):
         self.selectRow(row)
         return True
 
-    def _size_columns(self, model: InvoiceTableModel) -> None:
+    def _size_columns(self, model: ColumnsModel[Any]) -> None:
         header, metrics = self.horizontalHeader(), self.fontMetrics()
         indicator = self.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, self) + _CELL_PADDING
         narrowest = metrics.horizontalAdvance("Client") + _CELL_PADDING

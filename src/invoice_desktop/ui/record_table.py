@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from invoice_desktop.ui.models.record_table_model import RecordTableModel
+from invoice_desktop.ui.models.table_model import ColumnsModel
 
 
 def record_table(
-    model: RecordTableModel, accessible_name: str, stretch: int = 0, parent: QWidget | None = None
+    model: ColumnsModel[Any], accessible_name: str, stretch: int = 0, parent: QWidget | None = None
 ) -> QTableView:
     """A compact table: whole rows, no grid, column `stretch` takes the spare width, the rest fit their content."""
     view = QTableView(parent)

@@ -1,5 +1,8 @@
 """The row under a list of tickable invoices: an action button enabled while something is ticked
-(Approve on the Draft tab, Resync on the Failed table), how many are ticked, and the last result."""
+(Approve on the Draft tab, Resync on the Failed table), how many are ticked, and the last result.
+
+The button hands out `checks.ticked()` (ui/models/checkable.py): the count, and the function that lists the ids,
+to be called where the action runs (a select-all of a long list is worked out there, not here)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from invoice_desktop.ui.message_bar import MessageBar
-from invoice_desktop.ui.models.checkable import RowChecks
+from invoice_desktop.ui.models.checkable import RowChecks, Ticked
 
 
 def plural(count: int, word: str) -> str:
@@ -15,7 +18,7 @@ def plural(count: int, word: str) -> str:
 
 
 class TickActionBar(QWidget):
-    triggered = Signal(list)  # the ticked ids, in the order they were ticked
+    triggered = Signal(Ticked)  # the ticked rows (ids in the order they were ticked)
 
     def __init__(self, checks: RowChecks, action_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +51,6 @@ class TickActionBar(QWidget):
 
     @Slot()
     def _on_clicked(self) -> None:
-        ids = self.checks.ids()
-        if ids:
-            self.triggered.emit(ids)
+        ticked = self.checks.ticked()
+        if ticked.count:
+            self.triggered.emit(ticked)

@@ -14,7 +14,7 @@ export holds it, Resync waits (its button is disabled and says why).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
@@ -26,6 +26,7 @@ from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
 from invoice_desktop.ui.message_bar import Tone
+from invoice_desktop.ui.models.checkable import Ticked
 from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
 from invoice_desktop.ui.plain_text import message_box
 from invoice_desktop.ui.tick_action_bar import TickActionBar
@@ -79,7 +80,7 @@ class FailedPanel(QWidget):
         self._after_timer.setInterval(0)
         self._after_timer.timeout.connect(self._after_resync)
 
-        self.view = CheckableTableView(self.model, self)  # type: ignore[arg-type]
+        self.view = CheckableTableView(self.model, self)
         self.view.setAccessibleName("Failed exports")
         self.view.empty_text = "No failed exports"
         self.view.invoice_activated.connect(self.invoice_activated)
@@ -116,15 +117,17 @@ class FailedPanel(QWidget):
 
     # --- Resync ---
 
-    @Slot(list)
-    def resync(self, invoice_ids: list[int]) -> None:
-        if self.busy or not invoice_ids:
+    @Slot(object)
+    def resync(self, invoice_ids: Ticked | Sequence[int]) -> None:
+        """Export the ticked invoices again; a select-all's ids are listed on the worker's thread."""
+        ticked = Ticked.of(invoice_ids)
+        if self.busy or not ticked.count:
             return
         if not self.gate.try_acquire(self):
             self.resync_bar.message.show_message(WAIT_TIP + ".", Tone.INFO)
             return
         worker = ExportWorker(
-            self.ctx.paths, self.ctx.endpoints, invoice_ids, self.ctx.client_id, self.exporter_factory, self
+            self.ctx.paths, self.ctx.endpoints, ticked.resolve, self.ctx.client_id, self.exporter_factory, self
         )
         worker.batch_started.connect(self._on_batch_started)
         worker.outcomes_done.connect(self._on_outcomes)
@@ -137,7 +140,7 @@ class FailedPanel(QWidget):
         self.last_summary = None
         self.resync_bar.message.clear_message()
         self.resync_bar.button.setEnabled(False)
-        self.progress.start(len(invoice_ids))
+        self.progress.start(ticked.count)
         worker.start()
 
     @Slot()

@@ -27,7 +27,7 @@ class SyncedPanel(QWidget):
         self.model = model or SyncedTableModel(parent=self)
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests look instead of opening a browser
 
-        self.view = InvoiceTableView(self.model, self)  # type: ignore[arg-type]
+        self.view = InvoiceTableView(self.model, self)
         self.view.setAccessibleName("Synced exports")
         self.view.empty_text = "Nothing has been exported to Xero yet"
         self.view.invoice_activated.connect(self.invoice_activated)

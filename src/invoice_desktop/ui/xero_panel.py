@@ -12,7 +12,8 @@ from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import AttemptOutcome, ExportState
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.labels import value_label
-from invoice_desktop.ui.models.record_table_model import RecordColumn, RecordTableModel
+from invoice_desktop.ui.models.columns import Column
+from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_table import fit_height, record_table
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
 
@@ -34,11 +35,11 @@ OUTCOME_WORDS: dict[AttemptOutcome, str] = {
     AttemptOutcome.RENUMBERED: "Renumbered",
 }
 
-ATTEMPT_COLUMNS: tuple[RecordColumn[AttemptDetail], ...] = (
-    RecordColumn("When", lambda a: format_datetime(a.at)),
-    RecordColumn("Outcome", lambda a: OUTCOME_WORDS[a.outcome]),
-    RecordColumn("Problem", lambda a: a.title),
-    RecordColumn("Xero said", lambda a: " ".join(a.messages), tooltip=lambda a: "\n".join(a.messages)),
+ATTEMPT_COLUMNS: tuple[Column[AttemptDetail], ...] = (
+    Column("When", lambda a: format_datetime(a.at)),
+    Column("Outcome", lambda a: OUTCOME_WORDS[a.outcome]),
+    Column("Problem", lambda a: a.title),
+    Column("Xero said", lambda a: " ".join(a.messages), tooltip=lambda a: "\n".join(a.messages)),
 )
 
 
@@ -74,7 +75,7 @@ class XeroPanel(QGroupBox):
         self.form.addRow("Xero warned:", self.warnings_label)
         self.form.addRow("Note:", self.note_label)
 
-        self.history_model = RecordTableModel(ATTEMPT_COLUMNS, self)
+        self.history_model = ColumnsModel(ATTEMPT_COLUMNS, self)
         self.history = record_table(self.history_model, "Export history", stretch=3, parent=self)
         self.history_caption = QLabel("History", self)
 

@@ -3,34 +3,32 @@
 All the work happens in SQL through ledger.queries: `reload()` reads the first page of plain `InvoiceRow`s,
 `canFetchMore`/`fetchMore` the next ones (`rowCount` is what is loaded), sorting and searching re-run the
 query, and `data()` only ever reads the cached rows. Rows are identified by `ItemRole.ID` (the invoice id),
-never by their row index, which changes on every re-query.
+never by their row index, which changes on every re-query. It is a ColumnsModel (ui/models/table_model.py) over
+`INVOICE_COLUMNS` with SqlPages (ui/models/paging.py).
 
-Columns are a tuple of `InvoiceColumn` specs. `CheckableInvoiceTableModel` puts `CHECK_COLUMN` in front and
-mixes in `CheckableRows` (ui/models/checkable.py) for the Draft tab's ticks; the Xero Exports tab's Failed table
-does the same with its own columns. The invoice number column is a link: a click on it opens the invoice.
+CheckableInvoiceTableModel (the Draft tab, for Approve) puts a checkbox column first. A select-all there reads
+nothing: the list it stands for is this model's query (`InvoiceQuery`: the tab, the search), counted, checked and
+listed in SQL (ledger.queries.count_invoices, invoice_ids) only when asked. The invoice number column is a link: a
+click on it opens the invoice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from functools import partial
+from operator import attrgetter
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor
 
-from invoice_desktop.ledger.queries import InvoiceRow, SortKey, Tab, list_invoices
+from invoice_desktop.ledger.queries import InvoiceRow, SortKey, Tab, count_invoices, invoice_ids, list_invoices
 from invoice_desktop.store.models import ExportState, InvoiceStatus
 from invoice_desktop.ui.formatting import format_date, format_money
-from invoice_desktop.ui.models.checkable import CheckableRows
-from invoice_desktop.ui.models.paged_rows import IdRowsModel, SqlPaging, link_extra
-from invoice_desktop.ui.status_colours import StatusColour, muted_colour, status_colour
-
-DEFAULT_PAGE_SIZE = 200
-
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+from invoice_desktop.ui.models.columns import RIGHT, Column, check_column, invoice_number_column, looks
+from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE, SqlPages
+from invoice_desktop.ui.models.table_model import ColumnsModel
 
 # --- the Xero column -------------------------------------------------------------------------------------
 
@@ -67,128 +65,155 @@ def _xero_text(row: InvoiceRow) -> str:
     return f"{text}: {row.xero_flag}" if row.xero_flag else text
 
 
-def _xero_extra(row: InvoiceRow, role: int) -> Any:
+def _xero_tooltip(row: InvoiceRow) -> str | None:
+    if _is_draft(row):
+        return DRAFT_XERO_TIP
     failed = row.xero_state == ExportState.FAILED.value
-    if role == Qt.ItemDataRole.ToolTipRole:
-        if _is_draft(row):
-            return DRAFT_XERO_TIP
-        return row.xero_error if failed or row.xero_flag else _XERO_TIP.get(row.xero_state)
-    if role == Qt.ItemDataRole.ForegroundRole:
-        if failed or row.xero_flag:
-            return status_colour(StatusColour.ERROR)
-        if row.xero_state == ExportState.NOT_SENT.value:
-            return muted_colour()
-        return None
-    if role == Qt.ItemDataRole.FontRole and failed:
-        font = QFont()
-        font.setBold(True)
-        return font
-    if role == Qt.ItemDataRole.AccessibleTextRole:
-        return f"Sync failed: {row.xero_error}" if failed else _xero_text(row)
-    return None
+    return row.xero_error if failed or row.xero_flag else _XERO_TIP.get(row.xero_state)
+
+
+def _xero_colour(row: InvoiceRow) -> QColor | None:
+    if row.xero_state == ExportState.FAILED.value or row.xero_flag:
+        return looks().error
+    return looks().muted if row.xero_state == ExportState.NOT_SENT.value else None
+
+
+def _xero_accessible(row: InvoiceRow) -> str:
+    return f"Sync failed: {row.xero_error}" if row.xero_state == ExportState.FAILED.value else _xero_text(row)
+
+
+def _failed(row: InvoiceRow) -> bool:
+    return row.xero_state == ExportState.FAILED.value
 
 
 # --- columns ---------------------------------------------------------------------------------------------
 
+INVOICE_COLUMNS: tuple[Column[InvoiceRow], ...] = (
+    invoice_number_column(SortKey.NUMBER),
+    Column("Client", lambda r: r.client, order=SortKey.CLIENT),
+    Column("Date", lambda r: format_date(r.date), order=SortKey.DATE, sample="30 Sept 2000"),
+    Column("Due", lambda r: format_date(r.due_date), order=SortKey.DUE, sample="30 Sept 2000"),
+    Column("Total", lambda r: format_money(r.total), RIGHT, order=SortKey.TOTAL, sample="000,000.00"),
+    Column("Amount Due", lambda r: format_money(r.amount_due), RIGHT, order=SortKey.AMOUNT_DUE, sample="Amount Due  "),
+    Column(
+        "Xero",
+        _xero_text,
+        tooltip=_xero_tooltip,
+        foreground=_xero_colour,
+        bold=_failed,
+        accessible=_xero_accessible,
+        order=SortKey.XERO,
+        sample="Not attempted  ",
+    ),
+)
+CHECK_TOOLTIP = "Tick to include this invoice"
+
+
+# --- the list ----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
-class InvoiceColumn:
-    title: str
-    sort_key: SortKey | None
-    text: Callable[[InvoiceRow], str]
-    alignment: Qt.AlignmentFlag = _LEFT
-    sample: str = ""  # typical widest content, for the view's initial column width ("" = stretch)
-    extra: Callable[[InvoiceRow, int], Any] | None = None  # other roles (tooltip, colour, ...)
-    check: bool = False  # the checkbox column of a CheckableRows model (drawn by the model's mixin)
-    link: bool = False  # a plain click on the cell opens the invoice
+class InvoiceQuery:
+    """The list a model shows: a tab's invoices matching a search (plain values: usable on any thread)."""
 
+    tab: Tab
+    search: str = ""
+    today: Callable[[], date] = date.today
 
-CHECK_COLUMN = InvoiceColumn("", None, lambda r: "", check=True)
+    def page(self, order: str, descending: bool, offset: int, limit: int) -> list[InvoiceRow]:
+        sort = SortKey(order)
+        return list_invoices(self.tab, self.search, sort, descending, offset, limit, today=self.today())
 
+    def count(self) -> int:
+        return count_invoices(self.tab, self.search, today=self.today())
 
-INVOICE_COLUMNS: tuple[InvoiceColumn, ...] = (
-    InvoiceColumn("Invoice #", SortKey.NUMBER, lambda r: r.number, sample="INV-000000", extra=link_extra, link=True),
-    InvoiceColumn("Client", SortKey.CLIENT, lambda r: r.client),
-    InvoiceColumn("Date", SortKey.DATE, lambda r: format_date(r.date), sample="30 Sept 2000"),
-    InvoiceColumn("Due", SortKey.DUE, lambda r: format_date(r.due_date), sample="30 Sept 2000"),
-    InvoiceColumn("Total", SortKey.TOTAL, lambda r: format_money(r.total), _RIGHT, sample="000,000.00"),
-    InvoiceColumn("Amount Due", SortKey.AMOUNT_DUE, lambda r: format_money(r.amount_due), _RIGHT, "Amount Due  "),
-    InvoiceColumn("Xero", SortKey.XERO, _xero_text, sample="Not attempted  ", extra=_xero_extra),
-)
+    def ids(self, order: str, descending: bool, among: Collection[int] | None = None) -> list[int]:
+        return invoice_ids(self.tab, self.search, SortKey(order), descending, self.today(), among)
 
 
 # --- the model -------------------------------------------------------------------------------------------
 
 
-class InvoiceTableModel(SqlPaging, IdRowsModel[InvoiceRow]):
-    """One tab's invoices, paged, sorted and searched in SQL (the paging is ui/models/paged_rows)."""
+class InvoiceTableModel(ColumnsModel[InvoiceRow]):
+    """One tab's invoices, paged, sorted and searched in SQL."""
 
-    leading_columns: tuple[InvoiceColumn, ...] = ()  # put in front of `columns` (a subclass's check column)
+    checkable = False  # a checkbox per row in front (CheckableInvoiceTableModel)
 
     def __init__(
         self,
         tab: Tab,
         page_size: int = DEFAULT_PAGE_SIZE,
-        columns: Sequence[InvoiceColumn] = INVOICE_COLUMNS,
+        columns: Sequence[Column[InvoiceRow]] = INVOICE_COLUMNS,
         today: Callable[[], date] = date.today,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__((*self.leading_columns, *columns), parent)
-        self._start_paging(page_size, SortKey.NUMBER)
-        self._tab = tab
-        self._today = today
-        self._search = ""
+        self._query = InvoiceQuery(tab, "", today)
+        shown = (check_column(CHECK_TOOLTIP), *columns) if self.checkable else tuple(columns)
+        pages = SqlPages(self._page, SortKey.NUMBER, page_size)
+        super().__init__(shown, parent, id_of=attrgetter("id"), pages=pages)
+        self._pages_of = pages
+        self._count: int | None = None  # the list's length, read when a select-all needs it (once per reload)
 
     # --- what it shows ---
 
     @property
     def tab(self) -> Tab:
-        return self._tab
-
-    @property
-    def columns(self) -> tuple[InvoiceColumn, ...]:
-        return self._columns
+        return self._query.tab
 
     @property
     def search(self) -> str:
-        return self._search
+        return self._query.search
 
     @property
     def sort_key(self) -> SortKey:
-        return self._order
+        return SortKey(self._pages_of.order)
 
     @property
-    def descending(self) -> bool:
-        return self._descending
+    def page_size(self) -> int:
+        return self._pages_of.page_size
 
     def set_search(self, text: str) -> None:
         """Show only invoices whose number, client or reference contains `text` (re-queries when it changed)."""
         text = text.strip()
-        if text != self._search:
-            self._search = text
+        if text != self._query.search:
+            self.checks.pin()  # a select-all stands for the invoices of this search, not the next one's
+            self._query = replace(self._query, search=text)
             self.reload(keep_loaded=False)
 
     def invoice_at(self, row: int) -> InvoiceRow:
-        return self._rows[row]
+        return self.record_at(row)
 
-    # --- the query ---
+    def reload(self, keep_loaded: bool = True) -> None:
+        """Re-read from the database: as many rows as are loaded now (so a refresh keeps the scroll position), or
+        with `keep_loaded` False the first page."""
+        self.read_pages(keep_loaded)
 
-    def _order_of(self, column: int) -> SortKey | None:
-        return self._columns[column].sort_key
+    def read_pages(self, keep_loaded: bool = True) -> None:
+        self._count = None
+        super().read_pages(keep_loaded)
 
-    def _query(self, offset: int, limit: int) -> list[InvoiceRow]:
-        return list_invoices(
-            self._tab,
-            search=self._search,
-            sort=self._order,
-            descending=self._descending,
-            offset=offset,
-            limit=limit,
-            today=self._today(),
-        )
+    def _page(self, order: str, descending: bool, offset: int, limit: int) -> list[InvoiceRow]:
+        return self._query.page(order, descending, offset, limit)
+
+    # --- the list its ticks are of: in SQL (rows not loaded are never read for a select-all) ---
+
+    def tick_count(self) -> int:
+        if self._count is None:
+            self._count = self._query.count()
+        return self._count
+
+    def ids_in_list(self, ids: Collection[int]) -> set[int]:
+        found = super().ids_in_list(ids)  # the rows loaded
+        rest = [i for i in ids if i not in found]
+        if rest and not self._pages_of.exhausted:
+            found.update(self._query.ids(self._pages_of.order, False, rest))
+        return found
+
+    def list_ids(self) -> Callable[[], list[int]]:
+        return partial(self._query.ids, self._pages_of.order, self._pages_of.descending)
 
 
-class CheckableInvoiceTableModel(CheckableRows, InvoiceTableModel):
+class CheckableInvoiceTableModel(InvoiceTableModel):
     """An invoice list with a checkbox per row in front (the Draft tab, for Approve)."""
 
-    leading_columns = (CHECK_COLUMN,)
+    checkable = True

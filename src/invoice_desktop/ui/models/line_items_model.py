@@ -3,7 +3,9 @@ out live the way Xero does it (ledger.money).
 
 Cells hold the text as typed, so "abc" in Quantity stays on screen and is reported instead of vanishing;
 `lines()` turns the rows into `LineDraft`s plus the problems found on the way. Problems from a save attempt
-are shown on their cells (red text, the message as tooltip) until the cell is edited.
+are shown on their cells (red text, the message as tooltip) until the cell is edited. A ColumnsModel
+(ui/models/table_model.py) whose columns, one per LineEntry field and the amount, are made per model (they show
+its accounts' names and tax rates).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from invoice_desktop.ledger.errors import Problem
 from invoice_desktop.ledger.invoices import LineDraft
@@ -21,13 +23,12 @@ from invoice_desktop.ledger.money import CENT, LineFigures, LineTotals, compute_
 from invoice_desktop.store.models import AmountsType
 from invoice_desktop.ui.form_fields import parse_decimal
 from invoice_desktop.ui.formatting import account_text, format_money, format_quantity
+from invoice_desktop.ui.models.columns import LEFT, RIGHT, Column
+from invoice_desktop.ui.models.table_model import EDIT, FOREGROUND, TOOLTIP, ColumnsModel
 from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
 
 ModelIndex = QModelIndex | QPersistentModelIndex
-
-_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-_RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 @dataclass(frozen=True)
@@ -59,39 +60,46 @@ def _price_text(value: Decimal) -> str:
     return f"{value:.2f}" if value == value.quantize(CENT) else f"{value.normalize():f}"
 
 
-@dataclass(frozen=True)
-class LineColumn:
-    field: str  # a LineEntry field, or "" for the computed amount
-    title: str
-    alignment: Qt.AlignmentFlag = _LEFT
-
-
-LINE_COLUMNS: tuple[LineColumn, ...] = (
-    LineColumn("description", "Description"),
-    LineColumn("quantity", "Quantity", _RIGHT),
-    LineColumn("unit_amount", "Unit price", _RIGHT),
-    LineColumn("account_code", "Account"),
-    LineColumn("tax_rate_name", "Tax rate"),
-    LineColumn("", "Amount", _RIGHT),
-)
-COLUMN_OF = {c.field: i for i, c in enumerate(LINE_COLUMNS) if c.field}
+LINE_FIELDS = ("description", "quantity", "unit_amount", "account_code", "tax_rate_name")  # in column order
+COLUMN_OF = {field: i for i, field in enumerate(LINE_FIELDS)}
+AMOUNT_COLUMN = len(LINE_FIELDS)  # then the computed amount
 _NUMBERS = ("quantity", "unit_amount")
 assert {f.name for f in fields(LineEntry)} == set(COLUMN_OF)
 
 
-class LineItemsModel(QAbstractTableModel):
+class LineItemsModel(ColumnsModel[LineEntry]):
     def __init__(
         self,
         account_names: Mapping[str, str],
         tax_rates: Mapping[str, Decimal],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(self._columns(), parent)
         self._accounts = dict(account_names)  # code -> name
         self._rates = dict(tax_rates)  # name -> percent
         self._amounts = AmountsType.EXCLUSIVE
-        self._rows: list[LineEntry] = []
         self._problems: dict[tuple[int, str], str] = {}
+
+    def _columns(self) -> tuple[Column[LineEntry], ...]:
+        """One column per LineEntry field (its text as typed, shown with the account's name and the tax rate's
+        percentage; the `name` is the field), then the amount worked out."""
+        return (
+            self._typed_column("description", "Description"),
+            self._typed_column("quantity", "Quantity", RIGHT),
+            self._typed_column("unit_amount", "Unit price", RIGHT),
+            self._typed_column("account_code", "Account"),
+            self._typed_column("tax_rate_name", "Tax rate"),
+            Column("Amount", self._amount_text, RIGHT, accessible=self._amount_text),
+        )
+
+    def _typed_column(self, field: str, title: str, alignment: Qt.AlignmentFlag = LEFT) -> Column[LineEntry]:
+        def typed(entry: LineEntry) -> str:
+            return str(getattr(entry, field))
+
+        def shown(entry: LineEntry) -> str:
+            return self._display(field, typed(entry))
+
+        return Column(title, shown, alignment, accessible=shown, edit=typed, name=field)
 
     # --- contents ---
 
@@ -99,10 +107,8 @@ class LineItemsModel(QAbstractTableModel):
         return list(self._rows)
 
     def set_entries(self, entries: Sequence[LineEntry]) -> None:
-        self.beginResetModel()
-        self._rows = list(entries)
         self._problems.clear()
-        self.endResetModel()
+        self.set_records(entries)
 
     def add_line(self, entry: LineEntry | None = None) -> int:
         """Append a line (account and tax rate as on the last line, unless given); returns its row."""
@@ -131,14 +137,16 @@ class LineItemsModel(QAbstractTableModel):
         """Mark the cells these line problems are about (their `line` is the table row)."""
         self._problems = {(p.line, p.field): p.message for p in problems if p.line is not None and p.field in COLUMN_OF}
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(LINE_COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, AMOUNT_COLUMN))
 
     # --- figures ---
 
     def figures(self, row: int) -> LineFigures | None:
         """The row's figures for ledger.money, or None when its quantity or price is not a number, or not one the
         ledger keeps (too large: ledger.money's limits; saving says so)."""
-        entry = self._rows[row]
+        return self._figures_of(self._rows[row])
+
+    def _figures_of(self, entry: LineEntry) -> LineFigures | None:
         quantity, unit = parse_decimal(entry.quantity), parse_decimal(entry.unit_amount)
         if quantity is None or unit is None or not in_limits(quantity, unit):
             return None
@@ -177,37 +185,13 @@ class LineItemsModel(QAbstractTableModel):
             rows.append(row)
         return drafts, rows, problems
 
-    # --- QAbstractTableModel ---
+    # --- what the cells show ---
 
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(LINE_COLUMNS)
-
-    def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(LINE_COLUMNS):
-            return None
-        row, column = index.row(), LINE_COLUMNS[index.column()]
-        entry = self._rows[row]
-        problem = self._problems.get((row, column.field))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return column.alignment
-        if role == Qt.ItemDataRole.ForegroundRole and problem:
-            return status_colour(StatusColour.ERROR)
-        if role == Qt.ItemDataRole.ToolTipRole and problem:
-            return tooltip(problem)
-        if not column.field:  # the computed amount
-            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-                totals = None if entry.is_blank() else self.line_totals(row)
-                return "" if entry.is_blank() else ("—" if totals is None else format_money(totals.line_amount))
-            return None
-        value = getattr(entry, column.field)
-        if role == Qt.ItemDataRole.EditRole:
-            return value
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._display(column.field, value)
-        return None
+    def _amount_text(self, entry: LineEntry) -> str:
+        if entry.is_blank():
+            return ""
+        figures = self._figures_of(entry)
+        return "—" if figures is None else format_money(compute_line(figures, self._amounts).line_amount)
 
     def _display(self, field: str, value: str) -> str:
         if field == "account_code" and value:
@@ -216,38 +200,31 @@ class LineItemsModel(QAbstractTableModel):
             return f"{value} ({format_quantity(self._rates[value])}%)"
         return value
 
+    def cell(self, row: int, column: int, role: int) -> Any:
+        """A cell a save found a problem in shows it: red text, the message as its tooltip."""
+        if role in (FOREGROUND, TOOLTIP):
+            problem = self._problems.get((row, self.columns[column].name))
+            if problem:
+                return status_colour(StatusColour.ERROR) if role == FOREGROUND else tooltip(problem)
+        return super().cell(row, column, role)
+
     def setData(self, index: ModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.row() >= len(self._rows):
+        if int(role) != EDIT or not index.isValid() or index.row() >= len(self._rows):
             return False
-        column = LINE_COLUMNS[index.column()]
-        if not column.field:
+        field = self.columns[index.column()].name
+        if not field:
             return False
         row = index.row()
-        self._rows[row] = replace(self._rows[row], **{column.field: "" if value is None else str(value)})
-        self._problems.pop((row, column.field), None)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(LINE_COLUMNS) - 1))
+        self._rows[row] = replace(self._rows[row], **{field: "" if value is None else str(value)})
+        self._problems.pop((row, field), None)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, AMOUNT_COLUMN))
         return True
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Vertical:
             return str(section + 1) if role == Qt.ItemDataRole.DisplayRole else None
-        if not 0 <= section < len(LINE_COLUMNS):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return LINE_COLUMNS[section].title
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return LINE_COLUMNS[section].alignment
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-        if LINE_COLUMNS[index.column()].field:
-            flags |= Qt.ItemFlag.ItemIsEditable
-        return flags
+        return super().headerData(section, orientation, role)
 
     def _amounts_changed(self) -> None:
         if self._rows:
-            amount = len(LINE_COLUMNS) - 1
-            self.dataChanged.emit(self.index(0, amount), self.index(len(self._rows) - 1, amount))
+            self.dataChanged.emit(self.index(0, AMOUNT_COLUMN), self.index(len(self._rows) - 1, AMOUNT_COLUMN))

@@ -4,14 +4,14 @@ Read a page at a time, sorted in SQL (xero.synced_pages), so 100,000 synced invo
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor
 
 from invoice_desktop.ui.formatting import format_datetime
-from invoice_desktop.ui.models.xero_paged_model import DEFAULT_PAGE_SIZE, PagedRowsModel, Pager
-from invoice_desktop.ui.models.xero_rows_model import RowColumn, invoice_columns
+from invoice_desktop.ui.models.columns import Column, looks
+from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE, Pager, SqlPages
+from invoice_desktop.ui.models.table_model import ColumnsModel
+from invoice_desktop.ui.models.xero_columns import invoice_columns, invoice_id_of
 from invoice_desktop.xero.export_actions import SyncedRow
 from invoice_desktop.xero.synced_pages import SyncedSort, synced_page
 
@@ -23,30 +23,37 @@ def _warned(row: SyncedRow) -> str:
     return "".join(f"\nXero warned: {w}" for w in row.warnings)
 
 
-def _open_extra(row: SyncedRow, role: int) -> Any:
+def _open_tooltip(row: SyncedRow) -> str:
     if not row.xero_invoice_id:
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return (row.note or "Marked as in Xero without a link to a Xero invoice") + _warned(row)
-        return None
-    if role == Qt.ItemDataRole.ForegroundRole:
-        return QGuiApplication.palette().color(QPalette.ColorRole.Link)
-    if role == Qt.ItemDataRole.ToolTipRole:
-        return f"Open {row.number} in Xero (in the browser)" + (f"\n{row.note}" if row.note else "") + _warned(row)
-    if role == Qt.ItemDataRole.AccessibleTextRole:
-        return f"Open {row.number} in Xero"
-    return None
+        return (row.note or "Marked as in Xero without a link to a Xero invoice") + _warned(row)
+    return f"Open {row.number} in Xero (in the browser)" + (f"\n{row.note}" if row.note else "") + _warned(row)
 
 
-SYNCED_COLUMNS: tuple[RowColumn[SyncedRow], ...] = (
+def _open_colour(row: SyncedRow) -> QColor | None:
+    return looks().link if row.xero_invoice_id else None
+
+
+def _open_accessible(row: SyncedRow) -> str | None:
+    return f"Open {row.number} in Xero" if row.xero_invoice_id else None
+
+
+SYNCED_COLUMNS: tuple[Column[SyncedRow], ...] = (
     *invoice_columns(),
-    RowColumn(
+    Column(
         "Synced at",
         lambda r: format_datetime(r.synced_at),
-        lambda r: r.synced_at,
-        sample="30 Sept 2000 00:00",
+        sort_key=lambda r: r.synced_at,
         order=SyncedSort.SYNCED_AT.value,
+        sample="30 Sept 2000 00:00",
     ),
-    RowColumn("Xero", lambda r: OPEN_IN_XERO if r.xero_invoice_id else "", sample="Open in Xero  ", extra=_open_extra),
+    Column(
+        "Xero",
+        lambda r: OPEN_IN_XERO if r.xero_invoice_id else "",
+        tooltip=_open_tooltip,
+        foreground=_open_colour,
+        accessible=_open_accessible,
+        sample="Open in Xero  ",
+    ),
 )
 
 
@@ -54,11 +61,16 @@ def _synced_page(order: str, descending: bool, offset: int, limit: int) -> list[
     return synced_page(SyncedSort(order), descending, offset, limit)
 
 
-class SyncedTableModel(PagedRowsModel[SyncedRow]):
+class SyncedTableModel(ColumnsModel[SyncedRow]):
     def __init__(
         self,
         pager: Pager[SyncedRow] = _synced_page,
         page_size: int = DEFAULT_PAGE_SIZE,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(pager, SYNCED_COLUMNS, page_size, parent)
+        pages = SqlPages(pager, SyncedSort.NUMBER.value, page_size)
+        super().__init__(SYNCED_COLUMNS, parent, id_of=invoice_id_of, pages=pages)
+
+    def reload(self) -> None:
+        """Re-read as many rows as are loaded (the scroll position stays)."""
+        self.read_pages()

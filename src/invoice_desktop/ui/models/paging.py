@@ -1,0 +1,45 @@
+"""Rows read a page at a time from SQL, sorted there: the piece a paged list (the invoice tabs, the Synced table)
+gives its ColumnsModel (ui/models/table_model.py).
+
+`SqlPages` keeps what the query is asked: the order (a column's `order`), the direction, how far it has read, and
+whether there is more. The model reads the first page on `reload()` (or, on a refresh, as many rows as are loaded,
+so the scroll position stays) and the next one on `fetchMore` as the view scrolls; a sort starts again from the
+first page. The pager's order breaks ties by id, so paging through equal keys neither repeats nor skips a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+R = TypeVar("R")
+
+DEFAULT_PAGE_SIZE = 200
+
+# (order, descending, offset, limit) -> rows: one page of the list in that order
+Pager = Callable[[str, bool, int, int], list[R]]
+
+
+class SqlPages(Generic[R]):
+    def __init__(self, pager: Pager[R], order: str, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        self.pager = pager
+        self.page_size = page_size
+        self.order = order  # what the query sorts by now
+        self.descending = False
+        self.fetched = 0  # rows read from the query so far (the next page's offset)
+        self.exhausted = True  # nothing is read until the first page
+
+    def first(self, at_least: int = 0) -> list[R]:
+        """The list from its start again: a page, or `at_least` rows when more."""
+        limit = max(self.page_size, at_least)
+        page = self.pager(self.order, self.descending, 0, limit)
+        self.fetched, self.exhausted = len(page), len(page) < limit
+        return page
+
+    def next(self) -> list[R]:
+        page = self.pager(self.order, self.descending, self.fetched, self.page_size)
+        self.fetched += len(page)
+        self.exhausted = len(page) < self.page_size
+        return page
