@@ -28,8 +28,11 @@ class EngineXeroActions:
         outcome = next((o for o in summary.outcomes if o.invoice_id == invoice_id), None)
         if outcome is None:
             number = get_invoice_detail(invoice_id).number
-            reason = summary.stopped_reason or "it is not waiting to be exported (already in Xero, or being sent)"
-            return XeroActionResult(False, f"{number} was not exported: {reason}.")
+            if summary.stop is None:
+                why = "it is not waiting to be exported (already in Xero, or being sent)."
+            else:
+                why = " ".join(part for part in (_sentence(summary.stop.message), summary.stop.hint) if part)
+            return XeroActionResult(False, f"{number} was not exported: {why}")
         return _result(outcome)
 
     def mark_in_xero(self, invoice_id: int, xero_number_or_id: str | None) -> XeroActionResult:
@@ -43,6 +46,11 @@ class EngineXeroActions:
     def dont_send(self, invoice_id: int) -> XeroActionResult:
         export_actions.dont_send(invoice_id)
         return XeroActionResult(True, f"{get_invoice_detail(invoice_id).number} will not be sent to Xero.")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _result(outcome: ExportOutcome) -> XeroActionResult:

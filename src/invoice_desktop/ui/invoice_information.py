@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from invoice_desktop.jobs.failure import JobFailure
 from invoice_desktop.jobs.worker import CallJob, start_kept_alive
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.export_history import export_attempts
@@ -513,10 +514,10 @@ class InvoiceInformation(QDialog):
         else:
             self._changed(str(result or "Done."), Tone.SUCCESS)
 
-    @Slot(str)
-    def _xero_failed(self, message: str) -> None:
+    @Slot(object)
+    def _xero_failed(self, failure: JobFailure) -> None:
         self._busy = None
-        self._changed(message, Tone.PROBLEM)
+        self._changed(failure.text(), Tone.PROBLEM)
 
     @Slot()
     def _xero_cancelled(self) -> None:
