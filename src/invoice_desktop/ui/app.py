@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -14,9 +16,13 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from invoice_desktop.cli import AppContext, fail
+from invoice_desktop.jobs.worker import running_jobs
 from invoice_desktop.paths import resource_path
+from invoice_desktop.store.database import close_database
 from invoice_desktop.store.faults import mark_interactive_thread
 from invoice_desktop.ui.crash_dialog import CrashReporter, reporting_uncaught_exceptions
+
+log = logging.getLogger(__name__)
 
 
 def _application() -> QApplication:
@@ -61,6 +67,25 @@ def share_the_gil_briskly() -> None:
 def run_window(ctx: AppContext) -> int:
     """The window until it is closed. Its GUI thread waits only briefly for a busy company file (store.faults), and
     an exception no code caught, in a slot or a worker thread, is logged and shown (ui.crash_dialog)."""
+    return leave(_show_window(ctx))
+
+
+def leave(code: int) -> int:
+    """After the window has closed: `code`, or, when a job is still running (quitting waited for it a bounded time,
+    then let it go on: ui.main_window), exit the process now with `code`, the log flushed. Left to the interpreter's
+    exit, its thread would be destroyed while running, which aborts the process."""
+    still = [job for job in running_jobs() if job.isRunning()]
+    if not still:
+        return code
+    log.warning("exiting with %s still running", ", ".join(type(job).__name__ for job in still))
+    close_database()  # this thread's connection; the job's is dropped with the process (SQLite rolls it back)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _show_window(ctx: AppContext) -> int:
     from invoice_desktop.ui.main_window import MainWindow
 
     share_the_gil_briskly()
@@ -106,6 +131,7 @@ def run_sandbox_demo(ctx: AppContext) -> int:
             client_id=SANDBOX_CLIENT_ID,
             sandbox_admin_url=session.admin_url,
         )
-        return run_window(demo_ctx)
+        code = _show_window(demo_ctx)
     finally:
-        session.stop()
+        session.stop()  # wakes a call the sandbox keeps hanging, too
+    return leave(code)
