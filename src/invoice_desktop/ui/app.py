@@ -29,6 +29,7 @@ def _application() -> QApplication:
     from invoice_desktop import APP_ID, APP_NAME
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)  # the window's (a bare QCoreApplication cannot show one)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     # The SVG is drawn by Qt's svg icon engine plugin, which the bundle carries too (build.spec).

@@ -9,7 +9,7 @@ from invoice_desktop.ui.approval import approve
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
-from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel
+from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel, InvoiceTableModel
 from invoice_desktop.ui.tick_action_bar import TickActionBar
 
 
@@ -21,10 +21,11 @@ class DraftListPage(InvoiceListPage):
         self.model: CheckableInvoiceTableModel = model
         self.approve_bar = TickActionBar(model.checks, "&Approve", self)
         self.approve_bar.button.setToolTip("Approve the ticked drafts (Space ticks the selected rows)")
-        self.layout().addWidget(self.approve_bar)
+        self.page_layout.addWidget(self.approve_bar)
         self.approve_bar.triggered.connect(self.approve)
 
-    def _make_view(self, model: CheckableInvoiceTableModel) -> InvoiceTableView:  # type: ignore[override]
+    def _make_view(self, model: InvoiceTableModel) -> InvoiceTableView:
+        assert isinstance(model, CheckableInvoiceTableModel)  # the Draft tab's model ticks its rows
         return CheckableTableView(model, self)
 
     @Slot(list)

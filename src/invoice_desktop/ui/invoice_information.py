@@ -127,7 +127,7 @@ PAYMENT_COLUMNS: tuple[RecordColumn[PaymentRow], ...] = (
 def status_text(detail: InvoiceDetail, today: date) -> str:
     words = STATUS_WORDS[detail.status]
     if detail.is_overdue(today):
-        days = (today - detail.due_date).days
+        days: int = (today - detail.due_date).days
         words += f" · Overdue by {days} day" + ("" if days == 1 else "s")
     return words
 
@@ -275,7 +275,7 @@ class InvoiceInformation(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
-    def _menu_action(self, text: str, slot: Callable[[], None]) -> QAction:
+    def _menu_action(self, text: str, slot: Callable[[], object]) -> QAction:
         action = self.options_menu.addAction(text)
         action.triggered.connect(slot)
         return action

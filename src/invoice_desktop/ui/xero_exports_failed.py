@@ -86,7 +86,7 @@ class FailedPanel(QWidget):
         self._after_timer.setInterval(0)
         self._after_timer.timeout.connect(self._after_resync)
 
-        self.view = CheckableTableView(self.model, self)  # type: ignore[arg-type]
+        self.view = CheckableTableView(self.model, self)
         self.view.setAccessibleName("Failed exports")
         self.view.empty_text = "No failed exports"
         self.view.invoice_activated.connect(self.invoice_activated)

@@ -27,6 +27,7 @@ class SyncedPanel(QWidget):
         self.model = model or SyncedTableModel(parent=self)
         self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests look instead of opening a browser
 
+        # InvoiceTableView is typed for an InvoiceTableModel while any IdRowsModel fits it (ui/invoice_table_view.py)
         self.view = InvoiceTableView(self.model, self)  # type: ignore[arg-type]
         self.view.setAccessibleName("Synced exports")
         self.view.empty_text = "Nothing has been exported to Xero yet"
