@@ -432,7 +432,7 @@ def test_a_xero_api_error_is_described_not_dumped(qtbot, info):
     with qtbot.waitSignal(window.invoice_changed):
         window.export_now()
     hint = FailureCategory.XERO_UNAVAILABLE.default_hint  # the typed failure's hint follows its message
-    assert (window.message.text(), window.message.tone) == (f"HTTP 503 Service Unavailable {hint}", Tone.PROBLEM)
+    assert (window.message.text(), window.message.tone) == (f"HTTP 503 Service Unavailable. {hint}", Tone.PROBLEM)
 
 
 def test_mark_as_already_in_xero_passes_the_number(qtbot, info, books):

@@ -106,7 +106,7 @@ def test_a_failed_resync_shows_the_failures_message_and_hint(qtbot, window, page
     box = page.failed.error_box
     assert box is not None and box.isVisible()
     hint = FailureCategory.XERO_UNAVAILABLE.default_hint
-    assert (box.text(), box.informativeText()) == (NOT_RESYNCED, f"HTTP 503 Service Unavailable {hint}")
+    assert (box.text(), box.informativeText()) == (NOT_RESYNCED, f"HTTP 503 Service Unavailable. {hint}")
     failure = page.failed.last_failure
     assert failure is not None and failure.category is FailureCategory.XERO_UNAVAILABLE
     assert window.xero_status.state is XeroConnection.CONNECTED

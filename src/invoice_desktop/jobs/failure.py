@@ -67,15 +67,21 @@ class JobFailure:
         return self.category.title if self.category is not None else KIND_TITLES[self.kind]
 
     def text(self) -> str:
-        """The message, then the hint (once)."""
+        """The message, then the hint (once), as sentences."""
         if not self.hint or self.hint in self.message:
             return self.message
-        return f"{self.message} {self.hint}"
+        return f"{sentence(self.message)} {self.hint}"
 
     @classmethod
     def from_stop(cls, stop: RunStop) -> JobFailure:
         """A run the engine stopped early (its summary's `stop`)."""
         return cls(FailureKind.XERO, stop.message, stop.hint, stop.category, stop.resumes_at)
+
+
+def sentence(text: str) -> str:
+    """`text` ending as a sentence does ("HTTP 503 Service Unavailable" -> "HTTP 503 Service Unavailable.")."""
+    text = text.strip()
+    return text if not text or text.endswith((".", "!", "?", "…")) else f"{text}."
 
 
 def classify(exc: BaseException, job: str, refusals: tuple[type[BaseException], ...] = ()) -> JobFailure:

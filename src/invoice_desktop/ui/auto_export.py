@@ -368,17 +368,14 @@ class AutoExporter(QObject):
     # --- closing ---
 
     def stop(self) -> list[Job]:
-        """Stop: no new runs; a running one is asked to stop between batches (or between the import's requests)
-        and handed back, for the caller to wait for (jobs.worker.stop_jobs); it is not listened to any more."""
+        """Stop: no new runs; a running one is handed back for the caller to cancel (it stops between batches, or
+        between the import's requests) and wait for (jobs.worker.stop_jobs), and not listened to any more."""
         self._closing = True
-        self.timer.stop()
-        self.import_timer.stop()
-        self._startup.stop()
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.cancel()
+        for timer in (self.timer, self.import_timer, self._startup):
+            timer.stop()
         self.progress_label.stop()
         self.gate.release(self)
+        worker, self.worker = self.worker, None
         return [worker] if worker is not None else []
 
     @Slot()

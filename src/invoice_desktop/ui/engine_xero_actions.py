@@ -6,6 +6,7 @@ Runs on a worker thread (see ui.xero_actions): no widgets here, only the company
 from __future__ import annotations
 
 from invoice_desktop.cli import AppContext
+from invoice_desktop.jobs.failure import JobFailure, sentence
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.xero_actions import XeroActionResult
@@ -31,8 +32,8 @@ class EngineXeroActions:
             if summary.stop is None:
                 why = "it is not waiting to be exported (already in Xero, or being sent)."
             else:
-                why = " ".join(part for part in (_sentence(summary.stop.message), summary.stop.hint) if part)
-            return XeroActionResult(False, f"{number} was not exported: {why}")
+                why = JobFailure.from_stop(summary.stop).text()
+            return XeroActionResult(False, f"{number} was not exported: {sentence(why)}")
         return _result(outcome)
 
     def mark_in_xero(self, invoice_id: int, xero_number_or_id: str | None) -> XeroActionResult:
@@ -46,11 +47,6 @@ class EngineXeroActions:
     def dont_send(self, invoice_id: int) -> XeroActionResult:
         export_actions.dont_send(invoice_id)
         return XeroActionResult(True, f"{get_invoice_detail(invoice_id).number} will not be sent to Xero.")
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if not text or text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _result(outcome: ExportOutcome) -> XeroActionResult:

@@ -153,12 +153,10 @@ class FailedPanel(QWidget):
             self.worker.cancel()
 
     def stop(self) -> list[Job]:
-        """Ask a running Resync to stop (the application is quitting or the tab goes away) and hand its worker
-        back, for the caller to wait for (jobs.worker.stop_jobs); it is not listened to any more."""
+        """Let go of a running Resync (the application is quitting or the tab goes away): its worker is handed
+        back for the caller to cancel and wait for (jobs.worker.stop_jobs), and not listened to any more."""
         self._closing = True
         worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.cancel()
         self.gate.release(self)  # its finished slot will not run: the tab may be going
         return [worker] if worker is not None else []
 
@@ -220,11 +218,17 @@ class FailedPanel(QWidget):
         if known:
             self.invoices_exported.emit(known)
 
+    def _last_word(self) -> bool:
+        """The worker's result came: show what it reported before it. False once `stop()` let go of the worker
+        (nothing it sends is shown then)."""
+        if not self._closing:
+            self._apply_reports()
+        return not self._closing
+
     @Slot(object)
     def _on_succeeded(self, summary: ExportSummary) -> None:
-        if self._closing:
+        if not self._last_word():
             return
-        self._apply_reports()
         self.last_summary = summary
         text = summary.message() if summary.outcomes or not summary.cancelled else "Resync cancelled; nothing was sent"
         self.resync_bar.message.show_message(text, result_tone(summary))
@@ -235,9 +239,8 @@ class FailedPanel(QWidget):
 
     @Slot(object)
     def _on_failed(self, failure: JobFailure) -> None:
-        if self._closing:
+        if not self._last_word():
             return
-        self._apply_reports()
         self.last_failure = failure
         text = DROPPED if failure.connection_dropped else NOT_RESYNCED
         self.resync_bar.message.show_message(f"{text} ({failure.message})", Tone.PROBLEM)
@@ -245,10 +248,8 @@ class FailedPanel(QWidget):
 
     @Slot()
     def _on_cancelled(self) -> None:
-        if self._closing:
-            return
-        self._apply_reports()
-        self.resync_bar.message.show_message("Resync cancelled", Tone.INFO)
+        if self._last_word():
+            self.resync_bar.message.show_message("Resync cancelled", Tone.INFO)
 
     @Slot()
     def _on_thread_finished(self) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from invoice_desktop.ui.form_dialog import ok_cancel_buttons
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
@@ -178,14 +178,9 @@ class OrganisationPicker(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, org.tenant_id)
             if current_tenant_id and org.tenant_id.casefold() == current_tenant_id.casefold():
                 item.setText(f"{org.label} (connected now)")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Connect to this organisation")
+        self.buttons, self.ok_button = ok_cancel_buttons(self, "Connect to this organisation")
         self.ok_button.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         self.list.itemSelectionChanged.connect(self._on_selection)
         self.list.itemDoubleClicked.connect(self.accept)
         layout = QVBoxLayout(self)
