@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import logging
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import QApplication
 from invoice_desktop.cli import AppContext, fail
 from invoice_desktop.jobs.worker import running_jobs
 from invoice_desktop.paths import resource_path
-from invoice_desktop.store.database import close_database
 from invoice_desktop.store.faults import mark_interactive_thread
 from invoice_desktop.ui.crash_dialog import CrashReporter, reporting_uncaught_exceptions
 
@@ -68,25 +68,6 @@ def share_the_gil_briskly() -> None:
 def run_window(ctx: AppContext) -> int:
     """The window until it is closed. Its GUI thread waits only briefly for a busy company file (store.faults), and
     an exception no code caught, in a slot or a worker thread, is logged and shown (ui.crash_dialog)."""
-    return leave(_show_window(ctx))
-
-
-def leave(code: int) -> int:
-    """After the window has closed: `code`, or, when a job is still running (quitting waited for it a bounded time,
-    then let it go on: ui.main_window), exit the process now with `code`, the log flushed. Left to the interpreter's
-    exit, its thread would be destroyed while running, which aborts the process."""
-    still = [job for job in running_jobs() if job.isRunning()]
-    if not still:
-        return code
-    log.warning("exiting with %s still running", ", ".join(type(job).__name__ for job in still))
-    close_database()  # this thread's connection; the job's is dropped with the process (SQLite rolls it back)
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-def _show_window(ctx: AppContext) -> int:
     from invoice_desktop.ui.main_window import MainWindow
 
     share_the_gil_briskly()
@@ -97,7 +78,30 @@ def _show_window(ctx: AppContext) -> int:
         window.show()
         QTimer.singleShot(0, settle_garbage_collector)  # once the first page is shown
         with _quit_on_terminate(app):
-            return app.exec()
+            return leave(app.exec())
+
+
+def leave(code: int) -> int:
+    """The window has closed with `code`. A job still running then (quitting waited for it a bounded time and let it
+    go on: ui.main_window) must not be destroyed while its thread runs, which aborts the process, at the
+    interpreter's exit: the process ends at once with `code` instead, once every caller's cleanup has run (the
+    company file closed, the --sandbox demo's Xero stopped), unless the job has ended by then."""
+    still = [type(job).__name__ for job in running_jobs() if job.isRunning()]
+    if still:
+        log.warning("the window closed with %s still running; the process will not wait for it", ", ".join(still))
+        atexit.register(_exit_now, code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    still = [type(job).__name__ for job in running_jobs() if job.isRunning()]
+    if not still:
+        return
+    log.warning("exiting with %s still running", ", ".join(still))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @contextlib.contextmanager
@@ -132,7 +136,6 @@ def run_sandbox_demo(ctx: AppContext) -> int:
             client_id=SANDBOX_CLIENT_ID,
             sandbox_admin_url=session.admin_url,
         )
-        code = _show_window(demo_ctx)
+        return run_window(demo_ctx)
     finally:
-        session.stop()  # wakes a call the sandbox keeps hanging, too
-    return leave(code)
+        session.stop()
