@@ -17,13 +17,14 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 
+from invoice_desktop.jobs.failure import FailureKind, JobFailure
 from invoice_desktop.ledger.invoices import draft_ids, get_invoice_detail
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
-from invoice_desktop.ui.auto_export import auto_note
+from invoice_desktop.ui.auto_export import RunReport, auto_note
 from invoice_desktop.ui.draft_page import DraftListPage
 from invoice_desktop.ui.xero_exports_failed import WAIT_TIP
 from invoice_desktop.ui.xero_exports_tiles import Tile
@@ -333,8 +334,10 @@ def test_notes_and_progress_text(qtbot):
     unreachable = FailureCategory.XERO_UNAVAILABLE
     stopped = ExportSummary(stop=RunStop(unreachable, "Xero could not be reached (timeout)"))
     assert auto_note(stopped) == "Export to Xero stopped: Xero could not be reached (timeout)"
-    assert auto_note(None, "boom") == "Export to Xero failed: boom"
-    assert auto_note(two_one, dropped=True) == RECONNECT
+    boom = JobFailure(FailureKind.BUG, "Something went wrong (RuntimeError); the details are in the log.")
+    assert auto_note(None, boom) == f"Export to Xero failed: {boom.message}"
+    dropped = RunStop(FailureCategory.CONNECTION, "Xero no longer accepts the saved sign-in.")
+    assert RunReport(True, replace(two_one, stop=dropped)).note() == RECONNECT
 
     label = AutoExportLabel()
     qtbot.addWidget(label)

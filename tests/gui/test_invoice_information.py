@@ -17,6 +17,7 @@ from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import get_invoice_detail, payment_refusal, record_payment
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.sandbox import seed
+from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, InvoiceStatus, XeroExport
 from invoice_desktop.ui.invoice_editor import InvoiceEditor
 from invoice_desktop.ui.invoice_information import (
@@ -430,7 +431,8 @@ def test_a_xero_api_error_is_described_not_dumped(qtbot, info):
     window = info(xero_actions=FakeXeroActions(error=error))
     with qtbot.waitSignal(window.invoice_changed):
         window.export_now()
-    assert (window.message.text(), window.message.tone) == ("HTTP 503 Service Unavailable", Tone.PROBLEM)
+    hint = FailureCategory.XERO_UNAVAILABLE.default_hint  # the typed failure's hint follows its message
+    assert (window.message.text(), window.message.tone) == (f"HTTP 503 Service Unavailable. {hint}", Tone.PROBLEM)
 
 
 def test_mark_as_already_in_xero_passes_the_number(qtbot, info, books):

@@ -12,10 +12,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from company_file_faults import make_company_file
 from invoice_desktop.jobs import worker
 from invoice_desktop.jobs.worker import Job, running_jobs
+from invoice_desktop.logs import LOG_FILE_NAME
+from invoice_desktop.ui import main_window as main_window_module
 from invoice_desktop.ui import xero_settings_dialog
 from invoice_desktop.ui.xero_actions import XeroActionResult
 
@@ -125,6 +129,75 @@ def test_inner_quit_waits_for_an_invoice_information_xero_action(qtbot, main_win
 
 def test_quitting_waits_for_an_invoice_information_xero_action():
     run_inner("test_inner_quit_waits_for_an_invoice_information_xero_action")
+
+
+@inner_only
+def test_inner_quit_with_a_resync_hung_in_a_xero_call(qtbot, demo, window, monkeypatch):
+    monkeypatch.setattr(main_window_module, "QUIT_WAIT_MS", 100)  # the test's patience, not a timing assertion
+    page = window.xero_exports.page
+    assert page is not None
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    demo.sandbox.faults.hang()  # Xero never answers the Resync's first call
+    page.failed_model.checks.set_checked([page.failed_model.loaded_ids()[0]], True)
+    qtbot.mouseClick(page.failed.resync_bar.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(demo.sandbox.faults.fired), timeout=WAIT_MS)
+    job = page.failed.worker
+    assert job is not None and job.isRunning()
+
+    window.close()  # quitting: the Resync is asked to stop, waited for a moment, then let go
+
+    assert not window.isVisible()
+    assert job.isRunning() and running_jobs() == (job,) and job.parent() is None  # kept alive, not destroyed
+    with qtbot.waitSignal(job.destroyed, timeout=WAIT_MS):
+        demo.stop()  # the sandbox closes the hung call: the job ends on its own, then is deleted
+    assert running_jobs() == ()
+
+
+def test_quitting_with_a_resync_hung_in_a_xero_call_closes_the_window():
+    run_inner("test_inner_quit_with_a_resync_hung_in_a_xero_call")
+
+
+_APP_WITH_A_STUCK_JOB = """
+import sys, threading
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from invoice_desktop import __main__ as entry
+from invoice_desktop.jobs.worker import Job, start_kept_alive
+from invoice_desktop.ui import main_window
+from invoice_desktop.ui.main_window import MainWindow
+
+main_window.QUIT_WAIT_MS = 100
+never = threading.Event()
+
+class Stuck(Job):  # a call that ignores Cancel, like a Xero call in flight
+    def work(self):
+        never.wait(120)
+
+def quit_with_the_job_running():
+    windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+    start_kept_alive(Stuck())
+    print("CLOSED", windows[0].close(), flush=True)
+
+QTimer.singleShot(0, quit_with_the_job_running)
+sys.exit(entry.main(["--data-dir", sys.argv[1]]))
+"""
+
+
+def test_the_app_exits_when_a_job_is_still_running_at_quit(tmp_path: Path, data_dir: Path):
+    make_company_file(data_dir)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path)}
+    run = subprocess.run(
+        [sys.executable, "-c", _APP_WITH_A_STUCK_JOB, str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,  # the job would hold it for longer
+    )
+    assert run.returncode == 0, run.stderr
+    assert "CLOSED True" in run.stdout
+    assert "Destroyed while thread" not in run.stderr
+    log = (data_dir / "logs" / LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "Stuck still running at quit" in log and "exiting with Stuck still running" in log
 
 
 def test_wait_for_running_jobs_cancels_and_waits(qtbot, db):

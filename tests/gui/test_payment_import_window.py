@@ -12,17 +12,21 @@ from decimal import Decimal
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 
+from invoice_desktop.jobs.failure import FailureKind, JobFailure
 from invoice_desktop.ledger.invoices import draft_ids, get_invoice_detail
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.sandbox.app import LoggedRequest
+from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
-from invoice_desktop.ui.auto_export import run_note
+from invoice_desktop.ui.auto_export import RunReport
 from invoice_desktop.ui.invoice_information import InvoiceInformation
 from invoice_desktop.ui.models.invoice_table_model import INVOICE_COLUMNS
 from invoice_desktop.ui.payment_refresh import import_note
 from invoice_desktop.ui.xero_run_status import CHECKING, RECONNECT
 from invoice_desktop.ui.xero_status import XeroConnection
+from invoice_desktop.xero.export_park import RunStop
+from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.payment_import import ImportSummary, load_mark
 from invoice_desktop.xero.payment_import_apply import AppliedChange
 from invoice_desktop.xero.settings import KEY_IMPORT_PAYMENTS
@@ -265,7 +269,14 @@ def test_notes(qtbot):
     assert import_note(voided) == "1 invoice voided in Xero: INV-9"
     assert import_note(ImportSummary(invoices_changed=3)) == "3 invoices changed in Xero"
     assert import_note(ImportSummary()) == import_note(None) == ""
-    assert import_note(ImportSummary(stopped_reason="Xero is down")) == "Payment import stopped: Xero is down"
-    assert run_note(False, None, None, "boom") == "Payment import from Xero failed: boom"
-    assert run_note(True, None, None, "boom") == "Export to Xero failed: boom"
-    assert run_note(False, None, voided, dropped=True) == RECONNECT
+    down = RunStop(FailureCategory.XERO_UNAVAILABLE, "503 Service Unavailable")
+    stopped = "Payment import stopped: Xero could not be reached: 503 Service Unavailable"
+    assert import_note(ImportSummary(stop=down)) == stopped
+    busy = JobFailure(FailureKind.COMPANY_FILE, "The company file is busy; try again.")
+    assert RunReport(False, failure=busy).note() == f"Payment import from Xero failed: {busy.message}"
+    assert RunReport(True, failure=busy).note() == f"Export to Xero failed: {busy.message}"
+    after_export = RunReport(True, ExportSummary(), import_failure=busy)
+    assert after_export.note() == f"Payment import from Xero failed: {busy.message}"
+    assert after_export.trouble
+    dropped = RunStop(FailureCategory.CONNECTION, "Xero no longer accepts the saved sign-in.")
+    assert RunReport(False, imported=ImportSummary(invoices_changed=1, stop=dropped)).note() == RECONNECT

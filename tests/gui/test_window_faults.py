@@ -258,6 +258,7 @@ def test_a_window_without_stderr_shows_why_it_cannot_start(qtbot, capsys, data_d
 
 
 def test_a_background_job_that_finds_the_company_file_busy_says_so(qtbot, db) -> None:
+    from invoice_desktop.jobs.failure import FailureKind, JobFailure
     from invoice_desktop.jobs.worker import CallJob
 
     def busy() -> None:
@@ -267,4 +268,6 @@ def test_a_background_job_that_finds_the_company_file_busy_says_so(qtbot, db) ->
     with qtbot.waitSignal(job.failed, timeout=WAIT_MS) as failed:
         job.start()
     job.wait()
-    assert failed.args == [CompanyFileBusyError.MESSAGE]
+    [failure] = failed.args
+    assert failure == JobFailure(FailureKind.COMPANY_FILE, CompanyFileBusyError.MESSAGE)
+    assert not failure.connection_dropped

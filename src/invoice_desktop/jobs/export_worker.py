@@ -10,13 +10,16 @@
 Out come, a batch at a time: (Resync only) `batch_started(ids)` before a batch is sent, then `outcomes_done(list)`
 with its ExportOutcomes (in the order they were recorded) followed by `progress(done, total)` once it is recorded,
 and then exactly one of the base Job's signals: `succeeded(ExportSummary)` (also after
-a Cancel: the summary says `cancelled`), or `failed(message)` for an error (a dead connection, Xero unreachable
-before anything was sent, or a bug: logged, and the message says so). `cancel()` is honoured between batches.
+a Cancel: the summary says `cancelled`; a run the engine stopped early says why in its typed `stop`, a RunStop), or
+`failed(JobFailure)` for an error (a dead connection, Xero unreachable before anything was sent, the company file
+busy, or a bug: logged, and the failure says so). `cancel()` is honoured between batches.
 
 A run that imports emits `importing()` when the import begins and `imported(ImportSummary)` when it is over (before
-`succeeded`); trouble inside the import (an error the engine does not classify, a locked database) ends up in that
-summary's `stopped_reason`, so an export's summary is never lost to it. The import's waits (pacing, backoff) end at
-once on `cancel()`, which stops it between requests (its high-water mark only moves after a page is applied).
+`succeeded`; a stop of the engine in the summary's typed `stop`). An error inside the import after an export (an
+error the engine does not classify, a busy company file) is `import_failed(JobFailure)` instead of `imported`, so
+the export's summary is never lost to it; the payment import alone (PaymentImportWorker) simply fails. The import's
+waits (pacing, backoff) end at once on `cancel()`, which stops it between requests (its high-water mark only moves
+after a page is applied).
 
 Why a batch at a time: every queued signal is an event the GUI thread handles with the GIL, which it shares with
 this thread (and, in the --sandbox demo, with the sandbox); a signal per invoice (two, with its progress) made
@@ -29,7 +32,6 @@ that says nothing new (the engine reports a batch's end twice) is not sent again
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -40,14 +42,11 @@ from invoice_desktop.jobs.worker import JobCancelled
 from invoice_desktop.jobs.xero_workers import XeroJob
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.company_client import open_client
-from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 from invoice_desktop.xero.export_actions import resync_in_batches
 from invoice_desktop.xero.export_pacing import Pacer
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.payment_import import ImportSummary, import_changes
-
-log = logging.getLogger(__name__)
 
 ExporterFactory = Callable[[XeroClient], Exporter]
 
@@ -59,6 +58,7 @@ class EngineJob(XeroJob):
     outcomes_done = Signal(list)  # the ExportOutcomes recorded since the last report (before each progress)
     importing = Signal()  # the payment import begins
     imported = Signal(object)  # ImportSummary: the payment import is over
+    import_failed = Signal(object)  # JobFailure: the payment import after an export raised (the export stands)
 
     def __init__(
         self,
@@ -102,16 +102,7 @@ class EngineJob(XeroJob):
         """Payments and changes from Xero (gated by the setting); `pacer`: the exporter's, after an export."""
         self.importing.emit()
         sleep = self._sleep
-        try:
-            summary = import_changes(client, pacer=replace(pacer, sleep=sleep) if pacer else None, sleep=sleep)
-        except JobCancelled:
-            raise
-        except XERO_CALL_ERRORS as exc:
-            log.info("payment import failed: %s", type(exc).__name__)
-            summary = ImportSummary(stopped_reason=describe_error(exc))
-        except Exception as exc:
-            log.exception("payment import failed unexpectedly")
-            summary = ImportSummary(stopped_reason=f"something went wrong ({type(exc).__name__}); see the log")
+        summary = import_changes(client, pacer=replace(pacer, sleep=sleep) if pacer else None, sleep=sleep)
         self.imported.emit(summary)
         return summary
 
@@ -181,9 +172,18 @@ class QueueExportWorker(EngineJob):
             summary = engine.run(progress=self._report, on_outcome=self._on_outcome, cancel=self._cancelled)
         finally:
             self._send_outcomes()
-        if self.import_payments and not self.is_cancelled and not summary.stopped_reason:
-            self._import_changes(client, engine.pacer)
+        if self.import_payments and not self.is_cancelled and summary.stop is None:
+            self._import_after(client, engine.pacer)
         return summary
+
+    def _import_after(self, client: XeroClient, pacer: Pacer) -> None:
+        """The payment import after the export: its own trouble is reported apart (`import_failed`)."""
+        try:
+            self._import_changes(client, pacer)
+        except JobCancelled:
+            raise
+        except Exception as exc:
+            self.import_failed.emit(self.classify(exc))
 
 
 class PaymentImportWorker(EngineJob):

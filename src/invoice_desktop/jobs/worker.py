@@ -1,14 +1,17 @@
 """The base of the background jobs: a QThread that runs one piece of work and reports it through typed signals.
 
-`succeeded(result)` carries a plain dataclass, `failed(message)` words for the user, `cancelled()` a stop the user
-asked for; exactly one of them is emitted, from the worker thread, so receivers must be `@Slot` methods of GUI
+`succeeded(result)` carries a plain dataclass, `failed(JobFailure)` why it did not (jobs.failure: the kind, Xero's
+failure category, message, hint, whether the connection dropped; never a bare string), `cancelled()` a stop the
+user asked for; exactly one of them is emitted, from the worker thread, so receivers must be `@Slot` methods of GUI
 objects (Qt queues the call to the GUI thread). The work gets ids and plain values, never widgets or peewee rows;
 its database connection (peewee keeps one per thread) is closed when the thread ends.
 
 A job no widget owns (its window may close while it runs) is started with `start_kept_alive(job)`: a module-level
 set holds it until its thread has ended, then it is deleted, so it never loses its last reference while running.
-On quit the main window calls `wait_for_running_jobs()`, which asks them to cancel and waits for their threads.
-`CallJob` runs one blocking call (a Xero action from a window) that way.
+On quit the main window calls `stop_jobs(jobs, timeout_ms)` with its own running jobs and `running_jobs()`: it asks
+them all to cancel, waits a bounded time for their threads, names in the log those that did not stop and keeps
+those alive (parentless, so closing their window does not destroy a running thread) until they end; the window
+goes on closing. `CallJob` runs one blocking call (a Xero action from a window) that way.
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from invoice_desktop.jobs.failure import JobFailure, classify
 from invoice_desktop.store.errors import CompanyFileError
 from invoice_desktop.store.models import database_proxy
-from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
+from invoice_desktop.xero.connect import XERO_CALL_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +37,8 @@ class JobCancelled(Exception):
 
 
 class Job(QThread):
-    succeeded = Signal(object)
-    failed = Signal(str)
+    succeeded = Signal(object)  # the work's result (a dataclass)
+    failed = Signal(object)  # JobFailure
     cancelled = Signal()
 
     # errors whose message is written for the user (a ledger refusal, say): shown as they are
@@ -60,23 +64,26 @@ class Job(QThread):
             result = self.work()
         except JobCancelled:
             self.cancelled.emit()
-        except (CompanyFileError, *self.refusals) as exc:  # the company file busy, the disk full: said as it is
-            log.info("%s refused: %s", type(self).__name__, type(exc).__name__)
-            self.failed.emit(str(exc) or type(exc).__name__)
-        except XERO_CALL_ERRORS as exc:  # expected trouble: words for the user
-            if self.is_cancelled:
+        except Exception as exc:
+            if self._cut_short(exc):
+                log.info("%s cancelled: %s", type(self).__name__, type(exc).__name__)
                 self.cancelled.emit()
             else:
-                log.info("%s failed: %s", type(self).__name__, type(exc).__name__)
-                self.failed.emit(describe_error(exc))
-        except Exception as exc:
-            log.exception("%s failed unexpectedly", type(self).__name__)
-            self.failed.emit(f"Something went wrong ({type(exc).__name__}); the details are in the log.")
+                self.failed.emit(self.classify(exc))
         else:
             self.succeeded.emit(result)
         finally:
             if not database_proxy.is_closed():
                 database_proxy.close()  # this thread's connection only
+
+    def _cut_short(self, exc: Exception) -> bool:
+        """A Xero call that ended in an error because the user cancelled (the sign-in's wait, say)."""
+        refused = isinstance(exc, (CompanyFileError, *self.refusals))
+        return self.is_cancelled and isinstance(exc, XERO_CALL_ERRORS) and not refused
+
+    def classify(self, exc: BaseException) -> JobFailure:
+        """An exception of this job's work as the JobFailure its `failed` carries (logged once)."""
+        return classify(exc, type(self).__name__, self.refusals)
 
     @Slot()
     def _release(self) -> None:
@@ -119,16 +126,38 @@ def running_jobs() -> tuple[Job, ...]:
     return tuple(_running)
 
 
-def wait_for_running_jobs(timeout_ms: int) -> bool:
-    """On quit: ask every held job to cancel (those that can stop early do), then wait for their threads, at most
-    `timeout_ms` in all. True when none is still running."""
+def keep_alive(job: Job) -> None:
+    """Hold a running job whose owner is going away (a window closing) until its thread ends, as
+    `start_kept_alive` does: it loses its parent, so deleting the owner does not destroy a running thread."""
+    if job.parent() is not None:
+        job.setParent(None)
+    if job in _running:
+        return
+    _running.add(job)
+    job.finished.connect(job._release)
+    if job.isFinished():  # it ended before `finished` was connected: let go of it now
+        job._release()
+
+
+def stop_jobs(jobs: Iterable[Job], timeout_ms: int) -> tuple[Job, ...]:
+    """On quit: ask every job to cancel (those that can stop early do), then wait for their threads, at most
+    `timeout_ms` in all. Those still running then are named in the log and kept alive until they end (see
+    `keep_alive`); they are returned, and the caller goes on."""
     deadline = time.monotonic() + timeout_ms / 1000
-    jobs = list(_running)
+    jobs = list(dict.fromkeys(jobs))
     for job in jobs:
         job.cancel()
+    stuck: list[Job] = []
     for job in jobs:
         left_ms = max(0, int((deadline - time.monotonic()) * 1000))
         if not job.wait(left_ms):
-            log.warning("%s still running at quit", type(job).__name__)
-            return False
-    return True
+            stuck.append(job)
+    for job in stuck:
+        log.warning("%s still running at quit; not waited for any longer", type(job).__name__)
+        keep_alive(job)
+    return tuple(stuck)
+
+
+def wait_for_running_jobs(timeout_ms: int) -> bool:
+    """`stop_jobs` for the jobs `start_kept_alive` holds. True when none is still running."""
+    return not stop_jobs(running_jobs(), timeout_ms)

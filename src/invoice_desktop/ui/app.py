@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
+import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator
@@ -13,15 +16,19 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from invoice_desktop.app_context import AppContext
+from invoice_desktop.jobs.worker import running_jobs
 from invoice_desktop.paths import resource_path
 from invoice_desktop.store.faults import mark_interactive_thread
 from invoice_desktop.ui.crash_dialog import CrashReporter, reporting_uncaught_exceptions
+
+log = logging.getLogger(__name__)
 
 
 def _application() -> QApplication:
     from invoice_desktop import APP_ID, APP_NAME
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)  # the window's (a bare QCoreApplication cannot show one)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_ID)
     # The SVG is drawn by Qt's svg icon engine plugin, which the bundle carries too (build.spec).
@@ -70,7 +77,30 @@ def run_window(ctx: AppContext) -> int:
         window.show()
         QTimer.singleShot(0, settle_garbage_collector)  # once the first page is shown
         with _quit_on_terminate(app):
-            return app.exec()
+            return leave(app.exec())
+
+
+def leave(code: int) -> int:
+    """The window has closed with `code`. A job still running then (quitting waited for it a bounded time and let it
+    go on: ui.main_window) must not be destroyed while its thread runs, which aborts the process, at the
+    interpreter's exit: the process ends at once with `code` instead, once every caller's cleanup has run (the
+    company file closed, the --sandbox demo's Xero stopped), unless the job has ended by then."""
+    still = [type(job).__name__ for job in running_jobs() if job.isRunning()]
+    if still:
+        log.warning("the window closed with %s still running; the process will not wait for it", ", ".join(still))
+        atexit.register(_exit_now, code)
+    return code
+
+
+def _exit_now(code: int) -> None:
+    still = [type(job).__name__ for job in running_jobs() if job.isRunning()]
+    if not still:
+        return
+    log.warning("exiting with %s still running", ", ".join(still))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @contextlib.contextmanager

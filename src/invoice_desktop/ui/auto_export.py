@@ -18,18 +18,23 @@ while a run (or a Resync) is going is remembered and run when the gate is free. 
 (unreachable), the timers wait TROUBLE_PAUSE before trying again; approvals and F5 still start a run at once.
 
 While it runs, the status bar says "Exporting to Xero… 12 of 50", then "Checking Xero for payments…"
-(ui.xero_run_status). At the end `refresh_needed` lets the window re-read its lists, counts, Xero status and open
-Invoice Information (after an export, after an import that changed something, after trouble), `run_finished` says
-the run is over (always), and a short note in the status bar tells how it went ("2 payments imported from Xero;
+(ui.xero_run_status). What a run came to is a `RunReport` of the typed values its worker sent (the summaries, a
+JobFailure, the engine's RunStop): whether Xero stopped it, whether the connection dropped, and the note are
+decided from those, never by reading the company file again. At the end `refresh_needed` lets the window re-read
+its lists, counts and open Invoice Information, and `xero_changed(JobFailure | None)` gives the status bar the
+run's trouble (after an export, after an import that changed something, after trouble), `run_finished` says the
+run is over (always), and a short note in the status bar tells how it went ("2 payments imported from Xero;
 INV-0012 is now paid").
-`shutdown()` (the window closes) stops the run between batches (or between the import's requests) and waits for
-the thread. Another process syncing the same company file at the same time is harmless: the engine claims each
-invoice with one atomic update, and applying an invoice from Xero twice changes nothing.
+`stop()` (the window closes) stops the run between batches (or between the import's requests) and hands its worker
+back for the window to wait for; `shutdown()` also waits, a bounded time. Another process syncing the same company
+file at the same time is harmless: the engine claims each invoice with one atomic update, and applying an invoice
+from Xero twice changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal, Slot
@@ -38,7 +43,8 @@ from PySide6.QtWidgets import QStatusBar
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.export_worker import EngineJob, ExporterFactory, PaymentImportWorker, QueueExportWorker
-from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.jobs.failure import JobFailure
+from invoice_desktop.jobs.worker import Job, stop_jobs
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.ui.payment_refresh import (
     IMPORT_FAILED,
@@ -54,10 +60,10 @@ from invoice_desktop.xero.export_park import parked_until
 from invoice_desktop.xero.export_queue import pending_ids
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.payment_import import ImportSummary
-from invoice_desktop.xero.settings import InterfaceState, interface_state
 
 INTERVAL_MS = 60_000
 TROUBLE_PAUSE = timedelta(minutes=5)
+STOP_WAIT_MS = 10_000  # shutdown(): how long it waits for a run to stop (a Xero call in flight may take longer)
 
 
 # --- what the controller decides on (database reads only, no Qt) ------------------------------------------------
@@ -76,38 +82,62 @@ def export_due(now: datetime) -> bool:
     return bool(pending_ids(now, limit=1))
 
 
-def auto_note(summary: ExportSummary | None, error: str = "", dropped: bool = False) -> str:
-    """The status bar's note after a run ("" when there is nothing to tell)."""
-    if dropped:
-        return RECONNECT
+def auto_note(summary: ExportSummary | None, failure: JobFailure | None = None) -> str:
+    """The status bar's note after an export ("" when there is nothing to tell); `failure`: the run's, when it
+    failed without a summary."""
     if summary is None:
-        return f"Export to Xero failed: {error}" if error else ""
+        return f"Export to Xero failed: {failure.text()}" if failure is not None else ""
     synced, failed = len(summary.synced), len(summary.failed)
     text = ""
     if failed:
         text = f"{synced:,} exported, {failed:,} failed: see Xero Exports"
     elif synced:
         text = f"{plural(synced, 'invoice')} exported to Xero"
-    if summary.stopped_reason:
-        stop = f"Export to Xero stopped: {summary.stopped_reason}"
+    if summary.stop is not None:
+        stop = f"Export to Xero stopped: {summary.stop.message}"
         text = f"{text}. {stop}" if text else stop
     return text
 
 
-def run_note(
-    exported: bool,
-    summary: ExportSummary | None,
-    imported: ImportSummary | None,
-    error: str = "",
-    dropped: bool = False,
-    paid: Sequence[str] = (),
-) -> str:
-    """The note after a run that `exported` (then maybe imported) or only imported."""
-    if dropped:
-        return RECONNECT
-    failed = f"{IMPORT_FAILED}: {error}" if error else ""
-    first = auto_note(summary, error) if exported else failed
-    return "; ".join(part for part in (first, import_note(imported, paid)) if part)
+@dataclass(frozen=True)
+class RunReport:
+    """What one automatic run came to: the typed values its worker sent, and nothing read again."""
+
+    exported: bool  # the run exported (then maybe imported); else it only imported
+    summary: ExportSummary | None = None  # the export's (None: it failed or was cancelled before it had one)
+    imported: ImportSummary | None = None  # the import's, when it ran to its end
+    failure: JobFailure | None = None  # the run failed (the worker's `failed`)
+    import_failure: JobFailure | None = None  # the import after the export failed (`import_failed`)
+    paid: Sequence[str] = field(default=())  # the numbers the import made paid (for the note)
+
+    @property
+    def troubles(self) -> list[JobFailure]:
+        """Why the run, or a part of it, stopped: its failures and the engine's stops."""
+        stops = [done.stop for done in (self.summary, self.imported) if done is not None and done.stop is not None]
+        failures = [f for f in (self.failure, self.import_failure) if f is not None]
+        return failures + [JobFailure.from_stop(stop) for stop in stops]
+
+    @property
+    def dropped(self) -> JobFailure | None:
+        """The trouble that says the Xero connection has dropped, if any."""
+        return next((t for t in self.troubles if t.connection_dropped), None)
+
+    @property
+    def trouble(self) -> bool:
+        """Xero (or anything else) stopped the run, or it ended without its summary: the timers pause."""
+        done = self.summary if self.exported else self.imported
+        return done is None or bool(self.troubles)
+
+    def note(self) -> str:
+        """The note after the run ("" when there is nothing to tell)."""
+        if self.dropped is not None:
+            return RECONNECT
+        if self.exported:
+            first = auto_note(self.summary, self.failure)
+        else:
+            first = f"{IMPORT_FAILED}: {self.failure.text()}" if self.failure is not None else ""
+        failed = f"{IMPORT_FAILED}: {self.import_failure.text()}" if self.import_failure is not None else ""
+        return "; ".join(part for part in (first, import_note(self.imported, self.paid), failed) if part)
 
 
 # --- the controller ---------------------------------------------------------------------------------------------
@@ -115,8 +145,9 @@ def run_note(
 
 class AutoExporter(QObject):
     run_started = Signal()
-    refresh_needed = Signal()  # a run exported, imported changes or met trouble: re-read lists and status
-    run_finished = Signal()  # the run ended (its summaries in `last_summary`, `last_import`), after refresh_needed
+    refresh_needed = Signal()  # a run exported, imported changes or met trouble: re-read lists and counts
+    xero_changed = Signal(object)  # with refresh_needed: the run's trouble (JobFailure) or None, for the status bar
+    run_finished = Signal()  # the run ended (what it came to in `last_report`), after refresh_needed
     note = Signal(str)  # how it went, in a few words (also shown in the status bar)
 
     def __init__(
@@ -137,6 +168,7 @@ class AutoExporter(QObject):
         self.worker: EngineJob | None = None
         self.last_summary: ExportSummary | None = None  # of the last run that exported
         self.last_import: ImportSummary | None = None  # of the last run that imported
+        self.last_report: RunReport | None = None  # of the last run
         self.runs_started = 0
         self.resume_at: datetime | None = None  # after a run Xero stopped, the timers wait until then
         self._clock = clock
@@ -144,7 +176,8 @@ class AutoExporter(QObject):
         self._import_again = False  # asked to import while a run (or a Resync) was going
         self._exporting = False  # the run going exports (else it only imports)
         self._closing = False
-        self._error = ""
+        self._failure: JobFailure | None = None
+        self._import_failure: JobFailure | None = None
 
         self.progress_label = AutoExportLabel()
         self._status_bar = status_bar
@@ -235,13 +268,14 @@ class AutoExporter(QObject):
         worker.progress.connect(self._on_progress)
         worker.importing.connect(self.progress_label.checking)
         worker.imported.connect(self._on_imported)
+        worker.import_failed.connect(self._on_import_failed)
         worker.failed.connect(self._on_failed)
         worker.finished.connect(self._on_thread_finished)
         self.worker = worker
         self._exporting = export
         self._again = self._again and not export
         self._import_again = self._import_again and not importing
-        self._error = ""
+        self._failure = self._import_failure = None
         self.last_summary = None
         self.last_import = None
         self.runs_started += 1
@@ -276,10 +310,15 @@ class AutoExporter(QObject):
         if not self._closing:
             self.last_import = imported
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
+    @Slot(object)
+    def _on_failed(self, failure: JobFailure) -> None:
         if not self._closing:
-            self._error = message
+            self._failure = failure
+
+    @Slot(object)
+    def _on_import_failed(self, failure: JobFailure) -> None:
+        if not self._closing:
+            self._import_failure = failure
 
     @Slot()
     def _on_thread_finished(self) -> None:
@@ -289,24 +328,25 @@ class AutoExporter(QObject):
         if worker is not None:
             worker.deleteLater()
         self.progress_label.stop()
-        summary, imported, exported = self.last_summary, self.last_import, self._exporting
-        trouble = (
-            (summary is None if exported else imported is None)
-            or bool(summary and summary.stopped_reason)
-            or bool(imported and imported.stopped_reason)
-        )
-        self.resume_at = self._clock() + TROUBLE_PAUSE if trouble else None
-        if trouble:  # no tight loop against a Xero that just stopped us; the timers come back
-            self._again = self._import_again = False
-        dropped = interface_state() is InterfaceState.DROPPED or bool(
-            summary and any(o.category is FailureCategory.CONNECTION for o in summary.failed)
-        )
+        imported = self.last_import
         changed = bool(imported and imported.invoices_changed)
-        if exported or changed or trouble:
+        report = RunReport(
+            self._exporting,
+            self.last_summary,
+            imported,
+            self._failure,
+            self._import_failure,
+            now_paid(imported) if changed and imported is not None else (),
+        )
+        self.last_report = report
+        self.resume_at = self._clock() + TROUBLE_PAUSE if report.trouble else None
+        if report.trouble:  # no tight loop against a Xero that just stopped us; the timers come back
+            self._again = self._import_again = False
+        if report.exported or changed or report.trouble:
             self.refresh_needed.emit()
+            self.xero_changed.emit(report.dropped)
         self.run_finished.emit()
-        paid = now_paid(imported) if changed and imported is not None else []
-        text = run_note(exported, summary, imported, self._error, dropped, paid)
+        text = report.note()
         if text:
             self.note.emit(text)
         self.gate.release(self)  # may start the run asked for meanwhile (_on_gate_changed)
@@ -327,17 +367,19 @@ class AutoExporter(QObject):
 
     # --- closing ---
 
-    @Slot()
-    def shutdown(self) -> None:
-        """Stop: no new runs; a running one stops between batches, and this waits for its thread to end."""
+    def stop(self) -> list[Job]:
+        """Stop: no new runs; a running one is handed back for the caller to cancel (it stops between batches, or
+        between the import's requests) and wait for (jobs.worker.stop_jobs), and not listened to any more."""
         self._closing = True
-        self.timer.stop()
-        self.import_timer.stop()
-        self._startup.stop()
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.cancel()
-            worker.wait()
-            worker.deleteLater()
+        for timer in (self.timer, self.import_timer, self._startup):
+            timer.stop()
         self.progress_label.stop()
         self.gate.release(self)
+        worker, self.worker = self.worker, None
+        return [worker] if worker is not None else []
+
+    @Slot()
+    def shutdown(self) -> None:
+        """`stop()`, then wait for the run's thread, at most STOP_WAIT_MS (one still running is kept alive by
+        jobs.worker until it ends)."""
+        stop_jobs(self.stop(), STOP_WAIT_MS)

@@ -24,10 +24,11 @@ class DraftListPage(InvoiceListPage):
         self.model: CheckableInvoiceTableModel = model
         self.approve_bar = TickActionBar(model.checks, "&Approve", self)
         self.approve_bar.button.setToolTip("Approve the ticked drafts (Space ticks the selected rows)")
-        self.layout().addWidget(self.approve_bar)
+        self.page_layout.addWidget(self.approve_bar)
         self.approve_bar.triggered.connect(self.approve)
 
     def _make_view(self, model: InvoiceTableModel) -> InvoiceTableView:
+        assert isinstance(model, CheckableInvoiceTableModel)  # the Draft tab's model ticks its rows
         return CheckableTableView(model, self)
 
     @Slot(object)

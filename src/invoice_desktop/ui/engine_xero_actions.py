@@ -6,6 +6,7 @@ Runs on a worker thread (see ui.xero_actions): no widgets here, only the company
 from __future__ import annotations
 
 from invoice_desktop.app_context import AppContext
+from invoice_desktop.jobs.failure import JobFailure, sentence
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.xero_actions import XeroActionResult
@@ -29,8 +30,11 @@ class EngineXeroActions:
         outcome = next((o for o in summary.outcomes if o.invoice_id == invoice_id), None)
         if outcome is None:
             number = get_invoice_detail(invoice_id).number
-            reason = summary.stopped_reason or "it is not waiting to be exported (already in Xero, or being sent)"
-            return XeroActionResult(False, f"{number} was not exported: {reason}.")
+            if summary.stop is None:
+                why = "it is not waiting to be exported (already in Xero, or being sent)."
+            else:
+                why = JobFailure.from_stop(summary.stop).text()
+            return XeroActionResult(False, f"{number} was not exported: {sentence(why)}")
         return _result(outcome)
 
     def mark_in_xero(self, invoice_id: int, xero_number_or_id: str | None) -> XeroActionResult:

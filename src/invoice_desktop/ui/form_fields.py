@@ -20,7 +20,9 @@ def date_edit(value: date, accessible_name: str, parent: QWidget | None = None) 
 
 
 def date_of(edit: QDateEdit) -> date:
-    return edit.date().toPython()  # type: ignore[return-value]
+    value = edit.date().toPython()  # typed `object` in PySide6's stubs; a QDate gives a datetime.date
+    assert isinstance(value, date)
+    return value
 
 
 def set_date(edit: QDateEdit, value: date) -> None:

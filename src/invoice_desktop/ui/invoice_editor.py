@@ -105,8 +105,9 @@ class InvoiceEditor(QDialog):
         for client in catalog.list_clients():
             self.client_combo.addItem(client.name, client.id)
         self.client_combo.setCurrentIndex(-1)
-        self.client_combo.lineEdit().setPlaceholderText("Pick a client or type a new name")
-        completer = self.client_combo.completer()
+        line_edit, completer = self.client_combo.lineEdit(), self.client_combo.completer()
+        assert line_edit is not None and completer is not None  # an editable combo box has both
+        line_edit.setPlaceholderText("Pick a client or type a new name")
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
@@ -203,11 +204,11 @@ class InvoiceEditor(QDialog):
         self.total_labels = {name: QLabel(self) for name in ("Subtotal", "Tax", "Total")}
         totals = QFormLayout()
         totals.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        for name, label in self.total_labels.items():
-            label.setAccessibleName(name)
-            label.setAlignment(Qt.AlignmentFlag.AlignRight)
-            label.setMinimumWidth(self.fontMetrics().horizontalAdvance("000,000,000.00"))
-            totals.addRow(f"{name}:", label)
+        for total, total_label in self.total_labels.items():
+            total_label.setAccessibleName(total)
+            total_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+            total_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("000,000,000.00"))
+            totals.addRow(f"{total}:", total_label)
         bold = QFont(self.font())
         bold.setBold(True)
         self.total_labels["Total"].setFont(bold)

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from invoice_desktop.jobs.failure import JobFailure
 from invoice_desktop.jobs.worker import CallJob, start_kept_alive
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.export_history import export_attempts
@@ -54,6 +55,7 @@ from invoice_desktop.ledger.invoices import (
 )
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 from invoice_desktop.ui.confirm import ask_destructive
+from invoice_desktop.ui.form_dialog import FormDialog
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.columns import RIGHT, Column
@@ -127,7 +129,7 @@ PAYMENT_COLUMNS: tuple[Column[PaymentRow], ...] = (
 def status_text(detail: InvoiceDetail, today: date) -> str:
     words = STATUS_WORDS[detail.status]
     if detail.is_overdue(today):
-        days = (today - detail.due_date).days
+        days: int = (today - detail.due_date).days
         words += f" · Overdue by {days} day" + ("" if days == 1 else "s")
     return words
 
@@ -275,7 +277,7 @@ class InvoiceInformation(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
 
-    def _menu_action(self, text: str, slot: Callable[[], None]) -> QAction:
+    def _menu_action(self, text: str, slot: Callable[[], object]) -> QAction:
         action = self.options_menu.addAction(text)
         action.triggered.connect(slot)
         return action
@@ -514,10 +516,10 @@ class InvoiceInformation(QDialog):
         else:
             self._changed(str(result or "Done."), Tone.SUCCESS)
 
-    @Slot(str)
-    def _xero_failed(self, message: str) -> None:
+    @Slot(object)
+    def _xero_failed(self, failure: JobFailure) -> None:
         self._busy = None
-        self._changed(message, Tone.PROBLEM)
+        self._changed(failure.text(), Tone.PROBLEM)
 
     @Slot()
     def _xero_cancelled(self) -> None:
@@ -528,17 +530,16 @@ class InvoiceInformation(QDialog):
         return self.detail.number if self.detail else f"invoice #{self.invoice_id}"
 
 
-class RenumberDialog(QDialog):
+class RenumberDialog(FormDialog):
     """Options > Renumber…: the new number, the current one to start with (selected, so typing replaces it), and
     the next free number of the sequence one click away. It renumbers through ledger.renumber_invoice; what the
     ledger refuses is shown in the dialog, which stays open, and nothing is written."""
 
     def __init__(self, detail: InvoiceDetail, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(f"Renumber — {detail.number}", "&Renumber", "Renumber problems", parent)
         self.invoice_id = detail.id
         self.old_number = detail.number
         self.new_number: str | None = None  # set once renumbered
-        self.setWindowTitle(window_title(f"Renumber — {detail.number}"))
         self.setMinimumWidth(480)
 
         explanation = _label(
@@ -555,26 +556,11 @@ class RenumberDialog(QDialog):
         self.suggest_button.setToolTip("The next free number of the invoice numbering")
         self.suggest_button.setAutoDefault(False)
         self.suggest_button.clicked.connect(self.use_suggestion)
-        self.problems = MessageBar("Renumber problems", self)
 
-        form = QFormLayout()
-        form.addRow("Current number:", _label(detail.number, self, "Current invoice number"))
-        form.addRow("&New number:", self.number_edit)
-        form.addRow("", self.suggest_button)
-
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("&Renumber")
-        self.buttons.accepted.connect(self.renumber)
-        self.buttons.rejected.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(explanation)
-        layout.addLayout(form)
-        layout.addWidget(self.problems)
-        layout.addWidget(self.buttons)
+        self.form.addRow("Current number:", _label(detail.number, self, "Current invoice number"))
+        self.form.addRow("&New number:", self.number_edit)
+        self.form.addRow("", self.suggest_button)
+        self.main_layout.insertWidget(0, explanation)
         self.number_edit.setFocus()
 
     @Slot()
@@ -583,13 +569,12 @@ class RenumberDialog(QDialog):
         self.number_edit.setFocus()
 
     @Slot()
-    def renumber(self) -> None:
+    def submit(self) -> None:
+        """OK: renumber."""
         try:
             renumber_invoice(self.invoice_id, self.number_edit.text())
         except LedgerError as exc:
-            self.problems.show_message("\n".join(p.describe() for p in exc.problems), Tone.PROBLEM)
-            self.number_edit.setFocus()
-            self.number_edit.selectAll()
+            self.show_refusal(exc, self.number_edit)
             return
         self.new_number = self.number_edit.text().strip()
         self.accept()

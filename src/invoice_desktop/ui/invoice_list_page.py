@@ -47,9 +47,9 @@ class InvoiceListPage(QWidget):
         self.view.setAccessibleName(f"{label} invoices")
         self.view.invoice_activated.connect(self.invoice_activated)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.search_box)
-        layout.addWidget(self.view)
+        self.page_layout = QVBoxLayout(self)
+        self.page_layout.addWidget(self.search_box)
+        self.page_layout.addWidget(self.view)
 
     def _make_view(self, model: InvoiceTableModel) -> InvoiceTableView:
         return InvoiceTableView(model, self)

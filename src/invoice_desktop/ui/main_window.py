@@ -1,4 +1,9 @@
-"""The main window: menus (File, Business, Help), the Invoice Manager in the middle, the Xero status below."""
+"""The main window: menus (File, Business, Help), the Invoice Manager in the middle, the Xero status below.
+
+Quitting closes the open windows first (one with unsaved changes asks), then asks every running job to stop (the
+automatic export, a Resync, the jobs of Settings > Xero and Invoice Information) and waits for them, QUIT_WAIT_MS in
+all: a job still in a Xero call then is named in the log and left to end on its own, and the window closes.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QStackedWidget
 from invoice_desktop import APP_NAME, __version__
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
-from invoice_desktop.jobs.worker import wait_for_running_jobs
+from invoice_desktop.jobs.failure import JobFailure
+from invoice_desktop.jobs.worker import running_jobs, stop_jobs
 from invoice_desktop.ui.auto_export import AutoExporter
 from invoice_desktop.ui.clients_view import ClientsView
 from invoice_desktop.ui.engine_xero_actions import EngineXeroActions
@@ -22,12 +28,11 @@ from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
 from invoice_desktop.ui.xero_exports_tab import XeroExportsTab, is_set_up
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
-from invoice_desktop.ui.xero_status import XeroStatusLabel
-from invoice_desktop.xero.status import load_status
+from invoice_desktop.ui.xero_status import ConnectionGlance, XeroStatusLabel
 
 GEOMETRY_KEY = "main_window/geometry"
 DEFAULT_SIZE = (1100, 680)
-QUIT_WAIT_MS = 30_000  # on quit, for the jobs still running (a Xero call ends within its integer timeout)
+QUIT_WAIT_MS = 10_000  # on quit, for the jobs still running, in all; a Xero call in flight may take longer
 
 
 class MainWindow(QMainWindow):
@@ -58,10 +63,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.xero_status)
         self.xero_settings_dialog: XeroSettingsDialog | None = None
         self.export_gate = ExportGate(self)  # one export run at a time: a Resync or the automatic export
-        self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.update_xero_status, self.export_gate)
+        self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.show_run_trouble, self.export_gate)
         self.auto_export = AutoExporter(ctx, self.export_gate, self.statusBar(), self)
         self.auto_export.refresh_needed.connect(self.invoice_manager.refresh)
-        self.auto_export.refresh_needed.connect(self.update_xero_status)  # also reloads open Invoice Information
+        self.auto_export.xero_changed.connect(self.show_run_trouble)  # also reloads open Invoice Information
         self.invoice_manager.invoices_changed.connect(self.auto_export.request_run)  # the Draft tab's Approve
         self.invoice_windows.invoices_changed.connect(self.auto_export.request_run)  # the editor's Save & Approve
         self.update_xero_status()
@@ -167,10 +172,22 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def update_xero_status(self) -> None:
-        status = load_status(self.ctx.paths)
-        self.xero_status.show_status(status)
-        self.xero_exports.follow(status.state)  # the Xero Exports tab only while the interface is set up
-        self.invoice_windows.set_xero_actions(EngineXeroActions(self.ctx) if is_set_up(status.state) else None)
+        """The stored connection, in the status bar (and what follows it: the Xero Exports tab, the Xero actions)."""
+        self._show_connection(ConnectionGlance.load())
+
+    @Slot(object)
+    def show_run_trouble(self, trouble: JobFailure | None) -> None:
+        """After a Resync or an automatic run: the stored connection, red when the run's own trouble says the
+        connection dropped (decided from the typed value the run sent, not from what is stored)."""
+        glance = ConnectionGlance.load()
+        if trouble is not None and trouble.connection_dropped:
+            glance = glance.dropped_by(trouble.message)
+        self._show_connection(glance)
+
+    def _show_connection(self, glance: ConnectionGlance) -> None:
+        self.xero_status.show_status(glance)
+        self.xero_exports.follow(glance.state)  # the Xero Exports tab only while the interface is set up
+        self.invoice_windows.set_xero_actions(EngineXeroActions(self.ctx) if is_set_up(glance.state) else None)
 
     @Slot()
     def open_sandbox_admin(self) -> None:
@@ -202,9 +219,9 @@ class MainWindow(QMainWindow):
         if not self._close_open_windows():
             event.ignore()  # an editor (or Settings > Xero) has unsaved changes and asked first
             return
-        self.auto_export.shutdown()  # stops between batches and waits for the thread
-        self.xero_exports.shutdown()
-        wait_for_running_jobs(QUIT_WAIT_MS)  # Settings > Xero's and Invoice Information's jobs: cancel, then wait
+        # the automatic export and a Resync stop between batches; Settings > Xero's and Invoice Information's jobs
+        # are cancelled: all are waited for together, a bounded time
+        stop_jobs([*self.auto_export.stop(), *self.xero_exports.stop(), *running_jobs()], QUIT_WAIT_MS)
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.sync()
         super().closeEvent(event)

@@ -31,7 +31,8 @@ class MessageBar(QLabel):
         self.tone = tone
         self.setText(text)
         self.setAccessibleDescription(text)
-        palette = self.parentWidget().palette() if self.parentWidget() else self.palette()
+        parent = self.parentWidget()
+        palette = parent.palette() if parent is not None else self.palette()
         if tone is Tone.PROBLEM:
             palette.setColor(QPalette.ColorRole.WindowText, status_colour(StatusColour.ERROR, palette))
         elif tone is Tone.SUCCESS:

@@ -73,6 +73,6 @@ def import_note(imported: ImportSummary | None, paid: Sequence[str] = ()) -> str
         parts.append(f"{plural(len(numbers), 'invoice')} {flag}: {_numbers(numbers)}")
     if not parts and imported.invoices_changed:
         parts.append(f"{plural(imported.invoices_changed, 'invoice')} changed in Xero")
-    if imported.stopped_reason:
-        parts.append(f"Payment import stopped: {imported.stopped_reason}")
+    if imported.stop is not None:
+        parts.append(f"Payment import stopped: {imported.stop.title}: {imported.stop.message}")
     return "; ".join(parts)

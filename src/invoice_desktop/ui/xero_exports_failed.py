@@ -6,7 +6,9 @@ exported row leaves the list, a refused one shows its new error and stays ticked
 at most every APPLY_MS: the worker reports a batch at a time, and one change of the table (and one repaint of the
 window) per report kept the window from keeping up with a big Resync. At the end the list is read again and
 a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
-worker is shown in a message box.
+worker is shown in a message box, its message and hint. Both are decided from the typed values the worker sent (the
+summary's RunStop, the JobFailure of `failed`), never by reading the connection's state again; `xero_changed`
+passes the one that says the connection dropped (or None) on to the status bar.
 
 A Resync takes the window's export gate (jobs.export_gate) for as long as its thread runs; while the automatic
 export holds it, Resync waits (its button is disabled and says why).
@@ -22,7 +24,8 @@ from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.export_worker import ExporterFactory, ExportWorker
-from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.jobs.failure import JobFailure
+from invoice_desktop.jobs.worker import Job, stop_jobs
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
 from invoice_desktop.ui.message_bar import Tone
@@ -32,26 +35,28 @@ from invoice_desktop.ui.plain_text import message_box
 from invoice_desktop.ui.tick_action_bar import TickActionBar
 from invoice_desktop.ui.xero_exports_progress import ResyncProgress
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
-from invoice_desktop.xero.settings import InterfaceState, interface_state
 
 RECONNECT = "Reconnect in Business > Settings > Xero, then Resync."
+DROPPED = f"The Xero connection has been dropped. {RECONNECT}"
+NOT_RESYNCED = "The ticked invoices could not be resynced."
 RESYNC_FAILED_TITLE = "Resync failed"
 RESYNC_TIP = "Export the ticked invoices to Xero again (Space ticks, Ctrl+A ticks all)"
 WAIT_TIP = "An export to Xero is running; Resync when it has finished"
 APPLY_MS = 100  # the worker's reports are shown together at most this often
+STOP_WAIT_MS = 10_000  # shutdown(): how long it waits for a Resync to stop (a Xero call in flight may take longer)
 
 
 def result_tone(summary: ExportSummary) -> Tone:
     if summary.ok and not summary.cancelled:
         return Tone.SUCCESS
-    return Tone.PROBLEM if summary.failed or summary.stopped_reason else Tone.INFO
+    return Tone.PROBLEM if summary.failed or summary.stop is not None else Tone.INFO
 
 
 class FailedPanel(QWidget):
     invoice_activated = Signal(int)
     invoices_exported = Signal(list)  # ticked invoices reached Xero during a Resync (for the live tile counts)
     resync_finished = Signal()  # a Resync ended (succeeded, failed or cancelled): time to read the lists again
-    xero_changed = Signal()  # the connection's state or last sync time may have changed
+    xero_changed = Signal(object)  # after a Resync: the JobFailure that says the connection dropped, or None
 
     def __init__(
         self,
@@ -67,7 +72,9 @@ class FailedPanel(QWidget):
         self.exporter_factory: ExporterFactory | None = None  # tests pass a paced/batched engine
         self.worker: ExportWorker | None = None
         self.last_summary: ExportSummary | None = None
+        self.last_failure: JobFailure | None = None  # why the last Resync failed or stopped early
         self.error_box: QMessageBox | None = None
+        self._closing = False  # stop(): the worker's reports are not listened to any more
         self._batches: list[list[int]] = []  # reported by the worker, not shown yet (see _apply_reports)
         self._outcomes: list[ExportOutcome] = []
         self._apply_timer = QTimer(self)
@@ -121,7 +128,7 @@ class FailedPanel(QWidget):
     def resync(self, invoice_ids: Ticked | Sequence[int]) -> None:
         """Export the ticked invoices again; a select-all's ids are listed on the worker's thread."""
         ticked = Ticked.of(invoice_ids)
-        if self.busy or not ticked.count:
+        if self._closing or self.busy or not ticked.count:
             return
         if not self.gate.try_acquire(self):
             self.resync_bar.message.show_message(WAIT_TIP + ".", Tone.INFO)
@@ -137,7 +144,7 @@ class FailedPanel(QWidget):
         worker.cancelled.connect(self._on_cancelled)
         worker.finished.connect(self._on_thread_finished)
         self.worker = worker
-        self.last_summary = None
+        self.last_summary = self.last_failure = None
         self.resync_bar.message.clear_message()
         self.resync_bar.button.setEnabled(False)
         self.progress.start(ticked.count)
@@ -148,13 +155,18 @@ class FailedPanel(QWidget):
         if self.worker is not None:
             self.worker.cancel()
 
+    def stop(self) -> list[Job]:
+        """Let go of a running Resync (the application is quitting or the tab goes away): its worker is handed
+        back for the caller to cancel and wait for (jobs.worker.stop_jobs), and not listened to any more."""
+        self._closing = True
+        worker, self.worker = self.worker, None
+        self.gate.release(self)  # its finished slot will not run: the tab may be going
+        return [worker] if worker is not None else []
+
     def shutdown(self) -> None:
-        """Stop a running Resync and wait for it (the application is quitting or the tab goes away)."""
-        worker = self.worker
-        if worker is not None:
-            worker.cancel()
-            worker.wait()
-        self.gate.release(self)  # the thread has ended (its finished slot may never run: the tab may be going)
+        """`stop()`, then wait for the Resync's thread, at most STOP_WAIT_MS (one still running is kept alive by
+        jobs.worker until it ends)."""
+        stop_jobs(self.stop(), STOP_WAIT_MS)
 
     @Slot(list)
     def _on_checks_changed(self, _ids: list[int]) -> None:
@@ -209,33 +221,43 @@ class FailedPanel(QWidget):
         if known:
             self.invoices_exported.emit(known)
 
+    def _last_word(self) -> bool:
+        """The worker's result came: show what it reported before it. False once `stop()` let go of the worker
+        (nothing it sends is shown then)."""
+        if not self._closing:
+            self._apply_reports()
+        return not self._closing
+
     @Slot(object)
     def _on_succeeded(self, summary: ExportSummary) -> None:
-        self._apply_reports()
+        if not self._last_word():
+            return
         self.last_summary = summary
         text = summary.message() if summary.outcomes or not summary.cancelled else "Resync cancelled; nothing was sent"
         self.resync_bar.message.show_message(text, result_tone(summary))
-        dropped = any(o.category is FailureCategory.CONNECTION for o in summary.failed)
-        if dropped or interface_state() is InterfaceState.DROPPED:
-            self._show_error(f"The Xero connection has been dropped. {RECONNECT}", summary.stopped_reason)
+        if summary.stop is not None:
+            self.last_failure = JobFailure.from_stop(summary.stop)
+            if self.last_failure.connection_dropped:
+                self._show_error(DROPPED, self.last_failure.message)
 
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self._apply_reports()
-        if interface_state() in (InterfaceState.DROPPED, InterfaceState.NOT_SET_UP):
-            text = f"The Xero connection has been dropped. {RECONNECT}"
-        else:
-            text = "The ticked invoices could not be resynced."
-        self.resync_bar.message.show_message(f"{text} ({message})", Tone.PROBLEM)
-        self._show_error(text, message)
+    @Slot(object)
+    def _on_failed(self, failure: JobFailure) -> None:
+        if not self._last_word():
+            return
+        self.last_failure = failure
+        text = DROPPED if failure.connection_dropped else NOT_RESYNCED
+        self.resync_bar.message.show_message(f"{text} ({failure.message})", Tone.PROBLEM)
+        self._show_error(text, failure.message if failure.connection_dropped else failure.text())
 
     @Slot()
     def _on_cancelled(self) -> None:
-        self._apply_reports()
-        self.resync_bar.message.show_message("Resync cancelled", Tone.INFO)
+        if self._last_word():
+            self.resync_bar.message.show_message("Resync cancelled", Tone.INFO)
 
     @Slot()
     def _on_thread_finished(self) -> None:
+        if self._closing:
+            return
         worker, self.worker = self.worker, None
         if worker is not None:
             worker.deleteLater()
@@ -245,8 +267,10 @@ class FailedPanel(QWidget):
         self.gate.release(self)  # enables Resync again (see _on_gate_changed)
         self.resync_bar.button.setEnabled(len(self.model.checks) > 0 and not self.gate.busy)
         # Then what reads the database again, each in a turn of the event loop of its own (one after the other,
-        # they held the window up at the end of a big Resync): the connection's state, then the lists and counts.
-        self._after_steps = [self.xero_changed.emit, self.resync_finished.emit]
+        # they held the window up at the end of a big Resync): the status bar, then the lists and counts.
+        failure = self.last_failure
+        dropped = failure if failure is not None and failure.connection_dropped else None
+        self._after_steps = [lambda: self.xero_changed.emit(dropped), self.resync_finished.emit]
         self._after_timer.start()
 
     @Slot()

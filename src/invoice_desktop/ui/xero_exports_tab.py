@@ -2,8 +2,9 @@
 is not (after Settings > Xero disconnects, say); keeps its title's failed count current.
 
 The main window calls `follow(state)` whenever it shows the Xero status (start-up, Settings > Xero closed, a
-Resync that changed the connection), hands `on_xero_changed` its status-bar update and `gate` the export gate it
-shares with the automatic export, and calls `shutdown()` when it closes.
+Resync that changed the connection), hands `on_xero_changed` its status-bar update (called after a Resync with the
+JobFailure that says the connection dropped, or None) and `gate` the export gate it shares with the automatic
+export, and calls `stop()` when it closes (and waits for the jobs it hands back).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from PySide6.QtCore import QCoreApplication, QObject, Slot
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
+from invoice_desktop.jobs.failure import JobFailure
+from invoice_desktop.jobs.worker import Job
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.xero_exports_page import PAGE_LABEL, XeroExportsPage, page_title
 from invoice_desktop.xero.settings import InterfaceState
@@ -29,7 +32,7 @@ class XeroExportsTab(QObject):
         self,
         ctx: AppContext,
         manager: InvoiceManager,
-        on_xero_changed: Callable[[], None] | None = None,
+        on_xero_changed: Callable[[JobFailure | None], None] | None = None,
         gate: ExportGate | None = None,
     ) -> None:
         super().__init__(manager)
@@ -86,13 +89,17 @@ class XeroExportsTab(QObject):
             self.manager.tabs.setTabText(index, page_title(failed))
             self.manager.tabs.tabBar().setAccessibleTabName(index, f"{PAGE_LABEL}, {failed} failed")
 
-    @Slot()
-    def _xero_changed(self) -> None:
+    @Slot(object)
+    def _xero_changed(self, dropped: JobFailure | None) -> None:
         if self._on_xero_changed is not None:
-            self._on_xero_changed()
+            self._on_xero_changed(dropped)
+
+    def stop(self) -> list[Job]:
+        """Ask a running Resync to stop between batches; its worker is handed back for the caller to wait for."""
+        return self.page.failed.stop() if self.page is not None else []
 
     @Slot()
     def shutdown(self) -> None:
-        """Stop a running Resync between batches and wait for its thread (the window closes, the app quits)."""
+        """Stop a running Resync between batches and wait a while for its thread (the app quits)."""
         if self.page is not None:
             self.page.failed.shutdown()

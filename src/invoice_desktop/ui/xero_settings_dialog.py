@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButto
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.connect_worker import ConnectWorker
+from invoice_desktop.jobs.failure import JobFailure
 from invoice_desktop.jobs.worker import Job, start_kept_alive
 from invoice_desktop.jobs.xero_workers import DisconnectWorker, RefreshWorker
 from invoice_desktop.ledger import catalog
@@ -112,9 +113,9 @@ class XeroSettingsDialog(QDialog):
         self._update_enabled()
         self.job_done.emit()
 
-    @Slot(str)
-    def on_job_failed(self, message: str) -> None:
-        self.messages.show_error(message)
+    @Slot(object)
+    def on_job_failed(self, failure: JobFailure) -> None:
+        self.messages.show_error(failure.text())
         self.connection_changed.emit()  # a dropped connection is news for the status bar too
 
     @Slot()

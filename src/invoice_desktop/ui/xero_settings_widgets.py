@@ -7,11 +7,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -19,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from invoice_desktop.ui.form_dialog import ok_cancel_buttons
+from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, status_colour
 from invoice_desktop.xero.settings import Organisation
@@ -130,43 +130,29 @@ class ChoiceCombo(QComboBox):
         return index >= 0
 
 
-class MessageLabel(QLabel):
-    """One line (or a list) of news under a form: problems in red, anything else in the normal text colour."""
+class MessageLabel(MessageBar):
+    """One line (or a list) of news under a form: problems in red, anything else in the normal text colour; the
+    problems shown are kept in `problems`."""
 
     def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName(accessible_name)
-        self.setWordWrap(True)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        super().__init__(accessible_name, parent)
         self.problems: list[str] = []
-        self.hide()
 
     def show_problems(self, heading: str, problems: Iterable[str]) -> None:
         self.problems = list(problems)
-        self._show("\n".join([heading, *(f"• {p}" for p in self.problems)]), error=True)
+        self.show_message("\n".join([heading, *(f"• {p}" for p in self.problems)]), Tone.PROBLEM)
 
     def show_error(self, text: str) -> None:
         self.problems = [text]
-        self._show(text, error=True)
+        self.show_message(text, Tone.PROBLEM)
 
     def show_info(self, text: str) -> None:
         self.problems = []
-        self._show(text, error=False)
+        self.show_message(text, Tone.INFO)
 
     def clear_message(self) -> None:
         self.problems = []
-        self.setText("")
-        self.hide()
-
-    def _show(self, text: str, *, error: bool) -> None:
-        palette = self.parentWidget().palette() if self.parentWidget() else self.palette()
-        if error:
-            palette.setColor(QPalette.ColorRole.WindowText, status_colour(StatusColour.ERROR, palette))
-        self.setPalette(palette)
-        self.setText(text)
-        self.setAccessibleDescription(text)
-        self.show()
+        super().clear_message()
 
 
 class OrganisationPicker(QDialog):
@@ -192,14 +178,9 @@ class OrganisationPicker(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, org.tenant_id)
             if current_tenant_id and org.tenant_id.casefold() == current_tenant_id.casefold():
                 item.setText(f"{org.label} (connected now)")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent=self
-        )
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Connect to this organisation")
+        self.buttons, self.ok_button = ok_cancel_buttons(self, "Connect to this organisation")
         self.ok_button.setEnabled(False)
         self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
         self.list.itemSelectionChanged.connect(self._on_selection)
         self.list.itemDoubleClicked.connect(self.accept)
         layout = QVBoxLayout(self)

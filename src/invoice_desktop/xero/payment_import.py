@@ -43,7 +43,7 @@ from invoice_desktop.store.models import XeroExport
 from invoice_desktop.store.settings import get_setting, set_setting
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
-from invoice_desktop.xero.export_park import DAY_LIMIT_FALLBACK, KEY_PARKED_UNTIL, parked_until
+from invoice_desktop.xero.export_park import DAY_LIMIT_FALLBACK, KEY_PARKED_UNTIL, RunStop, parked_until
 from invoice_desktop.xero.failure_classifier import Failure, classify_exception
 from invoice_desktop.xero.payment_import_apply import AppliedChange, apply_view, view_of
 from invoice_desktop.xero.settings import ConnectionState, load_connection, load_settings, mark_dropped
@@ -69,6 +69,7 @@ class ImportSummary:
     skipped: str = ""  # why nothing was asked (setting off, nothing exported yet, ...)
     stopped_reason: str = ""  # why the run stopped early
     failure: Failure | None = None
+    stop: RunStop | None = None  # the same, typed (for the window to decide from)
     mark: datetime | None = None
 
     @property
@@ -249,12 +250,16 @@ class PaymentImporter:
 
     def _stop(self, summary: ImportSummary, failure: Failure) -> None:
         summary.failure = failure
+        resumes_at = None
         if failure.category is FailureCategory.CONNECTION:
             mark_dropped(failure.message)
         elif failure.category is FailureCategory.RATE_LIMITED:
             wait = timedelta(seconds=failure.retry_after) if failure.retry_after else DAY_LIMIT_FALLBACK
-            set_setting(KEY_PARKED_UNTIL, (self._clock() + wait).isoformat())
+            resumes_at = self._clock() + wait
+            set_setting(KEY_PARKED_UNTIL, resumes_at.isoformat())
         summary.stopped_reason = f"{failure.title}: {failure.message}"
+        hint = failure.hint or failure.category.default_hint
+        summary.stop = RunStop(failure.category, failure.message, hint, resumes_at)
 
 
 def _more(reply: Any, invoices: list[Any], page_size: int) -> bool:
