@@ -108,7 +108,7 @@ class Hold:
         self.go = threading.Event()
 
     def engine(self, client) -> Exporter:
-        exporter = Exporter(client, batch_size=1)
+        exporter = Exporter(client, batch_size=1, in_flight=1)  # one at a time: what is claimed is what is sent
         run = exporter.run
 
         def held_run(invoice_ids=None, *, progress=None, on_outcome=None, cancel=None) -> ExportSummary:

@@ -225,7 +225,7 @@ def test_cancel_stops_between_batches_and_leaves_the_rest_failed_and_ticked(qtbo
     before, after = Gate(), Gate()
 
     def engine(client):
-        exporter = Exporter(client, batch_size=1)
+        exporter = Exporter(client, batch_size=1, in_flight=1)
         run = exporter.run
 
         def held_run(*args, **kwargs):

@@ -70,6 +70,7 @@ class Company:
             "jitter": lambda: 0.5,
             "policy": RetryPolicy(),
             "request_timeout": (5, 2),
+            "in_flight": 1,  # one at a time unless a test says otherwise: FakeTime is one clock for one thread
         }
         options.update(kwargs)
         return Exporter(self.client, **options)  # type: ignore[arg-type]

@@ -52,7 +52,7 @@ DRIVER = r"""
 import json, sys, time
 from pathlib import Path
 
-data_dir, endpoint, batch_size, pause_at, marker, go = sys.argv[1:7]
+data_dir, endpoint, batch_size, pause_at, marker, go, in_flight = sys.argv[1:8]
 from invoice_desktop.config import AppPaths, XeroEndpoints
 from invoice_desktop.store.database import open_database
 from invoice_desktop.xero import export_queue
@@ -80,8 +80,8 @@ open_database(paths.database, paths.backup_dir)
 client = open_client(paths, XeroEndpoints.under(endpoint))
 while go and not Path(go).exists():
     time.sleep(0.005)
-summary = Exporter(client, batch_size=int(batch_size)).run()
-print(json.dumps({"invoices": [o.to_json() for o in summary.outcomes], "stopped": summary.stopped_reason}))
+summary = Exporter(client, batch_size=int(batch_size), in_flight=int(in_flight)).run()
+print(json.dumps(summary.to_json()))
 """
 
 
@@ -211,10 +211,12 @@ class Runner:
                    "--xero-endpoint", base, "xero", "sync", "--json"]  # fmt: skip
         return self._start(command, "xero sync")
 
-    def driver(self, batch_size: int = 50, pause_at: str = "", go: Path | None = None) -> tuple[Proc, Path]:
+    def driver(
+        self, batch_size: int = 50, pause_at: str = "", go: Path | None = None, in_flight: int = 1
+    ) -> tuple[Proc, Path]:
         marker = self.tmp / f"paused-{len(self.started)}"
         command = [sys.executable, "-c", DRIVER, str(self.data_dir), self.company.sandbox.base_url, str(batch_size),
-                   pause_at, str(marker), str(go or "")]  # fmt: skip
+                   pause_at, str(marker), str(go or ""), str(in_flight)]  # fmt: skip
         return self._start(command, f"exporter (batch {batch_size}, pause at {pause_at or '-'})"), marker
 
     def sync_to_the_end(self) -> dict[str, Any]:
@@ -423,6 +425,27 @@ def test_killed_during_the_look_up_of_an_interrupted_send(
     assert spy.committed == 1 and spy.arrived == 1  # never sent again
     assert spy.looking_up >= 2
     assert_crash_safe(company, data_dir, ids)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [1, 3, 6])
+def test_killed_with_several_requests_in_flight(
+    runner: Runner, company: Company, spy: Spy, data_dir: Path, kill_after: int
+) -> None:
+    """Four requests in flight (batches of 5, each held in Xero a while): killed once `kill_after` batches were
+    committed in Xero, some replies read and recorded, others not. The restart replays or looks up the rest: one
+    copy of each invoice in Xero, every one synced."""
+    ids = approve_many(40)
+    company.sandbox.faults.set_latency(0.3, path="/Invoices")
+    proc, _marker = runner.driver(batch_size=5, in_flight=4)
+    wait_spy(spy, "committed", kill_after, proc)
+    wait_for(lambda: spy.arrived >= kill_after + 1, "a further request in flight", proc)
+    proc.kill()
+    company.sandbox.faults.set_latency(0)
+
+    runner.sync_to_the_end()
+    assert_crash_safe(company, data_dir, ids)
+    assert integrity(data_dir) == ("ok", [])
 
 
 @pytest.mark.slow

@@ -208,7 +208,7 @@ def test_app_revoked_is_connection_dropped_and_stops_the_queue(company: Company)
     first, second = approve("Greenway Builders"), approve("Marlow Street Dental")
     company.sandbox.control.revoke_app()
     summary = company.exporter(batch_size=1).run()
-    assert summary.stopped_reason and len(summary.outcomes) == 1
+    assert summary.stop is not None and len(summary.outcomes) == 1
     (message,) = _failed(first, FailureCategory.CONNECTION)
     assert "invalid_grant" in message
     assert export_row(second).state == ExportState.QUEUED  # the queue stopped

@@ -14,7 +14,6 @@ from typing import TypeVar
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, fail, print_json
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
-from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.xero.client import XeroClient, XeroInterfaceError
 from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
@@ -128,10 +127,10 @@ def _report(summary: ExportSummary, as_json: bool, imported: ImportSummary | Non
         print(summary.message())
         if imported is not None:
             print(imported.message())
-    if summary.stopped_reason and not summary.outcomes:
-        return EXIT_CANNOT_RUN if not summary.parked_until else EXIT_PARTIAL
-    dropped = any(outcome.category is FailureCategory.CONNECTION for outcome in summary.outcomes)
-    if summary.stopped_reason and dropped and not summary.synced:
+    stop = summary.stop
+    if stop is not None and not summary.outcomes:
+        return EXIT_CANNOT_RUN if stop.resumes_at is None else EXIT_PARTIAL
+    if stop is not None and stop.connection_dropped and not summary.synced:
         return EXIT_CANNOT_RUN  # the connection was dropped before anything was sent
     return EXIT_OK if summary.ok else EXIT_PARTIAL
 

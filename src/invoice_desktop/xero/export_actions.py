@@ -203,17 +203,19 @@ def resync_in_batches(
     on_batch: Callable[[list[int]], None] | None = None,
     cancel: Callable[[], bool] | None = None,
 ) -> ExportSummary:
-    """Resync for the window: Xero's settings are read again once (as resync), then the invoices go a batch at a
-    time, each batch put back in the queue only when its turn comes. So Cancel (checked between batches) leaves the
-    invoices not reached yet failed as they were, with their error, rather than queued behind the user's back.
-    `on_batch(ids)` is called before each batch is sent; `progress(done, total)` counts over all of them."""
+    """Resync for the window: Xero's settings are read again once (as resync), then the invoices go a step at a
+    time (as many batches as the engine sends at once), each step put back in the queue only when its turn comes.
+    So Cancel (checked between steps) leaves the invoices not reached yet failed as they were, with their error,
+    rather than queued behind the user's back. `on_batch(ids)` is called before each step is sent;
+    `progress(done, total)` counts over all of them."""
     ids = list(dict.fromkeys(invoice_ids))
     summary = ExportSummary(total=len(ids))
     if not ids:
         return summary
     engine = exporter() if exporter is not None else Exporter(client)
     summary.stop = refresh_before_resync(client, ids, engine)
-    for start in range(0, len(ids), engine.batch_size):
+    step = engine.batch_size * engine.in_flight  # as many as go at once; Cancel is checked between such steps
+    for start in range(0, len(ids), step):
         if summary.stop is not None:
             break
         if cancel is not None and cancel():
@@ -222,7 +224,7 @@ def resync_in_batches(
         summary.stop = current_stop(utcnow())
         if summary.stop is not None:
             break
-        batch = ids[start : start + engine.batch_size]
+        batch = ids[start : start + step]
         if on_batch is not None:
             on_batch(batch)
         before = len(summary.outcomes)

@@ -60,10 +60,6 @@ class ExportSummary:
     unresolved: list[str] = field(default_factory=list)  # numbers whose arrival in Xero could not be confirmed yet
 
     @property
-    def stopped_reason(self) -> str:
-        return self.stop.message if self.stop is not None else ""
-
-    @property
     def parked_until(self) -> datetime | None:
         return self.stop.resumes_at if self.stop is not None else None
 
@@ -77,7 +73,7 @@ class ExportSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.stopped_reason
+        return not self.failed and self.stop is None
 
     def message(self) -> str:
         """E.g. "4 exported, 1 still failing: INV-0042 — account mapping is incorrect"."""
@@ -93,8 +89,8 @@ class ExportSummary:
             text += f"; not confirmed by Xero yet (never sent twice, checked again next time): {shown}"
         if self.cancelled:
             text += " (cancelled)"
-        if self.stopped_reason:
-            text += f". Stopped: {self.stopped_reason}"
+        if self.stop is not None:
+            text += f". Stopped: {self.stop.message}"
         return text
 
     def to_json(self) -> dict[str, object]:
@@ -104,7 +100,7 @@ class ExportSummary:
             "total": self.total,
             "api_calls": self.api_calls,
             "cancelled": self.cancelled,
-            "stopped": self.stopped_reason or None,
+            "stopped": self.stop.message if self.stop is not None else None,
             "parked_until": self.parked_until.isoformat() if self.parked_until else None,
             "stopped_category": self.stop.category.value if self.stop is not None else None,
             "unresolved": list(self.unresolved),

@@ -70,6 +70,7 @@ REPLAY_WINDOW = timedelta(minutes=5)  # Xero keeps an idempotent reply for 6 min
 # kept under 3 MB, and a 413 halves the batch.
 MAX_REQUEST_BYTES = 3_000_000
 SENDABLE_STATUSES = (InvoiceStatus.AWAITING_PAYMENT.value, InvoiceStatus.PAID.value)
+IN_FLIGHT = 4  # requests in flight at once by default (Xero allows 5 per organisation: one is left for a look-up)
 HEARTBEAT_SECONDS = 30.0  # while requests are in flight, their claims are refreshed this often (STALE_AFTER: 5 min)
 UNCONFIRMED_NOTE = (
     "Sent to Xero, but Xero's reply never came, so it may be there already. It is looked up in Xero before it "
@@ -146,7 +147,7 @@ class Exporter:
         owner: str | None = None,
         request_timeout: tuple[int, int] | None = None,
         max_request_bytes: int = MAX_REQUEST_BYTES,
-        in_flight: int = 1,
+        in_flight: int = IN_FLIGHT,
     ) -> None:
         self.client = client
         self._settings = settings
