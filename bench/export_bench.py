@@ -2,10 +2,18 @@
 
     python bench/export_bench.py [--counts 1000 10000] [--minute-limit 60 --throttled 300]
 
-Prints, per run: API calls, invoice-creating requests, wall time, invoices/second, app-side milliseconds per
-invoice (wall time minus time spent waiting on HTTP), peak Python memory (tracemalloc); the same for a naive
-one-invoice-per-request export (batch size 1) as a ratio; and, under a configured minute limit with a fake clock
-that the pacer sleeps on, the throughput reached as a percentage of that limit.
+    python bench/export_bench.py --ceiling [--ceiling-count 5000] [--latencies 0 1.5 3]
+
+At Xero's ceiling (`--ceiling`): real time, the sandbox's limits as Xero's (60 calls a minute, 5 at once) and its
+latency switch at each of `--latencies` seconds per call; exporting `--ceiling-count` invoices with the engine as
+the app runs it (4 requests in flight), the same engine one request at a time, and a plain exporter of a few lines
+against the SDK (one invoice per call, Retry-After honoured) on a sample of `--plain-count` invoices. Each prints
+invoices/min and its share of the ceiling the limits allow (60 calls/min x 50 invoices = 3,000 invoices/min).
+
+Otherwise it prints, per run: API calls, invoice-creating requests, wall time, invoices/second, app-side
+milliseconds per invoice (wall time minus time spent waiting on HTTP), peak Python memory (tracemalloc); the same
+for a naive one-invoice-per-request export (batch size 1) as a ratio; and, under a configured minute limit with a
+fake clock that the pacer sleeps on, the throughput reached as a percentage of that limit.
 The sandbox's rate limits are raised for the unthrottled runs (the figures measure the app, not the limit).
 tracemalloc slows every allocation (the app's and the in-process sandbox's); `--no-memory` leaves it off, for
 timings closer to a user's (peak memory is then not measured and shows as 0).
@@ -21,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench_common import (  # noqa: F401 (ui_bench reaches start_sandbox, open_database, ... as export_bench.*)
     OPEN_LIMITS,
+    Company,
     FakeTime,
     approve_many,
     close_database,
@@ -95,6 +104,62 @@ def run_once(
         return figures, clock
 
 
+CEILING_PER_MINUTE = 60 * 50  # Xero's minute limit times the invoices a request carries
+
+
+def ceiling_run(count: int, latency: float, in_flight: int | None) -> tuple[float, int, int]:
+    """Invoices/min exporting `count` invoices at Xero's limits with `latency` s per call: the engine with
+    `in_flight` requests at once, or (None) the plain exporter. Returns (invoices/min, calls, 429 answers)."""
+    with sandbox_company(RateLimits(per_minute=60, per_day=10**9, concurrent=5)) as (sandbox, company):
+        approve_many(count)
+        time.sleep(61)  # the sign-in and settings calls leave the minute window
+        sandbox.faults.set_latency(latency, path="/Invoices")
+        sandbox.requests.clear()
+        started = time.perf_counter()
+        if in_flight is None:
+            synced = plain_export(company)
+        else:
+            synced = len(Exporter(company.client, in_flight=in_flight).run().synced)
+        minutes = (time.perf_counter() - started) / 60
+        requests = sandbox.requests.entries("PUT", "/Invoices")
+        assert synced == count, f"{synced} of {count} exported"
+        return count / minutes, len(requests), sum(1 for r in requests if r.status == 429)
+
+
+def plain_export(company: Company) -> int:
+    """What a first integration does: one PUT per invoice, sleeping through a 429's Retry-After."""
+    from xero_python.accounting import Invoices
+    from xero_python.exceptions import RateLimitException
+
+    from invoice_desktop.ledger.invoices import get_invoice_detail
+    from invoice_desktop.store.models import XeroExport
+    from invoice_desktop.xero.invoice_mapping import map_invoice
+    from invoice_desktop.xero.settings import load_settings
+
+    api, settings, done = company.client.accounting(), load_settings(), 0
+    for row in XeroExport.select(XeroExport.invoice):
+        model = map_invoice(get_invoice_detail(row.invoice_id), settings, None).model
+        while True:
+            try:
+                api.create_invoices(company.client.tenant_id, Invoices(invoices=[model]))
+                done += 1
+                break
+            except RateLimitException as exc:
+                time.sleep(float(exc.headers.get("Retry-After") or 1))
+    return done
+
+
+def ceiling(count: int, latencies: list[float], plain_count: int) -> None:
+    for latency in latencies:
+        for label, in_flight, n in (("engine, 4 in flight", 4, count), ("engine, 1 at a time", 1, count),
+                                    ("plain, 1 invoice/call", None, plain_count)):  # fmt: skip
+            rate, calls, refused = ceiling_run(n, latency, in_flight)
+            share = 100 * rate / CEILING_PER_MINUTE
+            target = f"  target >= 90%: {'ok' if share >= 90 else 'missed'}" if in_flight == 4 else ""
+            print(f"latency {latency:>3}s  {label:<22} invoices={n:>5}  {rate:7.0f} invoices/min = {share:5.1f}% of "
+                  f"the ceiling  PUTs={calls:>5}  429s={refused}{target}", flush=True)  # fmt: skip
+
+
 def show(label: str, f: Figures) -> None:
     print(
         f"{label:<28} invoices={f.count:>6} synced={f.synced:>6} api_calls={f.api_calls:>6} "
@@ -110,7 +175,14 @@ def main() -> None:
     parser.add_argument("--minute-limit", type=int, default=60)
     parser.add_argument("--throttled", type=int, default=5000, help="invoices for the throttled run")
     parser.add_argument("--no-memory", action="store_true", help="no tracemalloc (faster; peak not measured)")
+    parser.add_argument("--ceiling", action="store_true", help="only the runs at Xero's ceiling, in real time")
+    parser.add_argument("--ceiling-count", type=int, default=5000)
+    parser.add_argument("--plain-count", type=int, default=60)
+    parser.add_argument("--latencies", type=float, nargs="*", default=[0.0, 1.5, 3.0])
     args = parser.parse_args()
+    if args.ceiling:
+        ceiling(args.ceiling_count, args.latencies, args.plain_count)
+        return
     memory = not args.no_memory
     batched = {}
     for count in args.counts:

@@ -722,12 +722,14 @@ def test_a_silent_process_is_taken_over_and_cannot_overwrite_the_new_owner(
 def test_two_xero_sync_processes_at_once_never_send_an_invoice_twice(
     runner: Runner, company: Company, spy: Spy, data_dir: Path
 ) -> None:
-    ids = approve_many(110)  # batches of 50: the two processes share three batches
+    ids = approve_many(110)  # three batches of 50, claimed by whichever process gets there first
     failing = archive_in_xero_only(company, ids)
     company.sandbox.faults.set_latency(0.2, path="/Invoices")
     first, second = runner.sync(), runner.sync()
     statuses = [first.finish(), second.finish()]
-    assert statuses == [1, 1], first.err + second.err  # done, some failed
+    # 1: done, some failed (it sent the batch with the archived contact's invoices); 0: all it sent went through,
+    # or the other took every batch first (each sends four requests at once)
+    assert set(statuses) <= {0, 1} and 1 in statuses, first.err + second.err
     for proc in (first, second):
         assert "locked" not in proc.err.lower() and "Traceback" not in proc.err, proc.err
     reports = [first.report(), second.report()]
