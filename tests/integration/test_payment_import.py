@@ -194,7 +194,7 @@ def test_the_second_sync_sends_if_modified_since_and_gets_only_the_changes(compa
     sent = seen.request.header("If-Modified-Since")
     assert sent is not None and wire.parse_if_modified_since(sent) == int(mark.timestamp())  # whole seconds
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", sent)  # Xero's documented form: UTC, no fraction
-    assert seen.request.query("page") == "1" and seen.request.query("pageSize") == "100"
+    assert seen.request.query("page") == "1" and seen.request.query("pageSize") == "1000"
     answered = {i["InvoiceID"] for i in seen.invoices()}
     # the change, plus the invoice at the mark itself (the filter is inclusive; applying it again changes nothing)
     assert answered == {xero_id(second), xero_id(last)}, last_number
@@ -202,7 +202,7 @@ def test_the_second_sync_sends_if_modified_since_and_gets_only_the_changes(compa
     assert load_mark() is not None and load_mark() > mark  # type: ignore[operator]
 
 
-def test_one_paged_request_per_hundred_changed_invoices(company: Company, log: RequestLog) -> None:
+def test_one_paged_request_per_page_of_changed_invoices(company: Company, log: RequestLog) -> None:
     ids = [approve(seed.DEMO_ACTIVE_CONTACTS[i % 5], line(f"{i + 10}.00")) for i in range(150)]
     numbers = exported(company, *ids)
     run_import(company)  # the mark is set: nothing paid yet
@@ -211,7 +211,7 @@ def test_one_paged_request_per_hundred_changed_invoices(company: Company, log: R
         company.sandbox.control.record_payment(number, "5.00", on=PAID_ON)
     log.clear()
 
-    summary = run_import(company)
+    summary = run_import(company, page_size=100)  # pages of 100 here; the app reads 1,000 to a page
 
     lists = log.invoice_lists()
     assert len(lists) == 2, [(s.request.query("page"), len(s.invoices())) for s in lists]

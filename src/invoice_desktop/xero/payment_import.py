@@ -44,15 +44,17 @@ from invoice_desktop.store.settings import get_setting, set_setting
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
 from invoice_desktop.xero.export_park import DAY_LIMIT_FALLBACK, KEY_PARKED_UNTIL, RunStop, parked_until
-from invoice_desktop.xero.failure_classifier import Failure, classify_exception
+from invoice_desktop.xero.failure_classifier import Failure
 from invoice_desktop.xero.payment_import_apply import AppliedChange, apply_view, view_of
 from invoice_desktop.xero.settings import ConnectionState, load_connection, load_settings, mark_dropped
+from invoice_desktop.xero.xero_calls import XeroCaller
 
 log = logging.getLogger(__name__)
 
 KEY_IMPORT_MARK = "xero.import_modified_since"
-PAGE_SIZE = 100
-SALES_INVOICES = 'Type=="ACCREC"'
+PAGE_SIZE = 1000  # Xero's largest page (docs/xero-facts.md §3.2): the first import of 10,000 is 10 calls, not 100
+# Only what can carry payments or a flag: a draft or one awaiting approval in Xero has neither payments nor credit.
+SALES_INVOICES = 'Type=="ACCREC" AND Status!="DRAFT" AND Status!="SUBMITTED"'
 OLDEST_FIRST = "UpdatedDateUTC ASC"
 FIRST_IMPORT_MARGIN = timedelta(minutes=10)  # our clock against Xero's, for the first import only
 
@@ -149,8 +151,8 @@ class PaymentImporter:
         self.client = client
         self.policy = policy or RetryPolicy()
         self.pacer = pacer or Pacer(now=lambda: clock().timestamp(), sleep=sleep)
+        self.caller = XeroCaller(self.pacer, self.policy, jitter)
         self._clock = clock
-        self._jitter = jitter
         self.page_size = page_size
         self._timeout = {"_request_timeout": request_timeout} if request_timeout else {}
 
@@ -204,28 +206,22 @@ class PaymentImporter:
         return ""
 
     def _get_page(self, summary: ImportSummary, since: datetime, page: int) -> Any:
-        """One GET /Invoices page; transient failures are retried (same pacing and backoff as the exporter)."""
-        retry = 0
-        while True:
-            self.pacer.before_call()
-            summary.api_calls += 1
-            try:
-                data, _status, headers = self.client.accounting().get_invoices(
-                    self.client.tenant_id, if_modified_since=modified_since_header(since), where=SALES_INVOICES,
-                    order=OLDEST_FIRST, page=page, page_size=self.page_size, _return_http_data_only=False,
-                    **self._timeout,
-                )  # fmt: skip
-            except Exception as exc:  # classify_exception re-raises what it does not know
-                failure = classify_exception(exc)
-                self.pacer.observe(getattr(exc, "headers", None))
-                log.info("payment import page %d: %s (%s)", page, failure.category.value, failure.message)
-                if not failure.transient or retry >= self.policy.retries:
-                    return failure
-                self.pacer.wait(self.policy.delay(retry, failure.retry_after, self._jitter))
-                retry += 1
-                continue
-            self.pacer.observe(headers)
-            return data
+        """One GET /Invoices page; transient failures are retried (the exporter's pacing and backoff)."""
+        before = self.caller.api_calls
+
+        def get() -> Any:
+            return self.client.accounting().get_invoices(
+                self.client.tenant_id, if_modified_since=modified_since_header(since), where=SALES_INVOICES,
+                order=OLDEST_FIRST, page=page, page_size=self.page_size, _return_http_data_only=False,
+                **self._timeout,
+            )  # fmt: skip
+
+        def retrying(failure: Failure) -> None:
+            log.info("payment import page %d: %s (%s)", page, failure.category.value, failure.message)
+
+        result = self.caller.call(get, on_retry=retrying)
+        summary.api_calls += self.caller.api_calls - before
+        return result if isinstance(result, Failure) else result[0]
 
     def _apply_page(self, summary: ImportSummary, invoices: list[Any]) -> tuple[datetime | None, list[str]]:
         """Apply the page's invoices that are ours; returns the page's newest UpdatedDateUTC and its InvoiceIDs."""
