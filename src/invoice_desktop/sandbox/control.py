@@ -226,7 +226,7 @@ class SandboxControl:
             if found.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or settled:
                 raise ControlError(f"{found.invoice_number} cannot be voided ({found.status})")
             found.status = "VOIDED" if found.status == "AUTHORISED" else "DELETED"
-            found.updated = self._ctx.clock.now()
+            org.touch_invoice(found, self._ctx.clock.now())
         self._changed()
         return found
 

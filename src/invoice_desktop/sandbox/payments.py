@@ -78,13 +78,13 @@ def apply_payment(
 ) -> Payment:
     """Record a checked payment: the invoice's AmountPaid grows; fully paid, it becomes PAID."""
     payment = Payment(new_id(), invoice.invoice_id, account.account_id, on, amount, reference, updated=now)
-    org.payments[payment.payment_id] = payment
+    org.add_payment(payment)
     invoice.payment_ids.append(payment.payment_id)
     invoice.amount_paid += amount
     if invoice.amount_due <= 0:
         invoice.status = "PAID"
         invoice.fully_paid_on_date = on
-    invoice.updated = now
+    org.touch_invoice(invoice, now)
     return payment
 
 
@@ -121,7 +121,7 @@ def apply_allocation(
     if invoice.amount_due <= 0:
         invoice.status = "PAID"
         invoice.fully_paid_on_date = on
-    invoice.updated = now
+    org.touch_invoice(invoice, now)
     return allocation
 
 

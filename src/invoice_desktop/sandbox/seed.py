@@ -190,7 +190,7 @@ def _demo_organisation(now: float) -> Organisation:
         if status == "PAID":
             payment = Payment(seeded_id(t, "payment", number), invoice_id, org.accounts[0].account_id,
                               date.fromordinal(day.toordinal() + 9), Decimal("363.00"), "EFT", updated=now)  # fmt: skip
-            org.payments[payment.payment_id] = payment
+            org.add_payment(payment)
             invoice.payment_ids.append(payment.payment_id)
             invoice.amount_paid = payment.amount
             invoice.fully_paid_on_date = payment.date
