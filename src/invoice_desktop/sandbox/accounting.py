@@ -10,12 +10,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from invoice_desktop.sandbox import http_messages, listing, queries, wire
+from invoice_desktop.sandbox import http_messages, listing, payments, queries, wire
 from invoice_desktop.sandbox.contacts import ContactBatch
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.currencies import currency_json
 from invoice_desktop.sandbox.http_messages import Request, Response
-from invoice_desktop.sandbox.invoices import ElementResult, InvoiceBatch, RequestDataError, organisation_today
+from invoice_desktop.sandbox.invoices import (
+    ElementResult,
+    InvoiceBatch,
+    RequestDataError,
+    organisation_today,
+    text_of,
+)
 from invoice_desktop.sandbox.payments import PaymentBatch
 from invoice_desktop.sandbox.record_index import RecordIndex
 from invoice_desktop.sandbox.state import INVOICE_FIELDS, PAYMENT_FIELDS, Invoice, Organisation
@@ -263,10 +269,32 @@ def write_contacts(call: ApiCall) -> Response:
 
 def write_payments(call: ApiCall) -> Response:
     if call.item_id is not None:
-        return http_messages.not_found()
+        return delete_payment(call) if call.request.method == "POST" else http_messages.not_found()
     org = call.org
     batch = PaymentBatch(org, call.ctx.clock.now(), organisation_today(org, call.ctx.clock.now()))
     return _batch(call, "Payments", batch.process, batch.commit)
+
+
+def delete_payment(call: ApiCall) -> Response:
+    """POST /Payments/{PaymentID} {"Status": "DELETED"} (the spec's PaymentDelete; also inside "Payments")."""
+    org = call.org
+    payment = org.payments.get((call.item_id or "").lower())
+    if payment is None:
+        return http_messages.not_found()
+    try:
+        elements = _elements(call.request.body, "Payments")
+        if len(elements) != 1 or not isinstance(elements[0], dict):
+            raise RequestDataError("the body must hold one payment")
+        status = text_of(elements[0], "Status")
+    except RequestDataError as exc:
+        return http_messages.post_data_invalid(str(exc))
+    errors = payments.deletion_errors(org, payment, status)
+    if errors:
+        echo = {**payment_json(org, payment), "HasValidationErrors": True,
+                "ValidationErrors": [{"Message": m} for m in errors]}  # fmt: skip
+        return http_messages.validation_exception([echo])
+    payments.delete_payment(org, payment, call.ctx.clock.now())
+    return call.ok(Payments=[payment_json(org, payment)])
 
 
 # resource -> (scopes that grant it, {method: handler})

@@ -185,7 +185,8 @@ class SandboxControl:
             errors = payments.payment_errors(org, found, account, paid, day)
             if errors:
                 raise ControlError(f"{found.invoice_number}: {' '.join(errors)}")
-            payment = payments.apply_payment(org, found, account, paid, day, reference, now)
+            rate = payments.payment_rate(org, found, None)
+            payment = payments.apply_payment(org, found, account, paid, day, reference, now, rate)
         self._changed()
         return payment
 
