@@ -37,7 +37,7 @@ import pytest
 from contract_helpers import Raw, Specs, Wire
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_schema_validator import OAS30Validator
-from xero_python.accounting import Account, AccountingApi, Payment, Payments
+from xero_python.accounting import Account, AccountingApi, Payment, PaymentDelete, Payments
 from xero_python.accounting import Invoice as SdkInvoice
 from xero_python.api_client import ApiClient
 from xero_python.api_client.serializer import serialize
@@ -402,7 +402,7 @@ def test_create_payments_put_with_per_element_errors(specs: Specs, sandbox: Runn
         [],
         [payments.AMOUNT_EXCEEDS],
         [payments.NOT_AUTHORISED],
-        [payments.ACCOUNT_INVALID],
+        [payments.ACCOUNT_TYPE_INVALID],
     ]
     assert len(sandbox.state.organisations[DEMO].payments) == 2  # the seeded one and the first of this batch
     summarised = wire.api("PUT", "Payments", None, raw_body=sdk_body(batch))
@@ -412,6 +412,56 @@ def test_create_payments_put_with_per_element_errors(specs: Specs, sandbox: Runn
     sandbox.control.set_lock_dates("2026-10-31")
     locked = wire.api("PUT", "Payments", None, raw_body=sdk_body(Payments(payments=[batch.payments[1]])))
     assert locked.status == 400 and "period lock date" in locked.body.decode()
+
+
+def seeded_payment_id() -> str:
+    return seed.seeded_id(DEMO, "payment", seed.DEMO_PAID_INVOICE_NUMBER)
+
+
+def test_delete_payment_and_its_refusal(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    """POST /Payments/{PaymentID} with the SDK's PaymentDelete body, and with the spec example's wrapped form."""
+    deleted = wire.api("POST", f"Payments/{seeded_payment_id()}", raw_body=sdk_body(PaymentDelete(status="DELETED")))
+    assert deleted.status == 200, deleted.body
+    deleted.validate(specs.accounting)
+    assert_no_fields_beyond_the_spec(specs, deleted)
+    assert deleted.json()["Payments"][0]["Status"] == "DELETED"
+    again = wire.api("POST", f"Payments/{seeded_payment_id()}", document={"Payments": [{"Status": "DELETED"}]})
+    assert again.status == 400
+    again.validate(specs.accounting)
+    (element,) = again.json()["Elements"]
+    assert element["ValidationErrors"] == [{"Message": payments.ALREADY_DELETED}]
+    unreadable = wire.api("POST", f"Payments/{seeded_payment_id()}", document={"Payments": [{}, {}]})
+    assert unreadable.status == 400 and unreadable.json()["Type"] == "PostDataInvalidException"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"where": 'Status=="AUTHORISED" AND PaymentType=="ACCRECPAYMENT"', "order": "Amount ASC"},
+        {"order": "UpdatedDateUTC ASC", "page": "1", "pageSize": "1"},
+        {"where": f'Invoice.InvoiceID==Guid("{seed.seeded_id(DEMO, "invoice", seed.DEMO_PAID_INVOICE_NUMBER)}")'},
+    ],
+)
+def test_get_payments_queries(specs: Specs, wire: Wire, query: dict[str, str]) -> None:
+    reply = wire.send(
+        "GET", "/api.xro/2.0/Payments", query, None, {**_auth(wire), "If-Modified-Since": "2000-01-01T00:00:00"}
+    )
+    assert reply.status == 200, reply.body
+    reply.validate(specs.accounting)
+    assert_no_fields_beyond_the_spec(specs, reply)
+    assert [p["PaymentID"] for p in reply.json()["Payments"]] == [seeded_payment_id()]
+
+
+def test_foreign_currency_payment(specs: Specs, sandbox: RunningSandbox, wire: Wire) -> None:
+    created = wire.api("PUT", "Invoices", {"summarizeErrors": "false"}, {"Invoices": [
+        invoice("FX-P", {"Name": "Greenway Builders"}, CurrencyCode="USD", CurrencyRate=0.65)]})  # fmt: skip
+    assert created.json()["Invoices"][0]["HasErrors"] is False
+    body = sdk_body(Payments(payments=[sdk_payment("FX-P", "65.00")]))
+    reply = wire.api("PUT", "Payments", {"summarizeErrors": "false"}, raw_body=body)
+    reply.validate(specs.accounting)
+    assert_no_fields_beyond_the_spec(specs, reply)
+    (payment,) = reply.json()["Payments"]
+    assert (payment["CurrencyRate"], payment["BankAmount"], payment["Invoice"]["CurrencyCode"]) == (0.65, 100.0, "USD")
 
 
 # -- what the spec does not describe ----------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def test_one_organisation_is_connected_without_asking(
     code, out, err = app.connect()
     assert code == 0, err
     assert f"Connected to the Xero organisation {DEMO_NAME!r}" in out
-    assert "12 accounts (3 usable on sales invoices)" in out
+    assert "15 accounts (3 usable on sales invoices)" in out
     status = app.status()
     assert status["organisation"] == DEMO_NAME and status["state"] == "disabled"
     assert [c.tenant_id for c in sandbox.state.connections] == [seed.DEMO_TENANT_ID]

@@ -6,18 +6,25 @@ limits and the idempotency key. Each returns the whole Response; api.py adds the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from invoice_desktop.sandbox import http_messages, queries, wire
+from invoice_desktop.sandbox import http_messages, listing, payments, queries, wire
 from invoice_desktop.sandbox.contacts import ContactBatch
 from invoice_desktop.sandbox.context import SandboxContext
 from invoice_desktop.sandbox.currencies import currency_json
 from invoice_desktop.sandbox.http_messages import Request, Response
-from invoice_desktop.sandbox.invoices import ElementResult, InvoiceBatch, RequestDataError, organisation_today
+from invoice_desktop.sandbox.invoices import (
+    ElementResult,
+    InvoiceBatch,
+    RequestDataError,
+    organisation_today,
+    text_of,
+)
 from invoice_desktop.sandbox.payments import PaymentBatch
-from invoice_desktop.sandbox.state import Organisation
+from invoice_desktop.sandbox.record_index import RecordIndex
+from invoice_desktop.sandbox.state import INVOICE_FIELDS, PAYMENT_FIELDS, Invoice, Organisation
 from invoice_desktop.sandbox.xero_json import (
     account_json,
     contact_json,
@@ -51,6 +58,7 @@ class ApiCall:
 
 
 Handler = Callable[[ApiCall], Response]
+R = TypeVar("R")
 
 
 def query_error(message: str) -> Response:
@@ -92,31 +100,58 @@ def get_invoices(call: ApiCall) -> Response:
         if invoice is None:
             return http_messages.not_found()
         return call.ok(Invoices=[invoice_json(org, invoice, unit_places=call.unit_places)])
-    invoices = queries.filter_modified(org.invoices.values(), _since(call), lambda i: i.updated)
+    index = org.invoice_index
+    fields = {f.name: f for f in INVOICE_FIELDS}
+    filters: list[listing.Term[Invoice]] = []
     ids = {i.lower() for i in request.query_list("IDs")}
+    if ids:
+        filters.append(listing.key_term(index, ids, lambda i: i.invoice_id in ids))
     numbers = {n.casefold() for n in request.query_list("InvoiceNumbers")}
+    if numbers:
+        check_number = lambda i: i.invoice_number.casefold() in numbers  # noqa: E731
+        filters.append(listing.parameter_term(index, fields["invoicenumber"], numbers, check_number))
     contact_ids = {c.lower() for c in request.query_list("ContactIDs")}
+    if contact_ids:
+        check_contact = lambda i: i.contact_id.lower() in contact_ids  # noqa: E731
+        filters.append(listing.parameter_term(index, fields["contact.contactid"], contact_ids, check_contact))
     statuses = {s.upper() for s in request.query_list("Statuses")}
+    if statuses:
+        filters.append(listing.parameter_term(index, fields["status"], statuses, lambda i: i.status in statuses))
     term = (request.query("searchTerm") or "").casefold()
-    mine = request.query_flag("createdByMyApp")
+    if term:
+        filters.append(
+            listing.check_term(lambda i: term in i.invoice_number.casefold() or term in i.reference.casefold())
+        )
+    if request.query_flag("createdByMyApp"):
+        filters.append(listing.check_term(lambda i: i.created_by_client_id == call.client_id))
     # includeArchived is accepted and changes nothing: the spec copies the Contacts wording ("a status of
     # ARCHIVED"), but no invoice status is ARCHIVED; VOIDED and DELETED invoices are listed either way.
-    invoices = [
-        i
-        for i in invoices
-        if (not ids or i.invoice_id in ids)
-        and (not numbers or i.invoice_number.casefold() in numbers)
-        and (not contact_ids or i.contact_id.lower() in contact_ids)
-        and (not statuses or i.status in statuses)
-        and (not term or term in i.invoice_number.casefold() or term in i.reference.casefold())
-        and (not mine or i.created_by_client_id == call.client_id)
-    ]
     paged = bool(request.query("page"))
     summary = bool(request.query_flag("summaryOnly"))
-    documents = [
-        invoice_json(org, i, with_lines=paged, unit_places=call.unit_places, summary=summary) for i in invoices
-    ]
-    return _listed(call, "Invoices", documents, paged=True)
+
+    def document(invoice: Invoice) -> dict[str, Any]:
+        return invoice_json(org, invoice, with_lines=paged, unit_places=call.unit_places, summary=summary)
+
+    return _selected(call, "Invoices", index, INVOICE_FIELDS, document, filters)
+
+
+def _selected(
+    call: ApiCall,
+    key: str,
+    index: RecordIndex[R],
+    fields: Sequence[listing.IndexedField[R]],
+    document: Callable[[R], dict[str, Any]],
+    filters: Sequence[listing.Term[R]] = (),
+) -> Response:
+    """A paged list answered through its index (listing.py): where, order, If-Modified-Since, page/pageSize."""
+    request = call.request
+    where = queries.where_filter(request.query("where"))
+    page = queries.page_of(request.query("page"), request.query("pageSize"))
+    listed = listing.select(index, fields, document, where=where, order=request.query("order"), since=_since(call),
+                            page=page, filters=filters)  # fmt: skip
+    if page is None:
+        return call.ok(**{key: listed.documents})
+    return call.ok(pagination=pagination(page.number, page.size, listed.item_count), **{key: listed.documents})
 
 
 def get_contacts(call: ApiCall) -> Response:
@@ -168,13 +203,10 @@ def get_organisation(call: ApiCall) -> Response:
 
 def get_payments(call: ApiCall) -> Response:
     org = call.org
-    payments = list(org.payments.values())
     if call.item_id is not None:
-        payments = [p for p in payments if p.payment_id == call.item_id.lower()]
-        if not payments:
-            return http_messages.not_found()
-    payments = queries.filter_modified(payments, _since(call), lambda p: p.updated)
-    return _listed(call, "Payments", [payment_json(org, p) for p in payments], paged=True)
+        payment = org.payments.get(call.item_id.lower())
+        return call.ok(Payments=[payment_json(org, payment)]) if payment else http_messages.not_found()
+    return _selected(call, "Payments", org.payment_index, PAYMENT_FIELDS, lambda p: payment_json(org, p))
 
 
 # -- batches ------------------------------------------------------------------------------------------------------
@@ -237,10 +269,32 @@ def write_contacts(call: ApiCall) -> Response:
 
 def write_payments(call: ApiCall) -> Response:
     if call.item_id is not None:
-        return http_messages.not_found()
+        return delete_payment(call) if call.request.method == "POST" else http_messages.not_found()
     org = call.org
     batch = PaymentBatch(org, call.ctx.clock.now(), organisation_today(org, call.ctx.clock.now()))
     return _batch(call, "Payments", batch.process, batch.commit)
+
+
+def delete_payment(call: ApiCall) -> Response:
+    """POST /Payments/{PaymentID} {"Status": "DELETED"} (the spec's PaymentDelete; also inside "Payments")."""
+    org = call.org
+    payment = org.payments.get((call.item_id or "").lower())
+    if payment is None:
+        return http_messages.not_found()
+    try:
+        elements = _elements(call.request.body, "Payments")
+        if len(elements) != 1 or not isinstance(elements[0], dict):
+            raise RequestDataError("the body must hold one payment")
+        status = text_of(elements[0], "Status")
+    except RequestDataError as exc:
+        return http_messages.post_data_invalid(str(exc))
+    errors = payments.deletion_errors(org, payment, status)
+    if errors:
+        echo = {**payment_json(org, payment), "HasValidationErrors": True,
+                "ValidationErrors": [{"Message": m} for m in errors]}  # fmt: skip
+        return http_messages.validation_exception([echo])
+    payments.delete_payment(org, payment, call.ctx.clock.now())
+    return call.ok(Payments=[payment_json(org, payment)])
 
 
 # resource -> (scopes that grant it, {method: handler})

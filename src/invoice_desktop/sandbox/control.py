@@ -185,7 +185,8 @@ class SandboxControl:
             errors = payments.payment_errors(org, found, account, paid, day)
             if errors:
                 raise ControlError(f"{found.invoice_number}: {' '.join(errors)}")
-            payment = payments.apply_payment(org, found, account, paid, day, reference, now)
+            rate = payments.payment_rate(org, found, None)
+            payment = payments.apply_payment(org, found, account, paid, day, reference, now, rate)
         self._changed()
         return payment
 
@@ -226,7 +227,7 @@ class SandboxControl:
             if found.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or settled:
                 raise ControlError(f"{found.invoice_number} cannot be voided ({found.status})")
             found.status = "VOIDED" if found.status == "AUTHORISED" else "DELETED"
-            found.updated = self._ctx.clock.now()
+            org.touch_invoice(found, self._ctx.clock.now())
         self._changed()
         return found
 

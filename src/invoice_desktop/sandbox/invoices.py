@@ -506,7 +506,7 @@ class InvoiceBatch:
         if invoice is not None:
             shown_contact = contact if contact is not None else self.contact_by_id(invoice.contact_id)
             document = invoice_json(self.org, invoice, contact=shown_contact, unit_places=self.unit_places)
-            if invoice.invoice_id not in {i.invoice_id for i in self.org.invoices.values()}:
+            if invoice.invoice_id.lower() not in self.org.invoices:
                 document["InvoiceID"] = ZERO_ID
             if shown_contact is None:
                 raw_contact = field_of(element, "Contact")

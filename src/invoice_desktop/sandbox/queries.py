@@ -18,7 +18,7 @@ must contain exactly one character"). Text comparisons ignore case (see docs/san
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -110,14 +110,14 @@ class _Parser:
         while self.at_word("OR") or self.at("||"):
             self.take()
             parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else (lambda doc: any(p(doc) for p in parts))
+        return parts[0] if len(parts) == 1 else AnyOf(tuple(parts))
 
     def and_expr(self) -> Predicate:
         parts = [self.atom()]
         while self.at_word("AND") or self.at("&&"):
             self.take()
             parts.append(self.atom())
-        return parts[0] if len(parts) == 1 else (lambda doc: all(p(doc) for p in parts))
+        return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
     def atom(self) -> Predicate:
         if self.at("("):
@@ -127,17 +127,16 @@ class _Parser:
             return inner
         if self.at_word("NOT"):
             self.take()
-            inner = self.atom()
-            return lambda doc: not inner(doc)
+            return Not(self.atom())
         path, transforms, method = self.path()
         if method is not None:
             name, argument = method
-            return _method_predicate(path, transforms, name, argument)
+            return _method_predicate(tuple(path), tuple(transforms), name, argument)
         operator = self.take()
         if operator.text not in ("==", "!=", ">=", "<=", ">", "<"):
             raise QueryError(f"expected a comparison after {'.'.join(path)}, found {operator.text!r}")
         literal = self.literal()
-        return _comparison(path, transforms, operator.text, literal)
+        return Comparison(tuple(path), tuple(transforms), operator.text, literal)
 
     def path(self) -> tuple[list[str], list[str], tuple[str, Any] | None]:
         first = self.take()
@@ -211,7 +210,7 @@ def _char_literal_error(text: str) -> str:
     return f"a character literal ('{text}') cannot be compared with a text field: put text in double quotes"
 
 
-def _resolve(document: dict[str, Any], path: list[str]) -> Any:
+def _resolve(document: dict[str, Any], path: Sequence[str]) -> Any:
     value: Any = document
     for name in path:
         if not isinstance(value, dict):
@@ -221,7 +220,7 @@ def _resolve(document: dict[str, Any], path: list[str]) -> Any:
     return value
 
 
-def _normalise(value: Any, transforms: list[str]) -> Any:
+def _normalise(value: Any, transforms: Sequence[str]) -> Any:
     if isinstance(value, str):
         moment = wire.ms_value_to_datetime(value)
         if moment is not None:
@@ -244,40 +243,77 @@ def _comparable(left: Any, right: Any) -> tuple[Any, Any]:
     return left, right
 
 
-def _comparison(path: list[str], transforms: list[str], operator: str, literal: Any) -> Predicate:
-    def predicate(document: dict[str, Any]) -> bool:
-        left, right = _comparable(_normalise(_resolve(document, path), transforms), literal)
-        if operator == "==":
-            return left == right
-        if operator == "!=":
-            return left != right
+@dataclass(frozen=True)
+class Comparison:
+    """`path op literal`, e.g. Type=="ACCREC" (path ("Type",)) or Contact.ContactID==Guid("...")."""
+
+    path: tuple[str, ...]
+    transforms: tuple[str, ...]
+    operator: str
+    literal: Any
+
+    def __call__(self, document: dict[str, Any]) -> bool:
+        left, right = _comparable(_normalise(_resolve(document, self.path), self.transforms), self.literal)
+        if self.operator == "==":
+            return bool(left == right)
+        if self.operator == "!=":
+            return bool(left != right)
         if left is None or right is None:
             return False
         try:
-            return {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[operator]
+            return {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[self.operator]
         except TypeError:
             return False
 
-    return predicate
 
+@dataclass(frozen=True)
+class TextMethod:
+    """`path.Contains("x")`, `.StartsWith(...)`, `.EndsWith(...)`, ignoring case."""
 
-def _method_predicate(path: list[str], transforms: list[str], name: str, argument: Any) -> Predicate:
-    if name not in ("contains", "startswith", "endswith"):
-        raise QueryError(f"the where clause uses an unknown method {name!r}")
-    needle = str(argument).casefold()
+    path: tuple[str, ...]
+    name: str
+    needle: str
 
-    def predicate(document: dict[str, Any]) -> bool:
-        value = _resolve(document, path)
+    def __call__(self, document: dict[str, Any]) -> bool:
+        value = _resolve(document, self.path)
         if not isinstance(value, str):
             return False
         haystack = value.casefold()
-        if name == "contains":
-            return needle in haystack
-        if name == "startswith":
-            return haystack.startswith(needle)
-        return haystack.endswith(needle)
+        if self.name == "contains":
+            return self.needle in haystack
+        if self.name == "startswith":
+            return haystack.startswith(self.needle)
+        return haystack.endswith(self.needle)
 
-    return predicate
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple[Predicate, ...]
+
+    def __call__(self, document: dict[str, Any]) -> bool:
+        return all(part(document) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple[Predicate, ...]
+
+    def __call__(self, document: dict[str, Any]) -> bool:
+        return any(part(document) for part in self.parts)
+
+
+@dataclass(frozen=True)
+class Not:
+    inner: Predicate
+
+    def __call__(self, document: dict[str, Any]) -> bool:
+        return not self.inner(document)
+
+
+def _method_predicate(path: tuple[str, ...], transforms: tuple[str, ...], name: str, argument: Any) -> Predicate:
+    if name not in ("contains", "startswith", "endswith"):
+        raise QueryError(f"the where clause uses an unknown method {name!r}")
+    return TextMethod(path, name, str(argument).casefold())
 
 
 MAX_WHERE_LENGTH = 4000

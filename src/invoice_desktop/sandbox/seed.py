@@ -3,9 +3,10 @@
 Demo organisation (Australia, AUD, GST): "Harbour Lane Plumbing Pty Ltd"
 - Accounts valid on sales invoices (class REVENUE): 200 Sales, 260 Other Revenue, 270 Interest Income.
 - 210 "Plumbing Supplies Sales" is an ARCHIVED revenue account ("has been archived, or has been deleted").
-- Not valid on sales invoices: 090 Business Bank Account (BANK), 400 Advertising (EXPENSE),
-  310 Cost of Goods Sold (DIRECTCOSTS), 610 Accounts Receivable (CURRENT), 800 Accounts Payable (CURRLIAB),
-  820 GST (CURRLIAB), 960 Retained Earnings (EQUITY).
+- Not valid on sales invoices: 090 Business Bank Account and 091 Business Savings Account (BANK; payments go
+  into either), 092 Old Cheque Account (BANK, ARCHIVED: payments into it are refused), 400 Advertising (EXPENSE),
+  310 Cost of Goods Sold (DIRECTCOSTS), 610 Accounts Receivable (CURRENT), 615 Undeposited Funds (CURRENT, payments
+  enabled to it), 800 Accounts Payable (CURRLIAB), 820 GST (CURRLIAB), 960 Retained Earnings (EQUITY).
 - Tax rates: OUTPUT "GST on Income" 10%, EXEMPTOUTPUT "GST Free Income" 0%, BASEXCLUDED "BAS Excluded" 0%,
   INPUT "GST on Expenses" 10%, EXEMPTEXPENSES "GST Free Expenses" 0%. INPUT and EXEMPTEXPENSES cannot be used
   on revenue accounts ("The TaxType code 'INPUT' cannot be used with account code '200'.").
@@ -53,6 +54,9 @@ DEMO_OTHER_REVENUE_ACCOUNT = "260"
 DEMO_INTEREST_INCOME_ACCOUNT = "270"
 DEMO_ARCHIVED_ACCOUNT = "210"
 DEMO_BANK_ACCOUNT = "090"
+DEMO_SECOND_BANK_ACCOUNT = "091"  # Business Savings Account: payments may go into either bank account
+DEMO_ARCHIVED_BANK_ACCOUNT = "092"  # Old Cheque Account, ARCHIVED: payments into it are refused
+DEMO_PAYMENTS_ENABLED_ACCOUNT = "615"  # Undeposited Funds: not a bank account, but payments are enabled to it
 
 DEMO_EXTRA_CURRENCIES = ("USD",)  # enabled besides AUD; the second organisation has NZD only
 DEMO_TAX_ON_INCOME = "OUTPUT"  # "GST on Income" 10%
@@ -94,6 +98,12 @@ def _account(tenant: str, code: str, name: str, type_: str, tax: str, now: float
     return Account(seeded_id(tenant, "account", code), code, name, type_, tax, updated=now, **extra)  # type: ignore[arg-type]
 
 
+def _by_code(org: Organisation, code: str) -> Account:
+    found = org.account_by_code(code)
+    assert found is not None, code
+    return found
+
+
 def _tax(name: str, tax_type: str, report: str, rate: str, *, revenue: bool, expenses: bool) -> TaxRate:
     value = Decimal(rate)
     return TaxRate(
@@ -132,6 +142,10 @@ def _demo_organisation(now: float) -> Organisation:
     org.accounts = [
         _account(t, "090", "Business Bank Account", "BANK", "BASEXCLUDED", now, bank_account_number="062000123456789",
                  bank_account_type="BANK", enable_payments_to_account=True),
+        _account(t, "091", "Business Savings Account", "BANK", "BASEXCLUDED", now,
+                 bank_account_number="062000987654321", bank_account_type="BANK"),
+        _account(t, "092", "Old Cheque Account", "BANK", "BASEXCLUDED", now, status="ARCHIVED",
+                 bank_account_number="062000111222333", bank_account_type="BANK"),
         _account(t, "200", "Sales", "REVENUE", "OUTPUT", now, description="Income from plumbing work"),
         _account(t, "210", "Plumbing Supplies Sales", "REVENUE", "OUTPUT", now, status="ARCHIVED",
                  description="No longer used: supplies are invoiced as Sales"),
@@ -141,6 +155,7 @@ def _demo_organisation(now: float) -> Organisation:
         _account(t, "400", "Advertising", "EXPENSE", "INPUT", now),
         _account(t, "445", "Light, Power, Heating", "OVERHEADS", "INPUT", now),
         _account(t, "610", "Accounts Receivable", "CURRENT", "BASEXCLUDED", now, system_account="DEBTORS"),
+        _account(t, "615", "Undeposited Funds", "CURRENT", "BASEXCLUDED", now, enable_payments_to_account=True),
         _account(t, "800", "Accounts Payable", "CURRLIAB", "BASEXCLUDED", now, system_account="CREDITORS"),
         _account(t, "820", "GST", "CURRLIAB", "BASEXCLUDED", now, system_account="GST"),
         _account(t, "960", "Retained Earnings", "EQUITY", "BASEXCLUDED", now, system_account="RETAINEDEARNINGS"),
@@ -170,6 +185,7 @@ def _demo_organisation(now: float) -> Organisation:
         )
     ]
     customer = org.contacts[0].contact_id
+    sales, bank = _by_code(org, DEMO_SALES_ACCOUNT), _by_code(org, DEMO_BANK_ACCOUNT)
     for number, status, day in (
         (DEMO_TAKEN_INVOICE_NUMBER, "AUTHORISED", date(2026, 3, 2)),
         (DEMO_VOIDED_INVOICE_NUMBER, "VOIDED", date(2026, 1, 12)),
@@ -178,7 +194,7 @@ def _demo_organisation(now: float) -> Organisation:
     ):
         invoice_id = seeded_id(t, "invoice", number)
         line = LineItem(seeded_id(t, "line", number), "Blocked drain cleared, Kitchen", Decimal("1.0000"),
-                        Decimal("330.00"), "200", org.accounts[1].account_id, "OUTPUT", Decimal("33.00"),
+                        Decimal("330.00"), "200", sales.account_id, "OUTPUT", Decimal("33.00"),
                         Decimal("330.00"))  # fmt: skip
         invoice = Invoice(
             invoice_id=invoice_id, type="ACCREC", invoice_number=number, contact_id=customer, date=day,
@@ -188,9 +204,9 @@ def _demo_organisation(now: float) -> Organisation:
             approved_at=now if status in ("AUTHORISED", "PAID", "VOIDED") else None,
         )  # fmt: skip
         if status == "PAID":
-            payment = Payment(seeded_id(t, "payment", number), invoice_id, org.accounts[0].account_id,
+            payment = Payment(seeded_id(t, "payment", number), invoice_id, bank.account_id,
                               date.fromordinal(day.toordinal() + 9), Decimal("363.00"), "EFT", updated=now)  # fmt: skip
-            org.payments[payment.payment_id] = payment
+            org.add_payment(payment)
             invoice.payment_ids.append(payment.payment_id)
             invoice.amount_paid = payment.amount
             invoice.fully_paid_on_date = payment.date

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from invoice_desktop.sandbox.listing import IndexedField, index_fields
+from invoice_desktop.sandbox.record_index import RecordIndex
+
 ACCOUNT_CLASS_BY_TYPE = {
     "BANK": "ASSET", "CURRENT": "ASSET", "FIXED": "ASSET", "INVENTORY": "ASSET", "NONCURRENT": "ASSET",
     "PREPAYMENT": "ASSET",
@@ -239,10 +242,10 @@ class Organisation:
     tracking_categories: list[TrackingCategory] = field(default_factory=list)
     invoices: dict[str, Invoice] = field(default_factory=dict)  # by InvoiceID, in creation order
     payments: dict[str, Payment] = field(default_factory=dict)
-    # Not saved: invoice keys by casefolded number (may hold stale keys: look-ups check) and how many invoices it
-    # covers; built on first use, kept up by add_invoice, rebuilt when `invoices` changed behind its back.
-    _keys_by_number: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
-    _indexed: int = field(default=0, init=False, repr=False, compare=False)
+    # Not saved: the index of GET /Invoices (record_index.py), built on first use and kept up by add_invoice and
+    # touch_invoice; a dict of invoices changed in size behind its back is indexed again.
+    _invoice_index: RecordIndex[Invoice] | None = field(default=None, init=False, repr=False, compare=False)
+    _payment_index: RecordIndex[Payment] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def enabled_currencies(self) -> list[str]:
@@ -282,38 +285,51 @@ class Organisation:
     def invoice_by_number(self, number: str, invoice_type: str = "ACCREC") -> Invoice | None:
         """The first invoice (in creation order) of that type with that number, ignoring case."""
         wanted = number.strip().casefold()
-        found = [
-            key
-            for key in self.invoice_keys_numbered(wanted)
-            if has_number(self.invoices.get(key), invoice_type, wanted)
-        ]
-        if len(found) > 1:  # several: the first in creation order, as a scan finds it
-            return next(i for i in self.invoices.values() if has_number(i, invoice_type, wanted))
-        return self.invoices[found[0]] if found else None
+        found = (self.invoices.get(key) for key in self.invoice_keys_numbered(wanted))
+        return next((i for i in found if i is not None and has_number(i, invoice_type, wanted)), None)
+
+    @property
+    def invoice_index(self) -> RecordIndex[Invoice]:
+        if self._invoice_index is None:
+            self._invoice_index = RecordIndex(self.invoices, index_fields(INVOICE_FIELDS), lambda i: i.updated)
+        return self._invoice_index
 
     def invoice_keys_numbered(self, folded_number: str) -> list[str]:
-        """Keys of `invoices` that may have this casefolded number: every one that has it, and maybe others."""
-        index = self._keys_by_number
-        if index is None or self._indexed != len(self.invoices):
-            index = {}
-            for key, invoice in self.invoices.items():
-                index.setdefault(invoice.invoice_number.casefold(), []).append(key)
-            self._keys_by_number, self._indexed = index, len(self.invoices)
-        return index.get(folded_number, [])
+        """Keys of `invoices` whose casefolded number is this one, in creation order."""
+        index = self.invoice_index
+        buckets = [index.bucket("invoicenumber", k) for k in (folded_number, ("ms-date", folded_number))]
+        seqs = sorted(seq for bucket in buckets if bucket is not None for seq in bucket.seqs)
+        return list(index.keys_in_order(seqs))
 
     def add_invoice(self, invoice: Invoice) -> None:
+        """Store a new invoice, or one changed as a copy (a batch's update), in place of the old."""
         key = invoice.invoice_id.lower()
-        index = self._keys_by_number
-        if index is None or self._indexed != len(self.invoices):
-            self.invoices[key] = invoice
-            self._keys_by_number = None
-            return
-        if key not in self.invoices:
-            self._indexed += 1
         self.invoices[key] = invoice
-        keys = index.setdefault(invoice.invoice_number.casefold(), [])
-        if key not in keys:
-            keys.append(key)
+        if self._invoice_index is not None:
+            self._invoice_index.put(key)
+
+    def touch_invoice(self, invoice: Invoice, now: float) -> None:
+        """An invoice changed in place (a payment, an allocation, a void): UpdatedDateUTC moves, the index follows."""
+        invoice.updated = now
+        if self._invoice_index is not None:
+            self._invoice_index.put(invoice.invoice_id.lower())
+
+    @property
+    def payment_index(self) -> RecordIndex[Payment]:
+        if self._payment_index is None:
+            self._payment_index = RecordIndex(self.payments, index_fields(PAYMENT_FIELDS), lambda p: p.updated)
+        return self._payment_index
+
+    def add_payment(self, payment: Payment) -> None:
+        self.payments[payment.payment_id] = payment
+        if self._payment_index is not None:
+            self._payment_index.put(payment.payment_id)
+
+    def touch_payment(self, payment: Payment, now: float) -> None:
+        """A payment changed in place (deleted): UpdatedDateUTC moves, the index follows."""
+        payment.updated = now
+        if self._payment_index is not None:
+            self._payment_index.put(payment.payment_id)
 
     def take_invoice_number(self, is_taken: typing.Callable[[str], bool]) -> str:
         """The next number from the organisation's invoice settings that nobody uses yet."""
@@ -326,6 +342,25 @@ class Organisation:
 
 def has_number(invoice: Invoice | None, invoice_type: str, folded_number: str) -> bool:
     return invoice is not None and invoice.type == invoice_type and invoice.invoice_number.casefold() == folded_number
+
+
+# What GET /Invoices' `where` finds through the index (listing.py): the fields of the invoice's JSON, by record.
+INVOICE_FIELDS: tuple[IndexedField[Invoice], ...] = (
+    IndexedField("Type", lambda i: i.type),
+    IndexedField("Status", lambda i: i.status),
+    IndexedField("InvoiceNumber", lambda i: i.invoice_number),
+    IndexedField("Date", lambda i: i.date, is_date=True),
+    IndexedField("Contact.ContactID", lambda i: i.contact_id),
+    IndexedField("InvoiceID", lambda i: i.invoice_id),
+)
+PAYMENT_FIELDS: tuple[IndexedField[Payment], ...] = (
+    IndexedField("Status", lambda p: p.status),
+    IndexedField("PaymentType", lambda p: p.payment_type),
+    IndexedField("Invoice.InvoiceID", lambda p: p.invoice_id or None),
+    IndexedField("Reference", lambda p: p.reference),
+    IndexedField("Date", lambda p: p.date, is_date=True),
+    IndexedField("PaymentID", lambda p: p.payment_id),
+)
 
 
 # --- OAuth ---------------------------------------------------------------------------------------------------

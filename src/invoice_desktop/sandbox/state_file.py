@@ -194,6 +194,12 @@ def _check(state: SandboxState) -> None:
             _one_of(account.type, ACCOUNT_CLASS_BY_TYPE, f"{where} account {account.code} type")
         for contact in org.contacts:
             _one_of(contact.status, CONTACT_STATUSES, f"{where} contact {contact.name!r} status")
+        for payment_key, payment in org.payments.items():
+            if payment_key != payment.payment_id:
+                raise _wrong(f"{where} payment {payment_key} key", repr(payment.payment_id), payment_key)
+            if payment.currency_rate <= 0:
+                raise _wrong(f"{where} payment {payment_key} currency rate", "more than 0", str(payment.currency_rate))
+            _one_of(payment.status, ("AUTHORISED", "DELETED"), f"{where} payment {payment_key} status")
         for invoice_key, invoice in org.invoices.items():
             shown = f"{where} invoice {invoice.invoice_number or invoice_key}"
             if invoice_key != invoice.invoice_id.lower():

@@ -156,6 +156,11 @@ def parse_if_modified_since(value: str) -> float:
     return moment.replace(tzinfo=UTC).timestamp()
 
 
+def is_ms_date(value: str) -> bool:
+    """A text in MS-JSON date form (`where` reads such a text as a date)."""
+    return _MS_DATE_RE.match(value) is not None
+
+
 def ms_value_to_datetime(value: str) -> datetime | None:
     match = _MS_DATE_RE.match(value)
     if not match:

@@ -330,13 +330,14 @@ def payment_json(org: Organisation, payment: Payment) -> dict[str, Any]:
     document: dict[str, Any] = {
         "PaymentID": payment.payment_id,
         "Date": wire.ms_date(payment.date),
-        "BankAmount": money(payment.amount),
+        "BankAmount": money(payment.amount / payment.currency_rate),  # in the (base-currency) bank account's currency
         "Amount": money(payment.amount),
         "Reference": payment.reference,
         "CurrencyRate": rate6(payment.currency_rate),
         "PaymentType": payment.payment_type,
         "Status": payment.status,
         "UpdatedDateUTC": wire.ms_timestamp(payment.updated),
+        "UpdatedDateUTCString": wire.iso_utc(payment.updated),
         "HasAccount": account is not None,
         "IsReconciled": False,
     }
