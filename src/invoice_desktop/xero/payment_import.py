@@ -45,7 +45,7 @@ from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
 from invoice_desktop.xero.export_park import DAY_LIMIT_FALLBACK, KEY_PARKED_UNTIL, RunStop, parked_until
 from invoice_desktop.xero.failure_classifier import Failure
-from invoice_desktop.xero.payment_import_apply import AppliedChange, apply_view, view_of
+from invoice_desktop.xero.payment_import_apply import AppliedChange, apply_views, view_of
 from invoice_desktop.xero.settings import ConnectionState, load_connection, load_settings, mark_dropped
 from invoice_desktop.xero.xero_calls import XeroCaller
 
@@ -228,12 +228,8 @@ class PaymentImporter:
         summary.invoices_seen += len(invoices)
         views = [view_of(i) for i in invoices if getattr(i, "invoice_id", None)]
         known = known_invoices([v.xero_invoice_id for v in views])
-        now = self._clock()
-        for view in views:
-            invoice_id = known.get(view.xero_invoice_id)
-            if invoice_id is None:
-                continue
-            change = apply_view(invoice_id, view, now)
+        ours = [(known[v.xero_invoice_id], v) for v in views if v.xero_invoice_id in known]
+        for change in apply_views(ours, self._clock()):
             summary.payments_imported += change.payments_added
             summary.payments_removed += change.payments_removed
             if change.changed:

@@ -153,32 +153,69 @@ def view_of(invoice: Any) -> XeroInvoiceView:
 
 def apply_view(invoice_id: int, view: XeroInvoiceView, now: datetime) -> AppliedChange:
     """Bring one local invoice in line with Xero (see the module docstring); one transaction."""
+    return apply_views([(invoice_id, view)], now)[0]
+
+
+@dataclass
+class _Local:
+    """What the page's invoices hold here, read in a few queries for the whole page."""
+
+    invoices: dict[int, Invoice]
+    previous: dict[int, XeroInvoiceState]
+    payments: dict[int, list[Payment]]
+
+
+def _read_local(invoice_ids: list[int]) -> _Local:
+    invoices = {row.id: row for row in Invoice.select().where(Invoice.id.in_(invoice_ids))}
+    states = XeroInvoiceState.select().where(XeroInvoiceState.invoice.in_(invoice_ids))
+    previous = {row.invoice_id: row for row in states}
+    payments: dict[int, list[Payment]] = {i: [] for i in invoice_ids}
+    for row in Payment.select().where(Payment.invoice.in_(invoice_ids)):
+        payments[row.invoice_id].append(row)
+    return _Local(invoices, previous, payments)
+
+
+def apply_views(items: list[tuple[int, XeroInvoiceView]], now: datetime) -> list[AppliedChange]:
+    """Bring a page of local invoices in line with Xero, in one transaction: what they hold is read in a few
+    queries for the whole page, Xero's figures saved in one statement, and only what changed is written."""
+    items = list(dict(items).items())  # an invoice answered twice in a page: its last answer, once
+    if not items:
+        return []
     with database_proxy.atomic():
-        invoice = Invoice.get_by_id(invoice_id)
-        previous = XeroInvoiceState.get_or_none(XeroInvoiceState.invoice == invoice_id)
-        _save_state(invoice_id, view, now)
-        if view.status in GONE_STATUSES:
-            return _flag(invoice, view, previous, now)
-        if view.status not in APPLIED_STATUSES or invoice.status not in FOLLOWING_LOCAL:
-            return AppliedChange(invoice_id, invoice.number)
-        added, removed = _sync_rows(invoice_id, view) if view.allocations_listed else (0, 0)
-        changed = _settle(invoice, view, now)
-        return AppliedChange(invoice_id, invoice.number, changed or bool(added or removed), added, removed)
+        local = _read_local([invoice_id for invoice_id, _ in items])
+        _save_states(items, now)
+        return [_apply(local.invoices[i], view, local.previous.get(i), local.payments[i], now) for i, view in items]
 
 
-def _save_state(invoice_id: int, view: XeroInvoiceView, now: datetime) -> None:
-    values = {
-        XeroInvoiceState.xero_status: view.status,
-        XeroInvoiceState.amount_paid: view.amount_paid,
-        XeroInvoiceState.amount_credited: view.amount_credited,
-        XeroInvoiceState.amount_due: view.amount_due,
-        XeroInvoiceState.fully_paid_on: view.fully_paid_on,
-        XeroInvoiceState.xero_updated_at: view.updated,
-        XeroInvoiceState.imported_at: now,
-    }
-    XeroInvoiceState.insert({XeroInvoiceState.invoice: invoice_id, **values}).on_conflict(
-        conflict_target=[XeroInvoiceState.invoice], update=values
-    ).execute()
+def _apply(
+    invoice: Invoice, view: XeroInvoiceView, previous: XeroInvoiceState | None, payments: list[Payment], now: datetime
+) -> AppliedChange:
+    if view.status in GONE_STATUSES:
+        return _flag(invoice, view, previous, now)
+    if view.status not in APPLIED_STATUSES or invoice.status not in FOLLOWING_LOCAL:
+        return AppliedChange(invoice.id, invoice.number)
+    added, removed = _sync_rows(invoice.id, view, payments) if view.allocations_listed else (0, 0)
+    local_only = sum((p.amount for p in payments if p.source != PaymentSource.XERO), Decimal("0.00"))
+    changed = _settle(invoice, view, local_only, now)
+    return AppliedChange(invoice.id, invoice.number, changed or bool(added or removed), added, removed)
+
+
+def _save_states(items: list[tuple[int, XeroInvoiceView]], now: datetime) -> None:
+    """Xero's figures for every invoice of the page, whatever else happens (one upsert)."""
+    rows = [
+        {XeroInvoiceState.invoice: invoice_id, XeroInvoiceState.xero_status: view.status,
+         XeroInvoiceState.amount_paid: view.amount_paid, XeroInvoiceState.amount_credited: view.amount_credited,
+         XeroInvoiceState.amount_due: view.amount_due, XeroInvoiceState.fully_paid_on: view.fully_paid_on,
+         XeroInvoiceState.xero_updated_at: view.updated, XeroInvoiceState.imported_at: now}
+        for invoice_id, view in items
+    ]  # fmt: skip
+    kept = [XeroInvoiceState.xero_status, XeroInvoiceState.amount_paid, XeroInvoiceState.amount_credited,
+            XeroInvoiceState.amount_due, XeroInvoiceState.fully_paid_on, XeroInvoiceState.xero_updated_at,
+            XeroInvoiceState.imported_at]  # fmt: skip
+    for start in range(0, len(rows), 500):  # well under SQLite's limit on variables in one statement
+        XeroInvoiceState.insert_many(rows[start : start + 500]).on_conflict(
+            conflict_target=[XeroInvoiceState.invoice], preserve=kept
+        ).execute()
 
 
 def _flag(invoice: Invoice, view: XeroInvoiceView, previous: XeroInvoiceState | None, now: datetime) -> AppliedChange:
@@ -191,11 +228,9 @@ def _flag(invoice: Invoice, view: XeroInvoiceView, previous: XeroInvoiceState | 
     return AppliedChange(invoice.id, invoice.number, changed=True, flag=words)
 
 
-def _sync_rows(invoice_id: int, view: XeroInvoiceView) -> tuple[int, int]:
+def _sync_rows(invoice_id: int, view: XeroInvoiceView, payments: list[Payment]) -> tuple[int, int]:
     """Make the invoice's Xero rows exactly Xero's payments and allocations; returns (added, removed)."""
-    from_xero = (Payment.source == PaymentSource.XERO) & Payment.xero_payment_id.is_null(False)
-    mine = (Payment.invoice == invoice_id) & from_xero
-    existing = {p.xero_payment_id: p for p in Payment.select().where(mine)}
+    existing = {p.xero_payment_id: p for p in payments if p.source == PaymentSource.XERO and p.xero_payment_id}
     wanted: dict[str, Allocation] = {}
     for allocation in view.allocations:  # the same credit note allocated twice to one invoice: one row, summed
         before = wanted.get(allocation.key)
@@ -220,13 +255,8 @@ def _sync_rows(invoice_id: int, view: XeroInvoiceView) -> tuple[int, int]:
     return added, len(stale)
 
 
-def _settle(invoice: Invoice, view: XeroInvoiceView, now: datetime) -> bool:
-    """Amount paid and status from Xero's figures; True when either changed."""
-    local_only = sum(
-        (p.amount for p in Payment.select(Payment.amount).where(
-            (Payment.invoice == invoice.id) & (Payment.source != PaymentSource.XERO))),
-        Decimal("0.00"),
-    )  # fmt: skip
+def _settle(invoice: Invoice, view: XeroInvoiceView, local_only: Decimal, now: datetime) -> bool:
+    """Amount paid and status from Xero's figures (and `local_only`, what was recorded here); True when changed."""
     paid = min(invoice.total, local_only + view.settled)
     if view.status == "PAID":
         paid = invoice.total
