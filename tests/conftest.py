@@ -1,11 +1,17 @@
-"""Shared fixtures: every test gets its own data dir and company file."""
+"""Shared fixtures: every test gets its own data dir and company file; `sandbox`, a fresh in-process Xero sandbox on
+127.0.0.1 (auto-approve on, so a sign-in needs no clicking); `gui_thread`, this thread marked as the window's."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from invoice_desktop.sandbox.server import RunningSandbox
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Tests never touch the user's real keyring or data dir.
@@ -30,3 +36,21 @@ def db(data_dir: Path):
     database = open_database(data_dir / "company.sqlite3", data_dir / "backups")
     yield database
     close_database()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[RunningSandbox]:
+    from invoice_desktop.sandbox.server import start_sandbox
+
+    with start_sandbox(auto_approve=True) as running:
+        yield running
+
+
+@pytest.fixture
+def gui_thread() -> Iterator[None]:
+    """This thread is the window's GUI thread: it waits only briefly for a busy company file (as run_window sets)."""
+    from invoice_desktop.store import faults
+
+    faults.mark_interactive_thread()
+    yield
+    faults.mark_interactive_thread(False)

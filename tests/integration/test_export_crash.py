@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from export_fixtures import Company, connect_company
+from export_fixtures import Company
 
 from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice
 from invoice_desktop.sandbox import api as sandbox_api
@@ -43,11 +43,13 @@ from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.limits import RateLimits
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
 from invoice_desktop.store.models import ExportState, Invoice, XeroAttempt, XeroBatch, XeroExport
+from waiting import wait_until
 
 REPLAY_WINDOW_PASSED = timedelta(minutes=6, seconds=5)
 
 # The real engine in its own process. argv: data dir, sandbox URL, batch size, pause point ("" or
-# "<export_queue function>#<nth call>"), marker file (written when paused), go file ("" or a file to wait for).
+# "<export_queue function>#<nth call>"), marker file (written when paused), go file ("" or a file to wait for; the
+# driver writes MARKER.ready when it is about to wait for it).
 DRIVER = r"""
 import json, sys, time
 from pathlib import Path
@@ -78,6 +80,8 @@ if pause_at:
 paths = AppPaths(Path(data_dir))
 open_database(paths.database, paths.backup_dir)
 client = open_client(paths, XeroEndpoints.under(endpoint))
+if go:
+    Path(marker + ".ready").write_text("ready")
 while go and not Path(go).exists():
     time.sleep(0.005)
 summary = Exporter(client, batch_size=int(batch_size)).run()
@@ -144,12 +148,6 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
     watching = Spy()
     watching.install(monkeypatch)
     return watching
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: Any) -> Company:
-    connected = connect_company(sandbox, data_dir)
-    return connected
 
 
 # -- processes -------------------------------------------------------------------------------------------------------
@@ -239,14 +237,14 @@ def runner(company: Company, data_dir: Path, tmp_path: Path) -> Iterator[Runner]
 
 
 def wait_for(condition: Callable[[], object], what: str, proc: Proc | None = None, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc is not None and not proc.running():
-            out, err = proc.popen.communicate()
-            raise AssertionError(f"{proc.what} exited ({proc.popen.returncode}) before {what}: {err}\n{out[:300]}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.002)
+    """Until `condition()` holds; polled briskly, so a kill lands at the step waited for, not a later one."""
+    wait_until(condition, what, process=proc.popen if proc else None, timeout=timeout, poll=0.002)
+
+
+def wait_ready(*drivers: tuple[Proc, Path]) -> None:
+    """Until each driver has imported, opened the company file and the client, and waits for its go file."""
+    for proc, marker in drivers:
+        wait_until(marker.with_name(marker.name + ".ready").exists, f"{proc.what} ready", process=proc.popen)
 
 
 def wait_spy(spy: Spy, name: str, at_least: int, proc: Proc | None = None, timeout: float = 20) -> None:
@@ -722,8 +720,8 @@ def test_two_exporter_processes_with_small_batches_racing(
     failing = archive_in_xero_only(company, ids)
     company.sandbox.faults.set_latency(0.02, path="/Invoices")
     go = tmp_path / "go"
-    (first, _), (second, _) = runner.driver(5, go=go), runner.driver(5, go=go)
-    time.sleep(1.5)  # both have imported, opened the file and the client and wait for `go`
+    (first, first_marker), (second, second_marker) = runner.driver(5, go=go), runner.driver(5, go=go)
+    wait_ready((first, first_marker), (second, second_marker))
     go.write_text("go")
     assert [first.finish(), second.finish()] == [0, 0], first.err + second.err
     reports = [first.report(), second.report()]
@@ -746,8 +744,8 @@ def test_two_processes_restarting_after_a_crash_resolve_the_dead_batch_once(
     proc.kill()
     spy.hold = 0
     go = tmp_path / "go"
-    (first, _), (second, _) = runner.driver(10, go=go), runner.driver(10, go=go)
-    time.sleep(1.5)
+    (first, first_marker), (second, second_marker) = runner.driver(10, go=go), runner.driver(10, go=go)
+    wait_ready((first, first_marker), (second, second_marker))
     go.write_text("go")
     assert [first.finish(), second.finish()] == [0, 0], first.err + second.err
     assert numbers_reported(first.report(), second.report()) == all_numbers(ids)
