@@ -34,7 +34,9 @@ def test_sync_failed_resync_synced(
     status, out = _run(capsys, data_dir, sandbox, "xero", "failed", "--json")
     (row,) = json.loads(out)
     assert status == 0
-    assert set(row) == {"number", "category", "title", "message", "hint", "attempts", "last_attempt"}
+    keys = {"number", "category", "title", "message", "hint", "attempts", "last_attempt", "note", "unconfirmed"}
+    assert set(row) == keys
+    assert row["unconfirmed"] is False  # failed before any call: no send left unconfirmed
     assert row["number"] == numbers[archived] and row["category"] == "archived_contact"
     assert row["title"] == "Contact is archived in Xero" and row["message"] == xero_says.ARCHIVED_CONTACT
     assert row["attempts"] == 1 and row["last_attempt"]
