@@ -111,16 +111,22 @@ def test_inner_quit_waits_for_an_invoice_information_xero_action(qtbot, main_win
     window.export_now()
     assert actions.started.wait(WAIT_MS / 1000)
     [job] = running_jobs()
-    timer = threading.Timer(0.3, actions.release.set)  # the call ends a moment after the quit began
-    timer.start()
+    wait, running_when_waited_for = job.wait, []
+
+    def release_when_waited_for(*args: object) -> bool:
+        running_when_waited_for.append(job.isRunning())
+        actions.release.set()  # the call ends once the quit is waiting for it
+        return wait(*args)
+
+    job.wait = release_when_waited_for
 
     main_window.close()  # quitting: the window waits for the running call
 
+    assert running_when_waited_for[:1] == [True]
     assert actions.finished
     assert not job.isRunning()
     qtbot.waitUntil(lambda: running_jobs() == (), timeout=WAIT_MS)
     QApplication.processEvents()
-    timer.join()
 
 
 def test_quitting_waits_for_an_invoice_information_xero_action():
