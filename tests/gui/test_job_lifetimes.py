@@ -28,7 +28,9 @@ inner_only = pytest.mark.skipif(not os.environ.get(INNER), reason="run in a subp
 def run_inner(test_name: str) -> None:
     env = {**os.environ, INNER: "1", "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{Path(__file__)}::{test_name}"],
+        # --no-cov: no pytest-cov of its own (it would erase and combine the data files of the run around it); the
+        # process is measured like any a test starts (coverage's patch = subprocess), its QThreads by conftest.py.
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-cov", f"{Path(__file__)}::{test_name}"],
         cwd=Path(__file__).parents[2],
         env=env,
         capture_output=True,
