@@ -251,6 +251,15 @@ def wait_spy(spy: Spy, name: str, at_least: int, proc: Proc | None = None, timeo
     wait_for(lambda: getattr(spy, name) >= at_least, f"{at_least} PUT /Invoices {name}", proc, timeout)
 
 
+def kill_with_the_reply_unread(runner: Runner, spy: Spy) -> None:
+    """`xero sync` killed once Xero has committed its first batch, the reply held back (never read)."""
+    spy.hold = 30
+    proc = runner.sync()
+    wait_spy(spy, "committed", 1, proc)
+    proc.kill()
+    spy.hold = 0
+
+
 # -- the company file and the sandbox --------------------------------------------------------------------------------
 
 
@@ -378,11 +387,7 @@ def test_killed_after_commit_reply_unread(
 ) -> None:
     """Same kill; restarted within the replay window (replay) or after it (one GET by number, linked, no PUT)."""
     ids = approve_many(12)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     if after_window:
         move_past_the_replay_window(company)
 
@@ -404,11 +409,7 @@ def test_killed_during_the_look_up_of_an_interrupted_send(
     """Killed after Xero committed the batch, restarted after the replay window, and killed again while Xero is
     answering the look-up: the third run looks up again and links. One PUT in all, one copy of each."""
     ids = approve_many(10)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     move_past_the_replay_window(company)
     company.sandbox.faults.set_latency(30, path="/Invoices")  # the look-up hangs in Xero
     second = runner.sync()
@@ -609,11 +610,7 @@ def test_killed_after_commit_with_a_contact_created_with_the_invoices(
         return created
 
     ids = approve_new_client(3) + approve_many(3)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     if after_window:
         move_past_the_replay_window(company)
     runner.sync_to_the_end()
@@ -636,11 +633,7 @@ def test_killed_while_resolving_a_dead_runs_batch(
     """A run dies after Xero committed its batch; the next run takes the batch over and dies too (before replaying
     or looking up); the third run resolves it."""
     ids = approve_many(8)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     dead_owner = XeroExport.get().claimed_by
     proc, marker = runner.driver(pause_at="take_over#1")
     wait_for(marker.exists, "the take-over", proc)
