@@ -20,7 +20,6 @@ from invoice_desktop.config import DATABASE_NAME
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.logs import LOG_FILE_NAME, LogFile, setup_logging
-from invoice_desktop.store import faults
 from invoice_desktop.store.errors import CompanyFileBusyError
 from invoice_desktop.store.models import InvoiceStatus
 from invoice_desktop.ui import draft_page
@@ -38,14 +37,6 @@ def log_file(data_dir: Path):
     for handler in [h for h in root.handlers if isinstance(h, LogFile)]:
         root.removeHandler(handler)
         handler.close()
-
-
-@pytest.fixture
-def gui_thread():
-    """This thread is the window's GUI thread: it waits only briefly for a busy company file (as run_window sets)."""
-    faults.mark_interactive_thread()
-    yield
-    faults.mark_interactive_thread(False)
 
 
 @pytest.fixture

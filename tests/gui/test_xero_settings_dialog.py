@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import urllib.request
 import webbrowser
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,7 +18,7 @@ from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger import catalog
 from invoice_desktop.sandbox import seed
-from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
+from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.ui.xero_settings_dialog import TITLE, XeroSettingsDialog
 from invoice_desktop.ui.xero_settings_form import ENABLE_REFUSED
 from invoice_desktop.ui.xero_settings_widgets import OrganisationPicker
@@ -39,12 +38,6 @@ DEMO = seed.DEMO_ORG_NAME
 SECOND = seed.SECOND_ORG_NAME
 JOB_TIMEOUT_MS = 30_000  # an upper bound for a hung test, not a timing assertion
 OPTIONS = ConnectOptions(port=0, timeout=20)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[RunningSandbox]:
-    with start_sandbox(auto_approve=True) as running:
-        yield running
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Shared set-up of the export tests: a company file connected to the sandbox's demo organisation through the real
 PKCE flow (the sandbox auto-approves), the Xero interface enabled with export on approval, Xero's settings cached,
-and helpers to approve invoices and read back what the sandbox holds.
+and helpers to approve invoices and read back what the sandbox holds. The `company` fixture (conftest.py) is
+`connect_company` over the `sandbox`, `data_dir` and `db` fixtures.
 
 `FakeTime` is the exporter's clock and sleep: sleeping moves both our clock and the sandbox's, so backoff,
 Retry-After and the rate-limit windows pass without waiting.
@@ -8,11 +9,14 @@ Retry-After and the rate-limit windows pass without waiting.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sandbox_helpers import CLIENT_ID, DEMO, connect
 
 from invoice_desktop.config import AppPaths
@@ -22,6 +26,7 @@ from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.models import XeroExport
 from invoice_desktop.store.settings import set_setting
+from invoice_desktop.xero import export_queue
 from invoice_desktop.xero.client import TokenSession, XeroClient
 from invoice_desktop.xero.export_pacing import RetryPolicy
 from invoice_desktop.xero.exporter import Exporter
@@ -63,7 +68,7 @@ class Company:
     def refresh_cache(self) -> XeroCache:
         return refresh_cache(self.client)
 
-    def exporter(self, **kwargs: object) -> Exporter:
+    def exporter(self, engine: type[Exporter] = Exporter, **kwargs: object) -> Exporter:
         options: dict[str, object] = {
             "sleep": self.time.sleep,
             "clock": self.time.now,
@@ -73,7 +78,15 @@ class Company:
             "in_flight": 1,  # one at a time unless a test says otherwise: FakeTime is one clock for one thread
         }
         options.update(kwargs)
-        return Exporter(self.client, **options)  # type: ignore[arg-type]
+        return engine(self.client, **options)  # type: ignore[arg-type]
+
+    def requests(self, method: str, path: str) -> int:
+        """How many requests of that method and path the sandbox has logged."""
+        return len(self.sandbox.requests.entries(method, path))
+
+    def puts(self) -> int:
+        """How many PUT /Invoices (invoice-creating requests) the sandbox has logged."""
+        return self.requests("PUT", "/Invoices")
 
     def assert_one_copy(self, *numbers: str) -> None:
         """The sandbox holds exactly one invoice with each of these numbers."""
@@ -106,6 +119,28 @@ def connect_company(sandbox: RunningSandbox, data_dir: Path, *, cache: bool = Tr
     if cache:
         company.refresh_cache()
     return company
+
+
+class Died(Exception):
+    """The process 'dies' right after the request went out: nothing of the reply is recorded."""
+
+
+class DyingExporter(Exporter):
+    def _record_reply(self, *args: object, **kwargs: object) -> None:
+        raise Died()
+
+
+def dead_owner() -> str:
+    """The owner string of a process of this machine that has exited."""
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return f"{export_queue.socket.gethostname()}:{finished.stdout.strip()}:gone"
+
+
+def die_after_send(company: Company, owner: str | None = None) -> None:
+    """A run by `owner` (default: a process that has exited) sends what is queued and dies before it records Xero's
+    reply: the batch is left `sending` with its key."""
+    with pytest.raises(Died):
+        company.exporter(DyingExporter, owner=owner or dead_owner()).run()
 
 
 def line(

@@ -12,6 +12,8 @@ from invoice_desktop.__main__ import main
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.models import ExportState
+from invoice_desktop.xero import export_actions
+from invoice_desktop.xero.exporter import Exporter
 
 
 def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, sandbox: RunningSandbox, *argv: str) -> tuple[int, str]:
@@ -21,9 +23,12 @@ def _run(capsys: pytest.CaptureFixture[str], data_dir: Path, sandbox: RunningSan
 
 
 def test_resync_when_xero_is_offline_cannot_run_and_leaves_the_invoices_failed(
-    sandbox: RunningSandbox, data_dir: Path, db: object, capsys: pytest.CaptureFixture[str]
+    sandbox: RunningSandbox, data_dir: Path, db: object, capsys: pytest.CaptureFixture[str], monkeypatch
 ) -> None:
-    connect_company(sandbox, data_dir)
+    company = connect_company(sandbox, data_dir)
+    # The command's engine backs off on the test's clock (FakeTime), so its retries take no real time.
+    clock = {"sleep": company.time.sleep, "clock": company.time.now}
+    monkeypatch.setattr(export_actions, "Exporter", lambda client, **kw: Exporter(client, **clock, **kw))
     invoice_id = approve(seed.DEMO_ARCHIVED_CONTACT)
     assert _run(capsys, data_dir, sandbox, "xero", "sync")[0] == 1
     assert export_row(invoice_id).state == ExportState.FAILED.value
@@ -34,6 +39,7 @@ def test_resync_when_xero_is_offline_cannot_run_and_leaves_the_invoices_failed(
     assert status == 2
     assert "Xero could not be reached" in out and "503" in out and "Traceback" not in out
     assert export_row(invoice_id).state == ExportState.FAILED.value  # not queued behind the user's back
+    assert company.time.slept  # it retried, backing off, before it gave up
 
 
 def test_sync_refuses_while_the_interface_is_disabled_or_dropped_but_resync_still_works(

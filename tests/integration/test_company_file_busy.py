@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from export_fixtures import connect_company, create_catalog, line
 
-from company_file_faults import busy_waits_logged, finish, start_cli, wait_until, write_lock_held
+from company_file_faults import busy_waits_logged, finish, start_cli, write_lock_held
 from invoice_desktop.config import DATABASE_NAME
 from invoice_desktop.ledger.invoices import (
     InvoiceDraft,
@@ -23,6 +23,7 @@ from invoice_desktop.ledger.invoices import (
 from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.errors import CompanyFileBusyError
 from invoice_desktop.store.models import ExportState, Invoice, InvoiceStatus, XeroExport
+from waiting import wait_until
 
 BUSY_LINE = f"invoice-desktop: {CompanyFileBusyError.MESSAGE}\n"
 

@@ -48,6 +48,7 @@ def test_sync_failed_resync_synced(
     rows = json.loads(out)
     assert status == 0 and [r["number"] for r in rows] == sorted(numbers.values())
     assert all(set(r) == {"number", "xero_invoice_id", "synced_at", "warnings"} and r["xero_invoice_id"] for r in rows)
+    assert [r["warnings"] for r in rows] == [[], []]  # Xero warned about neither
     status, out = _run(capsys, data_dir, sandbox, "xero", "failed", "--json")
     assert json.loads(out) == []
 

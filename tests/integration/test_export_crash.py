@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from export_fixtures import Company, connect_company
+from export_fixtures import Company
 
 from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice
 from invoice_desktop.sandbox import api as sandbox_api
@@ -43,11 +43,13 @@ from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.limits import RateLimits
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
 from invoice_desktop.store.models import ExportState, Invoice, XeroAttempt, XeroBatch, XeroExport
+from waiting import wait_until
 
 REPLAY_WINDOW_PASSED = timedelta(minutes=6, seconds=5)
 
 # The real engine in its own process. argv: data dir, sandbox URL, batch size, pause point ("" or
-# "<export_queue function>#<nth call>"), marker file (written when paused), go file ("" or a file to wait for).
+# "<export_queue function>#<nth call>"), marker file (written when paused), go file ("" or a file to wait for; the
+# driver writes MARKER.ready when it is about to wait for it).
 DRIVER = r"""
 import json, sys, time
 from pathlib import Path
@@ -78,6 +80,8 @@ if pause_at:
 paths = AppPaths(Path(data_dir))
 open_database(paths.database, paths.backup_dir)
 client = open_client(paths, XeroEndpoints.under(endpoint))
+if go:
+    Path(marker + ".ready").write_text("ready")
 while go and not Path(go).exists():
     time.sleep(0.005)
 summary = Exporter(client, batch_size=int(batch_size), in_flight=int(in_flight)).run()
@@ -144,12 +148,6 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
     watching = Spy()
     watching.install(monkeypatch)
     return watching
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: Any) -> Company:
-    connected = connect_company(sandbox, data_dir)
-    return connected
 
 
 # -- processes -------------------------------------------------------------------------------------------------------
@@ -241,18 +239,27 @@ def runner(company: Company, data_dir: Path, tmp_path: Path) -> Iterator[Runner]
 
 
 def wait_for(condition: Callable[[], object], what: str, proc: Proc | None = None, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if proc is not None and not proc.running():
-            out, err = proc.popen.communicate()
-            raise AssertionError(f"{proc.what} exited ({proc.popen.returncode}) before {what}: {err}\n{out[:300]}")
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.002)
+    """Until `condition()` holds; polled briskly, so a kill lands at the step waited for, not a later one."""
+    wait_until(condition, what, process=proc.popen if proc else None, timeout=timeout, poll=0.002)
+
+
+def wait_ready(*drivers: tuple[Proc, Path]) -> None:
+    """Until each driver has imported, opened the company file and the client, and waits for its go file."""
+    for proc, marker in drivers:
+        wait_until(marker.with_name(marker.name + ".ready").exists, f"{proc.what} ready", process=proc.popen)
 
 
 def wait_spy(spy: Spy, name: str, at_least: int, proc: Proc | None = None, timeout: float = 20) -> None:
     wait_for(lambda: getattr(spy, name) >= at_least, f"{at_least} PUT /Invoices {name}", proc, timeout)
+
+
+def kill_with_the_reply_unread(runner: Runner, spy: Spy) -> None:
+    """`xero sync` killed once Xero has committed its first batch, the reply held back (never read)."""
+    spy.hold = 30
+    proc = runner.sync()
+    wait_spy(spy, "committed", 1, proc)
+    proc.kill()
+    spy.hold = 0
 
 
 # -- the company file and the sandbox --------------------------------------------------------------------------------
@@ -382,11 +389,7 @@ def test_killed_after_commit_reply_unread(
 ) -> None:
     """Same kill; restarted within the replay window (replay) or after it (one GET by number, linked, no PUT)."""
     ids = approve_many(12)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     if after_window:
         move_past_the_replay_window(company)
 
@@ -408,11 +411,7 @@ def test_killed_during_the_look_up_of_an_interrupted_send(
     """Killed after Xero committed the batch, restarted after the replay window, and killed again while Xero is
     answering the look-up: the third run looks up again and links. One PUT in all, one copy of each."""
     ids = approve_many(10)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     move_past_the_replay_window(company)
     company.sandbox.faults.set_latency(30, path="/Invoices")  # the look-up hangs in Xero
     second = runner.sync()
@@ -634,11 +633,7 @@ def test_killed_after_commit_with_a_contact_created_with_the_invoices(
         return created
 
     ids = approve_new_client(3) + approve_many(3)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     if after_window:
         move_past_the_replay_window(company)
     runner.sync_to_the_end()
@@ -661,11 +656,7 @@ def test_killed_while_resolving_a_dead_runs_batch(
     """A run dies after Xero committed its batch; the next run takes the batch over and dies too (before replaying
     or looking up); the third run resolves it."""
     ids = approve_many(8)
-    spy.hold = 30
-    proc = runner.sync()
-    wait_spy(spy, "committed", 1, proc)
-    proc.kill()
-    spy.hold = 0
+    kill_with_the_reply_unread(runner, spy)
     dead_owner = XeroExport.get().claimed_by
     proc, marker = runner.driver(pause_at="take_over#1")
     wait_for(marker.exists, "the take-over", proc)
@@ -747,8 +738,8 @@ def test_two_exporter_processes_with_small_batches_racing(
     failing = archive_in_xero_only(company, ids)
     company.sandbox.faults.set_latency(0.02, path="/Invoices")
     go = tmp_path / "go"
-    (first, _), (second, _) = runner.driver(5, go=go), runner.driver(5, go=go)
-    time.sleep(1.5)  # both have imported, opened the file and the client and wait for `go`
+    (first, first_marker), (second, second_marker) = runner.driver(5, go=go), runner.driver(5, go=go)
+    wait_ready((first, first_marker), (second, second_marker))
     go.write_text("go")
     assert [first.finish(), second.finish()] == [0, 0], first.err + second.err
     reports = [first.report(), second.report()]
@@ -771,8 +762,8 @@ def test_two_processes_restarting_after_a_crash_resolve_the_dead_batch_once(
     proc.kill()
     spy.hold = 0
     go = tmp_path / "go"
-    (first, _), (second, _) = runner.driver(10, go=go), runner.driver(10, go=go)
-    time.sleep(1.5)
+    (first, first_marker), (second, second_marker) = runner.driver(10, go=go), runner.driver(10, go=go)
+    wait_ready((first, first_marker), (second, second_marker))
     go.write_text("go")
     assert [first.finish(), second.finish()] == [0, 0], first.err + second.err
     assert numbers_reported(first.report(), second.report()) == all_numbers(ids)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pytest
 from export_fixtures import Company, approve, connect_company, export_row, line
 
 from invoice_desktop.sandbox import seed
@@ -16,11 +15,6 @@ from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, XeroAttempt
 from invoice_desktop.xero.settings import InterfaceState, interface_state
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
-    return connect_company(sandbox, data_dir)
 
 
 def _failed(invoice_id: int, category: FailureCategory) -> list[str]:

@@ -5,25 +5,19 @@ InvoiceNumbers on commas as Xero does."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from export_fixtures import Company, approve, connect_company, export_row, line
+from export_fixtures import Company, approve, die_after_send, export_row, line
 from sandbox_helpers import DEMO
 from xero_python.accounting import Contact, Invoice, Invoices, LineItem
 
 from invoice_desktop.sandbox import seed
-from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import BatchState, ExportState, XeroAttempt, XeroBatch
-from invoice_desktop.xero import export_queue
 from invoice_desktop.xero.export_actions import mark_already_in_xero
 from invoice_desktop.xero.export_pacing import RetryPolicy
-from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.settings import Destination, load_settings, save_settings
 
 NUMBERS = [
@@ -39,15 +33,6 @@ NUMBERS = [
     'x,"y"',
 ]
 AFTER_THE_REPLAY_WINDOW = 7 * 60
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
-    return connect_company(sandbox, data_dir)
-
-
-def puts(company: Company) -> int:
-    return len(company.sandbox.requests.entries("PUT", "/Invoices"))
 
 
 def change_the_request() -> None:
@@ -76,12 +61,12 @@ def test_a_reply_lost_is_looked_up_not_sent_again(company: Company, number: str)
     company.sandbox.faults.clear()
     company.time.advance(AFTER_THE_REPLAY_WINDOW)
     change_the_request()
-    sent_before = puts(company)
+    sent_before = company.puts()
 
     second = company.exporter().run()
 
     assert [(o.number, o.state) for o in second.outcomes] == [(number, ExportState.SYNCED)]
-    assert puts(company) == sent_before  # looked up, linked: no second PUT
+    assert company.puts() == sent_before  # looked up, linked: no second PUT
     company.assert_one_copy(number)
     row = export_row(invoice_id)
     assert row.state == ExportState.SYNCED.value and not row.unconfirmed
@@ -89,49 +74,29 @@ def test_a_reply_lost_is_looked_up_not_sent_again(company: Company, number: str)
     assert any("same ContactID" in h or "same contact name" in h for h in linked_history(invoice_id))
 
 
-class Died(Exception):
-    """The process 'dies' right after the request went out: nothing of the reply is recorded."""
-
-
-class DyingExporter(Exporter):
-    def _record_reply(self, *args: object, **kwargs: object) -> None:
-        raise Died()
-
-
-def _dead_owner() -> str:
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    return f"{export_queue.socket.gethostname()}:{finished.stdout.strip()}:gone"
-
-
-def _die_after_send(company: Company) -> None:
-    options = {"sleep": company.time.sleep, "clock": company.time.now, "jitter": lambda: 0.5, "owner": _dead_owner()}
-    with pytest.raises(Died):
-        DyingExporter(company.client, **options).run()  # type: ignore[arg-type]
-
-
 @pytest.mark.parametrize("number", NUMBERS)
 def test_a_send_of_a_process_that_died_is_linked_after_the_replay_window(company: Company, number: str) -> None:
     invoice_id = approve("Greenway Builders", line("75.50"), number=number)
-    _die_after_send(company)
+    die_after_send(company)
     assert export_row(invoice_id).state == ExportState.SENDING.value
     company.time.advance(AFTER_THE_REPLAY_WINDOW)
     change_the_request()
-    sent_before = puts(company)
+    sent_before = company.puts()
 
     summary = company.exporter().run()
 
     assert [(o.number, o.state) for o in summary.outcomes] == [(number, ExportState.SYNCED)]
-    assert puts(company) == sent_before
+    assert company.puts() == sent_before
     company.assert_one_copy(number)
     assert linked_history(invoice_id)
 
 
 def test_a_look_up_that_cannot_be_made_leaves_the_invoice_unconfirmed_and_unsent(company: Company) -> None:
     invoice_id = approve("Greenway Builders", line("64.00"), number="CM,2")
-    _die_after_send(company)
+    die_after_send(company)
     company.time.advance(AFTER_THE_REPLAY_WINDOW)
     company.sandbox.faults.fail_next(None, path="/Invoices", method="GET")  # every look-up answers 500
-    sent_before = puts(company)
+    sent_before = company.puts()
 
     summary = company.exporter().run()
 
@@ -139,14 +104,14 @@ def test_a_look_up_that_cannot_be_made_leaves_the_invoice_unconfirmed_and_unsent
     row = export_row(invoice_id)
     assert row.state == ExportState.FAILED.value and row.unconfirmed
     assert "looked up in Xero before it is ever sent again" in row.note
-    assert puts(company) == sent_before
+    assert company.puts() == sent_before
     company.sandbox.faults.clear()
     company.time.advance(RetryPolicy().auto_retry_cap.total_seconds())
 
     later = company.exporter().run()
 
     assert [(o.number, o.state) for o in later.outcomes] == [("CM,2", ExportState.SYNCED)]
-    assert puts(company) == sent_before
+    assert company.puts() == sent_before
     company.assert_one_copy("CM,2")
 
 
@@ -211,7 +176,7 @@ def test_a_duplicate_number_that_is_ours_within_xeros_rounding_is_linked(company
 def test_the_batch_key_is_kept_on_disk_before_the_look_up_path_sends(company: Company) -> None:
     """A resolved batch leaves nothing sending."""
     approve("Greenway Builders", line("5.00"), number="K,1")
-    _die_after_send(company)
+    die_after_send(company)
     company.time.advance(AFTER_THE_REPLAY_WINDOW)
     company.exporter().run()
     assert all(b.state == BatchState.RESOLVED for b in XeroBatch.select())

@@ -4,18 +4,10 @@ queue) is taken out of the queue with a note, once: never handed back to the que
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
-import pytest
-from export_fixtures import Company, approve, connect_company, export_row
+from export_fixtures import Company, approve, export_row
 
-from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.models import ExportState, Invoice, InvoiceStatus
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
-    return connect_company(sandbox, data_dir)
 
 
 def test_a_queued_invoice_voided_behind_the_engines_back_is_skipped_not_requeued(company: Company) -> None:

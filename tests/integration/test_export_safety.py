@@ -3,29 +3,23 @@ unresolved by a run that died (replayed with their key, or looked up and linked)
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
-from export_fixtures import Company, approve, connect_company, export_row, line
+from export_fixtures import Company, approve, die_after_send, export_row, line
 
 from invoice_desktop.sandbox import seed
-from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.models import ExportState, XeroBatch, XeroExport
 from invoice_desktop.xero import export_queue
-from invoice_desktop.xero.exporter import Exporter
 
 
 @pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
-    return connect_company(
-        sandbox,
-        data_dir,
-        account_map={"400": "400"},
-        tax_map={"GST on Income": "OUTPUT", "GST Free Income": "EXEMPTOUTPUT", "Sales Tax 5": "NOSUCHTAX"},
-    )
+def company_settings() -> dict[str, object]:
+    """Account 400 mapped to itself, and Sales Tax 5 to a tax type Xero does not have (for the mixed run)."""
+    return {
+        "account_map": {"400": "400"},
+        "tax_map": {"GST on Income": "OUTPUT", "GST Free Income": "EXEMPTOUTPUT", "Sales Tax 5": "NOSUCHTAX"},
+    }
 
 
 def _number(invoice_id: int) -> str:
@@ -56,32 +50,15 @@ def test_mixed_batch_of_120(company: Company) -> None:
     assert XeroExport.select().where(XeroExport.state.not_in(["synced", "failed"])).count() == 0
 
 
-class Died(Exception):
-    """The process 'dies' right after the request went out: nothing of the reply is recorded."""
-
-
-class DyingExporter(Exporter):
-    def _record_reply(self, *args: object, **kwargs: object) -> None:
-        raise Died()
-
-
-def _dead_owner() -> str:
-    """The owner string of a process of this machine that has exited."""
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    return f"{export_queue.socket.gethostname()}:{finished.stdout.strip()}:gone"
-
-
-def _die_after_send(company: Company, ids: list[int], owner: str) -> None:
-    options = {"sleep": company.time.sleep, "clock": company.time.now, "jitter": lambda: 0.5, "owner": owner}
-    with pytest.raises(Died):
-        DyingExporter(company.client, **options).run()  # type: ignore[arg-type]
+def _die_after_send(company: Company, ids: list[int], owner: str | None = None) -> None:
+    die_after_send(company, owner)
     assert {export_row(i).state for i in ids} == {ExportState.SENDING}
     assert XeroBatch.get().sent_at is not None
 
 
 def test_send_of_a_dead_run_is_replayed_with_its_key(company: Company) -> None:
     ids = [approve("Greenway Builders") for _ in range(3)]
-    _die_after_send(company, ids, _dead_owner())
+    _die_after_send(company, ids)
     summary = company.exporter().run()
 
     assert [o.state for o in summary.outcomes] == [ExportState.SYNCED] * 3
@@ -93,7 +70,7 @@ def test_send_of_a_dead_run_is_replayed_with_its_key(company: Company) -> None:
 
 def test_send_of_a_dead_run_after_the_replay_window_is_looked_up_and_linked(company: Company) -> None:
     ids = [approve("Greenway Builders") for _ in range(2)]
-    _die_after_send(company, ids, _dead_owner())
+    _die_after_send(company, ids)
     company.time.advance(7 * 60)
     summary = company.exporter().run()
     assert [o.state for o in summary.outcomes] == [ExportState.SYNCED] * 2

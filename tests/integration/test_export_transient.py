@@ -6,20 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from export_fixtures import Company, approve, connect_company, export_row
+from export_fixtures import Company, approve, export_row
 
 from invoice_desktop.sandbox.faults import FaultKind
-from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, XeroAttempt
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
-    return connect_company(sandbox, data_dir)
 
 
 def _numbers(*ids: int) -> list[str]:

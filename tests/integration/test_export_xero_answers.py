@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from export_fixtures import Company, approve, connect_company, export_row, line
+from export_fixtures import Company, approve, export_row, line
 
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.sandbox import seed
-from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, Invoice
 from invoice_desktop.xero.export_actions import resync
@@ -22,16 +20,6 @@ from invoice_desktop.xero.export_park import parked_until
 from invoice_desktop.xero.invoice_mapping import map_invoice, request_body
 from invoice_desktop.xero.settings import ConnectionState, load_connection, load_settings
 from invoice_desktop.xero.xero_cache import load_cache
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
-    return connect_company(sandbox, data_dir)
-
-
-def puts(company: Company) -> int:
-    return len(company.sandbox.requests.entries("PUT", "/Invoices"))
-
 
 # -- warnings ------------------------------------------------------------------------------------------------------
 
@@ -123,7 +111,7 @@ def test_an_invoice_too_large_for_one_request_fails_without_a_call(company: Comp
 
     summary = company.exporter(max_request_bytes=3_000).run()
 
-    assert summary.invoice_requests == 0 and puts(company) == 0
+    assert summary.invoice_requests == 0 and company.puts() == 0
     row = export_row(invoice_id)
     assert row.category == FailureCategory.VALIDATION.value and "too large" in json.loads(row.messages)[0]
 
@@ -164,7 +152,7 @@ def test_a_currency_the_organisation_has_not_enabled_fails_before_sending(compan
 
     summary = company.exporter().run()
 
-    assert puts(company) == 0
+    assert company.puts() == 0
     [outcome] = summary.outcomes
     assert outcome.category is FailureCategory.CURRENCY and "EUR" in outcome.message
     assert "Settings > Currencies" in outcome.hint
@@ -183,16 +171,12 @@ def test_a_currency_code_xero_does_not_know_is_never_sent_as_the_base_currency(c
 
     summary = company.exporter(use_cache=False).run()  # even without Xero's settings at hand
 
-    assert puts(company) == 0
+    assert company.puts() == 0
     assert summary.outcomes[0].category is FailureCategory.CURRENCY
     assert "'AUS' is not a currency code" in summary.outcomes[0].message
 
 
 # -- settings read again before a Resync ----------------------------------------------------------------------------
-
-
-def _gets(company: Company, path: str) -> int:
-    return len(company.sandbox.requests.entries("GET", path))
 
 
 def test_a_resync_reads_again_only_what_its_failures_depend_on(company: Company) -> None:
@@ -205,9 +189,9 @@ def test_a_resync_reads_again_only_what_its_failures_depend_on(company: Company)
     summary = resync(company.client, [invoice_id], exporter=company.exporter)
 
     assert [o.state for o in summary.outcomes] == [ExportState.SYNCED]
-    assert _gets(company, "/Contacts") == 1
+    assert company.requests("GET", "/Contacts") == 1
     for other in ("/Accounts", "/TaxRates", "/TrackingCategories", "/Organisation", "/Currencies"):
-        assert _gets(company, other) == 0, other
+        assert company.requests("GET", other) == 0, other
 
 
 def test_a_resync_retries_a_failing_settings_read(company: Company) -> None:

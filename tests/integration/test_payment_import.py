@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from export_fixtures import Company, approve, connect_company, export_row, line
+from export_fixtures import Company, approve, export_row, line
 
 from invoice_desktop.__main__ import main
 from invoice_desktop.ledger.queries import Tab, list_invoices
@@ -64,11 +64,6 @@ class RequestLog:
 
     def clear(self) -> None:
         self.seen.clear()
-
-
-@pytest.fixture
-def company(sandbox: RunningSandbox, data_dir: Path, db: object) -> Company:
-    return connect_company(sandbox, data_dir)
 
 
 @pytest.fixture

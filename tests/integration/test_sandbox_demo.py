@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from invoice_desktop.config import AppPaths
@@ -16,6 +15,7 @@ from invoice_desktop.sandbox_demo import start_demo
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.xero.export_actions import list_failed, list_synced
 from invoice_desktop.xero.settings import InterfaceState, interface_state
+from waiting import catches_signal, wait_until
 
 
 def test_first_start_fills_connects_and_exports(db, data_dir: Path) -> None:
@@ -58,15 +58,13 @@ def test_the_window_starts_on_the_sandbox_and_closes_on_sigterm(tmp_path: Path) 
     data = tmp_path / "demo"
     command = [sys.executable, "-m", "invoice_desktop", "--sandbox", "--data-dir", str(data)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def first_export_logged() -> bool:
+        return any("first export" in p.read_text(errors="replace") for p in (data / "logs").glob("*.log"))
+
     try:
-        log = data / "logs"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            if any("first export" in p.read_text(errors="replace") for p in log.glob("*.log")):
-                break
-            time.sleep(0.2)
-        time.sleep(1.0)  # let the window come up after the first export
-        assert process.poll() is None, process.communicate()
+        wait_until(first_export_logged, "the demo's first export", process=process)
+        wait_until(lambda: catches_signal(process.pid), "the window's SIGTERM handler", process=process)
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
     finally:

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from ledger_books import HEADER, snapshot
 
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file, import_csv_text
@@ -22,7 +23,6 @@ from invoice_desktop.store.models import (
     InvoiceStatus,
     TaxRate,
     XeroExport,
-    database_proxy,
 )
 from invoice_desktop.store.settings import set_setting
 
@@ -77,11 +77,6 @@ def run(*rows: dict[str, str], **kw) -> ImportResult:
     return import_csv_text(csv_text(*rows), **kw)
 
 
-def snapshot() -> list[str]:
-    """The whole database as SQL: equal snapshots mean not a row changed."""
-    return list(database_proxy.obj.connection().iterdump())
-
-
 def errors_of(result: ImportResult) -> list[tuple[int, str]]:
     return [(e.line, e.column) for e in result.errors]
 
@@ -91,11 +86,9 @@ def detail(number: str):
 
 
 @pytest.fixture
-def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
+def books(books):
     catalog.create_tax_rate("GST Free Income", D(0))
-    return db
+    return books
 
 
 # --- the template ------------------------------------------------------------------------------------------
@@ -467,3 +460,25 @@ def test_a_bad_file_with_approve_approves_nothing(books):
     result = run(row("INV-0002", Quantity="x"), approve=True)
     assert result.approval is None
     assert Invoice.select().count() == 1
+
+
+def test_an_import_reads_the_numbers_in_use_once_not_once_per_invoice(books, monkeypatch):
+    from invoice_desktop.ledger import csv_import, invoices
+
+    calls = []
+    real = invoices.numbers_in_use
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(invoices, "numbers_in_use", counting)
+    monkeypatch.setattr(csv_import, "numbers_in_use", counting)
+    rows = [f"Acme,CSV-{n:03d},01/03/2024,31/03/2024,Work,1,100.00,200,GST on Income" for n in range(20)]
+
+    result = import_csv_text("\r\n".join([HEADER, *rows]) + "\r\n")
+
+    assert result.ok, result.errors
+    assert len(result.invoice_ids) == 20
+    assert len(calls) <= 2  # the planner's check and the write's, not one per invoice
+    assert len(invoice_ids_by_number([f"CSV-{n:03d}" for n in range(20)])) == 20

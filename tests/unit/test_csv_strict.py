@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_books import HEADER, usual_books
+from ledger_books import HEADER
 
 from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file, import_csv_text
 from invoice_desktop.ledger.csv_reader import read_records
@@ -29,11 +29,6 @@ def last_column(number: str, tax_type: str) -> str:
 
 def text_of(*lines: str, newline: str = "\r\n") -> str:
     return newline.join([HEADER, *lines]) + newline
-
-
-@pytest.fixture
-def books(db):
-    return usual_books(db)
 
 
 def database_files(db) -> dict[str, bytes]:

@@ -18,13 +18,6 @@ from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, create_invo
 from invoice_desktop.store.models import Client, Invoice
 
 
-@pytest.fixture
-def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
-
-
 def draft(client_name: str, client_id: int | None = None, reference: str = "") -> InvoiceDraft:
     line = LineDraft("Consulting", D(1), D("100.00"), "200", "GST on Income")
     return InvoiceDraft(

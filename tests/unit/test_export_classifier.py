@@ -179,3 +179,25 @@ def test_raw_urllib3_timeouts_and_resets_are_xero_unavailable(exc: Exception) ->
 def test_unknown_exceptions_are_not_swallowed() -> None:
     with pytest.raises(KeyError):
         classify_exception(KeyError("bug"))
+
+
+def test_token_endpoint_trouble_is_xero_unavailable_but_a_dead_grant_is_a_connection_failure():
+    """A token endpoint error that is not a dead grant (429 / 5xx at the sign-in service) is transient."""
+    from invoice_desktop.xero.client import TokenEndpointError
+
+    for error, status in (("temporarily_unavailable", 503), ("rate_limited", 429), ("server_error", 500)):
+        failure = classify_exception(TokenEndpointError("sign-in service trouble", error, status))
+        assert failure.category is FailureCategory.XERO_UNAVAILABLE, error
+        assert failure.transient
+    dead = classify_exception(TokenEndpointError("expired", "invalid_grant", 400))
+    assert dead.category is FailureCategory.CONNECTION
+
+
+def test_only_a_reply_that_is_not_json_is_transient_not_any_value_error():
+    """Any other ValueError (the SDK's ApiValueError: our bug) goes up."""
+    from xero_python.exceptions import ApiValueError
+
+    unreadable = classify_exception(json.JSONDecodeError("Expecting value", "<html>", 0))
+    assert unreadable.category is FailureCategory.XERO_UNAVAILABLE
+    with pytest.raises(ApiValueError):
+        classify_exception(ApiValueError("Missing the required parameter `xero_tenant_id`"))

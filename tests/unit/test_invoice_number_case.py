@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from ledger_books import snapshot
 
-from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.csv_import import ImportResult, import_csv_text
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.invoices import (
@@ -30,13 +30,6 @@ from invoice_desktop.store.models import Invoice, database_proxy
 from invoice_desktop.store.settings import set_setting
 
 CASE_NOTE = "(Xero does not tell numbers apart by case)"
-
-
-@pytest.fixture
-def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
 
 
 def draft(number: str | None = None, quantity: str = "1") -> InvoiceDraft:
@@ -162,10 +155,6 @@ def csv_text(*numbers: str) -> str:
 
 def errors_of(result: ImportResult) -> list[tuple[int, str, str]]:
     return [(e.line, e.column, e.message) for e in result.errors]
-
-
-def snapshot() -> list[str]:
-    return list(database_proxy.obj.connection().iterdump())
 
 
 def test_csv_template_rows_are_what_the_helper_writes(books):

@@ -36,12 +36,6 @@ ADDRESS = ClientDetails(
 )
 
 
-@pytest.fixture
-def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-
-
 def invoice(client: str, unit: str) -> int:
     line = LineDraft("Bookkeeping", D(1), D(unit), "200", "GST on Income")
     return create_invoice(InvoiceDraft(client, DAY, DAY, lines=[line]))
@@ -217,3 +211,11 @@ def test_search_says_which_clients_are_linked_in_xero(books):
     create_client("Beta Traders")
     Client.update(xero_contact_id="abc").where(Client.id == linked.id).execute()
     assert [(s.name, s.linked_in_xero) for s in search_clients()] == [("Acme Ltd", True), ("Beta Traders", False)]
+
+
+def test_the_catalog_finds_a_client_ignoring_non_ascii_case_as_the_uniqueness_check_does(db):
+    create_client("Ōtaki Café")
+    found, created = catalog.get_or_create_client("ŌTAKI CAFÉ")
+    assert not created and found.name == "Ōtaki Café"
+    assert catalog.find_client("ōtaki café").name == "Ōtaki Café"
+    assert Client.select().count() == 1

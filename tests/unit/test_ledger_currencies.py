@@ -10,7 +10,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from ledger_books import HEADER, usual_books
+from ledger_books import HEADER
 from xero_python.accounting import CurrencyCode
 
 from invoice_desktop.ledger.csv_import import import_csv_text
@@ -59,11 +59,6 @@ def test_known_codes_are_kept(code):
 )
 def test_unknown_codes_are_refused_saying_why(code, words):
     assert currency_problem(code).startswith(words)
-
-
-@pytest.fixture
-def books(db):
-    return usual_books(db)
 
 
 def csv_with(currency: str) -> str:

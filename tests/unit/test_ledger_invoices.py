@@ -35,12 +35,10 @@ from invoice_desktop.store.settings import set_setting
 
 
 @pytest.fixture
-def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
+def books(books):
     catalog.create_tax_rate("GST Free Income", D(0))
     catalog.create_tax_rate("15% GST on Income", D(15))
-    return db
+    return books
 
 
 def line(description="Consulting", quantity="1", unit="100.00", tax="GST on Income", **kw) -> LineDraft:
@@ -278,3 +276,14 @@ def test_void_refused_for_drafts_and_paid_invoices(books):
     record_payment(invoice_id, date(2024, 3, 10), D("10.00"))
     with pytest.raises(LedgerError, match=re.escape("has payments of 10.00")):
         void_invoice(invoice_id)
+
+
+def test_create_invoice_with_the_numbers_taken_refuses_one_added_earlier_in_the_same_import(books):
+    from invoice_desktop.ledger.invoices import numbers_in_use
+
+    draft = InvoiceDraft("Acme", date(2024, 3, 1), date(2024, 3, 31), lines=[line(unit="5")], number="T-1")
+    taken = numbers_in_use()
+    create_invoice(draft, taken)
+    assert taken == {"t-1": "T-1"}
+    with pytest.raises(LedgerError, match="already used"):
+        create_invoice(draft, taken)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from ledger_books import HEADER, snapshot, usual_books
+from ledger_books import HEADER, snapshot
 
 from invoice_desktop.ledger.csv_import import import_csv_text
 from invoice_desktop.ledger.errors import LedgerError
@@ -17,11 +17,6 @@ from invoice_desktop.ledger.money import MAX_QUANTITY, MAX_UNIT_AMOUNT, shown
 from invoice_desktop.store.models import Invoice
 
 HUGE = "9" * 25  # far past a 64-bit integer once scaled
-
-
-@pytest.fixture
-def books(db):
-    return usual_books(db)
 
 
 def line(quantity: str = "1", unit: str = "100.00", **kw) -> LineDraft:

@@ -12,17 +12,12 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from ledger_books import HEADER, usual_books
+from ledger_books import HEADER
 
 from invoice_desktop.ledger import bulk_write, catalog, csv_import, invoices
 from invoice_desktop.ledger.csv_import import CsvFileError, import_csv_text
 from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice
 from invoice_desktop.store.models import Client, Invoice, InvoiceLine, InvoiceStatus, database_proxy
-
-
-@pytest.fixture
-def books(db):
-    return usual_books(db)
 
 
 def csv(count: int, lines: int = 2, first: int = 1, tag: str = "") -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from ledger_books import HEADER, snapshot, usual_books
+from ledger_books import HEADER, snapshot
 
 from invoice_desktop.__main__ import main
 from invoice_desktop.ledger import catalog
@@ -38,11 +38,6 @@ from invoice_desktop.store.models import Client, Invoice
 
 NFC = "CAF\u00c9-1"  # É precomposed
 NFD = "CAFE\u0301-1"  # E + COMBINING ACUTE ACCENT
-
-
-@pytest.fixture
-def books(db):
-    return usual_books(db)
 
 
 def draft(number: str = "Q-1", client: str = "Acme", description: str = "Work", **header) -> InvoiceDraft:

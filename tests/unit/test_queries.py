@@ -161,3 +161,25 @@ def test_stored_messages_reads_xero_words_and_tolerates_damage() -> None:
     assert stored_messages(None) == ()
     assert stored_messages("not json") == ()
     assert stored_messages('{"a": 1}') == ()
+
+
+def test_tab_counts_reads_while_another_connection_holds_the_write_lock(db, monkeypatch):
+    """tab_counts reads in a DEFERRED transaction: it never waits for another connection's write lock. Waiting is
+    made impossible here (no busy timeout, no patience), so a transaction that wanted the lock fails busy at once."""
+    import sqlite3
+
+    from invoice_desktop.store import faults
+    from invoice_desktop.store.errors import CompanyFileBusyError
+    from invoice_desktop.store.models import database_proxy
+
+    monkeypatch.setattr(faults, "PATIENCE_S", 0.0)
+    db.execute_sql("PRAGMA busy_timeout = 0")
+    other = sqlite3.connect(db.database, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        with pytest.raises(CompanyFileBusyError), database_proxy.atomic():  # a writer's transaction: refused
+            pass
+        assert tab_counts()[Tab.ALL] == 0
+    finally:
+        other.rollback()
+        other.close()

@@ -10,7 +10,6 @@ from decimal import Decimal as D
 
 import pytest
 
-from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import (
@@ -31,13 +30,6 @@ from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, Invoice, InvoiceStatus, XeroAttempt, XeroExport
 from invoice_desktop.store.settings import get_setting
 from invoice_desktop.xero import export_actions
-
-
-@pytest.fixture
-def books(db):
-    catalog.get_or_create_account("200", "Sales")
-    catalog.create_tax_rate("GST on Income", D(10))
-    return db
 
 
 def new_invoice(number: str | None = None, approve: bool = True) -> int:

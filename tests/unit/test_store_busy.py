@@ -100,13 +100,6 @@ def _draft() -> int:
     return create_invoice(InvoiceDraft("Acme", day, day + timedelta(days=14), lines=(line,)))
 
 
-@pytest.fixture
-def gui_thread():
-    faults.mark_interactive_thread()
-    yield
-    faults.mark_interactive_thread(False)
-
-
 def test_approve_in_the_window_while_another_process_writes_says_so_and_approves_nothing(
     db, data_dir: Path, gui_thread
 ) -> None:

@@ -132,17 +132,18 @@ def live(access: str = "AT1", refresh: str = "RT1", seconds: int = 1800) -> Toke
     return TokenSet(access, refresh, time.time() + seconds, ("offline_access",), seconds)
 
 
-def test_rate_limit_with_retry_after_is_raised_at_once_not_retried(stub: Stub, store: TokenStore) -> None:
+def test_rate_limit_with_retry_after_is_raised_at_once_not_retried(stub: Stub, store: TokenStore, monkeypatch) -> None:
     stub.routes[("GET", "/api.xro/2.0/Organisation")] = lambda r: (
         429,
         {"Retry-After": "30", "X-Rate-Limit-Problem": "minute"},
         b"",
     )
     client = make_client(stub, store, live())
-    started = time.monotonic()
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)  # urllib3's Retry sleeps through Retry-After with time.sleep
     with pytest.raises(RateLimitException) as info:
         client.accounting().get_organisations(client.tenant_id)
-    assert time.monotonic() - started < 5
+    assert slept == []  # not waited out
     assert info.value.headers.get("retry-after") == "30"
     assert stub.count("GET", "/api.xro/2.0/Organisation") == 1
 
@@ -161,8 +162,10 @@ def test_503_with_retry_after_is_raised_at_once(stub: Stub, store: TokenStore) -
 
 
 def test_timed_out_put_is_not_resent(stub: Stub, store: TokenStore) -> None:
+    given_up = threading.Event()
+
     def slow(req: dict) -> Reply:
-        time.sleep(1.5)
+        given_up.wait(30)  # the reply comes only once the client has given up on it
         return json_reply(200, {"Invoices": []})
 
     stub.routes[("PUT", "/api.xro/2.0/Invoices")] = slow
@@ -172,7 +175,9 @@ def test_timed_out_put_is_not_resent(stub: Stub, store: TokenStore) -> None:
     with pytest.raises(Exception) as info:
         client.accounting().create_invoices(client.tenant_id, Invoices(invoices=[]), _request_timeout=(1, 1))
     assert "timed out" in str(info.value).lower() or "timeout" in type(info.value).__name__.lower()
-    time.sleep(0.7)
+    given_up.set()
+    # A resend would have come before the error reached us (urllib3 retries inside the call), and the stub had the
+    # whole read timeout to log it.
     assert stub.count("PUT", "/api.xro/2.0/Invoices") == 1
 
 
@@ -243,16 +248,27 @@ def test_refresh_runs_before_expiry(stub: Stub, store: TokenStore) -> None:
     assert stub.requests[-1]["headers"]["Authorization"] == "Bearer AT2"
 
 
-def test_refresh_is_single_flight_across_threads(stub: Stub, store: TokenStore) -> None:
+def test_refresh_is_single_flight_across_threads(stub: Stub, store: TokenStore, monkeypatch) -> None:
     issuer = TokenIssuer()
+    client = make_client(stub, store)
+    entered: list[int] = []
+    all_in = threading.Event()  # all six threads are in TokenSession.refresh
+    refresh = client.session.refresh
 
-    def slow_issuer(req: dict) -> Reply:
-        time.sleep(0.2)
+    def counted_refresh(*args: object, **kwargs: object) -> TokenSet:
+        with stub.lock:
+            entered.append(threading.get_ident())
+            if len(entered) == 6:
+                all_in.set()
+        return refresh(*args, **kwargs)
+
+    def held_issuer(req: dict) -> Reply:
+        all_in.wait(30)  # the first refresh is under way until every thread has asked for one too
         return issuer(req)
 
-    stub.routes[("POST", "/connect/token")] = slow_issuer
+    monkeypatch.setattr(client.session, "refresh", counted_refresh)
+    stub.routes[("POST", "/connect/token")] = held_issuer
     stub.routes[("GET", "/api.xro/2.0/Organisation")] = lambda r: json_reply(200, ORGS)
-    client = make_client(stub, store)
     errors: list[BaseException] = []
 
     def work() -> None:
@@ -267,6 +283,7 @@ def test_refresh_is_single_flight_across_threads(stub: Stub, store: TokenStore) 
     for t in threads:
         t.join()
     assert errors == []
+    assert all_in.is_set(), f"{len(entered)} of 6 threads asked for a refresh while the first was under way"
     assert len(issuer.forms) == 1
     assert stub.count("GET", "/api.xro/2.0/Organisation") == 6
 
