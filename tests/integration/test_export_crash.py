@@ -106,6 +106,8 @@ class Spy:
     looking_up: int = 0  # GET /Invoices arriving (the engine's look-ups by number)
     hold: float = 0.0
     hold_from: int = 1  # the first commit (1-based) whose reply is held
+    stall_arrival: int = 0  # the PUT (1-based) that waits, unprocessed, until `release` is set; 0 = none
+    release: threading.Event = field(default_factory=threading.Event)
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,6 +116,8 @@ class Spy:
         def arriving(ctx: Any, request: Any, correlation_id: str) -> Any:
             if _is_put_invoices(request):
                 self._bump("arrived")
+                if self.arrived == self.stall_arrival:
+                    self.release.wait(timeout=60)
             elif request.method == "GET" and request.path.rstrip("/").lower().endswith("/invoices"):
                 self._bump("looking_up")
             return fault_response(ctx, request, correlation_id)
@@ -489,10 +493,12 @@ def test_killed_in_the_backoff_after_a_reply_lost_after_commit(
     waiting to re-send the same key when it is killed."""
     ids = approve_many(6)
     company.sandbox.faults.drop_after_commit(path="/Invoices", method="PUT")
+    spy.stall_arrival = 2  # however short the backoff, the re-send cannot finish before the kill
     proc = runner.sync()
     wait_for(lambda: XeroAttempt.select().where(XeroAttempt.outcome == "retry").exists(), "a retry attempt", proc)
     assert spy.committed == 1 and states() == Counter({"sending": 6})
     proc.kill()
+    spy.release.set()
 
     runner.sync_to_the_end()
     assert spy.committed == 1  # replayed from Xero's cache

@@ -31,6 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from xero_python.accounting import Invoices
@@ -71,6 +72,7 @@ REPLAY_WINDOW = timedelta(minutes=5)  # Xero keeps an idempotent reply for 6 min
 MAX_REQUEST_BYTES = 3_000_000
 SENDABLE_STATUSES = (InvoiceStatus.AWAITING_PAYMENT.value, InvoiceStatus.PAID.value)
 IN_FLIGHT = 4  # requests in flight at once by default (Xero allows 5 per organisation: one is left for a look-up)
+RETRY_NOTE_SECONDS = 0.2  # how soon a sender's retry reaches the history (the writer's wait between looks)
 HEARTBEAT_SECONDS = 30.0  # while requests are in flight, their claims are refreshed this often (STALE_AFTER: 5 min)
 UNCONFIRMED_NOTE = (
     "Sent to Xero, but Xero's reply never came, so it may be there already. It is looked up in Xero before it "
@@ -88,7 +90,6 @@ class _Reply:
     failure: Failure | None
     correlation_id: str | None = None
     unconfirmed: bool = False  # a try may have reached Xero without its reply reaching us
-    retries: list[tuple[Failure, datetime]] = field(default_factory=list)  # tries that were tried again, and when
 
 
 @dataclass
@@ -98,6 +99,7 @@ class _Flight:
     key: str
     batch: list[MappedInvoice]
     reply: Future[_Reply]
+    tried_again: SimpleQueue[tuple[Failure, datetime]] = field(default_factory=SimpleQueue)  # for the writer to record
 
     @property
     def invoice_ids(self) -> list[int]:
@@ -231,32 +233,56 @@ class Exporter:
                 continue
             models = [m.model for m in batch]
             queue.mark_sent(key, [m.invoice_id for m in batch], request_digest(models), self._clock())
-            if pool is None:  # sent here: the claim is refreshed before each try, as the engine's own thread may write
+            ids = [m.invoice_id for m in batch]
+            if pool is None:  # sent here: the claim is refreshed and each retry recorded as it happens
                 reply: Future[_Reply] = Future()
-                reply.set_result(self._send(key, models, self._keep_claimed([m.invoice_id for m in batch])))
-            else:
-                reply = pool.submit(self._send, key, models)
-            return _Flight(key, batch, reply)
+                reply.set_result(self._send(key, models, self._keep_claimed(ids), self._retry_recorder(ids, key)))
+                return _Flight(key, batch, reply)
+            tried_again: SimpleQueue[tuple[Failure, datetime]] = SimpleQueue()
+            reply = pool.submit(self._send, key, models, None, lambda failure, at: tried_again.put((failure, at)))
+            return _Flight(key, batch, reply, tried_again)
+
+    def _retry_recorder(self, invoice_ids: list[int], key: str) -> Callable[[Failure, datetime], None]:
+        def record(failure: Failure, at: datetime) -> None:
+            queue.record_retry(
+                invoice_ids, self.owner, key, failure.category, failure.messages, at, failure.correlation_id
+            )
+
+        return record
+
+    def _record_retries(self, flight: _Flight) -> None:
+        """The retries a sender made so far, into the history now (a kill in the backoff keeps them)."""
+        record = self._retry_recorder(flight.invoice_ids, flight.key)
+        while True:
+            try:
+                record(*flight.tried_again.get_nowait())
+            except Empty:
+                return
 
     def _keep_claimed(self, invoice_ids: list[int]) -> Callable[[], None]:
         return lambda: queue.heartbeat(invoice_ids, self.owner, self._clock())
 
     def _landed(self, flights: list[_Flight]) -> list[_Flight]:
-        """The flights whose answer is back (removed from `flights`); the claims of the others are kept fresh."""
+        """The flights whose answer is back (removed from `flights`); meanwhile the senders' retries are recorded as
+        they happen and the claims of the flights still out are kept fresh."""
+        beat = time.monotonic()
         while True:
-            done, _ = wait([f.reply for f in flights], timeout=HEARTBEAT_SECONDS, return_when=FIRST_COMPLETED)
+            done, _ = wait([f.reply for f in flights], timeout=RETRY_NOTE_SECONDS, return_when=FIRST_COMPLETED)
+            for flight in flights:
+                self._record_retries(flight)
             if done:
                 landed = [f for f in flights if f.reply in done]
                 for flight in landed:
                     flights.remove(flight)
                 return landed
-            queue.heartbeat([i for f in flights for i in f.invoice_ids], self.owner, self._clock())
+            if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                queue.heartbeat([i for f in flights for i in f.invoice_ids], self.owner, self._clock())
+                beat = time.monotonic()
 
     def _record_flight(self, run: _Run, flight: _Flight) -> None:
         """What came of one request, written by the engine's one writer (the calling thread)."""
         reply, key, batch, ids = flight.reply.result(), flight.key, flight.batch, flight.invoice_ids
-        for failure, at in reply.retries:
-            queue.record_retry(ids, self.owner, key, failure.category, failure.messages, at, failure.correlation_id)
+        self._record_retries(flight)
         if reply.failure is not None and reply.failure.too_large and len(batch) > 1 and not reply.unconfirmed:
             # Refused for its size before Xero read it: back to the queue, to go again in halves.
             self.batch_size = max(1, len(batch) // 2)
@@ -349,11 +375,13 @@ class Exporter:
 
     # -- sending -------------------------------------------------------------------------------------------------
 
-    def _send(self, key: str, models: list[Any], before_try: Callable[[], None] | None = None) -> _Reply:
+    def _send(
+        self, key: str, models: list[Any], before_try: Callable[[], None] | None = None,
+        on_retry: Callable[[Failure, datetime], None] | None = None,
+    ) -> _Reply:  # fmt: skip
         """PUT the batch; transient failures are retried with the same key (Xero replays a reply it has). Runs on
-        any thread and writes nothing (but `before_try`): the retries it made come back in the reply, for the
-        engine to record."""
-        retries: list[tuple[Failure, datetime]] = []
+        any thread and writes nothing itself: `before_try` and `on_retry` (each retry, and when) are the caller's."""
+        retries: list[Failure] = []
 
         def put() -> Any:
             if before_try is not None:
@@ -372,14 +400,16 @@ class Exporter:
 
         def retrying(failure: Failure) -> None:
             log.info("export batch %s: %s (%s)", key, failure.category.value, failure.message)
-            retries.append((failure, self._clock()))
+            retries.append(failure)
+            if on_retry is not None:
+                on_retry(failure, self._clock())
 
         result = self.call(put, on_retry=retrying)
-        unconfirmed = any(f.unconfirmed for f, _ in retries)
         if isinstance(result, Failure):
-            return _Reply(None, result, result.correlation_id, unconfirmed or result.unconfirmed, retries)
+            unconfirmed = result.unconfirmed or any(f.unconfirmed for f in retries)
+            return _Reply(None, result, result.correlation_id, unconfirmed)
         data, _status, headers = result
-        return _Reply(list(data.invoices or []), None, header_of(headers, "Xero-Correlation-Id"), retries=retries)
+        return _Reply(list(data.invoices or []), None, header_of(headers, "Xero-Correlation-Id"))
 
     def call(self, request: Callable[[], Any], on_retry: Callable[[Failure], None] | None = None) -> Any:
         """One call to Xero through the engine's XeroCaller (paced, transient trouble retried)."""
@@ -572,10 +602,9 @@ class Exporter:
             models = [m.model for m in mapped]
             fresh = self._clock() - batch.sent_at < REPLAY_WINDOW
             if fresh and request_digest(models) == batch.request_digest:
-                reply = self._send(batch.key, models, self._keep_claimed(invoice_ids))
-                for failure, at in reply.retries:
-                    queue.record_retry(invoice_ids, self.owner, batch.key, failure.category, failure.messages, at,
-                                       failure.correlation_id)  # fmt: skip
+                reply = self._send(
+                    batch.key, models, self._keep_claimed(invoice_ids), self._retry_recorder(invoice_ids, batch.key)
+                )
                 self._record_reply(run, batch.key, mapped, reply)
             else:
                 absent = self._link_by_lookup(run, batch.key, mapped)
