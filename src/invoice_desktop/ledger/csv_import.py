@@ -393,8 +393,10 @@ class _Planner:
 
     def _row(self, line: int, record: Sequence[str], columns: dict[int, str]) -> _Row:
         cells = dict.fromkeys(ALL_COLUMNS, "")
-        cells.update({name: record[i].strip() for i, name in columns.items()})
-        cells["Description"] = nfc_lines(cells["Description"])  # a quoted cell's line breaks, as typed
+        # Only plain spaces are trimmed: a line break or tab at a cell's edge is refused, not hidden (a quote out of
+        # place can carry a row's end into the next row's cell); a description may hold line breaks anywhere.
+        cells.update({name: record[i].strip(" ") for i, name in columns.items()})
+        cells["Description"] = nfc_lines(cells["Description"].strip())  # a quoted cell's line breaks, as typed
         row = _Row(line, cells)
         for name in _TEXT_COLUMNS:
             if problem := text_problem(cells[name]):

@@ -9,17 +9,18 @@ Records (RFC 4180): cells are separated by commas; a cell that holds a comma, a 
 in double quotes, with each quote inside it doubled. Every departure is a problem of its record, named by its
 physical line (as a text editor numbers lines): a quote left open, text after a closing quote, a quote inside an
 unquoted cell, a NUL byte, more or fewer cells than the header. A record with a problem is named by its first
-line and read no further; reading goes
-on at the next physical line, so every later problem is found too and none is hidden by a quote that swallows
-the rest of the file. The records
-read are checked to cover every physical line of the file exactly once.
+line and read no further; reading goes on at the next physical line, so every later problem is found too and none
+is hidden by a quote that swallows the rest of the file. The lines that a record of the wrong width carried are
+read again one by one (a quoted cell there may not span lines), so a row they hid is not hidden again by the way
+they are re-read. A quoted cell over several lines that holds a line of the header's width (a row it swallowed) is
+a problem too. The records read are checked to cover every physical line of the file exactly once.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DELIMITER = ","
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -134,11 +135,15 @@ def read_records(text: str) -> list[Record]:
     records: list[Record] = []
     width = 0  # the header's: its first record that is not blank
     line = 1
+    one_line_to = 0  # lines a record of the wrong width carried: read again each on its own, as its cells were
     while line <= len(starts):
         start, end = starts[line - 1], ends[line - 1]
         segment = text[start:end]
         if '"' not in segment and "\x00" not in segment:
             record = Record(len(records) + 1, line, line, tuple(segment.split(DELIMITER)))
+        elif line <= one_line_to:
+            record = _read_quoted(text[:end], start, len(records) + 1, starts)
+            record = replace(record, swallowed_to=min(record.swallowed_to, one_line_to))
         else:
             record = _read_quoted(text, start, len(records) + 1, starts)
         if not record.problem and not record.is_blank():
@@ -146,6 +151,10 @@ def read_records(text: str) -> list[Record]:
                 width = len(record.cells)
             elif len(record.cells) != width:
                 record = _too_wide_or_narrow(record, width)
+            elif record.last_line > record.line:
+                record = _holding_a_row(record, width)
+            if record.problem:
+                one_line_to = max(one_line_to, record.swallowed_to)
         records.append(record)
         line = record.last_line + 1
     _check_coverage(records, len(starts))
@@ -226,6 +235,26 @@ def _too_wide_or_narrow(record: Record, width: int) -> Record:
             "missing or one too many"
         )
     return Record(record.number, record.line, record.line, record.cells, problem, record.line, None, record.last_line)
+
+
+def _holding_a_row(record: Record, width: int) -> Record:
+    """A record that a quoted cell carries over several lines, and one of those lines, read on its own, would be a
+    row of the header's width: a quote out of place has most likely swallowed that row into the cell (a cell of
+    the right width cannot tell otherwise). It ends at its first line, so the lines after it are read as rows."""
+    for index, cell in enumerate(record.cells):
+        pieces = LINE_BREAK.split(cell)[1:]
+        for offset, piece in enumerate(pieces, start=1):
+            if piece.count(DELIMITER) >= width - 1:
+                line = record.line + sum(len(LINE_BREAK.findall(c)) for c in record.cells[:index]) + offset
+                problem = (
+                    f"a quoted cell carries this row on to line {line}, which reads as a row of its own: a quote "
+                    f"is probably missing or one too many ({_DOUBLING})"
+                )
+                return Record(
+                    record.number, record.line, record.line, record.cells, problem, record.line, index,
+                    record.last_line,
+                )  # fmt: skip
+    return record
 
 
 def _check_coverage(records: list[Record], line_count: int) -> None:

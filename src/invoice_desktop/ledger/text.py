@@ -107,9 +107,10 @@ def refused_kind(ch: str, multiline: bool = False) -> str:
 
 
 def text_problem(value: str, multiline: bool = False) -> str:
-    """Why `value` (as it will be kept: stripped) cannot be kept, naming its first refused character and where
-    it is, or "". The Problem it goes into names the field."""
-    text = value.strip()
+    """Why `value` (as it will be kept: without the plain spaces around it) cannot be kept, naming its first
+    refused character and where it is, or "". A line break or tab at its edges is refused like any other, not
+    trimmed away; a `multiline` text may start or end with line breaks. The Problem it goes into names the field."""
+    text = value.strip() if multiline else value.strip(" ")
     for index, ch in enumerate(text):
         kind = refused_kind(ch, multiline)
         if kind:

@@ -239,7 +239,7 @@ class Exporter:
                 reply.set_result(self._send(key, models, self._keep_claimed(ids), self._retry_recorder(ids, key)))
                 return _Flight(key, batch, reply)
             tried_again: SimpleQueue[tuple[Failure, datetime]] = SimpleQueue()
-            reply = pool.submit(self._send, key, models, None, lambda failure, at: tried_again.put((failure, at)))
+            reply = pool.submit(self._send, key, models, None, _putter(tried_again))
             return _Flight(key, batch, reply, tried_again)
 
     def _retry_recorder(self, invoice_ids: list[int], key: str) -> Callable[[Failure, datetime], None]:
@@ -689,3 +689,12 @@ def _details(invoice_ids: list[int]) -> Iterator[InvoiceDetail]:
 def _current_attempts(invoice_id: int) -> int:
     row = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
     return row.attempts if row is not None else 0
+
+
+def _putter(into: SimpleQueue[tuple[Failure, datetime]]) -> Callable[[Failure, datetime], None]:
+    """A retry callback for a pooled sender: it only queues the retry, the writer thread records it."""
+
+    def put(failure: Failure, at: datetime) -> None:
+        into.put((failure, at))
+
+    return put
