@@ -65,7 +65,9 @@ class DemoInvoice:
     number: str | None = None
 
 
-def _work(description: str, quantity: str, price: str, account: str = "200", tax: str = "GST on Income"):
+def _work(
+    description: str, quantity: str, price: str, account: str = "200", tax: str = "GST on Income"
+) -> tuple[str, str, str, str, str]:
     return (description, quantity, price, account, tax)
 
 

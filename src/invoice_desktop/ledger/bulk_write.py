@@ -13,11 +13,11 @@ afresh.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from peewee import IntegrityError, Model, fn
+from peewee import Field, IntegrityError, fn
 
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.catalog import ClientDetails
@@ -33,7 +33,16 @@ from invoice_desktop.ledger.invoices import (
 from invoice_desktop.ledger.money import InvoiceTotals
 from invoice_desktop.ledger.text import fold, nfc
 from invoice_desktop.store.fields import utcnow
-from invoice_desktop.store.models import Account, Client, Invoice, InvoiceLine, InvoiceStatus, TaxRate, database_proxy
+from invoice_desktop.store.models import (
+    Account,
+    AutoIdModel,
+    Client,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    TaxRate,
+    database_proxy,
+)
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,7 @@ class _Table:
     """The rows to insert into one table, as the store keeps their values; ids (theirs, and those they refer to)
     are _New until the next ids are read."""
 
-    def __init__(self, model: type[Model]) -> None:
+    def __init__(self, model: type[AutoIdModel]) -> None:
         self.model = model
         self.news: list[_New] = []
         self.rows: list[dict[str, object]] = []
@@ -216,14 +225,14 @@ class _Prepared:
                 self.lines.add({**values, "invoice": invoice})
 
     @staticmethod
-    def _resolve(column, names: Mapping[str, object], create) -> dict[str, object]:
+    def _resolve(column: Field, names: Mapping[str, object], create: Callable[[str], object]) -> dict[str, object]:
         """Each name's id, or the _New of a row `create` adds: once for names that are one name as Xero compares
         them (as creating them one by one would find the first for the others)."""
         index = catalog.NameIndex(column.model, column)
         resolved: dict[str, object] = {}
         by_fold: dict[str, object] = {}
         for name in names:
-            found = index.find(name)
+            found: object = index.find(name)
             if found is None:
                 found = by_fold.get(fold(name))
                 if found is None:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import TypeVar
 
-from peewee import Field, Model
+from peewee import Field
 
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import decimal_places
 from invoice_desktop.ledger.text import fold, nfc, text_problem
-from invoice_desktop.store.models import Account, Client, TaxRate
+from invoice_desktop.store.models import Account, AutoIdModel, Client, TaxRate
+from invoice_desktop.store.query_rows import tuple_rows
+
+_Named = TypeVar("_Named", Client, Account, TaxRate)  # the catalogues found by name (or code)
 
 # Xero's standard tax rates, by the display name Xero shows (AU, NZ, UK), as percentages.
 XERO_STANDARD_TAX_RATES: dict[str, Decimal] = {
@@ -248,10 +252,10 @@ class NameIndex:
     """Every row's id of a model by its name (or code), read once: finds names as `_find_by_name` does (exactly,
     else by fold when that is unambiguous) for a caller with many names to look up (the CSV import)."""
 
-    def __init__(self, model: type[Model], column: Field) -> None:
+    def __init__(self, model: type[AutoIdModel], column: Field) -> None:
         self.exact: dict[str, int] = {}
         self.folded: dict[str, list[int]] = {}
-        for row_id, name in model.select(model.id, column).tuples():
+        for row_id, name in tuple_rows(model.select(model.id, column)):
             self.exact[name] = row_id
             self.folded.setdefault(fold(name), []).append(row_id)
 
@@ -263,7 +267,7 @@ class NameIndex:
         return matches[0] if len(matches) == 1 else None
 
 
-def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None:
+def _find_by_name(model: type[_Named], column: Field, value: str) -> _Named | None:
     value = nfc(value).strip()
     if not value:
         return None
@@ -274,7 +278,7 @@ def _find_by_name(model: type[Model], column: Field, value: str) -> Model | None
     return row
 
 
-def same_name(model: type[Model], column: Field, value: str, except_id: int | None = None) -> list[Model]:
+def same_name(model: type[_Named], column: Field, value: str, except_id: int | None = None) -> list[_Named]:
     """The rows (but row `except_id`) whose `column` equals `value` as Xero compares names (ledger.text.fold: NFC,
     case folded): "ŌTAKI CAFÉ" is "Ōtaki Café" in either Unicode form (SQLite's lower() folds ASCII only). The one
     matcher of names ignoring case, for the lookups here and for the clients' uniqueness check (ledger.clients)."""

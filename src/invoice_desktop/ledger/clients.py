@@ -13,8 +13,10 @@ Every function checks everything first and raises `LedgerError` listing each pro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any, cast
 
 from peewee import JOIN, Case, IntegrityError, fn
 
@@ -168,10 +170,10 @@ def search_clients(term: str = "") -> list[ClientSummary]:
         .order_by(Client.name.collate("NOCASE"), Client.id)
     )
     summaries = []
-    for row in query:
+    for row in cast("Iterable[Any]", query):  # each a Client with its two aggregates as attributes
         if wanted and not any(wanted in fold(value) for value in (row.name, row.email, row.city)):
             continue
-        outstanding = Invoice.total.python_value(row.outstanding_cents)
+        outstanding = Invoice.total.python_value(row.outstanding_cents) or Decimal("0.00")
         summaries.append(ClientSummary(_client_info(row), row.invoice_count, outstanding))
     return summaries
 

@@ -382,7 +382,8 @@ class _Planner:
         swallowed_to = 0
         for record in records:
             if record.problem:
-                column = columns.get(record.problem_cell, "") if record.problem_line == record.line else ""
+                cell = record.problem_cell
+                column = columns.get(cell, "") if cell is not None and record.problem_line == record.line else ""
                 self.error(record.number, column, record.problem_text(), record.line)
                 swallowed_to = max(swallowed_to, record.swallowed_to)
             elif record.line > swallowed_to:
@@ -402,8 +403,8 @@ class _Planner:
             if problem := text_problem(cells[name]):
                 self.error(line, name, problem)
         details = catalog.ClientDetails(**{detail: cells[column] for column, detail in CLIENT_DETAIL_OF_COLUMN.items()})
-        for problem in client_field_problems(cells["ContactName"], details):  # as the Clients window checks them
-            self.error(line, _COLUMN_OF_CLIENT_FIELD[problem.field], problem.message)
+        for found in client_field_problems(cells["ContactName"], details):  # as the Clients window checks them
+            self.error(line, _COLUMN_OF_CLIENT_FIELD[found.field], found.message)
         for name in REQUIRED_COLUMNS:
             if not cells[name]:
                 self.error(line, name, "a value is required")
@@ -417,10 +418,10 @@ class _Planner:
         numeric = ("Quantity", "UnitAmount", "Discount", "TaxAmount", *CHECKED_COLUMNS)
         numbers = {name: self._decimal(line, name, cells[name]) for name in numeric}
         for name in CHECKED_COLUMNS:
-            if numbers[name] is not None and (problem := figure_problem(numbers[name], MONEY_PLACES, MAX_MONEY)):
+            if (figure := numbers[name]) is not None and (problem := figure_problem(figure, MONEY_PLACES, MAX_MONEY)):
                 self.error(line, name, problem)
                 numbers[name] = None
-        row.stated = {name: numbers[name] for name in CHECKED_COLUMNS if numbers[name] is not None}
+        row.stated = {name: figure for name in CHECKED_COLUMNS if (figure := numbers[name]) is not None}
         if any(cells[name] and numbers[name] is None for name in numeric[:4]):
             return row  # a number on the line could not be read (reported)
         if numbers["Quantity"] is None or numbers["UnitAmount"] is None:
@@ -439,11 +440,11 @@ class _Planner:
             tracking2_name=cells["TrackingName2"],
             tracking2_option=cells["TrackingOption2"],
         )
-        for problem in line_problems(row.draft_line, self.amounts):
-            column = COLUMN_OF_FIELD[problem.field]
+        for found in line_problems(row.draft_line, self.amounts):
+            column = COLUMN_OF_FIELD[found.field]
             if cells[column] or column not in REQUIRED_COLUMNS:  # an empty required cell is already reported
-                self.error(line, column, problem.message)
-            if problem.field in _FIGURES:
+                self.error(line, column, found.message)
+            if found.field in _FIGURES:
                 row.draft_line = None  # its figures are not worked with (reported)
         return row
 
@@ -584,8 +585,8 @@ class _Planner:
             )
             for problem in header_problems(probe):
                 self.error(rows[0].line, COLUMN_OF_FIELD.get(problem.field, ""), problem.message)
-        lines = [r.draft_line for r in rows]
-        if any(ln is None or ln.tax_rate_name not in tax_rates for ln in lines):
+        lines = [r.draft_line for r in rows if r.draft_line is not None]
+        if len(lines) < len(rows) or any(ln.tax_rate_name not in tax_rates for ln in lines):
             return  # its rows have errors already
         lines = [self._without_redundant_override(ln, tax_rates) for ln in lines]
         draft = InvoiceDraft(

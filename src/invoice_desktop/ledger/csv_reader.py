@@ -195,6 +195,7 @@ def _read_quoted(text: str, pos: int, number: int, starts: list[int]) -> Record:
                 )
         else:
             match = _UNQUOTED.match(text, pos)
+            assert match is not None  # the pattern matches the empty string too
             cell, pos = match.group(), match.end()
             if text.startswith('"', pos):
                 return problem(

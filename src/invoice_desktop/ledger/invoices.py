@@ -7,12 +7,14 @@ the invoice and its lines, so lists and exports read them without recomputing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from peewee import JOIN, IntegrityError
 
@@ -113,8 +115,8 @@ class LineDraft:
 @dataclass(frozen=True)
 class InvoiceDraft:
     client_name: str
-    date: date
-    due_date: date
+    date: dt.date
+    due_date: dt.date
     reference: str = ""
     currency: str = ""
     amounts_type: AmountsType = AmountsType.EXCLUSIVE
@@ -197,8 +199,8 @@ class InvoiceDetail:
     number: str
     status: InvoiceStatus
     client: ClientInfo
-    date: date
-    due_date: date
+    date: dt.date
+    due_date: dt.date
     reference: str
     currency: str
     branding_theme: str
@@ -218,7 +220,7 @@ class InvoiceDetail:
     def amount_due(self) -> Decimal:
         return self.total - self.amount_paid
 
-    def is_overdue(self, today: date | None = None) -> bool:
+    def is_overdue(self, today: dt.date | None = None) -> bool:
         return self.status is InvoiceStatus.AWAITING_PAYMENT and self.due_date < (today or date.today())
 
     def to_draft(self) -> InvoiceDraft:
@@ -334,12 +336,16 @@ def normalised(draft: InvoiceDraft) -> InvoiceDraft:
         replace(
             line,
             description=nfc_lines(line.description),
-            **{name: nfc(getattr(line, name)) for name in _LINE_TEXTS},
+            **_texts(line, _LINE_TEXTS),
         )
         for line in draft.lines
     )
-    texts = {name: nfc(value) for name in (*_HEADER_TEXTS, "currency") if (value := getattr(draft, name)) is not None}
-    return replace(draft, lines=lines, **texts)
+    return replace(draft, lines=lines, **_texts(draft, (*_HEADER_TEXTS, "currency")))
+
+
+def _texts(draft: InvoiceDraft | LineDraft, names: tuple[str, ...]) -> dict[str, Any]:
+    """The draft's text fields of those names (those set), in NFC."""
+    return {name: nfc(value) for name in names if (value := getattr(draft, name)) is not None}
 
 
 def totals_problems(totals: InvoiceTotals) -> list[Problem]:
@@ -465,7 +471,7 @@ def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.DRAFT, "edited")
         refs = _checked(draft, invoice_id=invoice_id)
-        invoice.client = _client_id(draft)
+        invoice.client_id = _client_id(draft)
         invoice.number = (draft.number or "").strip() or invoice.number
         InvoiceLine.delete().where(InvoiceLine.invoice == invoice_id).execute()
         _write(invoice, draft, refs, utcnow())
@@ -501,7 +507,7 @@ def approve_invoices(invoice_ids: Iterable[int]) -> ApproveResult:
             for invoice_id in chunk:
                 invoice = invoices.get(invoice_id)
                 reason = _approval_refusal(invoice, invoice_id in with_lines)
-                if reason:
+                if reason or invoice is None:  # (no invoice always has a reason)
                     rejected.append((invoice.number if invoice else f"#{invoice_id}", reason))
                 else:
                     ok.append(invoice_id)

@@ -6,6 +6,7 @@ window's table models call these from outside `data()` and keep the plain rows t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,6 +26,7 @@ from invoice_desktop.store.models import (
     XeroInvoiceState,
     database_proxy,
 )
+from invoice_desktop.store.query_rows import tuple_rows
 
 
 class Tab(StrEnum):
@@ -50,8 +52,8 @@ class InvoiceRow:
     id: int
     number: str
     client: str
-    date: date
-    due_date: date
+    date: dt.date
+    due_date: dt.date
     total: Decimal
     amount_due: Decimal
     status: str  # InvoiceStatus value
@@ -129,7 +131,7 @@ def list_invoices(
     )
     if limit is not None or offset:
         query = query.limit(limit).offset(offset)
-    return [_row(values, today) for values in query]
+    return [_row(values, today) for values in tuple_rows(query)]
 
 
 def invoice_ids(
@@ -153,12 +155,12 @@ def invoice_ids(
         .tuples()
     )
     if among is None:
-        return [invoice_id for (invoice_id,) in query]
+        return [invoice_id for (invoice_id,) in tuple_rows(query)]
     wanted = list(among)
     found: list[int] = []
     for start in range(0, len(wanted), _IDS_PER_QUERY):
         part = query.where(Invoice.id.in_(wanted[start : start + _IDS_PER_QUERY]))
-        found.extend(invoice_id for (invoice_id,) in part)
+        found.extend(invoice_id for (invoice_id,) in tuple_rows(part))
     return found
 
 
@@ -184,7 +186,7 @@ def tab_counts(today: date | None = None) -> dict[Tab, int]:
     # lock, waiting out the busy timeout while another connection writes).
     with database_proxy.atomic(lock_type="DEFERRED"):
         per_status: dict[str, int] = dict(
-            Invoice.select(Invoice.status, fn.COUNT(SQL("*"))).group_by(Invoice.status).tuples()
+            tuple_rows(Invoice.select(Invoice.status, fn.COUNT(SQL("*"))).group_by(Invoice.status))
         )
         overdue = Invoice.select(fn.COUNT(SQL("*"))).where(_overdue(today)).scalar() or 0
     return {
@@ -215,7 +217,7 @@ def _overdue(today: date) -> Expression:
     return (Invoice.status == InvoiceStatus.AWAITING_PAYMENT.value) & (Invoice.due_date < today)
 
 
-def _filter(tab: Tab, search: str, today: date) -> Expression:
+def _filter(tab: Tab, search: str, today: date) -> ColumnBase:
     conditions: list[Expression] = []
     if tab is Tab.DRAFT:
         conditions.append(Invoice.status == InvoiceStatus.DRAFT.value)
@@ -252,6 +254,7 @@ def _fold(value: str | None) -> str | None:
 
 
 def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list:
+    key: ColumnBase
     if sort is SortKey.XERO:
         key = Case(
             export_state, [(state.value, rank) for rank, state in enumerate(XERO_SORT_ORDER)], len(XERO_SORT_ORDER)

@@ -8,19 +8,20 @@ delete is the bookkeeper's decision.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from invoice_desktop.ledger.invoices import number_key
 from invoice_desktop.ledger.text import fold, nfc, text_problem, visible
 from invoice_desktop.store.models import Client, Invoice
+from invoice_desktop.store.query_rows import tuple_rows
 
 log = logging.getLogger(__name__)
 
 
 def stored_text_warnings() -> list[str]:
     """One sentence per problem found, numbers first; [] for a clean company file. Each is logged as a warning."""
-    invoices = list(Invoice.select(Invoice.id, Invoice.number, Invoice.reference).order_by(Invoice.id).tuples())
-    clients = list(Client.select(Client.id, Client.name).order_by(Client.id).tuples())
+    invoices = list(tuple_rows(Invoice.select(Invoice.id, Invoice.number, Invoice.reference).order_by(Invoice.id)))
+    clients = list(tuple_rows(Client.select(Client.id, Client.name).order_by(Client.id)))
     warnings = [
         *(
             f"Invoices {_listed(numbers)} have numbers that Xero reads as one (they differ only in case or in "
@@ -45,7 +46,7 @@ def stored_text_warnings() -> list[str]:
     return warnings
 
 
-def _alike(values: Iterable[str], key) -> list[list[str]]:
+def _alike(values: Iterable[str], key: Callable[[str], str]) -> list[list[str]]:
     """The groups of two or more different values that are equal by `key`."""
     groups: dict[str, list[str]] = {}
     for value in values:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from importlib import resources
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from invoice_desktop.sandbox.admin_actions import FAULT_LABELS
@@ -368,12 +369,9 @@ def _card(title: str, help_text: str, form: str) -> str:
 
 
 def _faults(view: AdminView) -> str:
-    armed = view.faults.get("armed") or []
-    latency = float(view.faults.get("latency_seconds") or 0)
-    on = [
-        f"{FAULT_LABELS[FaultKind(f['kind'])]} ({_left(f['remaining'])})"
-        for f in armed  # type: ignore[union-attr]
-    ]
+    armed = cast("list[dict[str, Any]]", view.faults.get("armed") or [])
+    latency = float(cast("float", view.faults.get("latency_seconds") or 0))
+    on = [f"{FAULT_LABELS[FaultKind(f['kind'])]} ({_left(f['remaining'])})" for f in armed]
     if latency:
         on.append(f"latency {latency:g} s")
     warnings_left = int(view.faults.get("warnings_left") or 0)  # type: ignore[call-overload]

@@ -195,7 +195,7 @@ class InvoiceBatch:
         if existing is None and self.allow_update:
             existing, not_found = self._find_existing(element)
             if not_found:
-                return self._failure(element, [validation.INVOICE_NOT_FOUND], None, [])
+                return self._failure(element, [validation.INVOICE_NOT_FOUND], None, {})
         result = self._build(element, existing)
         if result.ok:
             assert result.invoice is not None
@@ -240,9 +240,9 @@ class InvoiceBatch:
                 errors.append(validation.NOT_VALID_FOR_CREATION)
         else:
             if invoice.amount_paid > 0 or invoice.amount_credited > 0 or invoice.status == "PAID":
-                return self._failure(element, [validation.HAS_PAYMENTS], existing, [])
+                return self._failure(element, [validation.HAS_PAYMENTS], existing, {})
             if status not in ALLOWED_TRANSITIONS.get(invoice.status, set()):
-                return self._failure(element, [validation.NOT_VALID_FOR_MODIFICATION], existing, [])
+                return self._failure(element, [validation.NOT_VALID_FOR_MODIFICATION], existing, {})
 
         # Contact
         contact, new_contact, contact_errors = self._resolve_contact(field_of(element, "Contact"), invoice)

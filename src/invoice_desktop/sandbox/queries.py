@@ -193,7 +193,7 @@ class _Parser:
         if not 3 <= len(numbers) <= 6:
             raise QueryError("DateTime takes a year, month and day (and optionally hour, minute and second)")
         try:
-            return datetime(*numbers, tzinfo=UTC)  # type: ignore[misc]
+            return datetime(*numbers, tzinfo=UTC)  # type: ignore[misc,arg-type]  # 3 to 6 numbers, checked above
         except (ValueError, OverflowError) as exc:
             raise QueryError(f"DateTime({', '.join(map(str, numbers))}) is not a valid date: {exc}") from exc
 
@@ -220,13 +220,16 @@ def _resolve(document: dict[str, Any], path: Sequence[str]) -> Any:
     return value
 
 
+_TRANSFORMS: dict[str, Callable[[str], str]] = {"tolower": str.lower, "toupper": str.upper, "trim": str.strip}
+
+
 def _normalise(value: Any, transforms: Sequence[str]) -> Any:
     if isinstance(value, str):
         moment = wire.ms_value_to_datetime(value)
         if moment is not None:
             return moment
         for transform in transforms:
-            value = {"tolower": str.lower, "toupper": str.upper, "trim": str.strip}[transform](value)
+            value = _TRANSFORMS[transform](value)
     elif isinstance(value, int | float) and not isinstance(value, bool):
         value = Decimal(str(value))
     return value

@@ -62,14 +62,14 @@ class Bucket:
         return len(self.entries) - bisect.bisect_left(self.entries, (threshold_ms, -1, ""))
 
 
-def _insert(items: list, value: object) -> None:  # type: ignore[type-arg]
+def _insert(items: list, value: object) -> None:
     if not items or items[-1] < value:  # the common case: the newest record, or the one just modified
         items.append(value)
     else:
         bisect.insort(items, value)
 
 
-def _delete(items: list, value: object) -> None:  # type: ignore[type-arg]
+def _delete(items: list, value: object) -> None:
     position = bisect.bisect_left(items, value)
     if position < len(items) and items[position] == value:
         del items[position]

@@ -8,6 +8,7 @@ In-flight things (faults, idempotency cache, rate windows) are not saved.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import typing
 import uuid
@@ -166,8 +167,8 @@ class Invoice:
     type: str
     invoice_number: str
     contact_id: str
-    date: date
-    due_date: date | None = None
+    date: dt.date
+    due_date: dt.date | None = None
     status: str = "DRAFT"
     line_amount_types: str = "Exclusive"
     reference: str = ""
@@ -182,7 +183,7 @@ class Invoice:
     amount_credited: Decimal = Decimal("0.00")
     payment_ids: list[str] = field(default_factory=list)
     allocations: list[CreditAllocation] = field(default_factory=list)  # their sum is amount_credited
-    fully_paid_on_date: date | None = None
+    fully_paid_on_date: dt.date | None = None
     sent_to_contact: bool = False
     url: str = ""
     created: float = 0.0

@@ -75,7 +75,7 @@ class CompanyDatabase(SqliteDatabase):
     skipped, and a statement the transaction would otherwise run on its own (autocommit) is refused."""
 
     def _connect(self) -> sqlite3.Connection:
-        return self._file_call(super()._connect, "opening it", retry=True)
+        return self._file_call(super()._connect, "opening it", retry=True)  # type: ignore[misc]  # not in the stubs
 
     def begin(self, lock_type: str | None = None) -> None:
         self._file_call(lambda: SqliteDatabase.begin(self, lock_type), "BEGIN", retry=True)
@@ -84,7 +84,7 @@ class CompanyDatabase(SqliteDatabase):
         self._file_call(super().commit, "COMMIT", retry=False)
 
     def rollback(self) -> None:
-        conn = self._state.conn
+        conn = self._state.conn  # type: ignore[attr-defined]  # peewee's per-thread state, not in its stubs
         if conn is not None and not conn.in_transaction:
             return  # SQLite rolled it back already (peewee has popped it from its stack by now)
         self._file_call(super().rollback, "ROLLBACK", retry=False)
@@ -101,7 +101,7 @@ class CompanyDatabase(SqliteDatabase):
         return self._file_call(lambda: SqliteDatabase.execute_sql(self, sql, params), sql[:20], retry=False)
 
     def _rolled_back_by_sqlite(self) -> bool:
-        conn = self._state.conn
+        conn = self._state.conn  # type: ignore[attr-defined]  # peewee's per-thread state, not in its stubs
         return conn is not None and self.in_transaction() and not conn.in_transaction
 
     def _file_call(self, call: Callable[[], T], what: str, retry: bool) -> T:

@@ -23,13 +23,13 @@ class ScaledDecimalField(Field):
 
     field_type = "INTEGER"
 
-    def __init__(self, places: int = 2, *args, **kwargs):
+    def __init__(self, places: int = 2, *args: Any, **kwargs: Any) -> None:
         self.places = places
         self._scale = Decimal(10) ** places
         self._quantum = Decimal(1).scaleb(-places)
         super().__init__(*args, **kwargs)
 
-    def db_value(self, value):
+    def db_value(self, value: Decimal | int | str | None) -> int | None:
         if value is None:
             return None
         exact = Decimal(value) * self._scale
@@ -37,14 +37,14 @@ class ScaledDecimalField(Field):
             raise ValueError(f"{value} has more than {self.places} decimal places")
         return int(exact)
 
-    def python_value(self, value):
+    def python_value(self, value: int | str | None) -> Decimal | None:
         if value is None:
             return None
         return (Decimal(int(value)) / self._scale).quantize(self._quantum, rounding=ROUND_HALF_UP)
 
 
 class MoneyField(ScaledDecimalField):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", Decimal("0.00"))
         super().__init__(2, *args, **kwargs)
 
@@ -55,14 +55,14 @@ class UtcDateTimeField(Field):
     field_type = "TEXT"
     FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
-    def db_value(self, value):
+    def db_value(self, value: datetime | None) -> str | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: use invoice_desktop.store.fields.utcnow() or an aware datetime")
         return value.astimezone(UTC).strftime(self.FORMAT)
 
-    def python_value(self, value):
+    def python_value(self, value: str | None) -> datetime | None:
         if value is None:
             return None
         return datetime.strptime(value, self.FORMAT).replace(tzinfo=UTC)

@@ -71,6 +71,9 @@ class PaymentSource(StrEnum):
 
 
 class BaseModel(Model):
+    """A table of the company file. A bare annotation in a model (`client_id: int`) adds no column: it tells the
+    type checker about the id attribute peewee adds for a foreign key."""
+
     class Meta:
         database = database_proxy
         legacy_table_names = False
@@ -119,6 +122,7 @@ class Invoice(BaseModel):
     id = AutoField()
     number = CharField(unique=True)
     client = ForeignKeyField(Client, backref="invoices", on_delete="RESTRICT")
+    client_id: int
     date = DateField()
     due_date = DateField()
     reference = CharField(default="")
@@ -141,6 +145,7 @@ class Invoice(BaseModel):
 class InvoiceLine(BaseModel):
     id = AutoField()
     invoice = ForeignKeyField(Invoice, backref="lines", on_delete="CASCADE")
+    invoice_id: int
     position = IntegerField()
     description = TextField(default="")
     item_code = CharField(default="")
@@ -148,7 +153,9 @@ class InvoiceLine(BaseModel):
     unit_amount = ScaledDecimalField(4)
     discount_rate = ScaledDecimalField(2, null=True)
     account = ForeignKeyField(Account, null=True, on_delete="RESTRICT")
+    account_id: int | None
     tax_rate = ForeignKeyField(TaxRate, null=True, on_delete="RESTRICT")
+    tax_rate_id: int | None
     tax_amount_override = ScaledDecimalField(2, null=True)
     line_amount = MoneyField()
     tax_amount = MoneyField()
@@ -161,6 +168,7 @@ class InvoiceLine(BaseModel):
 class Payment(BaseModel):
     id = AutoField()
     invoice = ForeignKeyField(Invoice, backref="payments", on_delete="CASCADE")
+    invoice_id: int
     date = DateField()
     amount = MoneyField()
     reference = CharField(default="")
@@ -173,6 +181,7 @@ class XeroExport(BaseModel):
     """One row per approved invoice: where it stands in Xero."""
 
     invoice = ForeignKeyField(Invoice, primary_key=True, backref="xero_export", on_delete="CASCADE")
+    invoice_id: int
     state = EnumField(ExportState, default=ExportState.NOT_SENT, index=True)
     xero_invoice_id = CharField(null=True)
     category = EnumField(FailureCategory, null=True)
@@ -198,6 +207,7 @@ class XeroAttempt(BaseModel):
 
     id = AutoField()
     invoice = ForeignKeyField(Invoice, backref="xero_attempts", on_delete="CASCADE")
+    invoice_id: int
     batch_key = CharField(null=True)
     at = UtcDateTimeField(default=utcnow)
     outcome = EnumField(AttemptOutcome)
@@ -225,6 +235,7 @@ class XeroInvoiceState(BaseModel):
     """
 
     invoice = ForeignKeyField(Invoice, primary_key=True, backref="xero_state", on_delete="CASCADE")
+    invoice_id: int
     xero_status = CharField()  # Xero's Status: DRAFT, SUBMITTED, AUTHORISED, PAID, VOIDED, DELETED
     amount_paid = MoneyField()
     amount_credited = MoneyField()  # credit notes, prepayments and overpayments allocated in Xero
@@ -247,3 +258,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     XeroBatch,
     XeroInvoiceState,
 ]
+
+
+# The models keyed by an automatic `id` (the others are keyed by their invoice or by a name).
+AutoIdModel = Client | Account | TaxRate | Invoice | InvoiceLine | Payment | XeroAttempt

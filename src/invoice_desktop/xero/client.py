@@ -118,7 +118,7 @@ class TokenSet:
         return f"TokenSet(expires_at={self.expires_at!r}, scope={self.scope!r})"
 
 
-_NO_TOKEN = {
+_NO_TOKEN: dict[str, object] = {
     "access_token": None,
     "refresh_token": None,
     "scope": [],

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
+from peewee import ModelSelect
+
 from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
@@ -94,7 +96,7 @@ class SyncedRow:
         }
 
 
-def _rows(state: ExportState):  # type: ignore[no-untyped-def]
+def _rows(state: ExportState) -> ModelSelect[XeroExport]:
     return (
         XeroExport.select(XeroExport, Invoice, Client)
         .join(Invoice, on=(XeroExport.invoice == Invoice.id))

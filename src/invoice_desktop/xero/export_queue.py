@@ -40,6 +40,7 @@ from invoice_desktop.store.models import (
     XeroExport,
     database_proxy,
 )
+from invoice_desktop.store.query_rows import tuple_rows
 
 STALE_AFTER = timedelta(minutes=5)
 
@@ -341,18 +342,18 @@ def unresolved_batches(now: datetime, me: str) -> list[UnresolvedBatch]:
         .group_by(XeroExport.batch_key, XeroExport.claimed_by)
     )
     found: list[UnresolvedBatch] = []
-    for row in rows:
-        if row.claimed_by == me:
+    for key, owner, last_claimed in tuple_rows(rows):
+        if owner == me:
             continue
-        seen = XeroExport.claimed_at.python_value(row.seen) if isinstance(row.seen, str) else row.seen
-        alive = owner_alive(row.claimed_by)
+        seen = XeroExport.claimed_at.python_value(last_claimed) if isinstance(last_claimed, str) else last_claimed
+        alive = owner_alive(owner)
         if alive is False or seen is None or now - seen >= STALE_AFTER:
-            batch = XeroBatch.get_or_none(XeroBatch.key == row.batch_key)
+            batch = XeroBatch.get_or_none(XeroBatch.key == key)
             ids = tuple(json.loads(batch.invoice_ids)) if batch is not None else ()
             found.append(
                 UnresolvedBatch(
-                    key=row.batch_key,
-                    owner=row.claimed_by,
+                    key=key,
+                    owner=owner,
                     invoice_ids=ids,
                     sent_at=batch.sent_at if batch is not None else None,
                     request_digest=batch.request_digest if batch is not None else "",

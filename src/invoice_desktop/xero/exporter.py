@@ -608,7 +608,7 @@ class Exporter:
                 self._record_reply(run, batch.key, mapped, reply)
             else:
                 absent = self._link_by_lookup(run, batch.key, mapped)
-                queue.release(absent, self.owner, self._clock())
+                queue.release(sorted(absent), self.owner, self._clock())
                 run.summary.total -= len(absent)
             queue.resolve_batch(batch.key, self._clock())
 

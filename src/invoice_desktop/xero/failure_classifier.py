@@ -365,8 +365,8 @@ def _classify_http(exc: ApiException) -> Failure:
         )  # fmt: skip
     messages = _validation_messages(body) if isinstance(exc, BadRequestException) else []
     if not messages:
-        detail = body.get("Message") if isinstance(body, dict) else _body_text(exc)
-        messages = [str(detail or exc.reason or f"HTTP {status}")]
+        xero_message = body.get("Message") if isinstance(body, dict) else _body_text(exc)
+        messages = [str(xero_message or exc.reason or f"HTTP {status}")]
     if isinstance(exc, NotFoundException):
         messages = [f"404 {exc.reason}: {_body_text(exc)}".strip(": ")]
     failure = classify_element(messages, None)

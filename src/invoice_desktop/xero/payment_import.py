@@ -40,6 +40,7 @@ from peewee import fn
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import XeroExport
+from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.store.settings import get_setting, set_setting
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_pacing import Pacer, RetryPolicy
@@ -115,8 +116,8 @@ def first_mark() -> datetime | None:
     value = oldest.scalar()
     if not value:
         return None
-    moment = XeroExport.synced_at.python_value(value) if isinstance(value, str) else value
-    return moment - FIRST_IMPORT_MARGIN
+    moment: datetime | None = XeroExport.synced_at.python_value(value) if isinstance(value, str) else value
+    return None if moment is None else moment - FIRST_IMPORT_MARGIN
 
 
 def modified_since_header(moment: datetime) -> str:
@@ -132,7 +133,7 @@ def known_invoices(xero_ids: list[str]) -> dict[str, int]:
     query = XeroExport.select(XeroExport.invoice, XeroExport.xero_invoice_id).where(
         fn.LOWER(XeroExport.xero_invoice_id).in_(xero_ids)
     )
-    return {row.xero_invoice_id.lower(): row.invoice_id for row in query}
+    return {xero_id.lower(): invoice_id for invoice_id, xero_id in tuple_rows(query)}
 
 
 class PaymentImporter:

@@ -12,6 +12,7 @@ from peewee import fn
 
 from invoice_desktop.config import AppPaths
 from invoice_desktop.store.models import ExportState, XeroExport
+from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.settings import InterfaceState
 from invoice_desktop.xero.tokens import TokenStorageError, TokenStorageKind, TokenStore
@@ -55,7 +56,7 @@ def export_counts() -> dict[str, int]:
     """Invoices per export state, every state listed (0 when none)."""
     counts = {state.value: 0 for state in ExportState}
     query = XeroExport.select(XeroExport.state, fn.COUNT(XeroExport.invoice).alias("n")).group_by(XeroExport.state)
-    for row in query.tuples():
+    for row in tuple_rows(query):
         counts[str(row[0])] = int(row[1])
     return counts
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from invoice_desktop.store.failures import stored_messages
 from invoice_desktop.store.models import Client, ExportState, Invoice, XeroExport
+from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.xero.export_actions import SyncedRow
 
 
@@ -56,5 +57,5 @@ def synced_page(
         query = query.limit(limit).offset(offset)
     return [
         SyncedRow(invoice_id, number, client, str(total), xero_id or "", synced_at, note or "", stored_messages(said))
-        for invoice_id, number, client, total, xero_id, synced_at, note, said in query
+        for invoice_id, number, client, total, xero_id, synced_at, note, said in tuple_rows(query)
     ]

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -236,7 +237,7 @@ def new_grant(refresh_token: str, client_id: str, scope: tuple[str, ...] | list[
     return StoredGrant(refresh_token=refresh_token, client_id=client_id, scope=tuple(scope), saved_at=time.time())
 
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
     def _lock_fd(fd: int) -> None:
