@@ -74,7 +74,9 @@ def allocation_errors(
         errors.append(NOT_POSITIVE)
     else:
         over_credit = credit_note.status == "AUTHORISED" and amount > credit_note.remaining_credit - staged_from_note
-        over_due = invoice is not None and amount > invoice.amount_due - staged_to_invoice
+        # A PAID invoice's answer in xeroizer #320 carries both PAID_OFF and AMOUNT_OUTSTANDING.
+        takes_credit = invoice is not None and invoice.status in ("AUTHORISED", "PAID")
+        over_due = takes_credit and invoice is not None and amount > invoice.amount_due - staged_to_invoice
         if over_credit or over_due:
             errors.append(AMOUNT_OUTSTANDING)
     errors.extend(validation.lock_date_errors(org, on))

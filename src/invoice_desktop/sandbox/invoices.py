@@ -247,7 +247,7 @@ class InvoiceBatch:
         if existing is None and self.allow_update:
             existing, not_found = self._find_existing(element)
             if not_found:
-                return self._failure(element, [self.kind.not_found], None, [])
+                return self._failure(element, [self.kind.not_found], None, {})
         result = self._build(element, existing)
         if result.ok:
             assert result.invoice is not None
@@ -293,9 +293,9 @@ class InvoiceBatch:
                 errors.append(kind.not_valid_for_creation)
         else:
             if invoice.settled:  # a payment or credit on it: no edit, no void (Xero's message either way)
-                return self._failure(element, [validation.HAS_PAYMENTS], existing, [])
+                return self._failure(element, [validation.HAS_PAYMENTS], existing, {})
             if status not in ALLOWED_TRANSITIONS.get(invoice.status, set()):
-                return self._failure(element, [kind.not_valid_for_modification], existing, [])
+                return self._failure(element, [kind.not_valid_for_modification], existing, {})
 
         # Contact
         contact, new_contact, contact_errors = self._resolve_contact(field_of(element, "Contact"), invoice)
