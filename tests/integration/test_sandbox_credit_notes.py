@@ -5,13 +5,16 @@ following every allocation to the cent, voids and their refusals, and the state 
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sandbox_helpers import DEMO, Connected, connect
 from test_sandbox_accounting import CUSTOMER, sales_invoice, value
+from test_sandbox_admin import act, flash_of, get_page
 from test_sandbox_payments import pay
 from xero_python.accounting import (
     AccountingApi,
@@ -32,6 +35,7 @@ from xero_python.exceptions import AccountingBadRequestException, NotFoundExcept
 from invoice_desktop.sandbox import credit_notes, payments, seed, validation
 from invoice_desktop.sandbox.limits import RateLimits
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
+from invoice_desktop.sandbox.state_file import STATE_FILE_NAME, STATE_FORMAT, SandboxStateError
 
 ON = date(2026, 10, 6)
 OTHER_CUSTOMER = seed.DEMO_ACTIVE_CONTACTS[2]
@@ -348,3 +352,60 @@ def test_credit_notes_and_allocations_survive_a_restart(tmp_path: Path) -> None:
         assert numbered.credit_note_number == "CN-0001"
         (duplicate,) = create(api, credit_note("CN-KEEP"))
         assert errors(duplicate) == [validation.DUPLICATE_CREDIT_NOTE_NUMBER]
+
+
+def test_the_state_file_holds_credit_notes_and_refuses_broken_ones(tmp_path: Path) -> None:
+    state_dir = tmp_path / "sandbox-state"
+    with start_sandbox(state_dir, auto_approve=True) as first:
+        api = connect(first, tmp_path / "one").accounting()
+        target = invoice(api, "CN-F1")
+        (note,) = create(api, credit_note("CN-F"))
+        allocate(api, note, allocation(str(target.invoice_id), "3.00"))
+    path = state_dir / STATE_FILE_NAME
+    good = json.loads(path.read_text(encoding="utf-8"))
+    assert good["format"] == STATE_FORMAT == 1
+
+    def org(document: dict[str, Any]) -> dict[str, Any]:
+        return document["state"]["organisations"][DEMO]
+
+    def saved_note(document: dict[str, Any]) -> dict[str, Any]:
+        return next(iter(org(document)["credit_notes"].values()))
+
+    older = json.loads(json.dumps(good))  # a file written before credit notes existed: it loads, with none
+    del org(older)["credit_notes"]
+    path.write_text(json.dumps(older), encoding="utf-8")
+    with start_sandbox(state_dir) as again:
+        assert again.state.organisation(DEMO).credit_notes == {}
+
+    for change, named in (
+        (lambda d: saved_note(d).update(type="ACCREC"), "type"),
+        (lambda d: saved_note(d).update(status="LOST"), "status"),
+        (lambda d: saved_note(d)["allocations"][0].update(invoice_id="6f9619ff-8b86-d011-b42d-00cf4fc964ff"),
+         "invoice"),
+        (lambda d: saved_note(d)["allocations"][0].update(amount="999.00"), "allocations"),
+        (lambda d: saved_note(d).update(total="lots"), "total"),
+    ):  # fmt: skip
+        broken = json.loads(json.dumps(good))
+        change(broken)
+        path.write_text(json.dumps(broken), encoding="utf-8")
+        with pytest.raises(
+            SandboxStateError, match=f"credit note.*{named}|{named}.*credit_notes|credit_notes.*{named}"
+        ):
+            start_sandbox(state_dir)
+
+
+def test_the_admin_page_lists_and_voids_credit_notes(sandbox: RunningSandbox, connected: Connected) -> None:
+    api = connected.accounting()
+    target = invoice(api, "CN-AD1")
+    allocated, loose = create(api, credit_note("CN-AD<b>"), credit_note("CN-AD2", "10.00"))
+    allocate(api, allocated, allocation(str(target.invoice_id), "3.00"))
+    page = get_page(sandbox, f"?org={DEMO}")[1]
+    section = page[page.index('id="credit-notes"') :]
+    assert "CN-AD&lt;b&gt;" in section and "CN-AD<b>" not in section  # escaped
+    assert "30.00" in section and f'value="{loose.credit_note_id}"' in section
+    assert f'value="{allocated.credit_note_id}"' not in section  # allocated: no Void button
+    done = act(sandbox, action="void_credit_note", credit_note=str(loose.credit_note_id), back="credit-notes")
+    assert "Credit note CN-AD2 is now VOIDED" in flash_of(done)
+    assert remaining(api, loose) == ("VOIDED", Decimal("0.00"))
+    refused = act(sandbox, action="void_credit_note", credit_note=str(allocated.credit_note_id))
+    assert "cannot be voided" in flash_of(refused)
