@@ -252,7 +252,7 @@ def test_allocations_refused(sandbox: RunningSandbox, connected: Connected) -> N
     ]
     assert all(a.amount is not None and a.invoice is not None for a in answer)  # the SDK reads every echo
     assert remaining(api, note) == ("AUTHORISED", Decimal("22.00"))
-    (over_credit,) = allocate(api, note, allocation(str(invoice(api, "CN-R4").invoice_id), "22.01"))
+    (over_credit,) = allocate(api, note, allocation(str(invoice(api, "CN-R4").invoice_id), "22.005"))  # 22.01
     assert errors(over_credit) == [credit_notes.AMOUNT_OUTSTANDING]  # more than the 22.00 left on the credit note
     (from_draft,) = allocate(api, draft, allocation(str(invoice(api, "CN-R5").invoice_id), "1.00"))
     assert errors(from_draft) == [credit_notes.CREDIT_NOTE_NOT_AUTHORISED]

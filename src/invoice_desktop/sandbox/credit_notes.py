@@ -145,7 +145,8 @@ class AllocationBatch:
         if not isinstance(element, dict):
             raise RequestDataError("an allocation must be an object")
         invoice = self._invoice(element)
-        amount = decimal_of(element, "Amount")
+        given = decimal_of(element, "Amount")
+        amount = money(given) if given is not None else None  # money is kept to the cent (half up), as Xero shows it
         on = date_of(element, "Date") or self.today
         from_note = sum((s.amount for s in self.staged), Decimal("0.00"))
         to_invoice = sum((s.amount for s in self.staged if s.invoice is invoice), Decimal("0.00"))
