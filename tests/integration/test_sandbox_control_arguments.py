@@ -66,6 +66,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("allocate_credit", {"invoice": "INV-0042", "amount": "Infinity"}, "finite"),
     ("allocate_credit", {"invoice": "INV-0042", "amount": "10", "kind": "gift"}, "credit_note"),
     ("void_invoice", {"invoice": ""}, "must not be empty"),
+    ("void_credit_note", {"credit_note": ""}, "must not be empty"),
+    ("void_credit_note", {"credit_note": "CN-NOPE"}, "no credit note"),
     ("disconnect_tenant", {"tenant": "Nowhere Ltd"}, "no organisation"),
     ("reconnect_tenant", {"tenant": 42}, "must be text"),
     ("enable_currency", {"code": "ZZZ"}, "code must be one of"),

@@ -13,9 +13,13 @@ from typing import Any, TypeVar
 from invoice_desktop.sandbox import http_messages, listing, payments, queries, wire
 from invoice_desktop.sandbox.contacts import ContactBatch
 from invoice_desktop.sandbox.context import SandboxContext
+from invoice_desktop.sandbox.credit_notes import AllocationBatch
 from invoice_desktop.sandbox.currencies import currency_json
 from invoice_desktop.sandbox.http_messages import Request, Response
 from invoice_desktop.sandbox.invoices import (
+    CREDIT_NOTES,
+    INVOICES,
+    DocumentKind,
     ElementResult,
     InvoiceBatch,
     RequestDataError,
@@ -24,10 +28,18 @@ from invoice_desktop.sandbox.invoices import (
 )
 from invoice_desktop.sandbox.payments import PaymentBatch
 from invoice_desktop.sandbox.record_index import RecordIndex
-from invoice_desktop.sandbox.state import INVOICE_FIELDS, PAYMENT_FIELDS, Invoice, Organisation
+from invoice_desktop.sandbox.state import (
+    CREDIT_NOTE_FIELDS,
+    INVOICE_FIELDS,
+    PAYMENT_FIELDS,
+    CreditNote,
+    Invoice,
+    Organisation,
+)
 from invoice_desktop.sandbox.xero_json import (
     account_json,
     contact_json,
+    credit_note_json,
     envelope,
     invoice_json,
     organisation_json,
@@ -47,6 +59,7 @@ class ApiCall:
     correlation_id: str
     resource: str  # lower-case, e.g. "invoices"
     item_id: str | None  # the {id} of /Invoices/{id}
+    sub_resource: str | None = None  # lower-case, the "allocations" of /CreditNotes/{id}/Allocations
 
     def ok(self, **content: Any) -> Response:
         document = envelope(self.correlation_id, self.ctx.clock.now(), self.ctx.options.provider_name, **content)
@@ -133,6 +146,30 @@ def get_invoices(call: ApiCall) -> Response:
         return invoice_json(org, invoice, with_lines=paged, unit_places=call.unit_places, summary=summary)
 
     return _selected(call, "Invoices", index, INVOICE_FIELDS, document, filters)
+
+
+def get_credit_notes(call: ApiCall) -> Response:
+    """GET /CreditNotes[/{id}]: where, order, page/pageSize, If-Modified-Since as for invoices (line items on a
+    page only, as the spec's `page` says), and IDs."""
+    org, request = call.org, call.request
+    if call.sub_resource is not None:
+        return http_messages.not_found()
+    if call.item_id is not None:
+        credit_note = org.credit_note(call.item_id)
+        if credit_note is None:
+            return http_messages.not_found()
+        return call.ok(CreditNotes=[credit_note_json(org, credit_note, unit_places=call.unit_places)])
+    index = org.credit_note_index
+    filters: list[listing.Term[CreditNote]] = []
+    ids = {i.lower() for i in request.query_list("IDs")}
+    if ids:
+        filters.append(listing.key_term(index, ids, lambda c: c.credit_note_id in ids))
+    paged = bool(request.query("page"))
+
+    def document(credit_note: CreditNote) -> dict[str, Any]:
+        return credit_note_json(org, credit_note, with_lines=paged, unit_places=call.unit_places)
+
+    return _selected(call, "CreditNotes", index, CREDIT_NOTE_FIELDS, document, filters)
 
 
 def _selected(
@@ -246,18 +283,42 @@ def _batch(call: ApiCall, key: str, process: Callable[[Any], ElementResult], com
 
 
 def write_invoices(call: ApiCall) -> Response:
-    org, request = call.org, call.request
-    update = request.method == "POST"
-    batch = InvoiceBatch(org, call.ctx.clock.now(), call.client_id, call.unit_places, allow_update=update,
-                         take_warning=call.ctx.faults.take_warning)  # fmt: skip
+    return _write_documents(call, "Invoices", INVOICES, call.org.invoice, call.ctx.faults.take_warning)
+
+
+def write_credit_notes(call: ApiCall) -> Response:
+    """PUT/POST /CreditNotes, POST /CreditNotes/{id} (update, void), PUT /CreditNotes/{id}/Allocations."""
+    if call.sub_resource == "allocations":
+        return allocate_credit_note(call) if call.request.method == "PUT" else http_messages.not_found()
+    return _write_documents(call, "CreditNotes", CREDIT_NOTES, call.org.credit_note)
+
+
+def _write_documents(
+    call: ApiCall, key: str, kind: DocumentKind, find: Callable[[str], Any],
+    take_warning: Callable[[], str | None] = lambda: None,
+) -> Response:  # fmt: skip
+    """PUT creates, POST creates or updates; POST /{key}/{id} updates (and so voids) that one document."""
+    update = call.request.method == "POST"
+    batch = InvoiceBatch(call.org, call.ctx.clock.now(), call.client_id, call.unit_places, allow_update=update,
+                         take_warning=take_warning, kind=kind)  # fmt: skip
     if call.item_id is None:
-        return _batch(call, "Invoices", batch.process, batch.commit)
+        return _batch(call, key, batch.process, batch.commit)
     if not update:
         return http_messages.not_found()
-    target = org.invoice(call.item_id)
+    target = find(call.item_id)
     if target is None:
         return http_messages.not_found()
-    return _batch(call, "Invoices", lambda element: batch.process(element, target), batch.commit)
+    return _batch(call, key, lambda element: batch.process(element, target), batch.commit)
+
+
+def allocate_credit_note(call: ApiCall) -> Response:
+    org = call.org
+    credit_note = org.credit_note(call.item_id or "")
+    if credit_note is None:
+        return http_messages.not_found()
+    now = call.ctx.clock.now()
+    batch = AllocationBatch(org, credit_note, now, organisation_today(org, now))
+    return _batch(call, "Allocations", batch.process, batch.commit)
 
 
 def write_contacts(call: ApiCall) -> Response:
@@ -303,6 +364,10 @@ RESOURCES: dict[str, tuple[tuple[str, ...], dict[str, Handler]]] = {
         ("accounting.invoices", "accounting.transactions"),
         {"GET": get_invoices, "PUT": write_invoices, "POST": write_invoices},
     ),
+    "creditnotes": (
+        ("accounting.invoices", "accounting.transactions"),
+        {"GET": get_credit_notes, "PUT": write_credit_notes, "POST": write_credit_notes},
+    ),
     "contacts": (("accounting.contacts",), {"GET": get_contacts, "PUT": write_contacts, "POST": write_contacts}),
     "accounts": (("accounting.settings",), {"GET": get_accounts}),
     "taxrates": (("accounting.settings",), {"GET": get_tax_rates}),
@@ -314,6 +379,10 @@ RESOURCES: dict[str, tuple[tuple[str, ...], dict[str, Handler]]] = {
         {"GET": get_payments, "PUT": write_payments, "POST": write_payments},
     ),
 }
+
+
+# resource -> the sub-resources of /{resource}/{id}/{sub} its handlers answer
+SUB_RESOURCES: dict[str, frozenset[str]] = {"creditnotes": frozenset({"allocations"})}
 
 
 def scope_allows(granted: list[str], needed: tuple[str, ...], method: str) -> bool:

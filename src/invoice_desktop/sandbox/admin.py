@@ -21,7 +21,9 @@ from invoice_desktop.sandbox.http_messages import Request, Response, is_cross_si
 from invoice_desktop.sandbox.state import Organisation
 
 APP_NAME = "Invoice Desktop"
-SECTIONS = ("connection", "invoices", "contacts", "accounts", "settings", "plan", "currencies", "faults")
+SECTIONS = (
+    "connection", "invoices", "credit-notes", "contacts", "accounts", "settings", "plan", "currencies", "faults",
+)  # fmt: skip
 _MAX_FLASHES = 50
 
 

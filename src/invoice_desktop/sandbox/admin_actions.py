@@ -115,6 +115,11 @@ def void_invoice(control: SandboxControl, org: Organisation, form: Form) -> str:
     return f"{invoice.invoice_number} is now {invoice.status}. Its number stays taken."
 
 
+def void_credit_note(control: SandboxControl, org: Organisation, form: Form) -> str:
+    note = control.void_credit_note(_required(form, "credit_note"), org.tenant_id)
+    return f"Credit note {note.credit_note_number} is now {note.status}. Its number stays taken."
+
+
 # -- settings ---------------------------------------------------------------------------------------------------
 
 
@@ -227,8 +232,8 @@ ACTIONS: dict[str, Action] = {
     action.__name__: action
     for action in (
         archive_contact, restore_contact, archive_account, restore_account, record_payment, allocate_credit,
-        void_invoice, set_lock_dates, clear_lock_dates, set_plan_limit, enable_currency, disable_currency,
-        disconnect_tenant, reconnect_tenant,
+        void_invoice, void_credit_note, set_lock_dates, clear_lock_dates, set_plan_limit, enable_currency,
+        disable_currency, disconnect_tenant, reconnect_tenant,
         revoke_app, set_auto_approve, arm_fault, warn_next, set_latency, exhaust_limit, reset_limits, clear_faults,
     )
 }  # fmt: skip

@@ -20,7 +20,7 @@ from invoice_desktop.sandbox.admin_actions import FAULT_LABELS
 from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
 from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.sandbox.limits import LimitDecision
-from invoice_desktop.sandbox.state import Account, Connection, Contact, Invoice, Organisation
+from invoice_desktop.sandbox.state import Account, Connection, Contact, CreditNote, Invoice, Organisation
 
 ADMIN_PATH = "/sandbox/admin"
 ACTION_PATH = ADMIN_PATH + "/action"
@@ -127,7 +127,8 @@ def _header(view: AdminView) -> str:
     )
     sections = "".join(
         f'<a href="#{anchor}">{label}</a>'
-        for anchor, label in (("connection", "Connection"), ("invoices", "Invoices"), ("contacts", "Contacts"),
+        for anchor, label in (("connection", "Connection"), ("invoices", "Invoices"), ("credit-notes", "Credit notes"),
+                              ("contacts", "Contacts"),
                               ("accounts", "Accounts"), ("settings", "Lock dates"), ("currencies", "Currencies"),
                               ("faults", "Simulate problems"))
     )  # fmt: skip
@@ -234,6 +235,43 @@ def _invoices(view: AdminView) -> str:
         "applies that amount of an overpayment, credit note or prepayment of the customer. <b>Void</b> cancels an "
         "approved invoice; a draft is deleted instead. A voided or deleted invoice keeps its number.</p>"
         f"{table}{more}</section>"
+    )
+
+
+def _credit_note_actions(view: AdminView, note: CreditNote) -> str:
+    if note.status not in ("AUTHORISED", "DRAFT", "SUBMITTED") or note.settled:
+        return ""
+    label = "Void" if note.status == "AUTHORISED" else "Delete"
+    return _form(view, "void_credit_note", "credit-notes", _hidden("credit_note", note.credit_note_id),
+                 _button(label, "danger", f"{label} credit note {note.credit_note_number}?"))  # fmt: skip
+
+
+def _credit_notes(view: AdminView) -> str:
+    notes = sorted(view.org.credit_notes.values(), key=lambda c: (c.date, c.created), reverse=True)
+    shown = notes[:MAX_INVOICES_SHOWN]
+    rows = "".join(
+        f'<tr class="{"inactive" if c.status in ("VOIDED", "DELETED") else ""}">'
+        f'<td class="nowrap">{e(c.credit_note_number)}</td><td>{e(_contact_name(view, c.contact_id))}</td>'
+        f'<td class="nowrap">{e(_day(c.date))}</td><td>{_pill(c.status)}</td>'
+        f'<td class="num">{e(c.currency_code)} {_money(c.total)}</td><td class="num">{_money(c.amount_allocated)}</td>'
+        f'<td class="num">{_money(c.remaining_credit)}</td>'
+        f'<td class="actions">{_credit_note_actions(view, c)}</td></tr>'
+        for c in shown
+    )
+    more = f'<p class="muted small">Showing the {len(shown)} newest of {len(notes)} credit notes.</p>'
+    table = (
+        '<div class="scroll"><table><tr><th>Number</th><th>Contact</th><th>Date</th><th>Status</th>'
+        '<th class="num">Total</th><th class="num">Allocated</th><th class="num">Remaining</th><th></th></tr>'
+        f"{rows}</table></div>{more if len(notes) > len(shown) else ''}"
+        if notes
+        else "<p>No credit notes yet.</p>"
+    )
+    return (
+        '<section class="card" id="credit-notes"><h2>Credit notes</h2>'
+        '<p class="muted small">Newest first: the credit notes the app sent (PUT /CreditNotes) and what of each is '
+        "allocated to invoices. <b>Void</b> cancels an approved credit note with nothing allocated; a draft is "
+        "deleted instead. Allocated credit shows on the invoice above (its Due falls).</p>"
+        f"{table}</section>"
     )
 
 
@@ -420,6 +458,7 @@ def render(view: AdminView) -> str:
         + _intro(view)
         + _connection(view)
         + _invoices(view)
+        + _credit_notes(view)
         + f'<div class="grid2 wide-right">{_contacts(view)}{_accounts(view)}</div>'
         + f'<div class="grid2">{_settings(view)}{_currencies(view)}</div>'
         + _faults(view)

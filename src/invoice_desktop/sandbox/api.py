@@ -48,7 +48,10 @@ def _checked_call(ctx: SandboxContext, request: Request, correlation_id: str) ->
         org = ctx.state.organisation(tenant_id) if tenant_id else None
         if org is None or ctx.state.connection_for(tenant_id) is None:
             return http_messages.forbidden(correlation_id)
-    if entry is None or len(parts) > 2 or request.method not in entry[1]:
+    sub = parts[2].lower() if len(parts) == 3 else None
+    if entry is None or len(parts) > 3 or request.method not in entry[1]:
+        return http_messages.not_found()
+    if sub is not None and sub not in accounting.SUB_RESOURCES.get(parts[0].lower(), frozenset()):
         return http_messages.not_found()
     scopes, handlers = entry
     if not accounting.scope_allows(token.scopes, scopes, request.method):
@@ -61,9 +64,8 @@ def _checked_call(ctx: SandboxContext, request: Request, correlation_id: str) ->
         latency = ctx.faults.latency_for(request.path)
         if latency:
             ctx.stopping.wait(latency)
-        call = accounting.ApiCall(
-            ctx, request, org, token.client_id, correlation_id, parts[0].lower(), parts[1] if len(parts) > 1 else None
-        )
+        call = accounting.ApiCall(ctx, request, org, token.client_id, correlation_id, parts[0].lower(),
+                                  parts[1] if len(parts) > 1 else None, sub)  # fmt: skip
         response = _idempotent(call, handlers[request.method])
     finally:
         ctx.limiter.release(org.tenant_id)

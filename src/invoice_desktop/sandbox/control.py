@@ -28,6 +28,7 @@ from invoice_desktop.sandbox.state import (
     Account,
     Contact,
     CreditAllocation,
+    CreditNote,
     Invoice,
     Organisation,
     Payment,
@@ -223,11 +224,20 @@ class SandboxControl:
         org = self.organisation(tenant)
         with self._ctx.state.lock:
             found = self._invoice(org, invoice)
-            settled = found.amount_paid > 0 or found.amount_credited > 0
-            if found.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or settled:
-                raise ControlError(f"{found.invoice_number} cannot be voided ({found.status})")
-            found.status = "VOIDED" if found.status == "AUTHORISED" else "DELETED"
+            _void(found)
             org.touch_invoice(found, self._ctx.clock.now())
+        self._changed()
+        return found
+
+    def void_credit_note(self, credit_note: str, tenant: str | None = None) -> CreditNote:
+        """AUTHORISED -> VOIDED, DRAFT/SUBMITTED -> DELETED, as POST /CreditNotes/{id} does; refused once allocated."""
+        org = self.organisation(tenant)
+        with self._ctx.state.lock:
+            found = org.credit_note(arguments.text(credit_note, "credit_note"))
+            if found is None:
+                raise ControlError(f"no credit note {credit_note!r} in {org.name}")
+            _void(found)
+            org.touch_credit_note(found, self._ctx.clock.now())
         self._changed()
         return found
 
@@ -327,14 +337,21 @@ class SandboxControl:
             }
 
 
+def _void(document: Invoice | CreditNote) -> None:
+    """A bookkeeper's Void (Delete for a draft): the rules of POST /Invoices/{id} and /CreditNotes/{id}."""
+    if document.status not in ("AUTHORISED", "SUBMITTED", "DRAFT") or document.settled:
+        raise ControlError(f"{document.number} cannot be voided ({document.status})")
+    document.status = "VOIDED" if document.status == "AUTHORISED" else "DELETED"
+
+
 # -- the JSON control path ------------------------------------------------------------------------------------------
 
 ACTIONS = (
     "archive_contact", "restore_contact", "set_contact_status", "archive_account", "restore_account",
     "set_account_status", "set_lock_dates", "set_plan_limit", "enable_currency", "disable_currency", "record_payment",
-    "allocate_credit", "void_invoice", "revoke_app", "disconnect_tenant", "reconnect_tenant", "set_auto_approve",
-    "set_summarized_commits_valid", "advance_clock", "arm_fault", "warn_next", "set_latency", "clear_faults",
-    "exhaust_limit", "reset_limits", "set_rate_limits", "set_body_limit", "status",
+    "allocate_credit", "void_invoice", "void_credit_note", "revoke_app", "disconnect_tenant", "reconnect_tenant",
+    "set_auto_approve", "set_summarized_commits_valid", "advance_clock", "arm_fault", "warn_next", "set_latency",
+    "clear_faults", "exhaust_limit", "reset_limits", "set_rate_limits", "set_body_limit", "status",
 )  # fmt: skip
 
 
@@ -345,6 +362,9 @@ def _plain(value: Any) -> Any:
         return {"AccountID": value.account_id, "Code": value.code, "Status": value.status}
     if isinstance(value, Invoice):
         return {"InvoiceID": value.invoice_id, "InvoiceNumber": value.invoice_number, "Status": value.status}
+    if isinstance(value, CreditNote):
+        return {"CreditNoteID": value.credit_note_id, "CreditNoteNumber": value.credit_note_number,
+                "Status": value.status}  # fmt: skip
     if isinstance(value, Payment):
         return {"PaymentID": value.payment_id, "Amount": str(value.amount)}
     if isinstance(value, CreditAllocation):

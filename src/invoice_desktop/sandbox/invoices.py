@@ -1,4 +1,7 @@
-"""PUT/POST /Invoices: turn each element of a request into an invoice, check it the way Xero does, and stage it.
+"""PUT/POST /Invoices and /CreditNotes: turn each element of a request into an invoice (or credit note), check it
+the way Xero does, and stage it. Invoices and credit notes share every rule (contact, lines, accounts, tax,
+tracking, totals, lock dates, statuses, a unique number for the sales type); a `DocumentKind` (INVOICES,
+CREDIT_NOTES) says what differs: the field names, the types, the messages, where the organisation keeps them.
 
 A batch is processed element by element, in order; each element sees the organisation plus the elements before
 it that passed (so two invoices with the same number in one batch collide, and a contact created by name for
@@ -24,6 +27,8 @@ from typing import Any
 from invoice_desktop.sandbox import totals, validation, wire
 from invoice_desktop.sandbox.state import (
     Contact,
+    CreditNote,
+    Document,
     Invoice,
     LineItem,
     LineTracking,
@@ -31,9 +36,10 @@ from invoice_desktop.sandbox.state import (
     has_number,
     new_id,
 )
-from invoice_desktop.sandbox.xero_json import ZERO_ID, contact_json, invoice_json
+from invoice_desktop.sandbox.xero_json import ZERO_ID, contact_json, credit_note_json, invoice_json
 
 INVOICE_TYPES = ("ACCREC", "ACCPAY")
+CREDIT_NOTE_TYPES = ("ACCRECCREDIT", "ACCPAYCREDIT")
 STATUSES = ("DRAFT", "SUBMITTED", "DELETED", "AUTHORISED", "PAID", "VOIDED")
 CREATABLE_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED")
 LINE_AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
@@ -95,6 +101,47 @@ def is_zero_id(value: str | None) -> bool:
     return not value or value.strip("0-") == ""
 
 
+@dataclass(frozen=True)
+class DocumentKind:
+    """What differs between the invoices and the credit notes of a batch."""
+
+    plural: str  # "invoices", "credit notes"
+    id_field: str  # InvoiceID / CreditNoteID
+    number_field: str  # InvoiceNumber / CreditNoteNumber
+    types: tuple[str, ...]
+    numbered_type: str  # the sales type: its numbers are unique and, when missing, taken from the organisation
+    model: type[Invoice] | type[CreditNote]  # built as model(id, type, number, contact_id, date, ...)
+    duplicate_number: str
+    type_required: str
+    not_valid_for_creation: str
+    not_valid_for_modification: str
+    not_found: str
+    records: Callable[[Organisation], dict[str, Any]]  # the organisation's documents of this kind, by lower-case id
+    keys_numbered: Callable[[Organisation, str], list[str]]
+    add: Callable[[Organisation, Any], None]
+    take_number: Callable[[Organisation, Callable[[str], bool]], str]
+    to_json: Callable[..., dict[str, Any]]  # (org, document, contact=, with_lines=, unit_places=, summary=)
+    plan_limited: bool  # approvals count against the plan limit (invoices only)
+
+    def sent_to_contact_not_authorised(self) -> str:
+        return validation.SENT_TO_CONTACT_NOT_AUTHORISED.replace("invoices", self.plural)
+
+
+INVOICES = DocumentKind(
+    "invoices", "InvoiceID", "InvoiceNumber", INVOICE_TYPES, "ACCREC", Invoice, validation.DUPLICATE_NUMBER,
+    validation.TYPE_REQUIRED, validation.NOT_VALID_FOR_CREATION, validation.NOT_VALID_FOR_MODIFICATION,
+    validation.INVOICE_NOT_FOUND, lambda org: org.invoices, Organisation.invoice_keys_numbered,
+    Organisation.add_invoice, Organisation.take_invoice_number, invoice_json, plan_limited=True,
+)  # fmt: skip
+CREDIT_NOTES = DocumentKind(
+    "credit notes", "CreditNoteID", "CreditNoteNumber", CREDIT_NOTE_TYPES, "ACCRECCREDIT", CreditNote,
+    validation.DUPLICATE_CREDIT_NOTE_NUMBER, validation.CREDIT_NOTE_TYPE_REQUIRED,
+    validation.CREDIT_NOTE_NOT_VALID_FOR_CREATION, validation.CREDIT_NOTE_NOT_VALID_FOR_MODIFICATION,
+    validation.CREDIT_NOTE_NOT_FOUND, lambda org: org.credit_notes, Organisation.credit_note_keys_numbered,
+    Organisation.add_credit_note, Organisation.take_credit_note_number, credit_note_json, plan_limited=False,
+)  # fmt: skip
+
+
 @dataclass
 class _PendingLine:
     item: LineItem
@@ -117,7 +164,7 @@ class _PendingLine:
 class ElementResult:
     document: dict[str, Any]
     errors: list[str]
-    invoice: Invoice | None = None
+    invoice: Document | None = None  # the invoice or credit note built
     new_contact: Contact | None = None
 
     @property
@@ -127,13 +174,17 @@ class ElementResult:
 
 @dataclass
 class InvoiceBatch:
+    """The elements of one PUT/POST of invoices (or, with kind=CREDIT_NOTES, of credit notes: `staged_invoices`,
+    `invoice_by_number` and the rest then hold and find credit notes)."""
+
     org: Organisation
     now: float
     client_id: str
     unit_places: int = 2
     allow_update: bool = False
     take_warning: Callable[[], str | None] = lambda: None  # the warn_next switch (Faults.take_warning)
-    staged_invoices: dict[str, Invoice] = field(default_factory=dict)
+    kind: DocumentKind = INVOICES
+    staged_invoices: dict[str, Any] = field(default_factory=dict)  # Invoice or CreditNote, by kind
     staged_contacts: list[Contact] = field(default_factory=list)
 
     # -- the organisation as this batch sees it ------------------------------------------------------------
@@ -149,22 +200,23 @@ class InvoiceBatch:
         staged = [c for c in self.staged_contacts if c.name.strip().casefold() == wanted]
         return self.org.contacts_named(name) + staged
 
-    def invoice(self, invoice_id: str) -> Invoice | None:
+    def invoice(self, invoice_id: str) -> Document | None:
         key = invoice_id.lower()
-        return self.staged_invoices.get(key) or self.org.invoices.get(key)
+        return self.staged_invoices.get(key) or self.kind.records(self.org).get(key)
 
-    def all_invoices(self) -> list[Invoice]:
-        merged = {**self.org.invoices, **self.staged_invoices}
+    def all_invoices(self) -> list[Document]:
+        merged = {**self.kind.records(self.org), **self.staged_invoices}
         return list(merged.values())
 
-    def invoice_by_number(self, number: str, invoice_type: str = "ACCREC") -> Invoice | None:
+    def invoice_by_number(self, number: str, invoice_type: str | None = None) -> Document | None:
         """The first match in all_invoices() order, found through the organisation's number index."""
+        invoice_type = invoice_type or self.kind.numbered_type
         wanted = number.strip().casefold()
-        org, staged = self.org, self.staged_invoices
+        org, staged, stored = self.org, self.staged_invoices, self.kind.records(self.org)
         found = [
-            org.invoices[key]
-            for key in org.invoice_keys_numbered(wanted)
-            if key not in staged and has_number(org.invoices.get(key), invoice_type, wanted)
+            stored[key]
+            for key in self.kind.keys_numbered(org, wanted)
+            if key not in staged and has_number(stored.get(key), invoice_type, wanted)
         ]
         found.extend(invoice for invoice in staged.values() if has_number(invoice, invoice_type, wanted))
         if len(found) > 1:  # several: the first in order, as a scan finds it
@@ -173,7 +225,7 @@ class InvoiceBatch:
 
     def number_taken(self, number: str, excluding_id: str | None = None) -> bool:
         found = self.invoice_by_number(number)
-        return found is not None and found.invoice_id != excluding_id
+        return found is not None and found.document_id != excluding_id
 
     def approvals_this_month(self) -> int:
         current = datetime.fromtimestamp(self.now, tz=UTC)
@@ -188,18 +240,18 @@ class InvoiceBatch:
 
     # -- processing ---------------------------------------------------------------------------------------
 
-    def process(self, element: Any, target: Invoice | None = None) -> ElementResult:
+    def process(self, element: Any, target: Document | None = None) -> ElementResult:
         if not isinstance(element, dict):
-            raise RequestDataError("each invoice must be an object")
+            raise RequestDataError(f"each of the {self.kind.plural} must be an object")
         existing = target
         if existing is None and self.allow_update:
             existing, not_found = self._find_existing(element)
             if not_found:
-                return self._failure(element, [validation.INVOICE_NOT_FOUND], None, {})
+                return self._failure(element, [self.kind.not_found], None, {})
         result = self._build(element, existing)
         if result.ok:
             assert result.invoice is not None
-            self.staged_invoices[result.invoice.invoice_id.lower()] = result.invoice
+            self.staged_invoices[result.invoice.document_id.lower()] = result.invoice
             if result.new_contact is not None:
                 self.staged_contacts.append(result.new_contact)
         return result
@@ -207,42 +259,43 @@ class InvoiceBatch:
     def commit(self) -> None:
         self.org.contacts.extend(self.staged_contacts)
         for invoice in self.staged_invoices.values():
-            self.org.add_invoice(invoice)
+            self.kind.add(self.org, invoice)
         self.staged_contacts = []
         self.staged_invoices = {}
 
-    def _find_existing(self, element: dict[str, Any]) -> tuple[Invoice | None, bool]:
-        invoice_id = text_of(element, "InvoiceID")
+    def _find_existing(self, element: dict[str, Any]) -> tuple[Document | None, bool]:
+        invoice_id = text_of(element, self.kind.id_field)
         if not is_zero_id(invoice_id):
             found = self.invoice(invoice_id or "")
             return found, found is None
-        number = text_of(element, "InvoiceNumber")
-        invoice_type = (text_of(element, "Type") or "ACCREC").upper()
-        if number and invoice_type == "ACCREC":
+        number = text_of(element, self.kind.number_field)
+        invoice_type = (text_of(element, "Type") or self.kind.numbered_type).upper()
+        if number and invoice_type == self.kind.numbered_type:
             return self.invoice_by_number(number), False
         return None, False
 
-    def _build(self, element: dict[str, Any], existing: Invoice | None) -> ElementResult:
+    def _build(self, element: dict[str, Any], existing: Document | None) -> ElementResult:
         errors: list[str] = []
+        kind = self.kind
         invoice = copy.deepcopy(existing) if existing is not None else None
 
         # Type
         given_type = text_of(element, "Type")
         invoice_type = (given_type or (invoice.type if invoice else "")).upper()
-        if invoice_type not in INVOICE_TYPES:
-            errors.append(validation.TYPE_REQUIRED)
+        if invoice_type not in kind.types:
+            errors.append(kind.type_required)
 
         # Status, and whether this change is allowed
         given_status = text_of(element, "Status")
         status = (given_status or (invoice.status if invoice else "DRAFT")).upper()
         if invoice is None:
             if status not in CREATABLE_STATUSES:
-                errors.append(validation.NOT_VALID_FOR_CREATION)
+                errors.append(kind.not_valid_for_creation)
         else:
-            if invoice.amount_paid > 0 or invoice.amount_credited > 0 or invoice.status == "PAID":
+            if invoice.settled:  # a payment or credit on it: no edit, no void (Xero's message either way)
                 return self._failure(element, [validation.HAS_PAYMENTS], existing, {})
             if status not in ALLOWED_TRANSITIONS.get(invoice.status, set()):
-                return self._failure(element, [validation.NOT_VALID_FOR_MODIFICATION], existing, {})
+                return self._failure(element, [kind.not_valid_for_modification], existing, {})
 
         # Contact
         contact, new_contact, contact_errors = self._resolve_contact(field_of(element, "Contact"), invoice)
@@ -283,19 +336,20 @@ class InvoiceBatch:
                     errors.extend(messages)
 
         # Number
-        number = text_of(element, "InvoiceNumber")
+        number = text_of(element, kind.number_field)
         if number is not None:
             number = number.strip()
-        current_id = invoice.invoice_id if invoice else None
-        if number and invoice_type == "ACCREC" and self.number_taken(number, current_id):
-            errors.append(validation.DUPLICATE_NUMBER)
+        current_id = invoice.document_id if invoice else None
+        if number and invoice_type == kind.numbered_type and self.number_taken(number, current_id):
+            errors.append(kind.duplicate_number)
 
         # Lock dates, plan limit
         errors.extend(validation.lock_date_errors(self.org, document_date))
         approving = status == "AUTHORISED" and (invoice is None or invoice.status != "AUTHORISED")
         if (
             approving
-            and invoice_type == "ACCREC"
+            and kind.plan_limited
+            and invoice_type == kind.numbered_type
             and self.org.plan_invoice_limit is not None
             and self.approvals_this_month() >= self.org.plan_invoice_limit
         ):
@@ -303,19 +357,19 @@ class InvoiceBatch:
 
         figures = totals.compute_invoice([pending.figures for pending in lines], line_amount_types, self.unit_places)
         if invoice is None:
-            invoice = Invoice(
-                invoice_id=new_id(),
-                type=invoice_type if invoice_type in INVOICE_TYPES else "ACCREC",
-                invoice_number=number or "",
-                contact_id=contact.contact_id if contact else ZERO_ID,
-                date=document_date,
+            invoice = kind.model(
+                new_id(),
+                invoice_type if invoice_type in kind.types else kind.numbered_type,
+                number or "",
+                contact.contact_id if contact else ZERO_ID,
+                document_date,
                 created=self.now,
                 created_by_client_id=self.client_id,
                 currency_code=self.org.base_currency,
             )
-        invoice.type = invoice_type if invoice_type in INVOICE_TYPES else invoice.type
+        invoice.type = invoice_type if invoice_type in kind.types else invoice.type
         if number:
-            invoice.invoice_number = number
+            invoice.number = number
         if contact is not None:
             invoice.contact_id = contact.contact_id
         invoice.date = document_date
@@ -343,26 +397,26 @@ class InvoiceBatch:
         if isinstance(sent, bool) and invoice.status == "AUTHORISED":
             invoice.sent_to_contact = sent
         elif sent is True:
-            warnings.append(validation.SENT_TO_CONTACT_NOT_AUTHORISED)
+            warnings.append(kind.sent_to_contact_not_authorised())
 
         if errors:
             return self._failure(element, errors, invoice, line_errors, contact, contact_errors)
 
         if approving:
             invoice.approved_at = self.now
-        if invoice.type == "ACCREC" and not invoice.invoice_number:
-            invoice.invoice_number = self.org.take_invoice_number(lambda n: self.number_taken(n))
+        if invoice.type == kind.numbered_type and not invoice.number:
+            invoice.number = kind.take_number(self.org, lambda n: self.number_taken(n))
         invoice.updated = self.now
         if existing is None:
             switched_on = self.take_warning()
             warnings.extend([switched_on] if switched_on else [])
-        document = invoice_json(self.org, invoice, contact=contact, unit_places=self.unit_places)
+        document = kind.to_json(self.org, invoice, contact=contact, unit_places=self.unit_places)
         document["StatusAttributeString"] = "WARNING" if warnings else "OK"
         if warnings:
             document["Warnings"] = [{"Message": m} for m in warnings]
         return ElementResult(document, [], invoice, new_contact)
 
-    def _resolve_contact(self, raw: Any, invoice: Invoice | None) -> tuple[Contact | None, Contact | None, list[str]]:
+    def _resolve_contact(self, raw: Any, invoice: Document | None) -> tuple[Contact | None, Contact | None, list[str]]:
         """(contact, contact to create, errors)."""
         if raw is None:
             if invoice is not None:
@@ -407,7 +461,7 @@ class InvoiceBatch:
         return contact, None, []
 
     def _lines(
-        self, raw_lines: list[Any], invoice_type: str, line_amount_types: str, invoice: Invoice | None
+        self, raw_lines: list[Any], invoice_type: str, line_amount_types: str, invoice: Document | None
     ) -> tuple[list[_PendingLine], dict[int, list[str]]]:
         lines: list[_PendingLine] = []
         errors: dict[int, list[str]] = {}
@@ -496,25 +550,26 @@ class InvoiceBatch:
         self,
         element: dict[str, Any],
         errors: list[str],
-        invoice: Invoice | None,
+        invoice: Document | None,
         line_errors: dict[int, list[str]],
         contact: Contact | None = None,
         contact_errors: list[str] | None = None,
     ) -> ElementResult:
-        """The echo of an element that failed: the invoice as it would have been, with HasErrors and messages."""
+        """The echo of an element that failed: the document as it would have been, with HasErrors and messages."""
         unique = list(dict.fromkeys(errors))
+        kind = self.kind
         if invoice is not None:
             shown_contact = contact if contact is not None else self.contact_by_id(invoice.contact_id)
-            document = invoice_json(self.org, invoice, contact=shown_contact, unit_places=self.unit_places)
-            if invoice.invoice_id.lower() not in self.org.invoices:
-                document["InvoiceID"] = ZERO_ID
+            document = kind.to_json(self.org, invoice, contact=shown_contact, unit_places=self.unit_places)
+            if invoice.document_id.lower() not in kind.records(self.org):
+                document[kind.id_field] = ZERO_ID
             if shown_contact is None:
                 raw_contact = field_of(element, "Contact")
                 document["Contact"] = _echo_contact(raw_contact if isinstance(raw_contact, dict) else {})
             elif contact is not None and contact not in self.org.contacts:
                 document["Contact"]["ContactID"] = ZERO_ID
         else:
-            document = {"InvoiceID": ZERO_ID, "InvoiceNumber": text_of(element, "InvoiceNumber") or ""}
+            document = {kind.id_field: ZERO_ID, kind.number_field: text_of(element, kind.number_field) or ""}
         document["HasErrors"] = True
         if contact_errors and isinstance(document.get("Contact"), dict):
             document["Contact"]["HasValidationErrors"] = True

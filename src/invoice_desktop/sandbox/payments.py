@@ -5,7 +5,8 @@ example wraps it in "Payments", which is read too). SandboxControl.record_paymen
 same rules and the same apply_payment.
 
 Credit allocated to an invoice (a credit note, prepayment or overpayment, as a bookkeeper allocates it in Xero):
-`allocation_errors` / `apply_allocation`, used by SandboxControl.allocate_credit.
+`allocation_errors` / `apply_allocation`, used by SandboxControl.allocate_credit; `credit_invoice`, what any credit
+does to the invoice, also used by the allocations of stored credit notes (sandbox/credit_notes.py).
 
 Messages (docs/sandbox.md, "What is verified"): AMOUNT_EXCEEDS is Xero's (the spec's PUT /Payments example);
 NOT_AUTHORISED, ACCOUNT_TYPE_INVALID and ACCOUNT_REQUIRED are quoted from Xero's answers by integrations (secondary);
@@ -49,7 +50,6 @@ ALREADY_DELETED = "This payment has already been deleted."
 ALLOCATION_NOT_AUTHORISED = "Credit can only be allocated to Authorised documents."
 ALLOCATION_NOT_POSITIVE = "The amount to allocate must be greater than zero."
 ALLOCATION_KIND = "The credit allocated is a credit_note, a prepayment or an overpayment."
-CREDIT_NOTE_PREFIX = "CN-"
 ONE = Decimal("1.000000")
 
 
@@ -159,17 +159,23 @@ def apply_allocation(
 ) -> CreditAllocation:
     """Allocate a checked credit: AmountCredited grows, AmountDue falls; nothing left due, the invoice is PAID."""
     number = ""
-    if kind == "credit_note":
-        number = f"{CREDIT_NOTE_PREFIX}{org.next_credit_note_number:04d}"
-        org.next_credit_note_number += 1
+    if kind == "credit_note":  # numbered from the organisation's credit note numbers, past those already taken
+        number = org.take_credit_note_number(lambda n: org.credit_note_by_number(n) is not None)
     allocation = CreditAllocation(kind, new_id(), amount, on, number, reference, total=amount)
+    credit_invoice(org, invoice, allocation, now)
+    return allocation
+
+
+def credit_invoice(org: Organisation, invoice: Invoice, allocation: CreditAllocation, now: float) -> None:
+    """A checked credit lands on the invoice (the control path's credits and PUT /CreditNotes/{id}/Allocations):
+    listed in its CreditNotes / Prepayments / Overpayments, AmountCredited grows, AmountDue falls; nothing left
+    due, the invoice is PAID on the allocation's date."""
     invoice.allocations.append(allocation)
-    invoice.amount_credited += amount
+    invoice.amount_credited += allocation.amount
     if invoice.amount_due <= 0:
         invoice.status = "PAID"
-        invoice.fully_paid_on_date = on
+        invoice.fully_paid_on_date = allocation.date
     org.touch_invoice(invoice, now)
-    return allocation
 
 
 def _reference_of(document: dict[str, Any], name: str) -> dict[str, Any]:

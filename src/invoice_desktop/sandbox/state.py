@@ -1,5 +1,6 @@
 """What the sandbox Xero knows: organisations with their chart of accounts, tax rates, contacts, tracking,
-invoices and payments, and the OAuth side (authorisation codes, tokens, connections).
+invoices, credit notes (with their allocations) and payments, and the OAuth side (authorisation codes, tokens,
+connections).
 
 Plain typed dataclasses. `SandboxState.lock` guards every read and write. With a state directory the whole
 state is saved as JSON after each change and loaded at start (state_file.py), so a demo survives restarts.
@@ -159,6 +160,7 @@ class CreditAllocation:
     number: str = ""
     reference: str = ""
     total: Decimal = Decimal("0.00")  # the credit's own total
+    allocation_id: str = ""  # an allocation of a stored credit note (PUT /CreditNotes/{id}/Allocations)
 
 
 @dataclass
@@ -196,6 +198,96 @@ class Invoice:
         if self.status in ("VOIDED", "DELETED"):
             return Decimal("0.00")
         return self.total - self.amount_paid - self.amount_credited
+
+    # The names a batch (invoices.DocumentBatch) uses for invoices and credit notes alike.
+    @property
+    def document_id(self) -> str:
+        return self.invoice_id
+
+    @property
+    def number(self) -> str:
+        return self.invoice_number
+
+    @number.setter
+    def number(self, value: str) -> None:
+        self.invoice_number = value
+
+    @property
+    def settled(self) -> bool:
+        """A payment or credit is on it (or it is PAID): it can no longer be edited or voided."""
+        return self.amount_paid > 0 or self.amount_credited > 0 or self.status == "PAID"
+
+
+@dataclass
+class CreditNoteAllocation:
+    """Part of a credit note allocated to an invoice (the credit note's Allocations; the invoice lists the same
+    allocation in its CreditNotes, as a CreditAllocation of kind credit_note with the same allocation_id)."""
+
+    allocation_id: str
+    invoice_id: str
+    amount: Decimal
+    date: date
+    updated: float = 0.0
+
+
+@dataclass
+class CreditNote:
+    """A sales (ACCRECCREDIT) or purchase (ACCPAYCREDIT) credit note; the same fields as an invoice where Xero's
+    JSON has the same ones, so a batch builds both the same way."""
+
+    credit_note_id: str
+    type: str
+    credit_note_number: str
+    contact_id: str
+    date: date
+    due_date: date | None = None
+    status: str = "DRAFT"
+    line_amount_types: str = "Exclusive"
+    reference: str = ""
+    currency_code: str = "AUD"
+    currency_rate: Decimal = Decimal("1.000000")
+    line_items: list[LineItem] = field(default_factory=list)
+    sub_total: Decimal = Decimal("0.00")
+    total_tax: Decimal = Decimal("0.00")
+    total: Decimal = Decimal("0.00")
+    total_discount: Decimal | None = None
+    allocations: list[CreditNoteAllocation] = field(default_factory=list)
+    fully_paid_on_date: date | None = None
+    sent_to_contact: bool = False
+    url: str = ""
+    created: float = 0.0
+    updated: float = 0.0
+    approved_at: float | None = None
+    created_by_client_id: str = ""
+
+    @property
+    def amount_allocated(self) -> Decimal:
+        return sum((a.amount for a in self.allocations), Decimal("0.00"))
+
+    @property
+    def remaining_credit(self) -> Decimal:
+        if self.status in ("VOIDED", "DELETED"):
+            return Decimal("0.00")
+        return self.total - self.amount_allocated
+
+    @property
+    def document_id(self) -> str:
+        return self.credit_note_id
+
+    @property
+    def number(self) -> str:
+        return self.credit_note_number
+
+    @number.setter
+    def number(self, value: str) -> None:
+        self.credit_note_number = value
+
+    @property
+    def settled(self) -> bool:
+        return bool(self.allocations) or self.status == "PAID"
+
+
+Document = Invoice | CreditNote
 
 
 @dataclass
@@ -243,10 +335,12 @@ class Organisation:
     tracking_categories: list[TrackingCategory] = field(default_factory=list)
     invoices: dict[str, Invoice] = field(default_factory=dict)  # by InvoiceID, in creation order
     payments: dict[str, Payment] = field(default_factory=dict)
+    credit_notes: dict[str, CreditNote] = field(default_factory=dict)  # by CreditNoteID (lower case), in creation order
     # Not saved: the index of GET /Invoices (record_index.py), built on first use and kept up by add_invoice and
     # touch_invoice; a dict of invoices changed in size behind its back is indexed again.
     _invoice_index: RecordIndex[Invoice] | None = field(default=None, init=False, repr=False, compare=False)
     _payment_index: RecordIndex[Payment] | None = field(default=None, init=False, repr=False, compare=False)
+    _credit_note_index: RecordIndex[CreditNote] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def enabled_currencies(self) -> list[str]:
@@ -297,10 +391,7 @@ class Organisation:
 
     def invoice_keys_numbered(self, folded_number: str) -> list[str]:
         """Keys of `invoices` whose casefolded number is this one, in creation order."""
-        index = self.invoice_index
-        buckets = [index.bucket("invoicenumber", k) for k in (folded_number, ("ms-date", folded_number))]
-        seqs = sorted(seq for bucket in buckets if bucket is not None for seq in bucket.seqs)
-        return list(index.keys_in_order(seqs))
+        return _keys_numbered(self.invoice_index, "invoicenumber", folded_number)
 
     def add_invoice(self, invoice: Invoice) -> None:
         """Store a new invoice, or one changed as a copy (a batch's update), in place of the old."""
@@ -332,6 +423,46 @@ class Organisation:
         if self._payment_index is not None:
             self._payment_index.put(payment.payment_id)
 
+    @property
+    def credit_note_index(self) -> RecordIndex[CreditNote]:
+        if self._credit_note_index is None:
+            self._credit_note_index = RecordIndex(self.credit_notes, index_fields(CREDIT_NOTE_FIELDS),
+                                                  lambda c: c.updated)  # fmt: skip
+        return self._credit_note_index
+
+    def credit_note(self, credit_note_id_or_number: str) -> CreditNote | None:
+        found = self.credit_notes.get(credit_note_id_or_number.lower())
+        return found if found is not None else self.credit_note_by_number(credit_note_id_or_number)
+
+    def credit_note_by_number(self, number: str, credit_type: str = "ACCRECCREDIT") -> CreditNote | None:
+        wanted = number.strip().casefold()
+        found = (self.credit_notes.get(key) for key in self.credit_note_keys_numbered(wanted))
+        return next((c for c in found if c is not None and has_number(c, credit_type, wanted)), None)
+
+    def credit_note_keys_numbered(self, folded_number: str) -> list[str]:
+        """Keys of `credit_notes` whose casefolded number is this one, in creation order."""
+        return _keys_numbered(self.credit_note_index, "creditnotenumber", folded_number)
+
+    def add_credit_note(self, credit_note: CreditNote) -> None:
+        key = credit_note.credit_note_id.lower()
+        self.credit_notes[key] = credit_note
+        if self._credit_note_index is not None:
+            self._credit_note_index.put(key)
+
+    def touch_credit_note(self, credit_note: CreditNote, now: float) -> None:
+        """A credit note changed in place (an allocation, a void): UpdatedDateUTC moves, the index follows."""
+        credit_note.updated = now
+        if self._credit_note_index is not None:
+            self._credit_note_index.put(credit_note.credit_note_id.lower())
+
+    def take_credit_note_number(self, is_taken: typing.Callable[[str], bool]) -> str:
+        """The next CN-0001, ... that nobody uses yet (the control path's allocated credit notes count too)."""
+        while True:
+            number = f"{CREDIT_NOTE_PREFIX}{self.next_credit_note_number:04d}"
+            self.next_credit_note_number += 1
+            if not is_taken(number):
+                return number
+
     def take_invoice_number(self, is_taken: typing.Callable[[str], bool]) -> str:
         """The next number from the organisation's invoice settings that nobody uses yet."""
         while True:
@@ -341,8 +472,18 @@ class Organisation:
                 return number
 
 
-def has_number(invoice: Invoice | None, invoice_type: str, folded_number: str) -> bool:
-    return invoice is not None and invoice.type == invoice_type and invoice.invoice_number.casefold() == folded_number
+CREDIT_NOTE_PREFIX = "CN-"
+
+
+def has_number(document: Document | None, document_type: str, folded_number: str) -> bool:
+    return document is not None and document.type == document_type and document.number.casefold() == folded_number
+
+
+def _keys_numbered(index: RecordIndex[typing.Any], field_name: str, folded_number: str) -> list[str]:
+    """The keys in the index's `field_name` bucket for this number (a number in MS-JSON date form has its own)."""
+    buckets = [index.bucket(field_name, k) for k in (folded_number, ("ms-date", folded_number))]
+    seqs = sorted(seq for bucket in buckets if bucket is not None for seq in bucket.seqs)
+    return list(index.keys_in_order(seqs))
 
 
 # What GET /Invoices' `where` finds through the index (listing.py): the fields of the invoice's JSON, by record.
@@ -353,6 +494,14 @@ INVOICE_FIELDS: tuple[IndexedField[Invoice], ...] = (
     IndexedField("Date", lambda i: i.date, is_date=True),
     IndexedField("Contact.ContactID", lambda i: i.contact_id),
     IndexedField("InvoiceID", lambda i: i.invoice_id),
+)
+CREDIT_NOTE_FIELDS: tuple[IndexedField[CreditNote], ...] = (
+    IndexedField("Type", lambda c: c.type),
+    IndexedField("Status", lambda c: c.status),
+    IndexedField("CreditNoteNumber", lambda c: c.credit_note_number),
+    IndexedField("Date", lambda c: c.date, is_date=True),
+    IndexedField("Contact.ContactID", lambda c: c.contact_id),
+    IndexedField("CreditNoteID", lambda c: c.credit_note_id),
 )
 PAYMENT_FIELDS: tuple[IndexedField[Payment], ...] = (
     IndexedField("Status", lambda p: p.status),

@@ -1,8 +1,9 @@
 """The sandbox's state on disk: `sandbox-state.json` in the state directory, written after each change (temp file
 and rename, so a crash never leaves half a file) and read at start.
 
-A file that does not load (not JSON, truncated, another format, a value of the wrong type, NaN, an unknown status
-or currency, an organisation missing) is refused as a whole with SandboxStateError, whose message names the file
+A file that does not load (not JSON, truncated, another format, a value of the wrong type, NaN, an unknown status,
+type or currency, a credit note allocated to an invoice the file does not hold or beyond its total, an organisation
+missing) is refused as a whole with SandboxStateError, whose message names the file
 and says how to start over; the sandbox never starts on half a state.
 """
 
@@ -24,10 +25,12 @@ from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.clock import MAX_OFFSET_SECONDS
 from invoice_desktop.sandbox.contacts import CONTACT_STATUSES
 from invoice_desktop.sandbox.currencies import CURRENCY_NAMES
-from invoice_desktop.sandbox.invoices import INVOICE_TYPES, LINE_AMOUNT_TYPES, STATUSES
+from invoice_desktop.sandbox.invoices import CREDIT_NOTE_TYPES, INVOICE_TYPES, LINE_AMOUNT_TYPES, STATUSES
 from invoice_desktop.sandbox.state import ACCOUNT_CLASS_BY_TYPE, SandboxState
 
 STATE_FILE_NAME = "sandbox-state.json"
+# Format 1 throughout: a field added later has a default (credit_notes: none), so an older file of this format loads
+# as it was; a file of another format is refused.
 STATE_FORMAT = 1
 START_OVER = (
     "To start over, delete that file (the sandbox then starts from its seed organisations), "
@@ -208,3 +211,17 @@ def _check(state: SandboxState) -> None:
             _one_of(invoice.type, INVOICE_TYPES, f"{shown} type")
             _one_of(invoice.line_amount_types, LINE_AMOUNT_TYPES.values(), f"{shown} line amount types")
             _one_of(invoice.currency_code, CURRENCY_NAMES, f"{shown} currency")
+        for note_key, note in org.credit_notes.items():
+            shown = f"{where} credit note {note.credit_note_number or note_key}"
+            if note_key != note.credit_note_id.lower():
+                raise _wrong(f"{shown} key", repr(note.credit_note_id.lower()), note_key)
+            _one_of(note.status, STATUSES, f"{shown} status")
+            _one_of(note.type, CREDIT_NOTE_TYPES, f"{shown} type")
+            _one_of(note.line_amount_types, LINE_AMOUNT_TYPES.values(), f"{shown} line amount types")
+            _one_of(note.currency_code, CURRENCY_NAMES, f"{shown} currency")
+            for allocation in note.allocations:
+                if allocation.invoice_id.lower() not in org.invoices:
+                    raise _wrong(f"{shown} allocation {allocation.allocation_id} invoice", "an invoice of the file",
+                                 allocation.invoice_id)  # fmt: skip
+            if note.remaining_credit < 0:
+                raise _wrong(f"{shown} allocations", f"at most its total {note.total}", str(note.amount_allocated))

@@ -1,10 +1,14 @@
 """Xero's validation messages (docs/xero-facts.md §2.3), exactly as Xero words them, and the line checks that use them.
 
 Verified or quoted from real responses: DUPLICATE_NUMBER, the account, tax, archived-contact, lock-date,
-plan-limit and missing-piece messages, DUPLICATE_CONTACT_NAME, CONTACT_NAME_EMPTY, currency_not_subscribed.
+plan-limit and missing-piece messages, DUPLICATE_CONTACT_NAME, CONTACT_NAME_EMPTY, currency_not_subscribed;
+NOT_VALID_FOR_MODIFICATION (Xero staff, Xero-NetStandard #79); HAS_PAYMENTS (Xero's answer to editing a credit
+note with an allocation, quoted in xeroizer PR #211, and to editing a paid invoice, quoted with
+NOT_VALID_FOR_MODIFICATION by Actionstep's and Ascora's help pages); DUPLICATE_CREDIT_NOTE_NUMBER (matched as
+Xero's literal answer by Xero-Net #257); CREDIT_NOTE_NOT_FOUND (the spec's PUT /CreditNotes example).
 Not found in any source, so worded by the sandbox (clearly Xero-like, but not guaranteed identical):
-CONTACT_NOT_FOUND, INVOICE_NOT_FOUND, NOT_VALID_FOR_MODIFICATION, HAS_PAYMENTS, TRACKING_*, and the
-payment messages in sandbox/payments.py.
+CONTACT_NOT_FOUND, INVOICE_NOT_FOUND, the other CREDIT_NOTE_* messages (the invoice ones with "Credit Note"),
+TRACKING_*, and the payment and allocation messages in sandbox/payments.py and sandbox/credit_notes.py.
 """
 
 from __future__ import annotations
@@ -30,12 +34,17 @@ DUPLICATE_CONTACT_NAME = (
     "The contact name must be unique across all active contacts."
 )
 CONTACT_NAME_EMPTY = "Contact Name cannot be empty."
+NOT_VALID_FOR_MODIFICATION = "Invoice not of valid status for modification"
+HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
+DUPLICATE_CREDIT_NOTE_NUMBER = "Credit Note # must be unique."
+CREDIT_NOTE_NOT_FOUND = "An existing Credit Note with the specified CreditNoteID could not be found"
 
 # Worded by the sandbox (no real capture found):
 CONTACT_NOT_FOUND = "The contact with the specified contact details could not be found."
 INVOICE_NOT_FOUND = "The invoice with the specified InvoiceID could not be found."
-NOT_VALID_FOR_MODIFICATION = "Invoice not of valid status for modification"
-HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
+CREDIT_NOTE_TYPE_REQUIRED = "Credit Note Type must be specified"
+CREDIT_NOTE_NOT_VALID_FOR_CREATION = "Credit Note not of valid status for creation"
+CREDIT_NOTE_NOT_VALID_FOR_MODIFICATION = "Credit Note not of valid status for modification"
 TRACKING_NOT_FOUND = "The tracking category '{category}' with option '{option}' could not be found."
 TRACKING_TOO_MANY = "A line item can have at most 2 tracking categories."
 # A warning (the element is created, StatusAttributeString WARNING), worded after the spec's PurchaseOrders example
@@ -75,9 +84,12 @@ def end_of_year_locked(lock: date) -> str:
 
 # Which account classes a document type may post its lines to. The sandbox is stricter than real Xero here
 # (Xero accepts most non-bank accounts on sales invoices); it follows the product's rule: revenue only.
+# A credit note takes the accounts of the invoices it credits.
 VALID_CLASSES_BY_TYPE = {
     "ACCREC": frozenset({"REVENUE"}),
     "ACCPAY": frozenset({"EXPENSE", "ASSET", "LIABILITY", "EQUITY"}),
+    "ACCRECCREDIT": frozenset({"REVENUE"}),
+    "ACCPAYCREDIT": frozenset({"EXPENSE", "ASSET", "LIABILITY", "EQUITY"}),
 }
 
 
