@@ -239,8 +239,8 @@ class CreditNote:
     type: str
     credit_note_number: str
     contact_id: str
-    date: date
-    due_date: date | None = None
+    date: dt.date
+    due_date: dt.date | None = None
     status: str = "DRAFT"
     line_amount_types: str = "Exclusive"
     reference: str = ""
@@ -252,7 +252,7 @@ class CreditNote:
     total: Decimal = Decimal("0.00")
     total_discount: Decimal | None = None
     allocations: list[CreditNoteAllocation] = field(default_factory=list)
-    fully_paid_on_date: date | None = None
+    fully_paid_on_date: dt.date | None = None
     sent_to_contact: bool = False
     url: str = ""
     created: float = 0.0
