@@ -21,8 +21,10 @@ from invoice_desktop.store.models import (
     Client,
     ExportState,
     Invoice,
+    Payment,
     XeroAttempt,
     XeroExport,
+    XeroPaymentExport,
     database_proxy,
 )
 from invoice_desktop.xero.client import XeroClient
@@ -55,6 +57,8 @@ class FailedRow:
     next_retry_at: datetime | None
     note: str = ""
     unconfirmed: bool = False  # sent, its reply never came: looked up in Xero before it is sent again
+    kind: str = "invoice"  # "invoice" | "payment" (a payment recorded here: `number` is its invoice's)
+    payment_id: int | None = None
 
     @property
     def title(self) -> str:
@@ -62,6 +66,7 @@ class FailedRow:
 
     def to_json(self) -> dict[str, object]:
         return {
+            "type": self.kind,
             "number": self.number,
             "category": self.category.value if self.category else None,
             "title": self.title,
@@ -84,9 +89,12 @@ class SyncedRow:
     synced_at: datetime | None
     note: str
     warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
+    kind: str = "invoice"  # "invoice" | "payment" (then xero_invoice_id holds Xero's PaymentID)
+    payment_id: int | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
+            "type": self.kind,
             "number": self.number,
             "xero_invoice_id": self.xero_invoice_id,
             "synced_at": self.synced_at.isoformat() if self.synced_at else None,
@@ -131,7 +139,7 @@ def list_failed() -> list[FailedRow]:
             FailedRow(invoice_id, number, client, str(total(cents)), FailureCategory(category) if category else None,
                       messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
         )  # fmt: skip
-    return found
+    return found + _payment_rows(ExportState.FAILED)
 
 
 def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime | None:
@@ -150,7 +158,33 @@ def list_synced() -> list[SyncedRow]:
         SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
                   row.xero_invoice_id or "", row.synced_at, row.note, stored_messages(row.warnings))
         for row in _rows(ExportState.SYNCED)
-    ]  # fmt: skip
+    ] + _payment_rows(ExportState.SYNCED)  # fmt: skip
+
+
+def _payment_rows(state: ExportState) -> list[Any]:
+    """The payments recorded here in that export state, as Failed / Synced rows (type "payment")."""
+    query = (
+        XeroPaymentExport.select(XeroPaymentExport, Payment, Invoice, Client)
+        .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
+        .join(Invoice, on=(Payment.invoice == Invoice.id))
+        .join(Client, on=(Invoice.client == Client.id))
+        .where(XeroPaymentExport.state == state.value)
+        .order_by(Invoice.number, Payment.id)
+    )
+    rows: list[Any] = []
+    for row in query:
+        payment = row.payment
+        invoice = payment.invoice
+        if state is ExportState.SYNCED:
+            rows.append(SyncedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
+                                  row.xero_payment_id or "", row.synced_at, row.note, kind="payment",
+                                  payment_id=payment.id))  # fmt: skip
+        else:
+            rows.append(FailedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
+                                  row.category, stored_messages(row.messages), row.hint, row.attempts,
+                                  row.last_attempt_at, row.next_retry_at, row.note or "", bool(row.unconfirmed),
+                                  kind="payment", payment_id=payment.id))  # fmt: skip
+    return rows
 
 
 def failed_ids() -> list[int]:
