@@ -15,7 +15,7 @@ from invoice_desktop.ledger.invoices import record_payment
 from invoice_desktop.sandbox import seed
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, Payment, XeroPaymentExport
-from invoice_desktop.xero.export_actions import list_failed, list_synced
+from invoice_desktop.xero.export_actions import failed_payment_ids, list_failed, list_synced, resync
 from invoice_desktop.xero.export_pacing import RetryPolicy
 from invoice_desktop.xero.payment_import import import_changes
 from invoice_desktop.xero.settings import load_settings, save_settings
@@ -151,3 +151,17 @@ def test_switch_off_keeps_the_refusal(company: Company) -> None:
     with pytest.raises(LedgerError, match="record its payments in Xero, not here"):
         record_payment(invoice_id, PAID_ON, Decimal("10.00"))
     assert XeroPaymentExport.select().count() == 0
+
+
+def test_a_failed_payment_is_resynced_once_the_cause_is_fixed(company: Company) -> None:
+    invoice_id = synced_invoice(company)
+    send_payments_on(seed.DEMO_ARCHIVED_BANK_ACCOUNT)
+    record_payment(invoice_id, PAID_ON, Decimal("15.00"))
+    company.exporter().run()
+    assert failed_payment_ids()
+    send_payments_on(seed.DEMO_BANK_ACCOUNT)
+
+    summary = resync(company.client, [], payment_ids=failed_payment_ids(), exporter=company.exporter)
+
+    assert [(o.kind, o.state) for o in summary.outcomes] == [("payment", ExportState.SYNCED)]
+    assert failed_payment_ids() == [] and len(xero_payments(company, number_of(invoice_id))) == 1

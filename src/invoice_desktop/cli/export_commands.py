@@ -17,7 +17,15 @@ from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.xero.client import XeroClient, XeroInterfaceError
 from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
-from invoice_desktop.xero.export_actions import FailedRow, SyncedRow, failed_ids, list_failed, list_synced, resync
+from invoice_desktop.xero.export_actions import (
+    FailedRow,
+    SyncedRow,
+    failed_ids,
+    failed_payment_ids,
+    list_failed,
+    list_synced,
+    resync,
+)
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.payment_import import ImportSummary, import_changes
@@ -86,15 +94,17 @@ def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
     if bool(args.numbers) == bool(args.all_failed):
         return fail("give invoice numbers or --all-failed (not both)")
     unknown: list[str] = []
+    payment_ids: list[int] = []
     if args.all_failed:
         ids = failed_ids()
+        payment_ids = failed_payment_ids()
     else:
         found = invoice_ids_by_number(args.numbers)
         unknown = [n for n in args.numbers if n.strip() not in found]
         ids = [found[n.strip()] for n in args.numbers if n.strip() in found]
     for number in unknown:
         print(f"invoice-desktop: no invoice {number}", file=sys.stderr)
-    if not ids:
+    if not ids and not payment_ids:
         if args.json:
             print_json(ExportSummary().to_json())
         else:
@@ -102,7 +112,7 @@ def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
         return EXIT_PARTIAL if unknown else EXIT_OK
     try:
         client = _client(ctx)
-        summary = resync(client, ids)
+        summary = resync(client, ids, payment_ids=payment_ids)
     except XeroInterfaceError as exc:
         return fail(str(exc))
     except XERO_CALL_ERRORS as exc:  # e.g. reading Xero's settings first: the invoices were left as they were

@@ -192,6 +192,24 @@ def failed_ids() -> list[int]:
     return [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(failed)]
 
 
+def failed_payment_ids() -> list[int]:
+    """The payments recorded here whose send to Xero failed."""
+    failed = XeroPaymentExport.state == ExportState.FAILED.value
+    return [row.payment_id for row in XeroPaymentExport.select(XeroPaymentExport.payment).where(failed)]
+
+
+def requeue_payments(payment_ids: Sequence[int]) -> list[int]:
+    """Put failed payments back in the queue (an unconfirmed one is still looked up in Xero before it is sent)."""
+    ids = list(dict.fromkeys(payment_ids))
+    eligible = XeroPaymentExport.payment.in_(ids) & (XeroPaymentExport.state == ExportState.FAILED.value)
+    with database_proxy.atomic():
+        moved = [row.payment_id for row in XeroPaymentExport.select(XeroPaymentExport.payment).where(eligible)]
+        XeroPaymentExport.update(
+            state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=utcnow()
+        ).where(eligible).execute()
+    return moved
+
+
 def requeue(invoice_ids: Sequence[int]) -> list[int]:
     """Put failed / not-sent invoices back in the queue (their automatic retry time cleared); returns those moved."""
     ids = list(dict.fromkeys(invoice_ids))
@@ -211,6 +229,7 @@ def resync(
     *,
     refresh_settings: bool = True,
     exporter: Callable[[], Exporter] | None = None,
+    payment_ids: Sequence[int] = (),
     **run_options: object,
 ) -> ExportSummary:
     """Export these invoices again now. Xero's settings are read again first where the failures depend on them
@@ -224,7 +243,8 @@ def resync(
         if stop is not None:
             return ExportSummary(total=len(invoice_ids), stop=stop, api_calls=engine.api_calls)
     moved = requeue(invoice_ids)
-    return engine.run(moved, **run_options)  # type: ignore[arg-type]
+    payments = requeue_payments(payment_ids) if payment_ids else None
+    return engine.run(moved, payment_ids=payments, **run_options)  # type: ignore[arg-type]
 
 
 def resync_in_batches(
