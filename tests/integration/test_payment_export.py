@@ -64,7 +64,7 @@ def test_a_payment_recorded_here_is_sent_and_its_payment_id_kept(company: Compan
     payment = Payment.get_by_id(result.payment_id)
     assert payment.xero_payment_id == held.payment_id.lower()  # type: ignore[attr-defined]
     assert company.requests("PUT", "/Payments") == 1
-    assert [r.to_json()["type"] for r in list_synced()] == ["invoice", "payment"]
+    assert [r.to_json()["type"] for r in list_synced(payments=True)] == ["invoice", "payment"]
 
 
 def test_a_partial_payment_leaves_the_rest_due_in_xero(company: Company) -> None:
@@ -87,7 +87,7 @@ def test_more_than_xero_has_due_is_refused_with_a_clear_reason(company: Company)
     [outcome] = summary.outcomes
     assert outcome.state is ExportState.FAILED and outcome.category is FailureCategory.PAYMENT_OVER_DUE
     assert outcome.title == "Payment amount is more than the amount due"
-    [row] = [r for r in list_failed() if r.to_json()["type"] == "payment"]
+    [row] = [r for r in list_failed(payments=True) if r.to_json()["type"] == "payment"]
     assert row.number == number_of(invoice_id) and "recorded there already" in row.hint
     assert len(xero_payments(company, number_of(invoice_id))) == 1
 

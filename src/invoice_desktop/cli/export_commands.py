@@ -146,12 +146,13 @@ def _report(summary: ExportSummary, as_json: bool, imported: ImportSummary | Non
 
 
 def cmd_failed(ctx: AppContext, args: argparse.Namespace) -> int:
-    return _list(args, list_failed(), _print_failed, "failed")
+    return _list(args, list_failed(payments=True), _print_failed, "failed")
 
 
 def _print_failed(r: FailedRow) -> None:
     when = r.last_attempt.isoformat(timespec="seconds") if r.last_attempt else "never"
-    print(f"{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
+    kind = "payment on " if r.kind == "payment" else ""
+    print(f"{kind}{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
     print(f"    Xero: {' '.join(r.messages)}")
     print(f"    {r.hint}")
     if r.next_retry_at:
@@ -159,12 +160,13 @@ def _print_failed(r: FailedRow) -> None:
 
 
 def cmd_synced(ctx: AppContext, args: argparse.Namespace) -> int:
-    return _list(args, list_synced(), _print_synced, "synced")
+    return _list(args, list_synced(payments=True), _print_synced, "synced")
 
 
 def _print_synced(r: SyncedRow) -> None:
     when = r.synced_at.isoformat(timespec="seconds") if r.synced_at else ""
-    print(f"{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
+    kind = "payment on " if r.kind == "payment" else ""
+    print(f"{kind}{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
 
 
 def _list(args: argparse.Namespace, rows: Sequence[R], print_row: Callable[[R], None], what: str) -> int:

@@ -112,8 +112,9 @@ def _rows(state: ExportState):  # type: ignore[no-untyped-def]
     )
 
 
-def list_failed() -> list[FailedRow]:
-    """Every failed export, by invoice number: one joined query reading only the columns shown, as plain tuples
+def list_failed(*, payments: bool = False) -> list[FailedRow]:
+    """Every failed export (with `payments`, the failed payments recorded here after them), by invoice number:
+    one joined query reading only the columns shown, as plain tuples
     (no model instances, no lazy loads of the invoice or client), converted here. The window reads this list
     whenever the Failed table is shown or a Resync ends, so it has to stay quick with thousands of rows."""
     columns = (Invoice.id, Invoice.number, Client.name, Invoice.total, XeroExport.category, XeroExport.messages,
@@ -139,7 +140,7 @@ def list_failed() -> list[FailedRow]:
             FailedRow(invoice_id, number, client, str(total(cents)), FailureCategory(category) if category else None,
                       messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
         )  # fmt: skip
-    return found + _payment_rows(ExportState.FAILED)
+    return found + (_payment_rows(ExportState.FAILED) if payments else [])
 
 
 def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime | None:
@@ -153,12 +154,13 @@ def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime
     return slow(stored)
 
 
-def list_synced() -> list[SyncedRow]:
+def list_synced(*, payments: bool = False) -> list[SyncedRow]:
+    """Every invoice in Xero (with `payments`, then the payments sent from here)."""
     return [
         SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
                   row.xero_invoice_id or "", row.synced_at, row.note, stored_messages(row.warnings))
         for row in _rows(ExportState.SYNCED)
-    ] + _payment_rows(ExportState.SYNCED)  # fmt: skip
+    ] + (_payment_rows(ExportState.SYNCED) if payments else [])  # fmt: skip
 
 
 def _payment_rows(state: ExportState) -> list[Any]:
