@@ -34,7 +34,7 @@ def test_sync_failed_resync_synced(
     status, out = _run(capsys, data_dir, sandbox, "xero", "failed", "--json")
     (row,) = json.loads(out)
     assert status == 0
-    spec = {"number", "category", "title", "message", "hint", "attempts", "last_attempt"}  # docs/product.md §5
+    spec = {"type", "number", "category", "title", "message", "hint", "attempts", "last_attempt"}  # product.md §5
     assert set(row) == spec | {"note", "unconfirmed"} and row["unconfirmed"] is False
     assert row["number"] == numbers[archived] and row["category"] == "archived_contact"
     assert row["title"] == "Contact is archived in Xero" and row["message"] == xero_says.ARCHIVED_CONTACT
@@ -47,7 +47,8 @@ def test_sync_failed_resync_synced(
     status, out = _run(capsys, data_dir, sandbox, "xero", "synced", "--json")
     rows = json.loads(out)
     assert status == 0 and [r["number"] for r in rows] == sorted(numbers.values())
-    assert all(set(r) == {"number", "xero_invoice_id", "synced_at", "warnings"} and r["xero_invoice_id"] for r in rows)
+    keys = {"type", "number", "xero_invoice_id", "synced_at", "warnings"}
+    assert all(set(r) == keys and r["type"] == "invoice" and r["xero_invoice_id"] for r in rows)
     assert [r["warnings"] for r in rows] == [[], []]  # Xero warned about neither
     status, out = _run(capsys, data_dir, sandbox, "xero", "failed", "--json")
     assert json.loads(out) == []

@@ -37,12 +37,13 @@ from typing import Any
 import pytest
 from export_fixtures import Company
 
-from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice
+from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice, record_payment
 from invoice_desktop.sandbox import api as sandbox_api
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.limits import RateLimits
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
-from invoice_desktop.store.models import ExportState, Invoice, XeroAttempt, XeroBatch, XeroExport
+from invoice_desktop.store.models import ExportState, Invoice, XeroAttempt, XeroBatch, XeroExport, XeroPaymentExport
+from invoice_desktop.xero.settings import load_settings, save_settings
 from waiting import wait_until
 
 REPLAY_WINDOW_PASSED = timedelta(minutes=6, seconds=5)
@@ -775,3 +776,47 @@ def test_two_processes_restarting_after_a_crash_resolve_the_dead_batch_once(
     assert numbers_reported(first.report(), second.report()) == all_numbers(ids)
     assert spy.committed == 3
     assert_crash_safe(company, data_dir, ids)
+
+
+def test_killed_after_xero_recorded_a_payment_before_the_reply_was_read(
+    runner: Runner, company: Company, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A payment recorded here: `xero sync` is killed once Xero has recorded it, its reply unread. The next sync
+    takes the dead process's batch over, finds the payment among the invoice's payments in Xero (the app's
+    Reference tag, amount and date) and links it: one copy in Xero, none sent again."""
+    [invoice_id] = approve_many(1)
+    runner.sync_to_the_end()
+    settings = load_settings()
+    settings.payments_account, settings.send_payments = seed.DEMO_BANK_ACCOUNT, True
+    save_settings(settings, check=False)
+    payment_id = record_payment(invoice_id, date(2026, 3, 10), Decimal("10.00"), "EFT 77").payment_id
+    recorded, puts = threading.Event(), Counter[str]()
+    run = sandbox_api._run
+
+    def committing(call: Any, handler: Any) -> Any:
+        response = run(call, handler)
+        if call.request.method == "PUT" and call.request.path.rstrip("/").lower().endswith("/payments"):
+            puts["payments"] += 1
+            if not recorded.is_set():
+                response.delay_seconds = 30
+                recorded.set()
+        return response
+
+    monkeypatch.setattr(sandbox_api, "_run", committing)
+    proc = runner.sync()
+    wait_for(recorded.is_set, "PUT /Payments recorded", proc)
+    proc.kill()
+    assert XeroPaymentExport.get_by_id(payment_id).state == ExportState.SENDING.value
+
+    report = runner.sync_to_the_end()
+
+    assert [(o["type"], o["state"]) for o in report["invoices"]] == [("payment", "synced")]
+    assert puts["payments"] == 1  # looked up, linked: never sent again
+    number = Invoice.get_by_id(invoice_id).number
+    org = company.sandbox.control.organisation()
+    with company.sandbox.state.lock:
+        [held] = [i for i in org.invoices.values() if i.invoice_number == number]
+        assert len(held.payment_ids) == 1
+    row = XeroPaymentExport.get_by_id(payment_id)
+    assert row.state == ExportState.SYNCED.value and row.xero_payment_id == held.payment_ids[0].lower()
+    assert integrity(data_dir)[0] == "ok"

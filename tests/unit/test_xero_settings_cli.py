@@ -85,6 +85,8 @@ def test_valid_changes_are_saved_and_shown_in_json(company: Company, capsys) -> 
         "tax_map": {"GST on Income": "OUTPUT"},
         "tracking": ["Region"],  # spelled as Xero spells it
         "broad_scopes": False,
+        "payments_account": "",
+        "send_payments": False,
     }
     assert [a["code"] for a in document["xero"]["sales_accounts"]] == ["200", "270"]
     assert document["organisation"] == "Harbour Lane Plumbing Pty Ltd" and document["warnings"] == []

@@ -17,7 +17,15 @@ from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.xero.client import XeroClient, XeroInterfaceError
 from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
-from invoice_desktop.xero.export_actions import FailedRow, SyncedRow, failed_ids, list_failed, list_synced, resync
+from invoice_desktop.xero.export_actions import (
+    FailedRow,
+    SyncedRow,
+    failed_ids,
+    failed_payment_ids,
+    list_failed,
+    list_synced,
+    resync,
+)
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.payment_import import ImportSummary, import_changes
@@ -86,15 +94,17 @@ def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
     if bool(args.numbers) == bool(args.all_failed):
         return fail("give invoice numbers or --all-failed (not both)")
     unknown: list[str] = []
+    payment_ids: list[int] = []
     if args.all_failed:
         ids = failed_ids()
+        payment_ids = failed_payment_ids()
     else:
         found = invoice_ids_by_number(args.numbers)
         unknown = [n for n in args.numbers if n.strip() not in found]
         ids = [found[n.strip()] for n in args.numbers if n.strip() in found]
     for number in unknown:
         print(f"invoice-desktop: no invoice {number}", file=sys.stderr)
-    if not ids:
+    if not ids and not payment_ids:
         if args.json:
             print_json(ExportSummary().to_json())
         else:
@@ -102,7 +112,7 @@ def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
         return EXIT_PARTIAL if unknown else EXIT_OK
     try:
         client = _client(ctx)
-        summary = resync(client, ids)
+        summary = resync(client, ids, payment_ids=payment_ids)
     except XeroInterfaceError as exc:
         return fail(str(exc))
     except XERO_CALL_ERRORS as exc:  # e.g. reading Xero's settings first: the invoices were left as they were
@@ -136,12 +146,13 @@ def _report(summary: ExportSummary, as_json: bool, imported: ImportSummary | Non
 
 
 def cmd_failed(ctx: AppContext, args: argparse.Namespace) -> int:
-    return _list(args, list_failed(), _print_failed, "failed")
+    return _list(args, list_failed(payments=True), _print_failed, "failed")
 
 
 def _print_failed(r: FailedRow) -> None:
     when = r.last_attempt.isoformat(timespec="seconds") if r.last_attempt else "never"
-    print(f"{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
+    kind = "payment on " if r.kind == "payment" else ""
+    print(f"{kind}{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
     print(f"    Xero: {' '.join(r.messages)}")
     print(f"    {r.hint}")
     if r.next_retry_at:
@@ -149,12 +160,13 @@ def _print_failed(r: FailedRow) -> None:
 
 
 def cmd_synced(ctx: AppContext, args: argparse.Namespace) -> int:
-    return _list(args, list_synced(), _print_synced, "synced")
+    return _list(args, list_synced(payments=True), _print_synced, "synced")
 
 
 def _print_synced(r: SyncedRow) -> None:
     when = r.synced_at.isoformat(timespec="seconds") if r.synced_at else ""
-    print(f"{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
+    kind = "payment on " if r.kind == "payment" else ""
+    print(f"{kind}{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
 
 
 def _list(args: argparse.Namespace, rows: Sequence[R], print_row: Callable[[R], None], what: str) -> int:

@@ -58,6 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--auto-export", choices=list(ON_OFF), help="export invoices when they are approved")
     p.add_argument("--import-payments", choices=list(ON_OFF), help="import payments recorded in Xero")
     p.add_argument("--income-account", metavar="XERO_CODE", help="the default income account")
+    p.add_argument("--payments-account", metavar="XERO_CODE", help="the Xero bank account payments recorded here go to")
+    p.add_argument("--send-payments", choices=list(ON_OFF), help="send payments recorded here to Xero")
     p.add_argument("--map", action="append", default=[], metavar="LOCAL=XERO_CODE", help="map a local account")
     p.add_argument(
         "--map-tax", action="append", default=[], metavar="LOCAL_TAX_NAME=XERO_TAX_TYPE", help="map a tax rate"
@@ -253,6 +255,8 @@ def _settings_change(args: argparse.Namespace) -> SettingsChange:
         tax_map=_pairs(args.map_tax, "--map-tax LOCAL_TAX_NAME=XERO_TAX_TYPE"),
         tracking=tracking,
         broad_scopes=ON_OFF[args.broad_scopes] if args.broad_scopes else None,
+        payments_account=args.payments_account,
+        send_payments=ON_OFF[args.send_payments] if args.send_payments else None,
     )
 
 
@@ -282,6 +286,7 @@ def _settings_json(settings: XeroSettings, cache: XeroCache | None, warnings: tu
                 {"tax_type": t.tax_type, "name": t.name, "rate": str(t.rate)} for t in cache.sales_tax_rates()
             ],
             "tracking_categories": [c.name for c in cache.active_tracking_categories()],
+            "payment_accounts": [{"code": a.code, "name": a.name, "type": a.type} for a in cache.payment_accounts()],
             "problems": list(cache.problems),
         },
         "warnings": list(warnings),
@@ -305,6 +310,8 @@ def _print_settings(settings: XeroSettings, cache: XeroCache | None, warnings: t
         rate = cache.tax_rate(tax_type) if cache else None
         print(f"    {local} -> {tax_type}" + (f" ({rate.name}, {rate.rate}%)" if rate else ""))
     print(f"  Tracking categories: {', '.join(settings.tracking) or 'none'}")
+    print(f"  Payments go to: {_account_label(settings.payments_account, cache) or 'not chosen'}")
+    print(f"  Send payments recorded here to Xero: {'on' if settings.send_payments else 'off'}")
     print(f"  Sign-in scopes: {'broad (apps created before March 2026)' if settings.broad_scopes else 'granular'}")
     for warning in warnings:
         print(f"Warning: {warning}", file=sys.stderr)
@@ -318,6 +325,7 @@ def _print_settings(settings: XeroSettings, cache: XeroCache | None, warnings: t
     ))  # fmt: skip
     names = [c.name for c in cache.active_tracking_categories()]
     print(f"  Tracking categories: {', '.join(names) or 'none'}")
+    print("  Accounts payments may go to: " + ", ".join(a.label for a in cache.payment_accounts()))
     _print_problems(cache.problems)
 
 

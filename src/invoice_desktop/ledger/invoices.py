@@ -58,6 +58,7 @@ from invoice_desktop.store.models import (
     TaxRate,
     XeroAttempt,
     XeroExport,
+    XeroPaymentExport,
     database_proxy,
 )
 from invoice_desktop.store.settings import get_setting, set_setting
@@ -145,6 +146,7 @@ class PaymentResult:
     amount_paid: Decimal
     amount_due: Decimal
     status: InvoiceStatus
+    queued_for_xero: bool = False  # the invoice is in Xero and "Send payments recorded here to Xero" is on
 
 
 @dataclass(frozen=True)
@@ -637,8 +639,9 @@ def record_payment(
 ) -> PaymentResult:
     """Record a payment against an approved invoice; it becomes paid when payments cover the total.
 
-    Only the payment import enters payments (source "xero") on an invoice that is in Xero: a payment entered here
-    would not reach Xero (payments are not sent there yet), so it is refused with `payment_refusal`'s reason."""
+    On an invoice that is in Xero, a payment entered here is queued to be sent to Xero (an xero_payment_export
+    row, in the same transaction) when "Send payments recorded here to Xero" is on; otherwise it is refused with
+    `payment_refusal`'s reason (its payments belong in Xero, and the payment import brings them here)."""
     with database_proxy.atomic():
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "paid")
@@ -654,6 +657,7 @@ def record_payment(
             )
         if xero_payment_id and Payment.select().where(Payment.xero_payment_id == xero_payment_id).exists():
             raise LedgerError(Problem("amount", f"Xero payment {xero_payment_id} is already recorded"))
+        send = source != "xero" and _invoice_in_xero(invoice_id) and sends_payments()
         payment = Payment.create(
             invoice=invoice.id,
             date=payment_date,
@@ -667,12 +671,25 @@ def record_payment(
             invoice.status = InvoiceStatus.PAID.value
         invoice.updated_at = utcnow()
         invoice.save()
+        if send:
+            XeroPaymentExport.create(payment=payment.id, state=ExportState.QUEUED.value)
         return PaymentResult(
             payment_id=payment.id,
             amount_paid=invoice.amount_paid,
             amount_due=invoice.total - invoice.amount_paid,
             status=InvoiceStatus(invoice.status),
+            queued_for_xero=send,
         )
+
+
+def sends_payments() -> bool:
+    """Whether payments recorded here on an invoice in Xero are sent there (the Xero settings' switch)."""
+    return get_setting("xero.enabled", False) is True and get_setting("xero.send_payments", False) is True
+
+
+def _invoice_in_xero(invoice_id: int) -> bool:
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+    return export is not None and export.state == ExportState.SYNCED and bool(export.xero_invoice_id)
 
 
 def payment_refusal(invoice_id: int) -> str:
@@ -683,10 +700,15 @@ def payment_refusal(invoice_id: int) -> str:
     export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
     if export is None or not (export.xero_invoice_id or export.state in (ExportState.SYNCED, ExportState.SENDING)):
         return ""
+    if export.state == ExportState.SYNCED and export.xero_invoice_id and sends_payments():
+        return ""  # recorded here and sent to Xero
     where = "is being sent to Xero" if export.state == ExportState.SENDING else "is in Xero"
+    if sends_payments():
+        return f"{invoice.number} {where}: record the payment once Xero has the invoice (it is then sent to Xero)."
     return (
-        f"{invoice.number} {where}: record its payments in Xero, not here (this app does not send payments to Xero "
-        "yet). A payment recorded in Xero comes back here by itself with the next payment import from Xero."
+        f"{invoice.number} {where}: record its payments in Xero, not here (sending payments recorded here to Xero "
+        "is off: Business > Settings > Xero). A payment recorded in Xero comes back here by itself with the next "
+        "payment import from Xero."
     )
 
 

@@ -22,6 +22,8 @@ class FailureCategory(StrEnum):
     XERO_UNAVAILABLE = "xero_unavailable"
     PERMISSION = "permission"
     CURRENCY = "currency"
+    PAYMENT_OVER_DUE = "payment_over_due"  # a payment sent from here: more than Xero has due on the invoice
+    PAYMENT_ACCOUNT = "payment_account"  # the bank account payments go to: archived, unknown, or not for payments
 
     @property
     def title(self) -> str:  # type: ignore[override]  # the category's heading; str.title() is never wanted here
@@ -46,6 +48,8 @@ _TITLES = {
     FailureCategory.XERO_UNAVAILABLE: "Xero could not be reached",
     FailureCategory.PERMISSION: "Xero did not give permission",
     FailureCategory.CURRENCY: "Currency is not enabled in Xero",
+    FailureCategory.PAYMENT_OVER_DUE: "Payment amount is more than the amount due",
+    FailureCategory.PAYMENT_ACCOUNT: "Bank account for payments cannot be used in Xero",
 }
 
 _HINTS = {
@@ -68,6 +72,15 @@ _HINTS = {
         "app asks for; then Resync."
     ),
     FailureCategory.CURRENCY: "Enable the currency in Xero (Settings > Currencies), then Resync.",
+    FailureCategory.PAYMENT_OVER_DUE: (
+        "Xero has less due on the invoice than this payment: look in Xero whether the payment (or part of it) is "
+        "recorded there already. If it is, it comes back here with the payment import; otherwise correct the "
+        "payment, then Resync."
+    ),
+    FailureCategory.PAYMENT_ACCOUNT: (
+        "Choose an active bank account (or an account with payments enabled) for payments in "
+        "Business > Settings > Xero, then Resync."
+    ),
 }
 
 

@@ -208,6 +208,45 @@ CREATE INDEX "xero_export_state" ON "xero_export" ("state");
 CREATE INDEX "xero_export_batch_key" ON "xero_export" ("batch_key");
 """
 
+# Schema 5: payments recorded here that are sent to Xero: their export state (the columns of xero_export, so the
+# engine's claim and outcome writes run on it) and their attempt history.
+SCHEMA_5 = """
+CREATE TABLE "xero_payment_export" (
+    "payment_id" INTEGER NOT NULL PRIMARY KEY,
+    "state" VARCHAR(255) NOT NULL,
+    "xero_payment_id" VARCHAR(255),
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "hint" TEXT NOT NULL,
+    "note" TEXT NOT NULL,
+    "attempts" INTEGER NOT NULL,
+    "last_attempt_at" TEXT,
+    "next_retry_at" TEXT,
+    "batch_key" VARCHAR(255),
+    "claimed_by" VARCHAR(255),
+    "claimed_at" TEXT,
+    "synced_at" TEXT,
+    "updated_at" TEXT NOT NULL,
+    "warnings" TEXT NOT NULL,
+    "unconfirmed" INTEGER NOT NULL,
+    FOREIGN KEY ("payment_id") REFERENCES "payment" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "xero_payment_export_state" ON "xero_payment_export" ("state");
+CREATE INDEX "xero_payment_export_batch_key" ON "xero_payment_export" ("batch_key");
+CREATE TABLE "xero_payment_attempt" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "payment_id" INTEGER NOT NULL,
+    "batch_key" VARCHAR(255),
+    "at" TEXT NOT NULL,
+    "outcome" VARCHAR(255) NOT NULL,
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "correlation_id" VARCHAR(255),
+    FOREIGN KEY ("payment_id") REFERENCES "payment" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "xero_payment_attempt_payment_id" ON "xero_payment_attempt" ("payment_id");
+"""
+
 
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
@@ -224,6 +263,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     2: _run(SCHEMA_2),
     3: _run(SCHEMA_3),
     4: _run(SCHEMA_4),
+    5: _run(SCHEMA_5),
 }
 CURRENT_VERSION = max(STEPS)
 

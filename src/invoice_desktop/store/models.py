@@ -228,6 +228,44 @@ class XeroBatch(BaseModel):
     state = EnumField(BatchState, default=BatchState.PENDING)
 
 
+class XeroPaymentExport(BaseModel):
+    """One row per payment recorded here that goes to Xero (the switch "Send payments recorded here to Xero"):
+    the columns of XeroExport, so the claim and outcome writes of xero/export_queue run on it unchanged."""
+
+    payment = ForeignKeyField(Payment, primary_key=True, backref="xero_export", on_delete="CASCADE")
+    payment_id: int
+    state = EnumField(ExportState, default=ExportState.QUEUED, index=True)
+    xero_payment_id = CharField(null=True)
+    category = EnumField(FailureCategory, null=True)
+    messages = TextField(default="[]")
+    hint = TextField(default="")
+    note = TextField(default="")
+    attempts = IntegerField(default=0)
+    last_attempt_at = UtcDateTimeField(null=True)
+    next_retry_at = UtcDateTimeField(null=True)
+    batch_key = CharField(null=True, index=True)
+    claimed_by = CharField(null=True)
+    claimed_at = UtcDateTimeField(null=True)
+    synced_at = UtcDateTimeField(null=True)
+    updated_at = UtcDateTimeField(default=utcnow)
+    warnings = TextField(default="[]")
+    unconfirmed = BooleanField(default=False)
+
+
+class XeroPaymentAttempt(BaseModel):
+    """Every attempt to send a payment, kept as history (the columns of XeroAttempt)."""
+
+    id = AutoField()
+    payment = ForeignKeyField(Payment, backref="xero_attempts", on_delete="CASCADE")
+    payment_id: int
+    batch_key = CharField(null=True)
+    at = UtcDateTimeField(default=utcnow)
+    outcome = EnumField(AttemptOutcome)
+    category = EnumField(FailureCategory, null=True)
+    messages = TextField(default="[]")
+    correlation_id = CharField(null=True)
+
+
 class XeroInvoiceState(BaseModel):
     """What the last payment import saw of the invoice in Xero (read-only: Xero's own figures and status).
 
@@ -257,6 +295,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     XeroAttempt,
     XeroBatch,
     XeroInvoiceState,
+    XeroPaymentExport,
+    XeroPaymentAttempt,
 ]
 
 

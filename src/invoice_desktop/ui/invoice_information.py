@@ -437,6 +437,8 @@ class InvoiceInformation(QDialog):
             text += "it is now paid."
         else:
             text += f"{format_money(result.amount_due)} still due."
+        if result.queued_for_xero:
+            text += " It is sent to Xero with the next sync."
         self._changed(text, Tone.SUCCESS)
 
     # --- Renumber ---

@@ -23,8 +23,10 @@ from invoice_desktop.store.models import (
     Client,
     ExportState,
     Invoice,
+    Payment,
     XeroAttempt,
     XeroExport,
+    XeroPaymentExport,
     database_proxy,
 )
 from invoice_desktop.xero.client import XeroClient
@@ -57,6 +59,8 @@ class FailedRow:
     next_retry_at: datetime | None
     note: str = ""
     unconfirmed: bool = False  # sent, its reply never came: looked up in Xero before it is sent again
+    kind: str = "invoice"  # "invoice" | "payment" (a payment recorded here: `number` is its invoice's)
+    payment_id: int | None = None
 
     @property
     def title(self) -> str:
@@ -64,6 +68,7 @@ class FailedRow:
 
     def to_json(self) -> dict[str, object]:
         return {
+            "type": self.kind,
             "number": self.number,
             "category": self.category.value if self.category else None,
             "title": self.title,
@@ -86,9 +91,12 @@ class SyncedRow:
     synced_at: datetime | None
     note: str
     warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
+    kind: str = "invoice"  # "invoice" | "payment" (then xero_invoice_id holds Xero's PaymentID)
+    payment_id: int | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
+            "type": self.kind,
             "number": self.number,
             "xero_invoice_id": self.xero_invoice_id,
             "synced_at": self.synced_at.isoformat() if self.synced_at else None,
@@ -106,8 +114,9 @@ def _rows(state: ExportState) -> ModelSelect[XeroExport]:
     )
 
 
-def list_failed() -> list[FailedRow]:
-    """Every failed export, by invoice number: one joined query reading only the columns shown, as plain tuples
+def list_failed(*, payments: bool = False) -> list[FailedRow]:
+    """Every failed export (with `payments`, the failed payments recorded here after them), by invoice number:
+    one joined query reading only the columns shown, as plain tuples
     (no model instances, no lazy loads of the invoice or client), converted here. The window reads this list
     whenever the Failed table is shown or a Resync ends, so it has to stay quick with thousands of rows."""
     columns = (Invoice.id, Invoice.number, Client.name, Invoice.total, XeroExport.category, XeroExport.messages,
@@ -133,7 +142,7 @@ def list_failed() -> list[FailedRow]:
             FailedRow(invoice_id, number, client, str(total(cents)), FailureCategory(category) if category else None,
                       messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
         )  # fmt: skip
-    return found
+    return found + (_payment_rows(ExportState.FAILED) if payments else [])
 
 
 def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime | None:
@@ -147,17 +156,62 @@ def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime
     return slow(stored)
 
 
-def list_synced() -> list[SyncedRow]:
+def list_synced(*, payments: bool = False) -> list[SyncedRow]:
+    """Every invoice in Xero (with `payments`, then the payments sent from here)."""
     return [
         SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
                   row.xero_invoice_id or "", row.synced_at, row.note, stored_messages(row.warnings))
         for row in _rows(ExportState.SYNCED)
-    ]  # fmt: skip
+    ] + (_payment_rows(ExportState.SYNCED) if payments else [])  # fmt: skip
+
+
+def _payment_rows(state: ExportState) -> list[Any]:
+    """The payments recorded here in that export state, as Failed / Synced rows (type "payment")."""
+    query = (
+        XeroPaymentExport.select(XeroPaymentExport, Payment, Invoice, Client)
+        .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
+        .join(Invoice, on=(Payment.invoice == Invoice.id))
+        .join(Client, on=(Invoice.client == Client.id))
+        .where(XeroPaymentExport.state == state.value)
+        .order_by(Invoice.number, Payment.id)
+    )
+    rows: list[Any] = []
+    for row in query:
+        payment = row.payment
+        invoice = payment.invoice
+        if state is ExportState.SYNCED:
+            rows.append(SyncedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
+                                  row.xero_payment_id or "", row.synced_at, row.note, kind="payment",
+                                  payment_id=payment.id))  # fmt: skip
+        else:
+            rows.append(FailedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
+                                  row.category, stored_messages(row.messages), row.hint, row.attempts,
+                                  row.last_attempt_at, row.next_retry_at, row.note or "", bool(row.unconfirmed),
+                                  kind="payment", payment_id=payment.id))  # fmt: skip
+    return rows
 
 
 def failed_ids() -> list[int]:
     failed = XeroExport.state == ExportState.FAILED.value
     return [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(failed)]
+
+
+def failed_payment_ids() -> list[int]:
+    """The payments recorded here whose send to Xero failed."""
+    failed = XeroPaymentExport.state == ExportState.FAILED.value
+    return [row.payment_id for row in XeroPaymentExport.select(XeroPaymentExport.payment).where(failed)]
+
+
+def requeue_payments(payment_ids: Sequence[int]) -> list[int]:
+    """Put failed payments back in the queue (an unconfirmed one is still looked up in Xero before it is sent)."""
+    ids = list(dict.fromkeys(payment_ids))
+    eligible = XeroPaymentExport.payment.in_(ids) & (XeroPaymentExport.state == ExportState.FAILED.value)
+    with database_proxy.atomic():
+        moved = [row.payment_id for row in XeroPaymentExport.select(XeroPaymentExport.payment).where(eligible)]
+        XeroPaymentExport.update(
+            state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=utcnow()
+        ).where(eligible).execute()
+    return moved
 
 
 def requeue(invoice_ids: Sequence[int]) -> list[int]:
@@ -179,6 +233,7 @@ def resync(
     *,
     refresh_settings: bool = True,
     exporter: Callable[[], Exporter] | None = None,
+    payment_ids: Sequence[int] = (),
     **run_options: object,
 ) -> ExportSummary:
     """Export these invoices again now. Xero's settings are read again first where the failures depend on them
@@ -192,7 +247,8 @@ def resync(
         if stop is not None:
             return ExportSummary(total=len(invoice_ids), stop=stop, api_calls=engine.api_calls)
     moved = requeue(invoice_ids)
-    return engine.run(moved, **run_options)  # type: ignore[arg-type]
+    payments = requeue_payments(payment_ids) if payment_ids else None
+    return engine.run(moved, payment_ids=payments, **run_options)  # type: ignore[arg-type]
 
 
 def resync_in_batches(

@@ -24,6 +24,8 @@ class ExportOutcome:
     next_retry_at: datetime | None = None
     correlation_id: str | None = None
     warnings: tuple[str, ...] = ()  # what Xero warned about on an invoice it created
+    kind: str = "invoice"  # "invoice" | "payment" (then `number` is its invoice's, `payment_id` the payment)
+    payment_id: int | None = None
 
     @property
     def title(self) -> str:
@@ -35,9 +37,10 @@ class ExportOutcome:
 
     def to_json(self) -> dict[str, object]:
         return {
+            "type": self.kind,
             "number": self.number,
             "state": self.state.value,
-            "xero_invoice_id": self.xero_invoice_id,
+            "xero_invoice_id": self.xero_invoice_id if self.kind == "invoice" else None,
             "category": self.category.value if self.category else None,
             "title": self.title or None,
             "message": self.message or None,
@@ -46,6 +49,11 @@ class ExportOutcome:
             "attempts": self.attempts,
             "next_retry_at": self.next_retry_at.isoformat() if self.next_retry_at else None,
             "warnings": list(self.warnings),
+            **(
+                {"payment_id": self.payment_id, "xero_payment_id": self.xero_invoice_id}
+                if self.kind == "payment"
+                else {}
+            ),
         }
 
 

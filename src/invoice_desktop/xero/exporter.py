@@ -59,6 +59,7 @@ from invoice_desktop.xero.failure_classifier import (
 )
 from invoice_desktop.xero.invoice_lookup import Lookup, Wanted, describe, look_up, whose, xero_number_key
 from invoice_desktop.xero.invoice_mapping import MappedInvoice, map_invoice, request_body, request_digest
+from invoice_desktop.xero.payment_export import PaymentExporter
 from invoice_desktop.xero.settings import KEY_LAST_SYNC_AT, XeroSettings, load_settings, mark_dropped
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache
 from invoice_desktop.xero.xero_calls import XeroCaller
@@ -173,6 +174,18 @@ class Exporter:
     def api_calls(self) -> int:
         return self.caller.api_calls
 
+    @property
+    def request_options(self) -> dict[str, Any]:
+        """Keyword arguments every SDK call of this engine takes (its request timeout)."""
+        return dict(self._timeout)
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def next_retry(self, failure: Failure, attempts: int, now: datetime) -> datetime | None:
+        """When a document that failed so is retried automatically (None: not until the user resyncs)."""
+        return self._next_retry(failure, attempts, now)
+
     # -- the run -----------------------------------------------------------------------------------------------
 
     def run(
@@ -182,8 +195,14 @@ class Exporter:
         progress: ProgressCallback | None = None,
         on_outcome: OutcomeCallback | None = None,
         cancel: CancelFlag | None = None,
+        payment_ids: Sequence[int] | None = None,
     ) -> ExportSummary:
-        """Export what is queued (or, with `invoice_ids`, those of them that are queued or due a retry)."""
+        """Export what is queued: invoices, then the payments recorded here (payment_export). With `invoice_ids`
+        and/or `payment_ids`, only those of them that are queued or due a retry. Payment outcomes join the
+        summary (kind "payment"); `on_outcome` hears of invoices only, matched to rows by invoice id."""
+        if invoice_ids is None and payment_ids is not None:
+            invoice_ids = []
+        send_payments = payment_ids is not None or invoice_ids is None
         run = _Run(ExportSummary(), self._settings or load_settings(), self._current_cache(), progress, on_outcome)
         now = self._clock()
         parked = current_stop(now)
@@ -191,6 +210,9 @@ class Exporter:
             run.stop(parked)
             return self._finish(run)
         only = list(invoice_ids) if invoice_ids is not None else None
+        if only == [] and payment_ids is not None:
+            self._send_payments(run, payment_ids, cancel)
+            return self._finish(run)
         run.summary.total = len(queue.pending_ids(now, only))
         self._resolve_unresolved(run)
         pool = ThreadPoolExecutor(self.in_flight, thread_name_prefix="xero-send") if self.in_flight > 1 else None
@@ -215,7 +237,20 @@ class Exporter:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
+        if send_payments and not run.stopped and not run.summary.cancelled:
+            self._send_payments(run, payment_ids, cancel)
         return self._finish(run)
+
+    def _send_payments(self, run: _Run, payment_ids: Sequence[int] | None, cancel: CancelFlag | None) -> None:
+        """The payments recorded here that are queued (after the invoices, which they are paid against)."""
+        part = PaymentExporter(self).run(payment_ids, settings=run.settings, cache=run.cache, cancel=cancel)
+        run.summary.outcomes.extend(part.outcomes)
+        run.summary.unresolved.extend(part.unresolved)
+        run.summary.total += part.total
+        run.done += len(part.outcomes)
+        run.summary.cancelled = run.summary.cancelled or part.cancelled
+        if part.stop is not None:
+            run.stop(part.stop)
 
     def _next_flight(self, run: _Run, only: list[int] | None, pool: ThreadPoolExecutor | None) -> _Flight | None:
         """Claim, check and map the next batch and send it (on the pool, or here); None when nothing is left."""

@@ -89,6 +89,11 @@ _TAX_UNKNOWN = re.compile(r"^The TaxType code '?(?P<tax>.+?)'? does not exist", 
 _TAX_ON_ACCOUNT = re.compile(r"^The TaxType code '(?P<tax>[^']*)' cannot be used with account code '(?P<code>[^']*)'")
 _RULES: tuple[tuple[FailureCategory, re.Pattern[str]], ...] = (
     (FailureCategory.DUPLICATE_NUMBER, re.compile(r"^Invoice # must be unique", re.I)),
+    (FailureCategory.PAYMENT_OVER_DUE, re.compile(r"^Payment amount exceeds the amount outstanding", re.I)),
+    (
+        FailureCategory.PAYMENT_ACCOUNT,
+        re.compile(r"^Account type is invalid for making a payment|^You must specify an Account code", re.I),
+    ),
     (FailureCategory.ARCHIVED_CONTACT, re.compile(r"contact .*has been archived", re.I)),
     (FailureCategory.PLAN_LIMIT, re.compile(r"limit of invoices you can approve", re.I)),
     (FailureCategory.LOCK_DATE, re.compile(r"cannot be before the (period|end of year) lock date", re.I)),
@@ -157,6 +162,26 @@ def classify_element(messages: list[str] | tuple[str, ...], mapped: MappedInvoic
     categories = [category_of(m) for m in messages]
     category = next((c for c, _ in _RULES if c in categories), FailureCategory.VALIDATION)
     return Failure(category, tuple(messages), hint_for(category, messages, mapped))
+
+
+def classify_payment(messages: list[str] | tuple[str, ...], account_code: str, number: str, on: str) -> Failure:
+    """A payment Xero refused: the categories of `classify_element`, where Xero's generic "Account must be valid."
+    can only mean the bank account the payment goes to."""
+    failure = classify_element(messages, None)
+    category = failure.category
+    if category is FailureCategory.ACCOUNT_MAPPING:
+        category = FailureCategory.PAYMENT_ACCOUNT
+    specific = {
+        FailureCategory.PAYMENT_ACCOUNT: f"Payments go to Xero account {account_code}.",
+        FailureCategory.LOCK_DATE: f"The payment on {number} is dated {on}.",
+        FailureCategory.PAYMENT_OVER_DUE: f"The payment is on {number}.",
+    }.get(category, "")
+    hint = category.default_hint
+    if category is FailureCategory.LOCK_DATE:
+        hint = "Change the payment's date, or move the lock date in Xero, then Resync."
+    elif category is FailureCategory.VALIDATION:
+        hint = "Correct the payment as Xero's message says, then Resync."
+    return Failure(category, failure.messages, f"{specific} {hint}".strip())
 
 
 # -- hints --------------------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from invoice_desktop.store.models import (
     XeroInvoiceState,
     database_proxy,
 )
+from invoice_desktop.xero.payment_mapping import payment_tag
 
 CENTS = Decimal("0.01")
 GONE_STATUSES = ("VOIDED", "DELETED")
@@ -195,7 +196,10 @@ def _apply(
     if view.status not in APPLIED_STATUSES or invoice.status not in FOLLOWING_LOCAL:
         return AppliedChange(invoice.id, invoice.number)
     added, removed = _sync_rows(invoice.id, view, payments) if view.allocations_listed else (0, 0)
-    local_only = sum((p.amount for p in payments if p.source != PaymentSource.XERO), Decimal("0.00"))
+    in_xero = sent_from_here(view, payments)
+    local_only = sum(
+        (p.amount for p in payments if p.source != PaymentSource.XERO and p.id not in in_xero), Decimal("0.00")
+    )
     changed = _settle(invoice, view, local_only, now)
     return AppliedChange(invoice.id, invoice.number, changed or bool(added or removed), added, removed)
 
@@ -228,11 +232,35 @@ def _flag(invoice: Invoice, view: XeroInvoiceView, previous: XeroInvoiceState | 
     return AppliedChange(invoice.id, invoice.number, changed=True, flag=words)
 
 
+def sent_from_here(view: XeroInvoiceView, payments: list[Payment]) -> dict[int, str]:
+    """The payments recorded here that Xero holds (sent by the payment export): local payment id -> the key of
+    Xero's payment. A sent payment carries its PaymentID; one whose reply was lost is known by the Reference the
+    app gave it (and its amount and date) until the export links it."""
+    allocations = [a for a in view.allocations if a.kind == "payment"]
+    found: dict[int, str] = {}
+    keys = {a.key for a in allocations}
+    for p in payments:
+        if p.source == PaymentSource.XERO:
+            continue
+        if p.xero_payment_id and p.xero_payment_id in keys:
+            found[p.id] = p.xero_payment_id
+            continue
+        tag = payment_tag(p.id)
+        match = next((a for a in allocations if tag in a.reference and (a.amount, a.date) == (p.amount, p.date)), None)
+        if match is not None:
+            found[p.id] = match.key
+    return found
+
+
 def _sync_rows(invoice_id: int, view: XeroInvoiceView, payments: list[Payment]) -> tuple[int, int]:
-    """Make the invoice's Xero rows exactly Xero's payments and allocations; returns (added, removed)."""
+    """Make the invoice's Xero rows exactly Xero's payments and allocations; returns (added, removed). A payment
+    in Xero that was sent from here is the local row already: never imported as a second one."""
     existing = {p.xero_payment_id: p for p in payments if p.source == PaymentSource.XERO and p.xero_payment_id}
+    ours = set(sent_from_here(view, payments).values())
     wanted: dict[str, Allocation] = {}
-    for allocation in view.allocations:  # the same credit note allocated twice to one invoice: one row, summed
+    for allocation in (
+        a for a in view.allocations if a.key not in ours
+    ):  # the same credit note allocated twice to one invoice: one row, summed
         before = wanted.get(allocation.key)
         summed = allocation if before is None else replace(before, amount=before.amount + allocation.amount)
         wanted[allocation.key] = summed

@@ -1,7 +1,8 @@
 """The Xero interface settings of a company file (`xero.*` keys in the settings table), typed.
 
 Two groups: what the bookkeeper chooses (`XeroSettings`: enable switch, destination status, export on approval,
-import payments, default income account, account/tax mapping, tracking categories) and what connecting records
+import payments, default income account, account/tax mapping, tracking categories, the bank account payments
+recorded here go to and whether they are sent) and what connecting records
 (`ConnectionRecord`: organisation, client id, connection state). `xero.enabled` and `xero.export_on_approval`
 are JSON booleans that the ledger reads directly to queue approved invoices: keep those names.
 No token is ever stored here (see invoice_desktop.xero.tokens).
@@ -33,6 +34,8 @@ KEY_ACCOUNT_MAP = "xero.account_map"
 KEY_TAX_MAP = "xero.tax_map"
 KEY_TRACKING = "xero.tracking"
 KEY_BROAD_SCOPES = "xero.broad_scopes"
+KEY_PAYMENTS_ACCOUNT = "xero.payments_account"
+KEY_SEND_PAYMENTS = "xero.send_payments"  # read by the ledger too (a payment recorded here is queued): keep the name
 KEY_TENANT_ID = "xero.tenant_id"
 KEY_TENANT_NAME = "xero.tenant_name"
 KEY_ORGANISATIONS = "xero.organisations"
@@ -106,6 +109,8 @@ class XeroSettings:
     tax_map: dict[str, str] = field(default_factory=dict)  # local tax rate name -> Xero TaxType
     tracking: list[str] = field(default_factory=list)  # up to two Xero tracking category names
     broad_scopes: bool = False  # apps created before March 2026 may still use the broad scopes
+    payments_account: str = ""  # the Xero account (code) payments recorded here go to: a bank account
+    send_payments: bool = False  # "Send payments recorded here to Xero"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,6 +123,8 @@ class XeroSettings:
             "tax_map": dict(self.tax_map),
             "tracking": list(self.tracking),
             "broad_scopes": self.broad_scopes,
+            "payments_account": self.payments_account,
+            "send_payments": self.send_payments,
         }
 
 
@@ -172,6 +179,8 @@ def load_settings() -> XeroSettings:
         tax_map=_str_map(get_setting(KEY_TAX_MAP, {})),
         tracking=[str(t) for t in tracking if t] if isinstance(tracking, list) else [],
         broad_scopes=_bool(get_setting(KEY_BROAD_SCOPES), False),
+        payments_account=str(get_setting(KEY_PAYMENTS_ACCOUNT, "") or ""),
+        send_payments=_bool(get_setting(KEY_SEND_PAYMENTS), False),
     )
 
 
@@ -182,6 +191,8 @@ def validate_settings(settings: XeroSettings, cache: XeroCache | None = None) ->
         problems.append("Choose a default income account before enabling the Xero interface.")
     if settings.enabled and not load_connection().tenant_id:
         problems.append("Connect to Xero before enabling the Xero interface.")
+    if settings.send_payments and not settings.payments_account:
+        problems.append("Choose the bank account payments go to before sending payments to Xero.")
     if len(settings.tracking) > MAX_TRACKING_CATEGORIES:
         problems.append(f"Xero allows at most {MAX_TRACKING_CATEGORIES} tracking categories.")
     if cache is None:
@@ -190,6 +201,10 @@ def validate_settings(settings: XeroSettings, cache: XeroCache | None = None) ->
         problem = cache.account_problem(settings.income_account)
         if problem:
             problems.append(f"The default income account {settings.income_account} cannot be used: {problem}.")
+    if settings.payments_account:
+        problem = cache.payment_account_problem(settings.payments_account)
+        if problem:
+            problems.append(f"Payments cannot go to {settings.payments_account}: {problem}.")
     for local, code in sorted(settings.account_map.items()):
         problem = cache.account_problem(code)
         if problem:
@@ -225,6 +240,8 @@ def save_settings(settings: XeroSettings, cache: XeroCache | None = None, *, che
         set_setting(KEY_TAX_MAP, dict(sorted(settings.tax_map.items())))
         set_setting(KEY_TRACKING, list(settings.tracking))
         set_setting(KEY_BROAD_SCOPES, settings.broad_scopes)
+        set_setting(KEY_PAYMENTS_ACCOUNT, settings.payments_account)
+        set_setting(KEY_SEND_PAYMENTS, settings.send_payments)
 
 
 # -- the connection ----------------------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ class SettingsChange:
     tax_map: dict[str, str] = field(default_factory=dict)  # local tax rate name -> Xero TaxType (or its name)
     tracking: tuple[str, ...] | None = None  # replaces the tracking categories
     broad_scopes: bool | None = None  # ask for the pre-2026 broad scopes at the next connect
+    payments_account: str | None = None  # the Xero bank account payments recorded here go to
+    send_payments: bool | None = None  # send payments recorded here to Xero
 
     @property
     def is_empty(self) -> bool:
@@ -48,6 +50,7 @@ class SettingsChange:
         """True when the change chooses something from Xero's settings, which must then be known."""
         return bool(
             self.income_account
+            or self.payments_account
             or any(self.account_map.values())
             or any(self.tax_map.values())
             or (self.tracking and any(self.tracking))
@@ -86,12 +89,14 @@ def apply_change(current: XeroSettings, change: SettingsChange, cache: XeroCache
     if problems:
         raise SettingsError(problems)
     updated = replace(current, account_map=account_map, tax_map=tax_map)
-    for name in ("enabled", "destination", "export_on_approval", "import_payments", "broad_scopes"):
+    for name in ("enabled", "destination", "export_on_approval", "import_payments", "broad_scopes", "send_payments"):
         value = getattr(change, name)
         if value is not None:
             updated = replace(updated, **{name: value})
     if change.income_account is not None:
         updated = replace(updated, income_account=_xero_account_code(change.income_account, cache))
+    if change.payments_account is not None:
+        updated = replace(updated, payments_account=_xero_account_code(change.payments_account, cache))
     if change.tracking is not None:
         updated = replace(updated, tracking=_tracking_names([t for t in change.tracking if t.strip()], cache))
     return updated

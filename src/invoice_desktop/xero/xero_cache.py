@@ -69,6 +69,12 @@ class XeroAccount:
     tax_type: str = ""  # the account's default TaxType
     account_class: str = ""  # ASSET | EQUITY | EXPENSE | LIABILITY | REVENUE
     account_id: str = ""
+    enable_payments: bool = False  # EnablePaymentsToAccount
+
+    @property
+    def valid_for_payments(self) -> bool:
+        """An active bank account, or an active account with payments enabled (what Xero takes a payment into)."""
+        return self.status == ACTIVE and (self.type == "BANK" or self.enable_payments)
 
     @property
     def valid_for_sales(self) -> bool:
@@ -188,6 +194,23 @@ class XeroCache:
         if not account.valid_for_sales:
             kind = account.type or account.account_class or "unknown type"
             return f"Xero account {account.label} ({kind}) cannot be used on a sales invoice; choose a revenue account"
+        return None
+
+    def payment_accounts(self) -> list[XeroAccount]:
+        """The accounts payments may go to: active bank accounts, and active accounts with payments enabled."""
+        return sorted((a for a in self.accounts if a.valid_for_payments), key=lambda a: a.code)
+
+    def payment_account_problem(self, code: str) -> str | None:
+        """Why a payment cannot go into the account `code`, or None when it can."""
+        account = self.account(code)
+        if account is None:
+            return f"Xero's chart of accounts has no account with code {code}"
+        if account.status != ACTIVE:
+            state = account.status.lower() if account.status else "not active"
+            return f"Xero account {account.label} is {state}"
+        if not account.valid_for_payments:
+            kind = account.type or account.account_class or "unknown type"
+            return f"Xero account {account.label} ({kind}) is not a bank account and does not take payments"
         return None
 
     def tax_rate(self, tax_type_or_name: str) -> XeroTaxRate | None:
@@ -445,6 +468,7 @@ def _account(m: Any) -> XeroAccount:
         tax_type=_text(m.tax_type),
         account_class=_text(m._class),
         account_id=_text(m.account_id),
+        enable_payments=bool(getattr(m, "enable_payments_to_account", False)),
     )
 
 
