@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from xero_python.exceptions import ApiException
 
+from invoice_desktop.jobs.failure import OFFLINE
 from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import get_invoice_detail, payment_refusal, record_payment
 from invoice_desktop.ledger.queries import Tab
@@ -432,7 +433,8 @@ def test_a_xero_api_error_is_described_not_dumped(qtbot, info):
     with qtbot.waitSignal(window.invoice_changed):
         window.export_now()
     hint = FailureCategory.XERO_UNAVAILABLE.default_hint  # the typed failure's hint follows its message
-    assert (window.message.text(), window.message.tone) == (f"HTTP 503 Service Unavailable. {hint}", Tone.PROBLEM)
+    said = f"{OFFLINE} (Xero answered 503). {hint}"
+    assert (window.message.text(), window.message.tone) == (said, Tone.PROBLEM)
 
 
 def test_mark_as_already_in_xero_passes_the_number(qtbot, info, books):

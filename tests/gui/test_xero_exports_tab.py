@@ -17,6 +17,7 @@ from invoice_desktop.config import XeroEndpoints
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.sandbox import seed
 from invoice_desktop.store.models import ExportState, XeroExport
+from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.models.checkable import check_state
 from invoice_desktop.ui.models.xero_failed_model import SENDING, STATUS_COLUMN, SYNC_FAILED, FailedTableModel
 from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN, SyncedTableModel
@@ -278,6 +279,26 @@ def test_dead_connection_says_reconnect_and_turns_the_status_red(qtbot, demo, wi
     assert "Reconnect in Business > Settings > Xero" in box.text()
     assert window.xero_status.state is XeroConnection.DROPPED
     assert "INV-0042" in failed_numbers(page.failed_model) and ticked_numbers(page) == ["INV-0042"]
+
+
+def test_xero_offline_during_resync_says_so_under_the_list_and_resyncs_again_by_itself(qtbot, demo, page):
+    demo.sandbox.faults.offline(None)  # every call: 503 "The Organisation is Offline"
+    tick(qtbot, page, "INV-0042")
+    resync(qtbot, page)
+
+    assert page.failed.error_box is None  # transient: no modal box
+    text = page.failed.resync_bar.message.text()
+    assert "Xero could not be reached" in text and "Organisation is Offline" in text
+    assert page.failed.retry_timer.isActive() and page.failed.retry_at is not None
+    assert f"Resync tries again by itself at {format_datetime(page.failed.retry_at)}" in text
+    assert ticked_numbers(page) == ["INV-0042"]
+
+    demo.sandbox.faults.clear()
+    with qtbot.waitSignal(page.failed.resync_finished, timeout=RUN_TIMEOUT):
+        page.failed.retry_timer.timeout.emit()  # its time has come (no waiting for the clock)
+    assert not page.failed.retry_timer.isActive()
+    assert "Xero could not be reached" not in page.failed.resync_bar.message.text()
+    assert "Invoice number already exists" in hover_tooltip(qtbot, page, "INV-0042")
 
 
 def test_an_error_in_the_worker_is_shown_not_swallowed(qtbot, page):
