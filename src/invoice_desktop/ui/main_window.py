@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
         if self.xero_settings_dialog is None:
             dialog = XeroSettingsDialog(self.ctx, self)
             dialog.connection_changed.connect(self.update_xero_status)
+            dialog.connection_changed.connect(self.auto_export.reconnected)  # resend what waited for it
             dialog.finished.connect(self._on_xero_settings_closed)
             self.xero_settings_dialog = dialog
         self.xero_settings_dialog.open()
