@@ -69,6 +69,23 @@ def invoice_count() -> int:
 # --- opening -----------------------------------------------------------------------------------------------
 
 
+def test_tab_follows_the_form_as_it_reads(qtbot, editor):
+    window = editor()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.client_combo.setFocus()
+    qtbot.waitUntil(window.client_combo.hasFocus)
+    order = ["Client"]
+    for _ in range(20):  # Tab also steps through a date's day, month and year before leaving it
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        name = QApplication.focusWidget().accessibleName()
+        if name != order[-1]:
+            order.append(name)
+        if name == "Line items":
+            break
+    assert order == ["Client", "Reference", "Amounts are", "Invoice number", "Invoice date", "Due date", "Line items"]
+
+
 def test_file_new_invoice_opens_the_editor(qtbot, main_window):
     main_window.show()
     main_window.activateWindow()

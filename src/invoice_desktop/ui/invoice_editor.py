@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -247,6 +248,18 @@ class InvoiceEditor(QDialog):
         layout.addLayout(line_buttons)
         layout.addWidget(self.problems)
         layout.addLayout(buttons)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Tab follows the form as it reads: down the left column (Client, Reference, Amounts are), then the
+        right one (Number, Date, Due date), the lines and their buttons, then the dialog's buttons."""
+        chain = (
+            self.client_combo, self.reference_edit, self.amounts_combo, self.number_edit, self.date_edit,
+            self.due_edit, self.lines_view, self.add_line_button, self.remove_line_button, self.delete_button,
+            self.cancel_button, self.approve_button, self.save_button,
+        )  # fmt: skip
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     # --- filling ---
 
