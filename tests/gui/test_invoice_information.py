@@ -30,7 +30,7 @@ from invoice_desktop.ui.invoice_information import (
     InvoiceInformation,
     payment_rows,
 )
-from invoice_desktop.ui.message_bar import Tone
+from invoice_desktop.ui.message_bar import RESULT_MS, Tone
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
 from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult
@@ -407,6 +407,17 @@ def test_export_to_xero_reports_its_result(qtbot, info, books):
     assert window.message.text() == "INV-0089 exported to Xero."
     assert window.message.tone is Tone.SUCCESS
     assert window.options_button.isEnabled()
+
+
+def test_a_result_goes_after_its_lifetime_the_message_of_work_in_progress_stays(qtbot, info):
+    window = info(xero_actions=FakeXeroActions(XeroActionResult(True, "INV-0089 exported to Xero.")))
+    with qtbot.waitSignal(window.invoice_changed):
+        window.export_action.trigger()
+        assert not window.message.expiry.isActive()  # "Exporting INV-0089 to Xero…" stays while it is true
+    assert window.message.isVisible() and window.message.expiry.isActive()
+    assert window.message.expiry.interval() == RESULT_MS
+    window.message.expiry.timeout.emit()  # its lifetime is over (no waiting for the clock)
+    assert not window.message.isVisible() and window.message.text() == ""
 
 
 def test_a_failed_export_and_an_exception_are_reported(qtbot, info):

@@ -271,7 +271,8 @@ class FailedPanel(QWidget):
                 text = f"{sentence(text)} {self._retry_later(self.last_failure)}"
             elif self.last_failure.connection_dropped:
                 self._show_error(DROPPED, self.last_failure.message)
-        self.resync_bar.message.show_message(text, result_tone(summary))
+        retrying = self.retry_timer.isActive()  # the message says when: it stays until then
+        self.resync_bar.message.show_message(text, result_tone(summary), lasting=retrying)
 
     @Slot(object)
     def _on_failed(self, failure: JobFailure) -> None:
@@ -280,7 +281,7 @@ class FailedPanel(QWidget):
         self.last_failure = failure
         if transient(failure):  # no box for what passes: the message says so, and when Resync tries again
             text = f"Nothing was resynced: {sentence(failure.message)} {self._retry_later(failure)}"
-            self.resync_bar.message.show_message(text, Tone.PROBLEM)
+            self.resync_bar.message.show_message(text, Tone.PROBLEM, lasting=self.retry_timer.isActive())
             return
         text = DROPPED if failure.connection_dropped else NOT_RESYNCED
         self.resync_bar.message.show_message(f"{text} ({failure.message})", Tone.PROBLEM)
