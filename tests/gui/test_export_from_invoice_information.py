@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import re
+
+from PySide6.QtWidgets import QLabel
+
 from invoice_desktop.ledger.invoices import get_invoice_detail, invoice_ids_by_number
 from invoice_desktop.sandbox import seed
 from invoice_desktop.store.models import ExportState
@@ -49,3 +53,17 @@ def test_dont_send_and_mark_as_in_xero(qtbot, window):
         info.mark_in_xero("")
     assert info.message.text() == f"{number} is marked as already in Xero; it will not be sent."
     assert get_invoice_detail(invoice_ids_by_number([number])[number]).export.state is ExportState.SKIPPED
+
+
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def test_invoice_information_says_dates_as_the_window_does_never_iso(qtbot, window):
+    number = failed_number("lock_date")  # its hint names its date, its note when Xero's settings were read
+    info = window.invoice_windows.open_invoice(invoice_ids_by_number([number])[number])
+    texts = [label.text() for label in info.findChildren(QLabel) if label.isVisibleTo(info)]
+    history = info.xero_panel.history_model
+    texts += [history.index(r, c).data() for r in range(history.rowCount()) for c in range(history.columnCount())]
+    assert [t for t in texts if ISO.search(t or "")] == []
+    assert any(f"{number} is dated {info.date_label.text()}." in t for t in texts)
+    assert any("as read at " in t for t in texts)

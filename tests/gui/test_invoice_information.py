@@ -30,6 +30,7 @@ from invoice_desktop.ui.invoice_information import (
     InvoiceInformation,
     payment_rows,
 )
+from invoice_desktop.ui.labels import SYNC_FAILED
 from invoice_desktop.ui.message_bar import RESULT_MS, Tone
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
@@ -190,7 +191,7 @@ def test_header_lines_totals_and_payments(info, books):
 def test_xero_panel_shows_the_whole_error_and_history(info):
     window = info()
     panel = window.xero_panel
-    assert panel.state_label.text() == "Sync failed"
+    assert panel.state_label.text() == SYNC_FAILED
     assert panel.error_title.text() == "Account mapping is incorrect"
     assert panel.xero_words.text() == "“Account code '200' is not a valid code for this document.”"
     assert panel.hint_label.text() == "Fix the account mapping in Business > Settings > Xero, then Resync."

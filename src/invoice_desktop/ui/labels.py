@@ -1,9 +1,12 @@
-"""Read-only values in the panels (Invoice Information's Xero panel, Settings > Xero's Connection section)."""
+"""Read-only values in the panels (Invoice Information's Xero panel, Settings > Xero's Connection section), and the
+names the window gives the same thing wherever it shows it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
+
+SYNC_FAILED = "Sync Failed"  # an export Xero refused or could not take: the invoice tabs, Xero Exports, the panel
 
 
 def value_label(name: str, parent: QWidget) -> QLabel:

@@ -11,7 +11,7 @@ from invoice_desktop.ledger.invoices import ExportDetail
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import AttemptOutcome, ExportState
 from invoice_desktop.ui.formatting import format_datetime
-from invoice_desktop.ui.labels import value_label
+from invoice_desktop.ui.labels import SYNC_FAILED, value_label
 from invoice_desktop.ui.models.columns import Column
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_table import fit_height, record_table
@@ -22,7 +22,7 @@ STATE_WORDS: dict[ExportState, str] = {
     ExportState.QUEUED: "Queued for export",
     ExportState.SENDING: "Being exported now",
     ExportState.SYNCED: "Synced",
-    ExportState.FAILED: "Sync failed",
+    ExportState.FAILED: SYNC_FAILED,
     ExportState.SKIPPED: "Not sent to Xero",
 }
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from invoice_desktop.ledger.catalog import ClientInfo
 from invoice_desktop.ledger.text import fold
 from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.xero.export_park import day
 from invoice_desktop.xero.failure_classifier import Failure, describe_account, describe_tax
 from invoice_desktop.xero.invoice_mapping import MappedInvoice, currency
 from invoice_desktop.xero.xero_cache import ACTIVE, ARCHIVED, XeroCache
@@ -170,5 +171,5 @@ def _lock_date(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
     if not messages:
         return None
     category = FailureCategory.LOCK_DATE
-    hint = f"{mapped.number} is dated {mapped.date.isoformat()}. {category.default_hint}"
+    hint = f"{mapped.number} is dated {day(mapped.date)}. {category.default_hint}"
     return Failure(category, tuple(messages), hint)

@@ -33,6 +33,7 @@ from PySide6.QtGui import QColor
 
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.ui.formatting import format_datetime
+from invoice_desktop.ui.labels import SYNC_FAILED
 from invoice_desktop.ui.models.columns import Column, check_column, looks
 from invoice_desktop.ui.models.table_model import DISPLAY, ColumnsModel
 from invoice_desktop.ui.models.xero_columns import invoice_columns, invoice_id_of
@@ -41,7 +42,6 @@ from invoice_desktop.xero.export_actions import FailedRow, list_failed
 from invoice_desktop.xero.export_results import ExportOutcome
 from invoice_desktop.xero.exporter import UNCONFIRMED_NOTE
 
-SYNC_FAILED = "Sync Failed"
 SENDING = "Sending…"
 
 
