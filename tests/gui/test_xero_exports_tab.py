@@ -17,6 +17,7 @@ from invoice_desktop.config import XeroEndpoints
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.sandbox import seed
 from invoice_desktop.store.models import ExportState, XeroExport
+from invoice_desktop.store.settings import set_setting
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.models.checkable import check_state
 from invoice_desktop.ui.models.xero_failed_model import SENDING, STATUS_COLUMN, SYNC_FAILED, FailedTableModel
@@ -97,12 +98,40 @@ def test_tab_absent_while_the_interface_is_not_set_up(main_window):
     assert not any(title.startswith("Xero Exports") for title in tab_titles(main_window))
 
 
+def xero_column_shown(window) -> dict[str, bool]:
+    """Whether each invoice list shows its Xero column."""
+    shown = {}
+    for tab, page in window.invoice_manager.pages.items():
+        column = next(i for i, c in enumerate(page.model.columns) if c.title == "Xero")
+        shown[tab.value] = not page.view.isColumnHidden(column)
+    return shown
+
+
+def test_no_xero_column_while_the_interface_is_not_set_up(main_window):
+    assert not any(xero_column_shown(main_window).values())
+
+
+def test_tab_and_xero_column_go_while_the_interface_is_disabled_and_come_back_when_enabled(window):
+    assert window.xero_exports.shown and all(xero_column_shown(window).values())
+
+    set_setting(xero_settings.KEY_ENABLED, False)  # Settings > Xero: "Enabled" unticked and saved
+    window.update_xero_status()  # what closing Settings > Xero does
+    assert not any(title.startswith("Xero Exports") for title in tab_titles(window))
+    assert not any(xero_column_shown(window).values())
+
+    set_setting(xero_settings.KEY_ENABLED, True)
+    window.update_xero_status()
+    assert tab_titles(window)[-1] == f"Xero Exports ({len(list_failed())})"
+    assert all(xero_column_shown(window).values())
+
+
 def test_tab_goes_when_the_interface_is_no_longer_set_up(window):
     assert tab_titles(window)[-1] == f"Xero Exports ({len(list_failed())})"
     xero_settings.delete_all()  # what Settings > Xero's "Disconnect and delete settings" leaves
     window.update_xero_status()  # what closing Settings > Xero does
     assert not any(title.startswith("Xero Exports") for title in tab_titles(window))
     assert window.xero_exports.page is None
+    assert not any(xero_column_shown(window).values())
 
 
 def test_tiles_count_failed_and_synced(page):

@@ -51,6 +51,7 @@ _XERO_TIP: dict[str, str] = {
 }
 
 
+XERO_COLUMN = "Xero"
 DRAFT_XERO_TEXT = "—"
 DRAFT_XERO_TIP = "Drafts are not sent to Xero; approving one exports it"
 
@@ -97,7 +98,7 @@ INVOICE_COLUMNS: tuple[Column[InvoiceRow], ...] = (
     Column("Total", lambda r: format_money(r.total), RIGHT, order=SortKey.TOTAL, sample="000,000.00"),
     Column("Amount Due", lambda r: format_money(r.amount_due), RIGHT, order=SortKey.AMOUNT_DUE, sample="Amount Due  "),
     Column(
-        "Xero",
+        XERO_COLUMN,
         _xero_text,
         tooltip=_xero_tooltip,
         foreground=_xero_colour,
