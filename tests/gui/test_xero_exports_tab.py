@@ -24,6 +24,7 @@ from invoice_desktop.ui.models.xero_failed_model import SENDING, STATUS_COLUMN, 
 from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN, SyncedTableModel
 from invoice_desktop.ui.xero_exports_links import xero_invoice_url
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
+from invoice_desktop.ui.xero_exports_progress import CANCEL_TIP, CANCELLING
 from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero import settings as xero_settings
@@ -297,6 +298,25 @@ def test_cancel_stops_between_batches_and_leaves_the_rest_failed_and_ticked(qtbo
     for was in states.values():
         now = XeroExport.get(XeroExport.invoice == was.invoice_id)
         assert (now.state, now.attempts, now.messages) == (ExportState.FAILED.value, was.attempts, was.messages)
+
+
+def test_a_slow_request_says_it_is_sending_and_cancel_says_it_stops_after_it(qtbot, demo, page):
+    progress = page.failed.progress
+    assert progress.cancel_button.toolTip() == CANCEL_TIP and "request in flight" in CANCEL_TIP
+    demo.sandbox.faults.set_latency(2.0, path="/Invoices")  # Xero takes its time over the invoices
+    tick(qtbot, page, "INV-0042")
+    with qtbot.waitSignal(page.failed.resync_finished, timeout=RUN_TIMEOUT):
+        qtbot.mouseClick(page.failed.resync_bar.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: progress.label.text().startswith("Sending 1 invoice to Xero… ("))
+        assert progress.bar.text() == "0 of 1 invoices" and progress.clock.isActive()
+        progress.clock.timeout.emit()  # a second later (no waiting for the clock): still saying so
+        assert progress.label.text().startswith("Sending 1 invoice to Xero… (") and progress.label.text().endswith(
+            " s)"
+        )
+        qtbot.mouseClick(progress.cancel_button, Qt.MouseButton.LeftButton)
+        assert progress.label.text() == CANCELLING
+    demo.sandbox.faults.set_latency(0)
+    assert not progress.clock.isActive()
 
 
 def test_dead_connection_says_reconnect_and_turns_the_status_red(qtbot, demo, window, page):

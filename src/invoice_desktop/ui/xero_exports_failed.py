@@ -167,6 +167,7 @@ class FailedPanel(QWidget):
             self.ctx.paths, self.ctx.endpoints, ticked.resolve, self.ctx.client_id, self.exporter_factory, self
         )
         worker.batch_started.connect(self._on_batch_started)
+        worker.batch_started.connect(self.progress.sending)
         worker.outcomes_done.connect(self._on_outcomes)
         worker.progress.connect(self.progress.set_progress)
         worker.succeeded.connect(self._on_succeeded)
