@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 SANDBOX_STATE_FOLDER = "sandbox-xero"
 LOCK_DAYS = 45  # the demo organisation's period lock date is this many days before the first start
+DEMO_PORT = 47_810  # the demo's sandbox serves here when the port is free (one address across starts), else anywhere
 
 ACCOUNTS = {"200": "Sales", "210": "Plumbing Supplies Sales", "260": "Other Revenue"}
 TAX_RATES = {"GST on Income": "10", "GST Free Income": "0", "GST on Expenses": "10"}
@@ -151,13 +152,15 @@ class DemoSession:
         self.sandbox.stop()
 
 
-def start_demo(paths: AppPaths, today: date | None = None) -> DemoSession:
-    """Start the sandbox on the demo's state and, the first time, fill and connect the company file.
+def start_demo(paths: AppPaths, today: date | None = None, port: int = DEMO_PORT) -> DemoSession:
+    """Start the sandbox on the demo's state and, the first time, fill and connect the company file. The sandbox
+    takes `port` when it is free (so Help > Open Sandbox Xero's address stays the same across starts), else a
+    free one.
 
     The company file must be open. Sandbox sign-ins go to the owner-only token file, not the system keyring.
     """
     os.environ.setdefault(ENV_KEYRING, "file")
-    sandbox = start_sandbox(paths.data_dir / SANDBOX_STATE_FOLDER, auto_approve=True)
+    sandbox = _start_sandbox(paths.data_dir / SANDBOX_STATE_FOLDER, port)
     log.info("sandbox demo: the Xero sandbox serves at %s (admin page %s)", sandbox.base_url, sandbox.admin_url)
     session = DemoSession(sandbox, paths, created=False)
     try:
@@ -173,6 +176,16 @@ def start_demo(paths: AppPaths, today: date | None = None) -> DemoSession:
         sandbox.stop()
         raise
     return session
+
+
+def _start_sandbox(state_dir: Path, port: int) -> RunningSandbox:
+    try:
+        return start_sandbox(state_dir, port, auto_approve=True)
+    except OSError as exc:  # taken (another demo, another program): any free port will do
+        if not port:
+            raise
+        log.info("sandbox demo: port %d is not free (%s); serving on a free one", port, exc.strerror or exc)
+        return start_sandbox(state_dir, 0, auto_approve=True)
 
 
 def _fill(session: DemoSession, today: date) -> ExportSummary:

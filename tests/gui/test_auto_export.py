@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
+import webbrowser
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -20,6 +22,7 @@ from PySide6.QtCore import Qt
 from invoice_desktop.jobs.failure import FailureKind, JobFailure
 from invoice_desktop.ledger.invoices import draft_ids, get_invoice_detail
 from invoice_desktop.ledger.queries import Tab
+from invoice_desktop.sandbox import seed
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState, XeroExport
@@ -31,6 +34,7 @@ from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_run_status import EXPORTING, RECONNECT, AutoExportLabel
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero.company_client import open_client
+from invoice_desktop.xero.connect import ConnectOptions
 from invoice_desktop.xero.export_park import KEY_PARKED_UNTIL, RunStop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter
@@ -246,6 +250,31 @@ def test_a_dropped_connection_turns_the_status_red_and_stops_auto_runs(qtbot, de
     assert auto.runs_started == 1 and not auto.running
     assert state_of(second) == ExportState.QUEUED.value  # waits for the reconnect
     assert not sending_rows()
+
+
+def test_reconnecting_in_settings_resends_the_connection_failures_at_once(qtbot, demo, window, monkeypatch):
+    auto = window.auto_export
+    first = draft_ids()[0]
+    demo.sandbox.control.revoke_app()
+    with qtbot.waitSignal(auto.run_finished, timeout=RUN_TIMEOUT):
+        approve_in_draft_tab(qtbot, window, [first])
+    assert window.xero_status.state is XeroConnection.DROPPED and auto.resume_at is not None
+
+    def browser(url: str, *args: object, **kwargs: object) -> bool:  # the consent page approves by itself
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            reply.read()
+        return True
+
+    monkeypatch.setattr(webbrowser, "open", browser)
+    window.show_xero_settings()
+    dialog = window.xero_settings_dialog
+    dialog.connect_options = ConnectOptions(tenant=seed.DEMO_ORG_NAME, port=0, timeout=20)
+    with qtbot.waitSignal(auto.run_finished, timeout=RUN_TIMEOUT):  # no waiting for the pause or a timer
+        qtbot.mouseClick(dialog.connection.connect_button, Qt.MouseButton.LeftButton)
+    assert auto.runs_started == 2
+    assert state_of(first) == ExportState.SYNCED.value
+    assert window.xero_status.state is XeroConnection.CONNECTED
+    dialog.close()
 
 
 # --- one run at a time --------------------------------------------------------------------------------------------

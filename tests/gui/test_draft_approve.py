@@ -13,7 +13,7 @@ from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.store.models import InvoiceStatus
 from invoice_desktop.ui.draft_page import DraftListPage
-from invoice_desktop.ui.message_bar import Tone
+from invoice_desktop.ui.message_bar import RESULT_MS, Tone
 from invoice_desktop.ui.models.checkable import RowChecks, check_state
 from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel
 
@@ -203,6 +203,23 @@ def test_approve_reports_and_moves_the_invoices(qtbot, main_window, books):
     assert tab_title(main_window, Tab.DRAFT) == "Draft (1)"
     assert tab_title(main_window, Tab.AWAITING_PAYMENT) == "Awaiting Payment (13)"
     assert get_invoice_detail(books["INV-0104"]).status is InvoiceStatus.AWAITING_PAYMENT
+
+
+def test_the_approve_result_does_not_stay_after_later_actions(qtbot, main_window, books):
+    main_window.show()
+    page = draft_page(main_window)
+    click_check(qtbot, page, "INV-0101")
+    page.approve_bar.button.click()
+    message = page.approve_bar.message
+    assert message.text() == "1 invoice approved (INV-0101)." and message.expiry.isActive()
+    assert message.expiry.interval() == RESULT_MS
+
+    click_check(qtbot, page, "INV-0102")  # the user goes on to something else...
+    message.expiry.timeout.emit()  # ...and the result's lifetime is over (no waiting for the clock)
+    assert not message.isVisible() and message.text() == ""
+
+    page.approve_bar.button.click()  # the next action's result replaces it, with a lifetime of its own
+    assert message.text() == "1 invoice approved (INV-0102)." and message.expiry.isActive()
 
 
 def test_approve_says_which_were_refused_and_why(qtbot, main_window, books):

@@ -19,6 +19,7 @@ from invoice_desktop.ledger.queries import Tab, tab_counts
 from invoice_desktop.store.models import AmountsType, Invoice, InvoiceStatus
 from invoice_desktop.ui.form_fields import set_date
 from invoice_desktop.ui.invoice_editor import InvoiceEditor
+from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.line_items_model import COLUMN_OF, LineEntry, LineItemsModel
 
 GST = Decimal(10)
@@ -57,6 +58,18 @@ def type_into_cell(qtbot, editor: InvoiceEditor, row: int, field: str, text: str
     qtbot.waitUntil(lambda: index.data(Qt.ItemDataRole.EditRole) == text)  # Qt commits on the next event loop turn
 
 
+def choose_in_cell(qtbot, editor: InvoiceEditor, row: int, field: str, value: str) -> None:
+    """Pick from a cell's list as a user does: start editing, choose, Enter."""
+    view = editor.lines_view
+    index = editor.lines_model.index(row, COLUMN_OF[field])
+    view.setCurrentIndex(index)
+    view.edit(index)
+    combo = view.indexWidget(index)
+    combo.setCurrentIndex(combo.findData(value))
+    qtbot.keyClick(combo, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: index.data(Qt.ItemDataRole.EditRole) == value)
+
+
 def fill(editor: InvoiceEditor, client: str = "Harbourside Dental", lines=THREE_LINES) -> None:
     editor.client_combo.setEditText(client)
     editor.lines_model.set_entries(lines)
@@ -67,6 +80,23 @@ def invoice_count() -> int:
 
 
 # --- opening -----------------------------------------------------------------------------------------------
+
+
+def test_tab_follows_the_form_as_it_reads(qtbot, editor):
+    window = editor()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.client_combo.setFocus()
+    qtbot.waitUntil(window.client_combo.hasFocus)
+    order = ["Client"]
+    for _ in range(20):  # Tab also steps through a date's day, month and year before leaving it
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        name = QApplication.focusWidget().accessibleName()
+        if name != order[-1]:
+            order.append(name)
+        if name == "Line items":
+            break
+    assert order == ["Client", "Reference", "Amounts are", "Invoice number", "Invoice date", "Due date", "Line items"]
 
 
 def test_file_new_invoice_opens_the_editor(qtbot, main_window):
@@ -256,3 +286,33 @@ def test_delete_draft_after_confirming(qtbot, editor, books):
     with qtbot.waitSignal(draft.invoice_changed):
         next(b for b in box.buttons() if b.text().replace("&", "") == "Delete draft").click()
     assert not Invoice.select().where(Invoice.id == books["INV-0103"]).exists()
+
+
+# --- tax rates from Xero ------------------------------------------------------------------------------------------
+
+
+def test_a_new_line_takes_the_accounts_tax_rate_from_xero_and_a_purchase_rate_is_flagged(qtbot, window):
+    editor = window.invoice_windows.new_invoice()
+    first = editor.lines_model.entries()[0]
+    # account 200 Sales is OUTPUT in Xero's chart of accounts, which "GST on Income" maps to (not the first listed)
+    assert (first.account_code, first.tax_rate_name) == ("200", "GST on Income")
+    assert not editor.tax_warning.isVisible()
+
+    choose_in_cell(qtbot, editor, 0, "tax_rate_name", "GST on Expenses")
+    warning = editor.tax_warning
+    assert warning.isVisible() and warning.tone is Tone.PROBLEM
+    assert warning.text() == (
+        "Line 1: GST on Expenses is a tax rate for purchases; Xero refuses it on a sales invoice. "
+        "Choose a sales tax rate, such as GST on Income."
+    )
+
+    choose_in_cell(qtbot, editor, 0, "tax_rate_name", "GST on Income")
+    assert not warning.isVisible()
+    editor.lines_model.set_entries([])  # nothing to ask about on close
+    editor.reject()
+
+
+def test_without_xero_a_new_line_takes_the_rate_the_company_last_used_on_the_account(qtbot, editor):
+    catalog.create_tax_rate("GST Free Income", Decimal(0))  # listed first, yet not what account 200 is used with
+    window = editor()
+    assert window.lines_model.entries()[0].tax_rate_name == "GST on Income"

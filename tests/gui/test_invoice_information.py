@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from xero_python.exceptions import ApiException
 
+from invoice_desktop.jobs.failure import OFFLINE
 from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import get_invoice_detail, payment_refusal, record_payment
 from invoice_desktop.ledger.queries import Tab
@@ -29,7 +30,8 @@ from invoice_desktop.ui.invoice_information import (
     InvoiceInformation,
     payment_rows,
 )
-from invoice_desktop.ui.message_bar import Tone
+from invoice_desktop.ui.labels import SYNC_FAILED
+from invoice_desktop.ui.message_bar import RESULT_MS, Tone
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_payment_dialog import RecordPaymentDialog
 from invoice_desktop.ui.xero_actions import NOT_SET_UP_TIP, XeroActionResult
@@ -189,7 +191,7 @@ def test_header_lines_totals_and_payments(info, books):
 def test_xero_panel_shows_the_whole_error_and_history(info):
     window = info()
     panel = window.xero_panel
-    assert panel.state_label.text() == "Sync failed"
+    assert panel.state_label.text() == SYNC_FAILED
     assert panel.error_title.text() == "Account mapping is incorrect"
     assert panel.xero_words.text() == "“Account code '200' is not a valid code for this document.”"
     assert panel.hint_label.text() == "Fix the account mapping in Business > Settings > Xero, then Resync."
@@ -408,6 +410,17 @@ def test_export_to_xero_reports_its_result(qtbot, info, books):
     assert window.options_button.isEnabled()
 
 
+def test_a_result_goes_after_its_lifetime_the_message_of_work_in_progress_stays(qtbot, info):
+    window = info(xero_actions=FakeXeroActions(XeroActionResult(True, "INV-0089 exported to Xero.")))
+    with qtbot.waitSignal(window.invoice_changed):
+        window.export_action.trigger()
+        assert not window.message.expiry.isActive()  # "Exporting INV-0089 to Xero…" stays while it is true
+    assert window.message.isVisible() and window.message.expiry.isActive()
+    assert window.message.expiry.interval() == RESULT_MS
+    window.message.expiry.timeout.emit()  # its lifetime is over (no waiting for the clock)
+    assert not window.message.isVisible() and window.message.text() == ""
+
+
 def test_a_failed_export_and_an_exception_are_reported(qtbot, info):
     window = info(xero_actions=FakeXeroActions(XeroActionResult(False, "Still failing: account mapping")))
     with qtbot.waitSignal(window.invoice_changed):
@@ -432,7 +445,8 @@ def test_a_xero_api_error_is_described_not_dumped(qtbot, info):
     with qtbot.waitSignal(window.invoice_changed):
         window.export_now()
     hint = FailureCategory.XERO_UNAVAILABLE.default_hint  # the typed failure's hint follows its message
-    assert (window.message.text(), window.message.tone) == (f"HTTP 503 Service Unavailable. {hint}", Tone.PROBLEM)
+    said = f"{OFFLINE} (Xero answered 503). {hint}"
+    assert (window.message.text(), window.message.tone) == (said, Tone.PROBLEM)
 
 
 def test_mark_as_already_in_xero_passes_the_number(qtbot, info, books):

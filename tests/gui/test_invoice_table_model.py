@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from invoice_desktop.ledger.queries import SortKey, Tab
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
+from invoice_desktop.ui.labels import SYNC_FAILED
 from invoice_desktop.ui.models.invoice_table_model import INVOICE_COLUMNS, InvoiceTableModel
 from invoice_desktop.ui.models.roles import ItemRole
 
@@ -121,7 +122,7 @@ def test_sorting_requeries_in_sql(books):
     assert column_text(model, "Invoice #")[0] == "INV-0096"  # 13,200.00
 
     model.sort(COLUMN["Xero"], Qt.SortOrder.AscendingOrder)
-    assert column_text(model, "Xero")[:4] == ["! Sync failed"] * 4  # what needs attention first
+    assert column_text(model, "Xero")[:4] == [SYNC_FAILED] * 4  # what needs attention first
 
 
 def test_clicking_a_header_sorts(qtbot, books):
@@ -188,7 +189,7 @@ def test_xero_column_states_and_error_tooltip(books):
     model = make_model()
     xero = COLUMN["Xero"]
     failed = model.index(row_of_number(model, "INV-0089"), xero)
-    assert failed.data() == "! Sync failed"
+    assert failed.data() == SYNC_FAILED == "Sync Failed"  # as the Xero Exports tab says it
     assert shown(failed.data(Qt.ItemDataRole.ToolTipRole)) == (
         "Account mapping is incorrect: Account code '200' is not a valid code for this document."
     )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from gui_books import TODAY, make_invoice
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QMenu
+from PySide6.QtWidgets import QApplication, QMenu
 
+from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger.queries import Tab
+from invoice_desktop.sandbox_demo import DEMO_PORT, start_demo
 from invoice_desktop.ui.main_window import GEOMETRY_KEY, MainWindow
+from invoice_desktop.ui.sandbox_address import NOT_OPENED, OPENED
+from invoice_desktop.ui.sandbox_address import TITLE as SANDBOX_TITLE
 from invoice_desktop.ui.xero_status import XeroConnection
 
 
@@ -114,3 +120,56 @@ def test_geometry_is_saved_and_restored(qtbot, app_context, qsettings, main_wind
     again.show()
     qtbot.waitExposed(again)
     assert (again.width(), again.height()) == (700, 450)
+
+
+# --- Help > Open Sandbox Xero -------------------------------------------------------------------------------------
+
+
+def test_open_sandbox_xero_shows_its_address_to_copy_when_no_browser_opens(qtbot, window):
+    asked: list[str] = []
+    window.open_url = lambda url: asked.append(url.toString()) or False  # no browser on this machine
+    window.sandbox_admin_action.trigger()
+    dialog = window.sandbox_address
+    assert asked == [window.ctx.xero_admin_url]
+    assert dialog is not None and dialog.isVisible() and dialog.windowTitle() == SANDBOX_TITLE
+    assert dialog.note.text() == NOT_OPENED
+    assert dialog.address.text() == window.ctx.xero_admin_url and dialog.address.isReadOnly()
+    assert dialog.address.selectedText() == window.ctx.xero_admin_url  # selected, ready to copy
+    qtbot.mouseClick(dialog.copy_button, Qt.MouseButton.LeftButton)
+    assert QApplication.clipboard().text() == window.ctx.xero_admin_url
+
+    window.open_url = lambda url: True
+    window.sandbox_admin_action.trigger()  # the same window again, saying the browser was asked
+    assert window.sandbox_address is dialog and dialog.note.text() == OPENED
+
+
+def test_the_demo_sandbox_keeps_its_port_across_starts_while_it_is_free(db, data_dir):
+    paths = AppPaths(data_dir)
+    first = start_demo(paths)
+    port = urlsplit(first.admin_url).port
+    first.stop()
+    assert port == DEMO_PORT or not free(DEMO_PORT)  # the fixed port, unless something else holds it
+    again = start_demo(paths, port=port)
+    again.stop()
+    assert urlsplit(again.admin_url).port == port
+    with bound(port):  # held by another program: the demo starts anyway, on another port
+        elsewhere = start_demo(paths, port=port)
+        elsewhere.stop()
+    assert urlsplit(elsewhere.admin_url).port not in (port, None)
+
+
+def bound(port: int) -> socket.socket:
+    """A listening socket on `port` (a recently closed server's connections may linger: reuse the address)."""
+    taken = socket.socket()
+    taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    taken.bind(("127.0.0.1", port))
+    taken.listen()
+    return taken
+
+
+def free(port: int) -> bool:
+    try:
+        bound(port).close()
+    except OSError:
+        return False
+    return True

@@ -102,6 +102,9 @@ def row_of(model, number: str) -> int:
 
 
 def test_the_invoice_lists_and_their_tooltips(qtbot, main_window, hostile_books):
+    xero_settings.save_connection(xero_settings.Organisation("tenant-1", "Demo Company"), "CLIENT", [])
+    set_setting(xero_settings.KEY_ENABLED, True)  # the Xero column shows while the interface is set up and enabled
+    main_window.update_xero_status()
     main_window.show()
     main_window.invoice_manager.show_tab(Tab.AWAITING_PAYMENT)
     view = main_window.invoice_manager.pages[Tab.AWAITING_PAYMENT].view

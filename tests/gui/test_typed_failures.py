@@ -19,12 +19,13 @@ from xero_python.exceptions import ApiException, RateLimitException
 
 from invoice_desktop.jobs import export_worker
 from invoice_desktop.jobs.export_worker import ExportWorker, QueueExportWorker
-from invoice_desktop.jobs.failure import FailureKind, JobFailure, classify
+from invoice_desktop.jobs.failure import OFFLINE, FailureKind, JobFailure, classify
 from invoice_desktop.ledger.invoices import approve_invoices, draft_ids
 from invoice_desktop.store.errors import CompanyFileBusyError
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.ui import auto_export, xero_exports_failed
+from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.xero_exports_failed import DROPPED, NOT_RESYNCED
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
 from invoice_desktop.ui.xero_run_status import RECONNECT
@@ -106,16 +107,17 @@ def test_a_resync_that_found_the_company_file_busy_does_not_say_dropped_whatever
     assert page.failed.resync_bar.message.text() == f"{NOT_RESYNCED} ({CompanyFileBusyError.MESSAGE})"
 
 
-def test_a_failed_resync_shows_the_failures_message_and_hint(qtbot, window, page, monkeypatch):
+def test_a_resync_xero_answered_503_says_offline_in_the_message_bar_no_box(qtbot, window, page, monkeypatch):
     error = ApiException(status=503, reason="Service Unavailable")
     monkeypatch.setattr(xero_exports_failed, "ExportWorker", scripted(ExportWorker, raising(error)))
 
     resync_first(qtbot, page)
 
-    box = page.failed.error_box
-    assert box is not None and box.isVisible()
-    hint = FailureCategory.XERO_UNAVAILABLE.default_hint
-    assert (box.text(), box.informativeText()) == (NOT_RESYNCED, f"HTTP 503 Service Unavailable. {hint}")
+    assert page.failed.error_box is None  # transient: no modal box
+    message = page.failed.resync_bar.message
+    assert message.isVisible() and OFFLINE in message.text() and "HTTP 503" not in message.text()
+    assert page.failed.retry_timer.isActive() and page.failed.retry_at is not None
+    assert f"tries again by itself at {format_datetime(page.failed.retry_at)}" in message.text()
     failure = page.failed.last_failure
     assert failure is not None and failure.category is FailureCategory.XERO_UNAVAILABLE
     assert window.xero_status.state is XeroConnection.CONNECTED

@@ -17,11 +17,14 @@ from invoice_desktop.config import XeroEndpoints
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.sandbox import seed
 from invoice_desktop.store.models import ExportState, XeroExport
+from invoice_desktop.store.settings import set_setting
+from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.models.checkable import check_state
 from invoice_desktop.ui.models.xero_failed_model import SENDING, STATUS_COLUMN, SYNC_FAILED, FailedTableModel
 from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN, SyncedTableModel
 from invoice_desktop.ui.xero_exports_links import xero_invoice_url
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
+from invoice_desktop.ui.xero_exports_progress import CANCEL_TIP, CANCELLING
 from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_status import XeroConnection
 from invoice_desktop.xero import settings as xero_settings
@@ -96,12 +99,40 @@ def test_tab_absent_while_the_interface_is_not_set_up(main_window):
     assert not any(title.startswith("Xero Exports") for title in tab_titles(main_window))
 
 
+def xero_column_shown(window) -> dict[str, bool]:
+    """Whether each invoice list shows its Xero column."""
+    shown = {}
+    for tab, page in window.invoice_manager.pages.items():
+        column = next(i for i, c in enumerate(page.model.columns) if c.title == "Xero")
+        shown[tab.value] = not page.view.isColumnHidden(column)
+    return shown
+
+
+def test_no_xero_column_while_the_interface_is_not_set_up(main_window):
+    assert not any(xero_column_shown(main_window).values())
+
+
+def test_tab_and_xero_column_go_while_the_interface_is_disabled_and_come_back_when_enabled(window):
+    assert window.xero_exports.shown and all(xero_column_shown(window).values())
+
+    set_setting(xero_settings.KEY_ENABLED, False)  # Settings > Xero: "Enabled" unticked and saved
+    window.update_xero_status()  # what closing Settings > Xero does
+    assert not any(title.startswith("Xero Exports") for title in tab_titles(window))
+    assert not any(xero_column_shown(window).values())
+
+    set_setting(xero_settings.KEY_ENABLED, True)
+    window.update_xero_status()
+    assert tab_titles(window)[-1] == f"Xero Exports ({len(list_failed())})"
+    assert all(xero_column_shown(window).values())
+
+
 def test_tab_goes_when_the_interface_is_no_longer_set_up(window):
     assert tab_titles(window)[-1] == f"Xero Exports ({len(list_failed())})"
     xero_settings.delete_all()  # what Settings > Xero's "Disconnect and delete settings" leaves
     window.update_xero_status()  # what closing Settings > Xero does
     assert not any(title.startswith("Xero Exports") for title in tab_titles(window))
     assert window.xero_exports.page is None
+    assert not any(xero_column_shown(window).values())
 
 
 def test_tiles_count_failed_and_synced(page):
@@ -269,6 +300,25 @@ def test_cancel_stops_between_batches_and_leaves_the_rest_failed_and_ticked(qtbo
         assert (now.state, now.attempts, now.messages) == (ExportState.FAILED.value, was.attempts, was.messages)
 
 
+def test_a_slow_request_says_it_is_sending_and_cancel_says_it_stops_after_it(qtbot, demo, page):
+    progress = page.failed.progress
+    assert progress.cancel_button.toolTip() == CANCEL_TIP and "request in flight" in CANCEL_TIP
+    demo.sandbox.faults.set_latency(2.0, path="/Invoices")  # Xero takes its time over the invoices
+    tick(qtbot, page, "INV-0042")
+    with qtbot.waitSignal(page.failed.resync_finished, timeout=RUN_TIMEOUT):
+        qtbot.mouseClick(page.failed.resync_bar.button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: progress.label.text().startswith("Sending 1 invoice to Xero… ("))
+        assert progress.bar.text() == "0 of 1 invoices" and progress.clock.isActive()
+        progress.clock.timeout.emit()  # a second later (no waiting for the clock): still saying so
+        assert progress.label.text().startswith("Sending 1 invoice to Xero… (") and progress.label.text().endswith(
+            " s)"
+        )
+        qtbot.mouseClick(progress.cancel_button, Qt.MouseButton.LeftButton)
+        assert progress.label.text() == CANCELLING
+    demo.sandbox.faults.set_latency(0)
+    assert not progress.clock.isActive()
+
+
 def test_dead_connection_says_reconnect_and_turns_the_status_red(qtbot, demo, window, page):
     demo.sandbox.control.revoke_app()
     tick(qtbot, page, "INV-0042")
@@ -278,6 +328,26 @@ def test_dead_connection_says_reconnect_and_turns_the_status_red(qtbot, demo, wi
     assert "Reconnect in Business > Settings > Xero" in box.text()
     assert window.xero_status.state is XeroConnection.DROPPED
     assert "INV-0042" in failed_numbers(page.failed_model) and ticked_numbers(page) == ["INV-0042"]
+
+
+def test_xero_offline_during_resync_says_so_under_the_list_and_resyncs_again_by_itself(qtbot, demo, page):
+    demo.sandbox.faults.offline(None)  # every call: 503 "The Organisation is Offline"
+    tick(qtbot, page, "INV-0042")
+    resync(qtbot, page)
+
+    assert page.failed.error_box is None  # transient: no modal box
+    text = page.failed.resync_bar.message.text()
+    assert "Xero could not be reached" in text and "Organisation is Offline" in text
+    assert page.failed.retry_timer.isActive() and page.failed.retry_at is not None
+    assert f"Resync tries again by itself at {format_datetime(page.failed.retry_at)}" in text
+    assert ticked_numbers(page) == ["INV-0042"]
+
+    demo.sandbox.faults.clear()
+    with qtbot.waitSignal(page.failed.resync_finished, timeout=RUN_TIMEOUT):
+        page.failed.retry_timer.timeout.emit()  # its time has come (no waiting for the clock)
+    assert not page.failed.retry_timer.isActive()
+    assert "Xero could not be reached" not in page.failed.resync_bar.message.text()
+    assert "Invoice number already exists" in hover_tooltip(qtbot, page, "INV-0042")
 
 
 def test_an_error_in_the_worker_is_shown_not_swallowed(qtbot, page):

@@ -104,7 +104,7 @@ def combo_texts(combo) -> list[str]:
 
 
 def test_title_and_not_set_up(dialog: XeroSettingsDialog) -> None:
-    assert dialog.windowTitle() == TITLE == "Set up the Xero interface"
+    assert dialog.windowTitle() == TITLE == "Xero settings"  # as Business > Settings > Xero names it
     assert dialog.connection.state.text() == "Not set up"
     assert dialog.connection.connect_button.text() == "Connect to Xero…"
     assert not dialog.form.isEnabled() and not dialog.save_button.isEnabled()

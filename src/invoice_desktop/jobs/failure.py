@@ -107,8 +107,22 @@ def _xero_failure(exc: BaseException) -> JobFailure:
     failure = _classified(exc)
     if failure is None:  # an OSError the classifier does not know (a file of the sign-in, say)
         return JobFailure(FailureKind.XERO, message)
+    if failure.category is FailureCategory.XERO_UNAVAILABLE:
+        message = unreachable_words(exc, message)
     retry_at = utcnow() + timedelta(seconds=failure.retry_after) if failure.retry_after else None
     return JobFailure(FailureKind.XERO, message, failure.hint, failure.category, retry_at)
+
+
+UNREACHABLE = "Xero could not be reached"
+OFFLINE = f"{UNREACHABLE}: the organisation is offline in Xero for now"
+
+
+def unreachable_words(exc: BaseException, said: str) -> str:
+    """Xero unreachable, in the product's words: a 503 is the organisation offline (Xero's maintenance or an outage),
+    anything else keeps its short description in brackets."""
+    if getattr(exc, "status", None) == 503:
+        return f"{OFFLINE} (Xero answered 503)"
+    return f"{UNREACHABLE} ({said})"
 
 
 def _classified(exc: BaseException) -> Failure | None:

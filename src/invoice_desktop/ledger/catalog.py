@@ -17,7 +17,7 @@ from peewee import Field
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import decimal_places
 from invoice_desktop.ledger.text import fold, nfc, text_problem
-from invoice_desktop.store.models import Account, AutoIdModel, Client, TaxRate
+from invoice_desktop.store.models import Account, AutoIdModel, Client, InvoiceLine, TaxRate
 from invoice_desktop.store.query_rows import tuple_rows
 
 _Named = TypeVar("_Named", Client, Account, TaxRate)  # the catalogues found by name (or code)
@@ -186,6 +186,20 @@ def create_tax_rate(name: str, rate: Decimal) -> TaxRateInfo:
 
 def list_tax_rates() -> list[TaxRateInfo]:
     return [_tax_rate_info(row) for row in TaxRate.select().order_by(TaxRate.name.collate("NOCASE"))]
+
+
+def last_tax_rate_for_account(code: str) -> str | None:
+    """The tax rate of the company's latest invoice line on account `code` (its own default), or None."""
+    row = (
+        InvoiceLine.select(TaxRate.name)
+        .join(TaxRate)
+        .switch(InvoiceLine)
+        .join(Account)
+        .where(Account.code == code)
+        .order_by(InvoiceLine.id.desc())
+        .first()
+    )
+    return row.tax_rate.name if row is not None else None
 
 
 def tax_rate_problem(rate: Decimal) -> str:

@@ -18,6 +18,7 @@ class AttemptDetail:
     outcome: AttemptOutcome
     category: FailureCategory | None
     messages: tuple[str, ...]
+    correlation_id: str | None = None  # Xero's, when Xero answered the attempt
 
     @property
     def title(self) -> str:
@@ -32,4 +33,7 @@ def export_attempts(invoice_id: int, limit: int = 200) -> tuple[AttemptDetail, .
         .order_by(XeroAttempt.at.desc(), XeroAttempt.id.desc())
         .limit(limit)
     )
-    return tuple(AttemptDetail(row.at, row.outcome, row.category, stored_messages(row.messages)) for row in query)
+    return tuple(
+        AttemptDetail(row.at, row.outcome, row.category, stored_messages(row.messages), row.correlation_id)
+        for row in query
+    )

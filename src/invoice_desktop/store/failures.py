@@ -84,6 +84,25 @@ _HINTS = {
 }
 
 
+# Failures whose messages are the app's own sentences (about the connection, an outage, a limit), with at most a few
+# of Xero's words inside: never labelled "Xero said".
+APP_WORDED = frozenset(
+    {
+        FailureCategory.CONNECTION,
+        FailureCategory.XERO_UNAVAILABLE,
+        FailureCategory.RATE_LIMITED,
+        FailureCategory.PERMISSION,
+    }
+)
+PREFLIGHT_NOTE_START = "Found before sending"  # the note of a failure the exporter's pre-flight check found
+
+
+def said_by_xero(category: FailureCategory | None, answered: bool) -> bool:
+    """The failure's messages are Xero's own words: Xero answered the request (`answered`: no pre-flight find, a
+    reply with its correlation id) and the category is one whose messages are Xero's, kept verbatim."""
+    return answered and category not in APP_WORDED
+
+
 def stored_messages(raw: str | None) -> tuple[str, ...]:
     """Xero's own words as the export state and its history keep them (a JSON list); anything unreadable is none."""
     try:

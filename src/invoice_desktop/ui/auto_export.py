@@ -15,7 +15,9 @@ an export run and an import run are one kind of run to the controller, one worke
 Nothing runs while the interface is not set up, disabled, dropped, or export on approval is off. One run at a
 time: the run takes the window's export gate (shared with the Xero Exports tab's Resync); a request that comes
 while a run (or a Resync) is going is remembered and run when the gate is free. After a run that Xero stopped
-(unreachable), the timers wait TROUBLE_PAUSE before trying again; approvals and F5 still start a run at once.
+(unreachable), the timers wait TROUBLE_PAUSE before trying again; approvals and F5 still start a run at once, and
+so does reconnecting in Settings > Xero (`reconnected`): the pause is over, and the invoices that failed for the
+dropped connection (due again at once) are sent.
 
 While it runs, the status bar says "Exporting to Xero… 12 of 50", then "Checking Xero for payments…"
 (ui.xero_run_status). What a run came to is a `RunReport` of the typed values its worker sent (the summaries, a
@@ -221,6 +223,13 @@ class AutoExporter(QObject):
     def tick(self) -> None:
         """The timer: run when something is queued or a retry is due (not during the pause after trouble)."""
         self._maybe_run(timer=True)
+
+    @Slot()
+    def reconnected(self) -> None:
+        """The Xero connection changed in Settings > Xero (connected again, say): the pause after a dropped run is
+        over, and what waited for the connection is sent now (nothing runs unless it exports automatically)."""
+        self.resume_at = None
+        self._maybe_run(timer=False)
 
     @Slot()
     def request_import(self) -> None:

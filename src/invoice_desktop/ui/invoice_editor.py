@@ -1,7 +1,9 @@
 """The invoice editor (File > New Invoice, or a draft opened from the Draft tab).
 
 Client (pick one, or type a new name: it is created on save), number (free until approval), date, due date,
-reference, whether amounts include tax, and the line items; totals are worked out live as Xero does it
+reference, whether amounts include tax, and the line items (a new one's tax rate from its account's tax type in the
+cached Xero chart of accounts, else the rate the company last used on that account; a rate Xero keeps for
+purchases, such as "GST on Expenses", is warned about under the lines); totals are worked out live as Xero does it
 (ledger.money). Save goes through ledger.create_invoice / update_draft, which write everything or nothing:
 every problem found is listed under the lines and marked on its cell, and nothing is saved.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
@@ -57,6 +60,9 @@ from invoice_desktop.ui.formatting import account_text, format_money, format_qua
 from invoice_desktop.ui.message_bar import MessageBar, Tone
 from invoice_desktop.ui.models.line_items_model import COLUMN_OF, LineEntry, LineItemsModel
 from invoice_desktop.ui.plain_text import plain_label, window_title
+from invoice_desktop.xero.line_defaults import default_tax_rate, purchase_only
+from invoice_desktop.xero.settings import load_settings
+from invoice_desktop.xero.xero_cache import load_cache
 
 DEFAULT_TERMS_DAYS = 30
 AMOUNTS_CHOICES = (
@@ -87,6 +93,7 @@ class InvoiceEditor(QDialog):
 
         self.accounts = catalog.list_accounts()
         self.tax_rates = catalog.list_tax_rates()
+        self.xero_settings, self.xero_cache = load_settings(), load_cache()  # for the tax rates' defaults and warning
         self._build()
         if invoice_id is None:
             self._start_new(client_name)
@@ -219,6 +226,7 @@ class InvoiceEditor(QDialog):
         line_buttons.addLayout(totals)
 
         self.problems = MessageBar("Problems", self)
+        self.tax_warning = MessageBar("Tax rate warning", self)
 
         self.delete_button = QPushButton("Delete draft", self)
         self.delete_button.setAccessibleName("Delete draft")
@@ -245,8 +253,21 @@ class InvoiceEditor(QDialog):
         layout.addLayout(header)
         layout.addWidget(self.lines_view, 1)
         layout.addLayout(line_buttons)
+        layout.addWidget(self.tax_warning)
         layout.addWidget(self.problems)
         layout.addLayout(buttons)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """Tab follows the form as it reads: down the left column (Client, Reference, Amounts are), then the
+        right one (Number, Date, Due date), the lines and their buttons, then the dialog's buttons."""
+        chain = (
+            self.client_combo, self.reference_edit, self.amounts_combo, self.number_edit, self.date_edit,
+            self.due_edit, self.lines_view, self.add_line_button, self.remove_line_button, self.delete_button,
+            self.cancel_button, self.approve_button, self.save_button,
+        )  # fmt: skip
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     # --- filling ---
 
@@ -255,8 +276,8 @@ class InvoiceEditor(QDialog):
         self.client_combo.setEditText(client_name)
         self.number_edit.setPlaceholderText(f"{next_number()} (next in sequence)")
         first_account = self.accounts[0].code if self.accounts else ""
-        first_rate = self.tax_rates[0].name if self.tax_rates else ""
-        self.lines_model.set_entries([LineEntry(account_code=first_account, tax_rate_name=first_rate)])
+        rate = self.default_tax_rate(first_account)
+        self.lines_model.set_entries([LineEntry(account_code=first_account, tax_rate_name=rate)])
         self.delete_button.hide()
         self._update_client_note()
 
@@ -314,6 +335,36 @@ class InvoiceEditor(QDialog):
         self.total_labels["Tax"].setText(format_money(totals.total_tax) if totals else "0.00")
         self.total_labels["Total"].setText(format_money(totals.total) if totals else "0.00")
         self.remove_line_button.setEnabled(self.lines_model.rowCount() > 0)
+        self._update_tax_warning()
+
+    def default_tax_rate(self, account_code: str) -> str:
+        """A new line's tax rate on `account_code`: from the account's tax type in Xero's chart of accounts (as
+        cached), else the one the company last used on it, else the first listed."""
+        names = [t.name for t in self.tax_rates]
+        chosen = default_tax_rate(account_code, names, self.xero_settings, self.xero_cache)
+        chosen = chosen or catalog.last_tax_rate_for_account(account_code)
+        return chosen or (names[0] if names else "")
+
+    def _update_tax_warning(self) -> None:
+        """Warn about lines with a tax rate Xero keeps for purchases: Xero would refuse the sale."""
+        entries = self.lines_model.entries()
+        flagged = [
+            (row, entry.tax_rate_name)
+            for row, entry in enumerate(entries, start=1)
+            if purchase_only(entry.tax_rate_name, self.xero_settings, self.xero_cache)
+        ]
+        text = "\n".join(
+            f"Line {row}: {name} is a tax rate for purchases; Xero refuses it on a sales invoice. "
+            f"{self._sales_rate_advice(entries[row - 1].account_code)}"
+            for row, name in flagged
+        )
+        self.tax_warning.show_message(text, Tone.PROBLEM)
+
+    def _sales_rate_advice(self, account_code: str) -> str:
+        rate = self.default_tax_rate(account_code)
+        if not rate or purchase_only(rate, self.xero_settings, self.xero_cache):
+            return "Choose a sales tax rate."
+        return f"Choose a sales tax rate, such as {rate}."
 
     def chosen_client_id(self) -> int | None:
         """The id of the listed client whose name is in the box, or None for a name that is not on the list. The

@@ -57,7 +57,7 @@ from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.form_dialog import FormDialog
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
-from invoice_desktop.ui.message_bar import MessageBar, Tone
+from invoice_desktop.ui.message_bar import RESULT_MS, MessageBar, Tone
 from invoice_desktop.ui.models.columns import RIGHT, Column
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.payment_refresh import imports_automatically
@@ -251,7 +251,7 @@ class InvoiceInformation(QDialog):
         self.payments = record_table(self.payments_model, "Payments", stretch=2, parent=self)
 
         self.xero_panel = XeroPanel(self)
-        self.message = MessageBar("Result", self)
+        self.message = MessageBar("Result", self, lifetime_ms=RESULT_MS)
 
         content = QWidget(self)
         body = QVBoxLayout(content)
@@ -501,7 +501,7 @@ class InvoiceInformation(QDialog):
     def _run(self, doing: str, call: Callable[[], XeroActionResult]) -> None:
         if self._busy is not None:
             return
-        self.message.show_message(doing, Tone.INFO)
+        self.message.show_message(doing, Tone.INFO, lasting=True)  # until the result replaces it
         # not a child (closing the window must not destroy a running thread): kept alive until it ends
         self._busy = CallJob(call, refusals=(ExportActionError, LedgerError))
         self._busy.succeeded.connect(self._xero_done)

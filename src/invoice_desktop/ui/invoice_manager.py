@@ -19,6 +19,7 @@ from invoice_desktop.ui.draft_page import DraftListPage
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.models.invoice_table_model import (
     DEFAULT_PAGE_SIZE,
+    XERO_COLUMN,
     CheckableInvoiceTableModel,
     InvoiceTableModel,
 )
@@ -91,6 +92,12 @@ class InvoiceManager(QWidget):
         index = self.tabs.indexOf(page)
         if index >= 0:
             self.tabs.removeTab(index)
+
+    def show_xero_column(self, shown: bool) -> None:
+        """Show or hide the lists' Xero column (hidden while the Xero interface is not set up or is disabled)."""
+        for page in self.pages.values():
+            column = next(i for i, c in enumerate(page.model.columns) if c.title == XERO_COLUMN)
+            page.view.setColumnHidden(column, not shown)
 
     def current_page(self) -> QWidget:
         return self.tabs.currentWidget()

@@ -1,9 +1,31 @@
-"""Read-only values in the panels (Invoice Information's Xero panel, Settings > Xero's Connection section)."""
+"""Read-only values in the panels (Invoice Information's Xero panel, Settings > Xero's Connection section), and the
+names the window gives the same thing wherever it shows it."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
+
+from invoice_desktop.store.failures import PREFLIGHT_NOTE_START, FailureCategory, said_by_xero
+
+SYNC_FAILED = "Sync Failed"  # an export Xero refused or could not take: the invoice tabs, Xero Exports, the panel
+XERO_SAID = "Xero said"  # Xero's own words (store.failures.said_by_xero), quoted
+DETAILS = "Details"  # the app's words about a failure (found before sending, Xero unreachable, ...)
+
+
+def words_label(category: FailureCategory | None, answered: bool) -> str:
+    """What a failure's messages are labelled: "Xero said" only for Xero's own words."""
+    return XERO_SAID if said_by_xero(category, answered) else DETAILS
+
+
+def quoted(label: str, message: str) -> str:
+    """'Xero said: “…”' (Xero's words, quoted) or 'Details: …' (the app's)."""
+    return f"{label}: “{message}”" if label == XERO_SAID else f"{label}: {message}"
+
+
+def preflight_found(note: str) -> bool:
+    """The failure was found before sending (no call to Xero: the messages are the app's)."""
+    return note.startswith(PREFLIGHT_NOTE_START)
 
 
 def value_label(name: str, parent: QWidget) -> QLabel:

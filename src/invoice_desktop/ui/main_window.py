@@ -26,6 +26,7 @@ from invoice_desktop.ui.engine_xero_actions import EngineXeroActions
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
+from invoice_desktop.ui.sandbox_address import SandboxAddressDialog
 from invoice_desktop.ui.xero_exports_tab import XeroExportsTab, is_set_up
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_status import ConnectionGlance, XeroStatusLabel
@@ -62,6 +63,8 @@ class MainWindow(QMainWindow):
         self.xero_status = XeroStatusLabel(self)
         self.statusBar().addPermanentWidget(self.xero_status)
         self.xero_settings_dialog: XeroSettingsDialog | None = None
+        self.sandbox_address: SandboxAddressDialog | None = None  # Help > Open Sandbox Xero's address
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests look instead of opening a browser
         self.export_gate = ExportGate(self)  # one export run at a time: a Resync or the automatic export
         self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.show_run_trouble, self.export_gate)
         self.auto_export = AutoExporter(ctx, self.export_gate, self.statusBar(), self)
@@ -158,6 +161,7 @@ class MainWindow(QMainWindow):
         if self.xero_settings_dialog is None:
             dialog = XeroSettingsDialog(self.ctx, self)
             dialog.connection_changed.connect(self.update_xero_status)
+            dialog.connection_changed.connect(self.auto_export.reconnected)  # resend what waited for it
             dialog.finished.connect(self._on_xero_settings_closed)
             self.xero_settings_dialog = dialog
         self.xero_settings_dialog.open()
@@ -190,9 +194,17 @@ class MainWindow(QMainWindow):
         self.invoice_windows.set_xero_actions(EngineXeroActions(self.ctx) if is_set_up(glance.state) else None)
 
     @Slot()
-    def open_sandbox_admin(self) -> None:
-        if self.ctx.xero_admin_url:
-            QDesktopServices.openUrl(QUrl(self.ctx.xero_admin_url))
+    def open_sandbox_admin(self) -> SandboxAddressDialog | None:
+        """Help > Open Sandbox Xero: the admin page in the browser, and its address in a small window (no browser
+        may open: the address is there to copy)."""
+        url = self.ctx.xero_admin_url
+        if not url:
+            return None
+        opened = self.open_url(QUrl(url))
+        if self.sandbox_address is None:  # one, shown again (not modal: the window stays usable)
+            self.sandbox_address = SandboxAddressDialog(url, self)
+        self.sandbox_address.show_address(opened)
+        return self.sandbox_address
 
     @Slot()
     def show_about(self) -> None:

@@ -1,10 +1,15 @@
-"""A one-line (or few-line) message under a list or in a dialog: what an action did, or why it did not."""
+"""A one-line (or few-line) message under a list or in a dialog: what an action did, or why it did not.
+
+A result bar (`lifetime_ms`: the bar under a list, Invoice Information's) clears each message after that long, so
+"INV-0101 approved" does not stay on after later actions; a message that stays true until something happens (an
+action in progress, a retry still to come) is shown with `lasting=True`. A problems bar of a form (no lifetime)
+keeps its message until the form changes it."""
 
 from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -17,9 +22,20 @@ class Tone(Enum):
     PROBLEM = "problem"
 
 
+RESULT_MS = 20_000  # how long a result bar shows a message
+
+
 class MessageBar(QLabel):
-    def __init__(self, accessible_name: str = "Message", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, accessible_name: str = "Message", parent: QWidget | None = None, *, lifetime_ms: int | None = None
+    ) -> None:
         super().__init__(parent)
+        self.expiry = QTimer(self)  # clears a result when its lifetime is over
+        self.expiry.setSingleShot(True)
+        if lifetime_ms is not None:
+            self.expiry.setInterval(lifetime_ms)
+        self.expiry.timeout.connect(self.clear_message)
+        self.lifetime_ms = lifetime_ms
         self.setAccessibleName(accessible_name)
         self.setWordWrap(True)
         self.setTextFormat(Qt.TextFormat.PlainText)
@@ -27,7 +43,12 @@ class MessageBar(QLabel):
         self.tone = Tone.INFO
         self.hide()
 
-    def show_message(self, text: str, tone: Tone = Tone.INFO) -> None:
+    def show_message(self, text: str, tone: Tone = Tone.INFO, *, lasting: bool = False) -> None:
+        """Show `text` (in place of the last message); on a result bar it goes after its lifetime, unless
+        `lasting`."""
+        self.expiry.stop()
+        if text and self.lifetime_ms is not None and not lasting:
+            self.expiry.start()
         self.tone = tone
         self.setText(text)
         self.setAccessibleDescription(text)

@@ -1,5 +1,6 @@
 """The row under a list of tickable invoices: an action button enabled while something is ticked
-(Approve on the Draft tab, Resync on the Failed table), how many are ticked, and the last result.
+(Approve on the Draft tab, Resync on the Failed table), how many are ticked, and the last result (for RESULT_MS,
+or until the next action replaces it).
 
 The button hands out `checks.ticked()` (ui/models/checkable.py): the count, and the function that lists the ids,
 to be called where the action runs (a select-all of a long list is worked out there, not here)."""
@@ -9,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from invoice_desktop.ui.message_bar import MessageBar
+from invoice_desktop.ui.message_bar import RESULT_MS, MessageBar
 from invoice_desktop.ui.models.checkable import RowChecks, Ticked
 
 
@@ -27,7 +28,7 @@ class TickActionBar(QWidget):
         self.button.setAccessibleName(action_text.replace("&", ""))
         self.ticked_label = QLabel(self)
         self.ticked_label.setAccessibleName("Ticked invoices")
-        self.message = MessageBar(f"{action_text.replace('&', '')} result", self)
+        self.message = MessageBar(f"{action_text.replace('&', '')} result", self, lifetime_ms=RESULT_MS)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)

@@ -6,9 +6,11 @@ exported row leaves the list, a refused one shows its new error and stays ticked
 at most every APPLY_MS: the worker reports a batch at a time, and one change of the table (and one repaint of the
 window) per report kept the window from keeping up with a big Resync. At the end the list is read again and
 a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
-worker is shown in a message box, its message and hint. Both are decided from the typed values the worker sent (the
-summary's RunStop, the JobFailure of `failed`), never by reading the connection's state again; `xero_changed`
-passes the one that says the connection dropped (or None) on to the status bar.
+worker is shown in a message box, its message and hint. Xero unreachable (a 503: the organisation offline, a
+timeout) is transient: no box, the message under the list says so and when Resync tries again by itself (the ticked
+invoices, after RETRY_FIRST_MS, then twice as long, AUTOMATIC_RETRIES times at most). All are decided from the
+typed values the worker sent (the summary's RunStop, the JobFailure of `failed`), never by reading the connection's
+state again; `xero_changed` passes the one that says the connection dropped (or None) on to the status bar.
 
 A Resync takes the window's export gate (jobs.export_gate) for as long as its thread runs; while the automatic
 export holds it, Resync waits (its button is disabled and says why).
@@ -17,6 +19,7 @@ export holds it, Resync waits (its button is disabled and says why).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
@@ -24,10 +27,13 @@ from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.jobs.export_worker import ExporterFactory, ExportWorker
-from invoice_desktop.jobs.failure import JobFailure
+from invoice_desktop.jobs.failure import JobFailure, sentence
 from invoice_desktop.jobs.worker import Job, stop_jobs
+from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
+from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.checkable import Ticked
 from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
@@ -43,6 +49,8 @@ RESYNC_FAILED_TITLE = "Resync failed"
 RESYNC_TIP = "Export the ticked invoices to Xero again (Space ticks, Ctrl+A ticks all)"
 WAIT_TIP = "An export to Xero is running; Resync when it has finished"
 APPLY_MS = 100  # the worker's reports are shown together at most this often
+RETRY_FIRST_MS = 60_000  # Xero unreachable: the first automatic retry of a Resync waits this long, the next twice
+AUTOMATIC_RETRIES = 3
 STOP_WAIT_MS = 10_000  # shutdown(): how long it waits for a Resync to stop (a Xero call in flight may take longer)
 
 
@@ -50,6 +58,11 @@ def result_tone(summary: ExportSummary) -> Tone:
     if summary.ok and not summary.cancelled:
         return Tone.SUCCESS
     return Tone.PROBLEM if summary.failed or summary.stop is not None else Tone.INFO
+
+
+def transient(failure: JobFailure | None) -> bool:
+    """Xero could not be reached for now (offline, a timeout, a burst limit): worth trying again by itself."""
+    return failure is not None and failure.category is FailureCategory.XERO_UNAVAILABLE
 
 
 class FailedPanel(QWidget):
@@ -86,6 +99,11 @@ class FailedPanel(QWidget):
         self._after_timer.setSingleShot(True)
         self._after_timer.setInterval(0)
         self._after_timer.timeout.connect(self._after_resync)
+        self.retry_timer = QTimer(self)  # Xero unreachable: Resync the ticked invoices again by itself
+        self.retry_timer.setSingleShot(True)
+        self.retry_timer.timeout.connect(self._retry)
+        self.retry_at: datetime | None = None
+        self._retries_left = AUTOMATIC_RETRIES
 
         self.view = CheckableTableView(self.model, self)
         self.view.setAccessibleName("Failed exports")
@@ -127,7 +145,19 @@ class FailedPanel(QWidget):
     @Slot(object)
     def resync(self, invoice_ids: Ticked | Sequence[int]) -> None:
         """Export the ticked invoices again; a select-all's ids are listed on the worker's thread."""
-        ticked = Ticked.of(invoice_ids)
+        self._retries_left = AUTOMATIC_RETRIES  # the user asked: the automatic retries start again
+        self._start(Ticked.of(invoice_ids))
+
+    @Slot()
+    def _retry(self) -> None:
+        """The automatic retry after Xero could not be reached: the invoices still ticked, Resynced again."""
+        self.retry_at = None
+        if not self.busy:
+            self._start(self.model.checks.ticked())
+
+    def _start(self, ticked: Ticked) -> None:
+        self.retry_timer.stop()
+        self.retry_at = None
         if self._closing or self.busy or not ticked.count:
             return
         if not self.gate.try_acquire(self):
@@ -137,6 +167,7 @@ class FailedPanel(QWidget):
             self.ctx.paths, self.ctx.endpoints, ticked.resolve, self.ctx.client_id, self.exporter_factory, self
         )
         worker.batch_started.connect(self._on_batch_started)
+        worker.batch_started.connect(self.progress.sending)
         worker.outcomes_done.connect(self._on_outcomes)
         worker.progress.connect(self.progress.set_progress)
         worker.succeeded.connect(self._on_succeeded)
@@ -159,6 +190,7 @@ class FailedPanel(QWidget):
         """Let go of a running Resync (the application is quitting or the tab goes away): its worker is handed
         back for the caller to cancel and wait for (jobs.worker.stop_jobs), and not listened to any more."""
         self._closing = True
+        self.retry_timer.stop()
         worker, self.worker = self.worker, None
         self.gate.release(self)  # its finished slot will not run: the tab may be going
         return [worker] if worker is not None else []
@@ -234,20 +266,38 @@ class FailedPanel(QWidget):
             return
         self.last_summary = summary
         text = summary.message() if summary.outcomes or not summary.cancelled else "Resync cancelled; nothing was sent"
-        self.resync_bar.message.show_message(text, result_tone(summary))
         if summary.stop is not None:
             self.last_failure = JobFailure.from_stop(summary.stop)
-            if self.last_failure.connection_dropped:
+            if transient(self.last_failure):
+                text = f"{sentence(text)} {self._retry_later(self.last_failure)}"
+            elif self.last_failure.connection_dropped:
                 self._show_error(DROPPED, self.last_failure.message)
+        retrying = self.retry_timer.isActive()  # the message says when: it stays until then
+        self.resync_bar.message.show_message(text, result_tone(summary), lasting=retrying)
 
     @Slot(object)
     def _on_failed(self, failure: JobFailure) -> None:
         if not self._last_word():
             return
         self.last_failure = failure
+        if transient(failure):  # no box for what passes: the message says so, and when Resync tries again
+            text = f"Nothing was resynced: {sentence(failure.message)} {self._retry_later(failure)}"
+            self.resync_bar.message.show_message(text, Tone.PROBLEM, lasting=self.retry_timer.isActive())
+            return
         text = DROPPED if failure.connection_dropped else NOT_RESYNCED
         self.resync_bar.message.show_message(f"{text} ({failure.message})", Tone.PROBLEM)
         self._show_error(text, failure.message if failure.connection_dropped else failure.text())
+
+    def _retry_later(self, failure: JobFailure) -> str:
+        """Arm the automatic retry (while some are left) and say when it comes."""
+        if self._retries_left <= 0:
+            return "Resync once Xero is reachable again."
+        delay = timedelta(milliseconds=RETRY_FIRST_MS * 2 ** (AUTOMATIC_RETRIES - self._retries_left))
+        self._retries_left -= 1
+        at = max(utcnow() + delay, failure.retry_at or utcnow())
+        self.retry_at = at
+        self.retry_timer.start(max(int((at - utcnow()).total_seconds() * 1000), 0))
+        return f"Resync tries again by itself at {format_datetime(at)}, or press Resync once Xero is back."
 
     @Slot()
     def _on_cancelled(self) -> None:

@@ -1,5 +1,6 @@
-"""Puts the Xero Exports tab in the Invoice Manager while the Xero interface is set up, and takes it away when it
-is not (after Settings > Xero disconnects, say); keeps its title's failed count current.
+"""Puts the Xero Exports tab in the Invoice Manager while the Xero interface is set up and enabled (or its
+connection dropped), and takes it away when it is not set up (after Settings > Xero disconnects, say) or disabled;
+the invoice lists' Xero column follows the same rule (`shows_xero`). Keeps the tab title's failed count current.
 
 The main window calls `follow(state)` whenever it shows the Xero status (start-up, Settings > Xero closed, a
 Resync that changed the connection), hands `on_xero_changed` its status-bar update (called after a Resync with the
@@ -23,8 +24,14 @@ from invoice_desktop.xero.settings import InterfaceState
 
 
 def is_set_up(state: InterfaceState) -> bool:
-    """Set up: connected, even while disabled or dropped (the failures are still to be seen and fixed)."""
+    """Set up: connected, even while disabled or dropped (Invoice Information's Xero actions stay usable)."""
     return state is not InterfaceState.NOT_SET_UP
+
+
+def shows_xero(state: InterfaceState) -> bool:
+    """The Xero Exports tab and the Xero column show: the interface is set up and enabled, or its connection dropped
+    (the failures are to be seen and fixed); not while it is not set up or is disabled."""
+    return state in (InterfaceState.CONNECTED, InterfaceState.DROPPED)
 
 
 class XeroExportsTab(QObject):
@@ -51,9 +58,11 @@ class XeroExportsTab(QObject):
         return self.page is not None and self.manager.tabs.indexOf(self.page) >= 0
 
     def follow(self, state: InterfaceState) -> None:
-        if is_set_up(state) and not self.shown:
+        shown = shows_xero(state)
+        self.manager.show_xero_column(shown)
+        if shown and not self.shown:
             self._add()
-        elif not is_set_up(state) and self.shown:
+        elif not shown and self.shown:
             self._remove()
 
     def _add(self) -> None:

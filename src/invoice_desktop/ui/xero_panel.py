@@ -11,7 +11,7 @@ from invoice_desktop.ledger.invoices import ExportDetail
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import AttemptOutcome, ExportState
 from invoice_desktop.ui.formatting import format_datetime
-from invoice_desktop.ui.labels import value_label
+from invoice_desktop.ui.labels import SYNC_FAILED, XERO_SAID, preflight_found, quoted, value_label, words_label
 from invoice_desktop.ui.models.columns import Column
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_table import fit_height, record_table
@@ -22,7 +22,7 @@ STATE_WORDS: dict[ExportState, str] = {
     ExportState.QUEUED: "Queued for export",
     ExportState.SENDING: "Being exported now",
     ExportState.SYNCED: "Synced",
-    ExportState.FAILED: "Sync failed",
+    ExportState.FAILED: SYNC_FAILED,
     ExportState.SKIPPED: "Not sent to Xero",
 }
 
@@ -39,8 +39,14 @@ ATTEMPT_COLUMNS: tuple[Column[AttemptDetail], ...] = (
     Column("When", lambda a: format_datetime(a.at)),
     Column("Outcome", lambda a: OUTCOME_WORDS[a.outcome]),
     Column("Problem", lambda a: a.title),
-    Column("Xero said", lambda a: " ".join(a.messages), tooltip=lambda a: "\n".join(a.messages)),
+    Column("Message", lambda a: " ".join(a.messages), tooltip=lambda a: _attempt_words(a)),
 )
+
+
+def _attempt_words(attempt: AttemptDetail) -> str:
+    """An attempt's messages, labelled "Xero said" only when they are Xero's own (it answered that attempt)."""
+    label = words_label(attempt.category, attempt.correlation_id is not None)
+    return "\n".join(quoted(label, m) for m in attempt.messages)
 
 
 def failure_title(category: FailureCategory | None) -> str:
@@ -69,7 +75,7 @@ class XeroPanel(QGroupBox):
         self.form.addRow("State:", self.state_label)
         self.form.addRow("Xero invoice id:", self.xero_id_label)
         self.form.addRow("Problem:", self.error_title)
-        self.form.addRow("Xero said:", self.xero_words)
+        self.form.addRow(f"{XERO_SAID}:", self.xero_words)
         self.form.addRow("What to do:", self.hint_label)
         self.form.addRow("Attempts:", self.attempts_label)
         self.form.addRow("Xero warned:", self.warnings_label)
@@ -97,7 +103,7 @@ class XeroPanel(QGroupBox):
             self._set_state(words, colour)
             self.xero_id_label.setText(export.xero_invoice_id or "")
             self.error_title.setText(failure_title(export.category) if failed else "")
-            self.xero_words.setText("\n".join(f"“{m}”" for m in export.messages) if failed else "")
+            self._show_words(export.category, export.messages if failed else (), not preflight_found(export.note))
             hint = export.hint or (export.category.default_hint if export.category else "")
             self.hint_label.setText(hint if failed else "")
             self.attempts_label.setText(self._attempts_text(export) if export.attempts or failed else "")
@@ -107,6 +113,15 @@ class XeroPanel(QGroupBox):
         self.history.setVisible(bool(attempts))
         self.history_caption.setText("History" if attempts else "History: no export attempts yet")
         fit_height(self.history, max_rows=5)
+
+    def _show_words(self, category: FailureCategory | None, messages: tuple[str, ...], answered: bool) -> None:
+        """The failure's messages, labelled "Xero said" (quoted) only when they are Xero's own words."""
+        label = words_label(category, answered)
+        self.xero_words.setText("\n".join(f"“{m}”" if label == XERO_SAID else m for m in messages))
+        caption = self.form.labelForField(self.xero_words)
+        if isinstance(caption, QLabel):
+            caption.setText(f"{label}:")
+        self.xero_words.setAccessibleName("Xero's message" if label == XERO_SAID else "Failure details")
 
     @staticmethod
     def _attempts_text(export: ExportDetail) -> str:

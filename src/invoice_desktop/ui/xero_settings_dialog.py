@@ -1,4 +1,4 @@
-"""Business > Settings > Xero: "Set up the Xero interface".
+"""Business > Settings > Xero: the "Xero settings" window (it sets up the Xero interface).
 
 The Connection section connects (sign-in in the system browser on a worker thread, Cancel while waiting, a picker
 when the login has several organisations), reconnects (the settings are kept) and disconnects (after asking; the
@@ -31,7 +31,7 @@ from invoice_desktop.xero.settings_edit import change_settings
 from invoice_desktop.xero.status import load_status
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache
 
-TITLE = "Set up the Xero interface"
+TITLE = "Xero settings"  # named as the menu item that opens it: Business > Settings > Xero
 JOB_STOP_WAIT_MS = 15_000  # a cancelled sign-in stops at once; a Xero call ends within its (integer) timeout
 
 

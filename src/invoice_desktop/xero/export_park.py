@@ -9,7 +9,7 @@ the queue resumes), which travels to the commands and the window as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.settings import get_setting, set_setting
@@ -43,9 +43,23 @@ class RunStop:
 
 
 def moment(value: datetime) -> str:
-    """A time for a bookkeeper: local, to the minute (e.g. "2 Dec 2026 17:40")."""
+    """A time for a bookkeeper: local, to the minute (e.g. "2 Dec 2026 17:40"), as the window shows times
+    (ui.formatting.format_datetime)."""
     local = value.astimezone()
-    return f"{local.day} {local:%b %Y %H:%M}"
+    return f"{day(local)} {local:%H:%M}"
+
+
+def day(value: date) -> str:
+    """A date for a bookkeeper, as the window shows dates (ui.formatting.format_date): "4 Oct 2026"."""
+    return f"{value.day} {value:%b %Y}"
+
+
+def stamp(value: str) -> str:
+    """A stored ISO time (a cache's fetched_at, say) as `moment` says it; what does not read as one, as it is."""
+    try:
+        return moment(datetime.fromisoformat(value))
+    except ValueError:
+        return value
 
 
 def park_message(category: FailureCategory, until: datetime) -> str:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from invoice_desktop.ledger.catalog import ClientInfo
 from invoice_desktop.ledger.text import fold
-from invoice_desktop.store.failures import FailureCategory
+from invoice_desktop.store.failures import PREFLIGHT_NOTE_START, FailureCategory
+from invoice_desktop.xero.export_park import day
 from invoice_desktop.xero.failure_classifier import Failure, describe_account, describe_tax
 from invoice_desktop.xero.invoice_mapping import MappedInvoice, currency
 from invoice_desktop.xero.xero_cache import ACTIVE, ARCHIVED, XeroCache
@@ -23,7 +24,7 @@ ARCHIVED_CONTACT = (
     "The contact with the specified contact details has been archived. "
     "The contact must be un-archived before creating new invoices or credit notes."
 )
-NOTE = "Found before sending, from Xero's settings as read at {fetched} (no call to Xero was made)."
+NOTE = PREFLIGHT_NOTE_START + ", from Xero's settings as read at {fetched} (no call to Xero was made)."
 
 
 def invalid_account(code: str) -> str:
@@ -113,14 +114,18 @@ def _currency(mapped: MappedInvoice, cache: XeroCache | None) -> Failure | None:
     return Failure(category, (message,), f"Enable {code} in Xero (Settings > Currencies), then Resync.")
 
 
+NO_ACCOUNT_FIX = "Choose the default income account in Business > Settings > Xero"
+
+
 def _accounts(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
     messages: list[str] = []
     hints: list[str] = []
+    no_account = False
     for line in mapped.lines:
         code = line.xero_account
         if not code:
             messages.append(f"Line {line.position}: no Xero account (no mapping and no default income account).")
-            hints.append("Choose the default income account in Business > Settings > Xero.")
+            no_account = True
             continue
         account = cache.account(code)
         if account is not None and account.valid_for_sales:
@@ -132,8 +137,11 @@ def _accounts(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
     if not messages:
         return None
     category = FailureCategory.ACCOUNT_MAPPING
-    hint = " ".join(dict.fromkeys(hints)) + " " + category.default_hint
-    return Failure(category, tuple(messages), hint.strip())
+    # one fix per cause: lines without an account need the default income account, not a mapping as well
+    if not hints:
+        return Failure(category, tuple(messages), f"{NO_ACCOUNT_FIX}, then Resync.")
+    first = f"{NO_ACCOUNT_FIX}. " if no_account else ""
+    return Failure(category, tuple(messages), first + " ".join(dict.fromkeys(hints)) + " " + category.default_hint)
 
 
 def _taxes(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
@@ -170,5 +178,5 @@ def _lock_date(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
     if not messages:
         return None
     category = FailureCategory.LOCK_DATE
-    hint = f"{mapped.number} is dated {mapped.date.isoformat()}. {category.default_hint}"
+    hint = f"{mapped.number} is dated {day(mapped.date)}. {category.default_hint}"
     return Failure(category, tuple(messages), hint)

@@ -46,7 +46,7 @@ from invoice_desktop.xero import export_preflight as preflight
 from invoice_desktop.xero import export_queue as queue
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_pacing import MAX_IN_FLIGHT, Pacer, RetryPolicy
-from invoice_desktop.xero.export_park import RunStop, current_stop, park, resume_time
+from invoice_desktop.xero.export_park import RunStop, current_stop, park, resume_time, stamp
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.failure_classifier import (
     DUPLICATE_NUMBER,
@@ -376,7 +376,7 @@ class Exporter:
             if failure is None:
                 ready.append(mapped)
                 continue
-            fetched = run.cache.fetched_at if run.cache is not None else "?"
+            fetched = stamp(run.cache.fetched_at) if run.cache is not None else "?"
             self._fail(run, key, mapped, failure, note=preflight.NOTE.format(fetched=fetched))
         unconfirmed = queue.unconfirmed_among([m.invoice_id for m in ready])
         if unconfirmed:

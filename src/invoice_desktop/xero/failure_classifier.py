@@ -40,7 +40,7 @@ from invoice_desktop.xero.client import (
     tenant_gone,
 )
 from invoice_desktop.xero.export_pacing import header_of
-from invoice_desktop.xero.export_park import LONGEST_INLINE_WAIT
+from invoice_desktop.xero.export_park import LONGEST_INLINE_WAIT, day
 from invoice_desktop.xero.invoice_mapping import LineMapping, MappedInvoice
 
 DUPLICATE_NUMBER = "Invoice # must be unique."
@@ -200,7 +200,7 @@ def hint_for(category: FailureCategory, messages: Iterable[str], mapped: MappedI
     elif category is FailureCategory.ARCHIVED_CONTACT:
         specific = f"The client {mapped.client_name!r} is an archived contact in Xero."
     elif category is FailureCategory.LOCK_DATE:
-        specific = f"{mapped.number} is dated {mapped.date.isoformat()}."
+        specific = f"{mapped.number} is dated {day(mapped.date)}."
     elif category is FailureCategory.DUPLICATE_NUMBER:
         specific = f"Xero already has an invoice numbered {mapped.number} that is not this one."
     return f"{specific} {base}".strip()

@@ -26,6 +26,7 @@ from PySide6.QtGui import QColor
 from invoice_desktop.ledger.queries import InvoiceRow, SortKey, Tab, count_invoices, invoice_ids, list_invoices
 from invoice_desktop.store.models import ExportState, InvoiceStatus
 from invoice_desktop.ui.formatting import format_date, format_money
+from invoice_desktop.ui.labels import SYNC_FAILED
 from invoice_desktop.ui.models.columns import RIGHT, Column, check_column, invoice_number_column, looks
 from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE, SqlPages
 from invoice_desktop.ui.models.table_model import ColumnsModel
@@ -37,7 +38,7 @@ XERO_TEXT: dict[str, str] = {
     ExportState.QUEUED.value: "Queued",
     ExportState.SENDING.value: "Sending…",
     ExportState.SYNCED.value: "Synced",
-    ExportState.FAILED.value: "! Sync failed",
+    ExportState.FAILED.value: SYNC_FAILED,
     ExportState.SKIPPED.value: "Not sent",
 }
 
@@ -50,6 +51,7 @@ _XERO_TIP: dict[str, str] = {
 }
 
 
+XERO_COLUMN = "Xero"
 DRAFT_XERO_TEXT = "—"
 DRAFT_XERO_TIP = "Drafts are not sent to Xero; approving one exports it"
 
@@ -79,7 +81,7 @@ def _xero_colour(row: InvoiceRow) -> QColor | None:
 
 
 def _xero_accessible(row: InvoiceRow) -> str:
-    return f"Sync failed: {row.xero_error}" if row.xero_state == ExportState.FAILED.value else _xero_text(row)
+    return f"{SYNC_FAILED}: {row.xero_error}" if row.xero_state == ExportState.FAILED.value else _xero_text(row)
 
 
 def _failed(row: InvoiceRow) -> bool:
@@ -96,7 +98,7 @@ INVOICE_COLUMNS: tuple[Column[InvoiceRow], ...] = (
     Column("Total", lambda r: format_money(r.total), RIGHT, order=SortKey.TOTAL, sample="000,000.00"),
     Column("Amount Due", lambda r: format_money(r.amount_due), RIGHT, order=SortKey.AMOUNT_DUE, sample="Amount Due  "),
     Column(
-        "Xero",
+        XERO_COLUMN,
         _xero_text,
         tooltip=_xero_tooltip,
         foreground=_xero_colour,

@@ -33,6 +33,7 @@ from PySide6.QtGui import QColor
 
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.ui.formatting import format_datetime
+from invoice_desktop.ui.labels import SYNC_FAILED, preflight_found, quoted, words_label
 from invoice_desktop.ui.models.columns import Column, check_column, looks
 from invoice_desktop.ui.models.table_model import DISPLAY, ColumnsModel
 from invoice_desktop.ui.models.xero_columns import invoice_columns, invoice_id_of
@@ -41,7 +42,6 @@ from invoice_desktop.xero.export_actions import FailedRow, list_failed
 from invoice_desktop.xero.export_results import ExportOutcome
 from invoice_desktop.xero.exporter import UNCONFIRMED_NOTE
 
-SYNC_FAILED = "Sync Failed"
 SENDING = "Sending…"
 
 
@@ -67,7 +67,7 @@ def _attempts_text(row: FailedRow) -> str:
 
 def _sections(row: FailedRow) -> tuple[str, list[str], list[str]]:
     """The title; Xero's words and what to do; the attempts and the next retry."""
-    body = [f"Xero said: “{m}”" for m in row.messages if m.strip()]
+    body = [quoted(words_label(row.category, not preflight_found(row.note)), m) for m in row.messages if m.strip()]
     if row.hint:
         body.append(f"What to do: {row.hint}")
     if row.unconfirmed:
