@@ -8,13 +8,20 @@ asserts how long anything takes."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from PySide6.QtCore import QPoint, Qt
 
+from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.sandbox import seed
+from invoice_desktop.store.models import ExportState, XeroPaymentExport
+from invoice_desktop.ui.auto_export import RunReport
+from invoice_desktop.ui.invoice_information import InvoiceInformation
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_settings_form import SEND_PAYMENTS
 from invoice_desktop.xero.settings import load_settings, save_settings
 
+RUN_TIMEOUT = 60_000  # an upper bound for a hung test, not a timing assertion
 PAYMENTS_REFUSED = "Choose the bank account payments go to before sending payments to Xero."
 
 
@@ -36,6 +43,48 @@ def open_settings(qtbot, window) -> XeroSettingsDialog:
 
 def combo_texts(combo) -> list[str]:
     return [combo.itemText(i) for i in range(combo.count())]
+
+
+def send_payments(on: bool = True, account: str = seed.DEMO_BANK_ACCOUNT) -> None:
+    settings = load_settings()
+    settings.payments_account, settings.send_payments = account, on
+    save_settings(settings, check=False)
+
+
+def payment_state() -> ExportState | None:
+    """The state of the one payment recorded here that goes to Xero."""
+    row = XeroPaymentExport.get_or_none()
+    return None if row is None else ExportState(row.state)
+
+
+def synced_unpaid() -> InvoiceRow:
+    """An invoice awaiting payment that is in Xero, nothing paid yet."""
+    rows = [
+        r
+        for r in list_invoices(Tab.AWAITING_PAYMENT)
+        if r.xero_state == ExportState.SYNCED.value and r.amount_paid == 0 and not r.xero_flag
+    ]
+    assert rows, "the demo company file has no synced invoice awaiting payment"
+    return rows[0]
+
+
+def record_in_window(qtbot, window, invoice_id: int, amount: str, reference: str = "") -> InvoiceInformation:
+    """Invoice Information > Record payment, typed in and OK'd; returns the Invoice Information window."""
+    info = window.invoice_windows.open_invoice(invoice_id)
+    assert isinstance(info, InvoiceInformation)
+    dialog = info.open_record_payment()
+    assert dialog is not None, info.message.text()
+    dialog.amount_edit.setText(amount)
+    dialog.reference_edit.setText(reference)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    return info
+
+
+def xero_payments(demo, number: str) -> list:
+    org = demo.sandbox.control.organisation(seed.DEMO_TENANT_ID)
+    with demo.sandbox.state.lock:
+        [invoice] = [i for i in org.invoices.values() if i.invoice_number == number]
+        return [org.payments[p] for p in invoice.payment_ids if org.payments[p].status != "DELETED"]
 
 
 # --- Settings > Xero: the Payments group --------------------------------------------------------------------------
@@ -74,3 +123,26 @@ def test_an_archived_payments_account_is_shown_marked(qtbot, window) -> None:
     assert form.payments_account.value() == seed.DEMO_ARCHIVED_BANK_ACCOUNT
     assert form.payments_account.currentText().endswith("(archived in Xero)")
     assert form.send_payments.isChecked() and not form.has_changes()
+
+
+# --- Record payment: sent by the window's automatic export --------------------------------------------------------
+
+
+def test_a_payment_recorded_on_a_synced_invoice_is_sent_by_the_background_export(qtbot, demo, window) -> None:
+    send_payments()
+    row = synced_unpaid()
+    auto = window.auto_export
+    reports: list[object] = []
+    auto.run_finished.connect(lambda: reports.append(auto.last_report))
+    info = record_in_window(qtbot, window, row.id, "25.00", "EFT 881")
+    assert info.message.text().endswith("It is sent to Xero with the next sync.")
+    qtbot.waitUntil(lambda: payment_state() is ExportState.SYNCED and not auto.running, timeout=RUN_TIMEOUT)
+    [export] = XeroPaymentExport.select()
+    assert export.xero_payment_id
+    [held] = xero_payments(demo, row.number)
+    assert held.amount == Decimal("25.00") and "EFT 881" in held.reference
+    summaries = [r.summary for r in reports if isinstance(r, RunReport) and r.summary is not None]
+    assert [o.kind for s in summaries for o in s.synced] == ["payment"]  # sent once, by the automatic run
+    qtbot.waitUntil(lambda: info.payments.model().rowCount() == 1)
+    source = info.payments.model().index(0, 3)
+    qtbot.waitUntil(lambda: source.data() == "Entered here — sent to Xero", timeout=RUN_TIMEOUT)
