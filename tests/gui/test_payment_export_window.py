@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from markup_probe import shown
 from PySide6.QtCore import QPoint, Qt
 
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
@@ -17,8 +18,12 @@ from invoice_desktop.sandbox import seed
 from invoice_desktop.store.models import ExportState, XeroPaymentExport
 from invoice_desktop.ui.auto_export import RunReport
 from invoice_desktop.ui.invoice_information import InvoiceInformation
+from invoice_desktop.ui.models.xero_failed_model import STATUS_COLUMN, SYNC_FAILED, error_lines
+from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN
+from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_settings_form import SEND_PAYMENTS
+from invoice_desktop.xero.export_actions import payment_key
 from invoice_desktop.xero.settings import load_settings, save_settings
 
 RUN_TIMEOUT = 60_000  # an upper bound for a hung test, not a timing assertion
@@ -49,6 +54,22 @@ def send_payments(on: bool = True, account: str = seed.DEMO_BANK_ACCOUNT) -> Non
     settings = load_settings()
     settings.payments_account, settings.send_payments = account, on
     save_settings(settings, check=False)
+
+
+def the_payment_id() -> int:
+    [row] = XeroPaymentExport.select()
+    return int(row.payment_id)
+
+
+def sent_and_settled(qtbot, window, state: ExportState) -> None:
+    """The automatic run took the payment to `state` and is over."""
+    qtbot.waitUntil(lambda: payment_state() is state and not window.auto_export.running, timeout=RUN_TIMEOUT)
+
+
+def type_of(model, key: int) -> str:
+    row = model.row_of(key)
+    assert row is not None, f"row {key} is not listed"
+    return model.index(row, [c.title for c in model.columns].index("Type")).data()
 
 
 def payment_state() -> ExportState | None:
@@ -146,3 +167,60 @@ def test_a_payment_recorded_on_a_synced_invoice_is_sent_by_the_background_export
     qtbot.waitUntil(lambda: info.payments.model().rowCount() == 1)
     source = info.payments.model().index(0, 3)
     qtbot.waitUntil(lambda: source.data() == "Entered here — sent to Xero", timeout=RUN_TIMEOUT)
+
+
+# --- the Failed and Synced lists: payments among the invoices -----------------------------------------------------
+
+
+def test_a_failed_payment_is_listed_explained_resynced_and_moves_to_synced(qtbot, demo, window) -> None:
+    send_payments(account=seed.DEMO_ARCHIVED_BANK_ACCOUNT)  # archived in Xero: the payment cannot go there
+    row = synced_unpaid()
+    record_in_window(qtbot, window, row.id, "30.00")
+    sent_and_settled(qtbot, window, ExportState.FAILED)
+    assert xero_payments(demo, row.number) == []
+    payment = payment_key(the_payment_id())
+
+    page = window.xero_exports.page
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    page.show_tile(Tile.FAILED)
+    page.refresh()
+    failed = page.failed_model
+    invoices_failed = [k for k in failed.loaded_ids() if k > 0]  # the demo's failed invoices, listed as before
+    assert invoices_failed and payment in failed.loaded_ids() and row.id not in failed.loaded_ids()
+    assert type_of(failed, payment) == "Payment" and {type_of(failed, k) for k in invoices_failed} == {"Invoice"}
+    assert page.failed_count == len(invoices_failed) + 1  # the tile counts the payment
+    record = failed.record_of(payment)
+    assert record is not None and record.number == row.number and record.total == "30.00"
+    status = failed.index(failed.row_of(payment), STATUS_COLUMN)
+    assert status.data() == SYNC_FAILED
+    tip = shown(status.data(Qt.ItemDataRole.ToolTipRole))
+    assert record.hint and "archived" in record.hint and record.hint in tip
+    assert all(line in tip for line in error_lines(record))
+
+    send_payments(account=seed.DEMO_BANK_ACCOUNT)  # the cause fixed: an active bank account
+    view = page.failed.view
+    box = view.visualRect(failed.index(failed.row_of(payment), 0))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=box.center())  # ticked as the user does
+    assert failed.checks.ids() == [payment]
+    with qtbot.waitSignal(page.failed.resync_finished, timeout=RUN_TIMEOUT):
+        page.failed.resync_bar.button.click()
+    assert payment_state() is ExportState.SYNCED
+    [held] = xero_payments(demo, row.number)
+    assert held.amount == Decimal("30.00")
+    summary = page.failed.last_summary
+    assert summary is not None and [(o.kind, o.state) for o in summary.outcomes] == [("payment", ExportState.SYNCED)]
+    qtbot.waitUntil(lambda: payment not in failed.loaded_ids())
+    assert set(invoices_failed) <= set(failed.loaded_ids())  # the failed invoices were not sent
+
+    page.show_tile(Tile.SYNCED)
+    page.refresh()
+    synced = page.synced_model
+    while synced.canFetchMore():
+        synced.fetchMore()
+    assert type_of(synced, row.id) == "Invoice" and type_of(synced, payment) == "Payment"  # two rows, no clash
+    invoice_row, payment_row = synced.row_of(row.id), synced.row_of(payment)
+    assert invoice_row != payment_row
+    assert synced.index(invoice_row, OPEN_COLUMN).data() == "Open in Xero"
+    assert synced.index(payment_row, OPEN_COLUMN).data() == ""
+    tip = synced.index(payment_row, OPEN_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
+    assert held.payment_id.lower() in tip.lower()
