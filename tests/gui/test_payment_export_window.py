@@ -15,7 +15,9 @@ from PySide6.QtCore import QPoint, Qt
 
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.sandbox import seed
+from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, XeroPaymentExport
+from invoice_desktop.store.settings import set_setting
 from invoice_desktop.ui.auto_export import RunReport
 from invoice_desktop.ui.invoice_information import InvoiceInformation
 from invoice_desktop.ui.models.xero_failed_model import STATUS_COLUMN, SYNC_FAILED, error_lines
@@ -24,7 +26,7 @@ from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_settings_form import SEND_PAYMENTS
 from invoice_desktop.xero.export_actions import payment_key
-from invoice_desktop.xero.settings import load_settings, save_settings
+from invoice_desktop.xero.settings import KEY_IMPORT_PAYMENTS, load_settings, save_settings
 
 RUN_TIMEOUT = 60_000  # an upper bound for a hung test, not a timing assertion
 PAYMENTS_REFUSED = "Choose the bank account payments go to before sending payments to Xero."
@@ -224,3 +226,27 @@ def test_a_failed_payment_is_listed_explained_resynced_and_moves_to_synced(qtbot
     assert synced.index(payment_row, OPEN_COLUMN).data() == ""
     tip = synced.index(payment_row, OPEN_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
     assert held.payment_id.lower() in tip.lower()
+
+
+def test_more_than_xero_has_due_shows_xeros_words_and_the_hint(qtbot, demo, window) -> None:
+    set_setting(KEY_IMPORT_PAYMENTS, False)  # the payment recorded in Xero below stays unknown here
+    send_payments()
+    row = synced_unpaid()
+    in_xero = row.amount_due - Decimal("10.00")  # all but 10.00 paid in Xero; 20.00 recorded here is too much
+    demo.sandbox.control.record_payment(row.number, in_xero, reference="paid in Xero")
+    record_in_window(qtbot, window, row.id, "20.00")
+    sent_and_settled(qtbot, window, ExportState.FAILED)
+    assert len(xero_payments(demo, row.number)) == 1  # Xero's own, not a second one
+
+    page = window.xero_exports.page
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    page.show_tile(Tile.FAILED)
+    page.refresh()
+    failed = page.failed_model
+    payment = payment_key(the_payment_id())
+    record = failed.record_of(payment)
+    assert record is not None and record.category is FailureCategory.PAYMENT_OVER_DUE
+    tip = shown(failed.index(failed.row_of(payment), STATUS_COLUMN).data(Qt.ItemDataRole.ToolTipRole))
+    assert tip.startswith("Payment amount is more than the amount due")
+    assert record.messages and all(f"Xero said: “{m}”" in tip for m in record.messages)
+    assert "recorded there already" in record.hint and f"What to do: {record.hint}" in tip
