@@ -31,6 +31,7 @@ from invoice_desktop.store.models import Client, ExportState, XeroExport
 from invoice_desktop.store.settings import set_setting
 from invoice_desktop.ui.invoice_information import InvoiceInformation
 from invoice_desktop.ui.models.line_items_model import COLUMN_OF
+from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN
 from invoice_desktop.ui.xero_actions import XeroActionResult
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
 from invoice_desktop.ui.xero_exports_tiles import Tile
@@ -130,7 +131,7 @@ def test_the_xero_exports_tables(qtbot, app_context, hostile_books):
     page.show_tile(Tile.SYNCED)
     model = page.synced_model
     row = row_of(model, SYNCED)
-    assert NOTE in shown(model.index(row, 4).data(Qt.ItemDataRole.ToolTipRole))  # Open in Xero, with the note
+    assert NOTE in shown(model.index(row, OPEN_COLUMN).data(Qt.ItemDataRole.ToolTipRole))  # Open in Xero, with the note
     places(page, SYNCED, NOTE)
 
     page.failed._show_error("The ticked invoices could not be resynced.", XERO_SAID)  # the Resync error box

@@ -154,7 +154,7 @@ def test_failed_rows_read_sync_failed_in_red(page):
     assert index.data() == SYNC_FAILED
     assert index.data(Qt.ItemDataRole.ForegroundRole).name() in ("#c62828", "#ff6e6e")
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
-    assert headers == ["", "Invoice #", "Client", "Total", "Last attempt", "Status"]
+    assert headers == ["", "Invoice #", "Client", "Total", "Type", "Last attempt", "Status"]
 
 
 def test_hovering_sync_failed_shows_the_whole_error(qtbot, page):

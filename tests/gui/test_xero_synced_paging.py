@@ -20,7 +20,7 @@ from invoice_desktop.xero.export_actions import list_synced
 from invoice_desktop.xero.synced_pages import SyncedSort, synced_page
 
 COUNT = DEFAULT_PAGE_SIZE + 30
-NUMBER, CLIENT, TOTAL, SYNCED_AT = 0, 1, 2, 3
+NUMBER, CLIENT, TOTAL, TYPE, SYNCED_AT = 0, 1, 2, 3, 4
 FIRST_SYNC = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 
 

@@ -42,7 +42,7 @@ from invoice_desktop.jobs.worker import JobCancelled
 from invoice_desktop.jobs.xero_workers import XeroJob
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.company_client import open_client
-from invoice_desktop.xero.export_actions import resync_in_batches
+from invoice_desktop.xero.export_actions import resync_in_batches, split_keys
 from invoice_desktop.xero.export_pacing import Pacer
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter
@@ -113,10 +113,11 @@ class EngineJob(XeroJob):
 
 
 class ExportWorker(EngineJob):
-    """Resync: the given invoices again, a batch at a time (Cancel leaves those not reached failed). The ids may
-    come as a function that lists them, called on the worker's thread (a select-all of the Failed table)."""
+    """Resync: the given invoices and payments again, a batch at a time (Cancel leaves those not reached failed).
+    They come as the Failed table's row keys (export_actions.row_key: invoice ids, payments' negated ids), or as a
+    function that lists them, called on the worker's thread (a select-all of the Failed table)."""
 
-    batch_started = Signal(list)  # the invoice ids about to be sent
+    batch_started = Signal(list)  # the row keys about to be sent
 
     def __init__(
         self,
@@ -131,12 +132,14 @@ class ExportWorker(EngineJob):
         self.invoice_ids = invoice_ids if callable(invoice_ids) else list(invoice_ids)
 
     def work(self) -> ExportSummary:
-        ids = self.invoice_ids() if callable(self.invoice_ids) else self.invoice_ids
+        keys = self.invoice_ids() if callable(self.invoice_ids) else self.invoice_ids
+        ids, payment_ids = split_keys(keys)
         client = self._client()
         try:
             return resync_in_batches(
                 client,
                 ids,
+                payment_ids=payment_ids,
                 exporter=self._engine_factory(client),
                 progress=self._report,
                 on_outcome=self._on_outcome,

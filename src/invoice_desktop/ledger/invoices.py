@@ -177,6 +177,7 @@ class PaymentDetail:
     amount: Decimal
     reference: str
     source: str
+    xero_state: ExportState | None = None  # a payment recorded here that goes to Xero: how far it got
 
 
 @dataclass(frozen=True)
@@ -741,8 +742,16 @@ def read_invoice_details(ids: Sequence[int]) -> dict[int, InvoiceDetail]:
     for row in line_rows:
         lines.setdefault(row.invoice_id, []).append(row)
     payments: dict[int, list[PaymentDetail]] = {}
+    sent = (
+        XeroPaymentExport.select(XeroPaymentExport.payment, XeroPaymentExport.state)
+        .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
+        .where(Payment.invoice.in_(ids))
+    )
+    xero_state = {row.payment_id: ExportState(row.state) for row in sent}
     for p in Payment.select().where(Payment.invoice.in_(ids)).order_by(Payment.date, Payment.id):
-        payments.setdefault(p.invoice_id, []).append(PaymentDetail(p.id, p.date, p.amount, p.reference, p.source))
+        payments.setdefault(p.invoice_id, []).append(
+            PaymentDetail(p.id, p.date, p.amount, p.reference, p.source, xero_state.get(p.id))
+        )
     exports = {row.invoice_id: row for row in XeroExport.select().where(XeroExport.invoice.in_(ids))}
     details: dict[int, InvoiceDetail] = {}
     for invoice in invoices:

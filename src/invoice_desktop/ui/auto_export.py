@@ -5,14 +5,16 @@ waiting for an automatic retry are sent again when their time comes. Payments an
 The main window owns one `AutoExporter`. It starts a run of the export engine over the queue (a
 QueueExportWorker: `Exporter.run()`, what `xero sync` does) when
 
-- invoices were approved in the window (`request_run`: the Draft tab's Approve, the editor's Save & Approve), or
+- invoices were approved in the window (`request_run`: the Draft tab's Approve, the editor's Save & Approve) or a
+  payment was recorded in Invoice Information (with "Send payments recorded here to Xero" on), or
 - its timer fires (every minute, and once at start-up) and something is due: queued, or failed with its
   `next_retry_at` passed, and the day limit's parking (if any) over.
 
 It also starts the payment import's runs on their own (`request_import`, `import_tick`; when, in ui.payment_refresh):
 an export run and an import run are one kind of run to the controller, one worker and one gate at a time.
 
-Nothing runs while the interface is not set up, disabled, dropped, or export on approval is off. One run at a
+Nothing runs while the interface is not set up, disabled, dropped, or both export on approval and sending payments
+are off (with only one of them on, only what it queues makes a run due; the run sends all that is due). One run at a
 time: the run takes the window's export gate (shared with the Xero Exports tab's Resync); a request that comes
 while a run (or a Resync) is going is remembered and run when the gate is free. After a run that Xero stopped
 (unreachable), the timers wait TROUBLE_PAUSE before trying again; approvals and F5 still start a run at once, and
@@ -59,7 +61,7 @@ from invoice_desktop.ui.payment_refresh import (
 from invoice_desktop.ui.tick_action_bar import plural
 from invoice_desktop.ui.xero_run_status import CHECKING, EXPORTING, NOTE_MS, RECONNECT, AutoExportLabel
 from invoice_desktop.xero.export_park import parked_until
-from invoice_desktop.xero.export_queue import pending_ids
+from invoice_desktop.xero.export_queue import PAYMENTS, pending_ids
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.payment_import import ImportSummary
 
@@ -76,12 +78,20 @@ def exports_automatically() -> bool:
     return connected_with("export_on_approval")
 
 
-def export_due(now: datetime) -> bool:
-    """Something to send now: queued, or failed with its automatic retry due, and the queue not parked."""
+def sends_payments_automatically() -> bool:
+    """The interface is connected and enabled, with "Send payments recorded here to Xero" on."""
+    return connected_with("send_payments")
+
+
+def export_due(now: datetime, *, invoices: bool = True, payments: bool = False) -> bool:
+    """Something to send now: an invoice (with `invoices`) or a payment recorded here (with `payments`) queued,
+    or failed with its automatic retry due, and the queue not parked."""
     parked = parked_until()
     if parked is not None and parked > now:
         return False
-    return bool(pending_ids(now, limit=1))
+    return (invoices and bool(pending_ids(now, limit=1))) or (
+        payments and bool(pending_ids(now, limit=1, table=PAYMENTS))
+    )
 
 
 def auto_note(summary: ExportSummary | None, failure: JobFailure | None = None) -> str:
@@ -94,7 +104,9 @@ def auto_note(summary: ExportSummary | None, failure: JobFailure | None = None) 
     if failed:
         text = f"{synced:,} exported, {failed:,} failed: see Xero Exports"
     elif synced:
-        text = f"{plural(synced, 'invoice')} exported to Xero"
+        payments = sum(1 for o in summary.synced if o.kind == "payment")
+        parts = [plural(n, what) for n, what in ((synced - payments, "invoice"), (payments, "payment")) if n]
+        text = " and ".join(parts) + " sent to Xero" if payments else f"{plural(synced, 'invoice')} exported to Xero"
     if summary.stop is not None:
         stop = f"Export to Xero stopped: {summary.stop.message}"
         text = f"{text}. {stop}" if text else stop
@@ -245,7 +257,8 @@ class AutoExporter(QObject):
         return self.resume_at is not None and now < self.resume_at
 
     def _maybe_run(self, timer: bool) -> None:
-        if self._closing or not exports_automatically():
+        invoices, payments = exports_automatically(), sends_payments_automatically()
+        if self._closing or not (invoices or payments):
             return
         if self.worker is not None or self.gate.busy:
             self._again = True
@@ -253,7 +266,7 @@ class AutoExporter(QObject):
         now = self._clock()
         if timer and self._pausing(now):
             return
-        if export_due(now):
+        if export_due(now, invoices=invoices, payments=payments):
             self._start_run(export=True)
 
     def _maybe_import(self, timer: bool) -> None:

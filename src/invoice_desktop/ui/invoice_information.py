@@ -112,10 +112,21 @@ def payment_rows(detail: InvoiceDetail) -> tuple[PaymentRow, ...]:
     return tuple(PaymentRow(p, in_xero and p.source != "xero") for p in detail.payments)
 
 
+SENT_WORDS = {
+    ExportState.SYNCED: "Entered here — sent to Xero",
+    ExportState.FAILED: "Entered here — sending to Xero failed (see Xero Exports)",
+}
+
+
 def _payment_source(row: PaymentRow) -> str:
     if row.payment.source == "xero":
         return "Xero"
-    return NOT_IN_XERO if row.not_in_xero else "Entered here"
+    if row.not_in_xero:
+        return NOT_IN_XERO
+    state = row.payment.xero_state
+    if state is None:
+        return "Entered here"
+    return SENT_WORDS.get(state, "Entered here — to be sent to Xero")
 
 
 PAYMENT_COLUMNS: tuple[Column[PaymentRow], ...] = (

@@ -36,10 +36,12 @@ from invoice_desktop.ui.checkable_table_view import CheckableTableView
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.checkable import Ticked
+from invoice_desktop.ui.models.xero_columns import invoice_of
 from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
 from invoice_desktop.ui.plain_text import message_box
 from invoice_desktop.ui.tick_action_bar import TickActionBar
 from invoice_desktop.ui.xero_exports_progress import ResyncProgress
+from invoice_desktop.xero.export_actions import key_of
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 
 RECONNECT = "Reconnect in Business > Settings > Xero, then Resync."
@@ -67,7 +69,7 @@ def transient(failure: JobFailure | None) -> bool:
 
 class FailedPanel(QWidget):
     invoice_activated = Signal(int)
-    invoices_exported = Signal(list)  # ticked invoices reached Xero during a Resync (for the live tile counts)
+    invoices_exported = Signal(list)  # row keys of ticked rows that reached Xero in a Resync (live tile counts)
     resync_finished = Signal()  # a Resync ended (succeeded, failed or cancelled): time to read the lists again
     xero_changed = Signal(object)  # after a Resync: the JobFailure that says the connection dropped, or None
 
@@ -108,7 +110,7 @@ class FailedPanel(QWidget):
         self.view = CheckableTableView(self.model, self)
         self.view.setAccessibleName("Failed exports")
         self.view.empty_text = "No failed exports"
-        self.view.invoice_activated.connect(self.invoice_activated)
+        self.view.invoice_activated.connect(self._on_row_activated)
         self.resync_bar = TickActionBar(self.model.checks, "&Resync", self)
         self.resync_bar.button.setToolTip(RESYNC_TIP)
         self.resync_bar.triggered.connect(self.resync)
@@ -128,6 +130,13 @@ class FailedPanel(QWidget):
     @property
     def busy(self) -> bool:
         return self.worker is not None
+
+    @Slot(int)
+    def _on_row_activated(self, key: int) -> None:
+        """Drill-down: the row's invoice (a payment's row: the invoice it pays)."""
+        invoice_id = invoice_of(self.model, key)
+        if invoice_id is not None:
+            self.invoice_activated.emit(invoice_id)
 
     def reload(self) -> None:
         """Read the list again, ticks kept by invoice id (those no longer failed are dropped). Not during a Resync:
@@ -239,9 +248,9 @@ class FailedPanel(QWidget):
             self.model.set_sending(batch, True)
         if not outcomes:
             return
-        exported = [o.invoice_id for o in outcomes if o.state is ExportState.SYNCED]
+        exported = [key_of(o) for o in outcomes if o.state is ExportState.SYNCED]  # row keys: invoices, payments
         refused = [o for o in outcomes if o.state is ExportState.FAILED]
-        others = [o.invoice_id for o in outcomes if o.state not in (ExportState.SYNCED, ExportState.FAILED)]
+        others = [key_of(o) for o in outcomes if o.state not in (ExportState.SYNCED, ExportState.FAILED)]
         known = [i for i in exported if self.model.row_of(i) is not None]
         if exported:
             self.model.checks.set_checked(exported, False)

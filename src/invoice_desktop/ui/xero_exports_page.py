@@ -72,7 +72,7 @@ class XeroExportsPage(QWidget):
         self._show(self.tiles.current())
 
     def update_counts(self) -> None:
-        counts = export_counts()
+        counts = export_counts(payments=True)
         self._set_counts(counts[ExportState.FAILED.value], counts[ExportState.SYNCED.value])
 
     def _set_counts(self, failed: int, synced: int) -> None:
@@ -92,6 +92,7 @@ class XeroExportsPage(QWidget):
             panel.reload()
 
     @Slot(list)
-    def _on_invoices_exported(self, invoice_ids: list[int]) -> None:
+    def _on_invoices_exported(self, keys: list[int]) -> None:
+        """Rows (invoices and payments, by row key) that reached Xero in a Resync."""
         self._stale.add(Tile.SYNCED)
-        self._set_counts(max(self.failed_count - len(invoice_ids), 0), self.synced_count + len(invoice_ids))
+        self._set_counts(max(self.failed_count - len(keys), 0), self.synced_count + len(keys))

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
 from invoice_desktop.ui.models.roles import ItemRole
-from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN, SyncedTableModel
+from invoice_desktop.ui.models.xero_columns import invoice_of
+from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN, SyncedTableModel, has_xero_link
 from invoice_desktop.ui.xero_exports_links import xero_invoice_url
 from invoice_desktop.xero.export_actions import SyncedRow
 from invoice_desktop.xero.settings import load_connection
@@ -30,7 +31,7 @@ class SyncedPanel(QWidget):
         self.view = InvoiceTableView(self.model, self)
         self.view.setAccessibleName("Synced exports")
         self.view.empty_text = "Nothing has been exported to Xero yet"
-        self.view.invoice_activated.connect(self.invoice_activated)
+        self.view.invoice_activated.connect(self._on_row_activated)
         self.view.clicked.connect(self._on_clicked)
         self.open_button = QPushButton("&Open in Xero", self)
         self.open_button.setAccessibleName("Open in Xero")
@@ -47,6 +48,13 @@ class SyncedPanel(QWidget):
         layout.addLayout(buttons)
         self._update_button()
 
+    @Slot(int)
+    def _on_row_activated(self, key: int) -> None:
+        """Drill-down: the row's invoice (a payment's row: the invoice it pays)."""
+        invoice_id = invoice_of(self.model, key)
+        if invoice_id is not None:
+            self.invoice_activated.emit(invoice_id)
+
     def reload(self) -> None:
         current = self.view.current_invoice_id()
         self.model.reload()
@@ -59,7 +67,7 @@ class SyncedPanel(QWidget):
 
     def open_in_xero(self, invoice_id: int) -> bool:
         record = self.model.record_of(invoice_id)
-        if record is None or not record.xero_invoice_id:
+        if record is None or not has_xero_link(record):
             return False
         return bool(self.open_url(self.url_of(record)))
 
@@ -78,4 +86,4 @@ class SyncedPanel(QWidget):
     def _update_button(self) -> None:
         invoice_id = self.view.current_invoice_id()
         record = self.model.record_of(invoice_id) if invoice_id is not None else None
-        self.open_button.setEnabled(bool(record and record.xero_invoice_id))
+        self.open_button.setEnabled(record is not None and has_xero_link(record))

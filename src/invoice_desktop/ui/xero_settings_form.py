@@ -1,5 +1,6 @@
 """The Settings section of Settings > Xero: the switches, the default income account, the account and tax mapping
-tables and the tracking categories, every choice taken from Xero's cached settings.
+tables, the tracking categories and the Payments group (the bank account payments recorded here go to, and the
+switch that sends them), every choice taken from Xero's cached settings.
 
 `load()` shows stored settings; `change()` reads the form back as a SettingsChange holding only what the user
 changed (so a problem that was already there does not block an unrelated change; see xero.settings_edit).
@@ -31,6 +32,7 @@ from invoice_desktop.ui.xero_settings_widgets import (
     ChoiceCombo,
     MessageLabel,
     account_choices,
+    payment_account_choices,
     percent,
     same_code_label,
     same_name_label,
@@ -46,6 +48,7 @@ from invoice_desktop.xero.xero_cache import XeroCache
 T = TypeVar("T")
 
 ENABLE_REFUSED = "Choose a default income account before enabling the Xero interface."
+SEND_PAYMENTS = "Send payments recorded here to Xero"
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,10 @@ class XeroSettingsForm(QGroupBox):
         self.import_payments.setAccessibleName("Import payments from Xero")
         self.income_account = ChoiceCombo("Default income account", self)
         self.tracking = [ChoiceCombo(f"Tracking category {n}", self) for n in range(1, MAX_TRACKING_CATEGORIES + 1)]
+        self.payments_group = QGroupBox("Payments", self)
+        self.send_payments = QCheckBox(SEND_PAYMENTS, self.payments_group)
+        self.send_payments.setAccessibleName(SEND_PAYMENTS)
+        self.payments_account = ChoiceCombo("Bank account payments go to", self.payments_group)
         self.chart_info = QLabel(self)
         self.chart_info.setAccessibleName("Xero's settings fetched")
         self.chart_info.setWordWrap(True)
@@ -113,6 +120,7 @@ class XeroSettingsForm(QGroupBox):
         self.taxes = MappingTable(("Local tax rate", "Xero tax rate"), "Tax rate mapping", self)
         self.enabled_box.toggled.connect(self._on_enable_toggled)
         self.income_account.currentIndexChanged.connect(self._on_income_changed)
+        self.payments_account.currentIndexChanged.connect(self._on_payments_account_changed)
         self._build_layout()
         self.loaded = XeroSettings()
         self.books = LocalBooks()
@@ -129,11 +137,16 @@ class XeroSettingsForm(QGroupBox):
         general.addRow("Default income account:", self.income_account)
         for n, combo in enumerate(self.tracking, start=1):
             general.addRow(f"Tracking category {n}:", combo)
+        payments = QFormLayout(self.payments_group)
+        payments.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        payments.addRow("Bank account:", self.payments_account)
+        payments.addRow(self.send_payments)
         refresh = QHBoxLayout()
         refresh.addWidget(self.chart_info, 1)
         refresh.addWidget(self.refresh_button, 0, Qt.AlignmentFlag.AlignTop)
         left = QVBoxLayout()
         left.addLayout(general)
+        left.addWidget(self.payments_group)
         left.addSpacing(self.fontMetrics().height())
         left.addLayout(refresh)
         left.addStretch(1)
@@ -164,6 +177,7 @@ class XeroSettingsForm(QGroupBox):
         self.enabled_box.blockSignals(False)
         self.export_on_approval.setChecked(settings.export_on_approval)
         self.import_payments.setChecked(settings.import_payments)
+        self.send_payments.setChecked(settings.send_payments)
         self._fill_choices(cache, settings)
 
     def set_cache(self, cache: XeroCache | None) -> None:
@@ -173,6 +187,7 @@ class XeroSettingsForm(QGroupBox):
             account_map=self.accounts.values(),
             tax_map=self.taxes.values(),
             tracking=[c.value() for c in self.tracking],
+            payments_account=self.payments_account.value(),
         )
         self._fill_choices(cache, current)
 
@@ -184,6 +199,12 @@ class XeroSettingsForm(QGroupBox):
             accounts,
             settings.income_account,
             unusable_account_label(settings.income_account, cache),
+        )
+        self.payments_account.set_choices(
+            ("Choose a bank account…", ""),
+            payment_account_choices(cache),
+            settings.payments_account,
+            unusable_account_label(settings.payments_account, cache, "not a bank account"),
         )
         for code in self.accounts.keys:
             value = settings.account_map.get(code, "")
@@ -220,6 +241,10 @@ class XeroSettingsForm(QGroupBox):
         if self.income_account.value():
             self.enable_note.clear_message()
 
+    @Slot()
+    def _on_payments_account_changed(self) -> None:
+        self.payments_account.setToolTip(tooltip(self.payments_account.currentText()))
+
     # -- reading back ----------------------------------------------------------------------------------------
 
     def has_changes(self) -> bool:
@@ -241,6 +266,8 @@ class XeroSettingsForm(QGroupBox):
             account_map={k: v for k, v in self.accounts.values().items() if v != was.account_map.get(k, "")},
             tax_map={k: v for k, v in self.taxes.values().items() if v != was.tax_map.get(k, "")},
             tracking=_changed(tracking, tuple(was.tracking)),
+            payments_account=_changed(self.payments_account.value(), was.payments_account),
+            send_payments=_changed(self.send_payments.isChecked(), was.send_payments),
         )
 
 

@@ -46,6 +46,11 @@ def account_choices(cache: XeroCache | None) -> list[Choice]:
     return [(account_label(a), a.code) for a in cache.sales_accounts()] if cache else []
 
 
+def payment_account_choices(cache: XeroCache | None) -> list[Choice]:
+    """Only the active accounts a payment may go into (bank accounts, accounts taking payments), by code."""
+    return [(account_label(a), a.code) for a in cache.payment_accounts()] if cache else []
+
+
 def tax_choices(cache: XeroCache | None) -> list[Choice]:
     """Only active tax rates Xero allows on revenue."""
     return [(tax_rate_label(t), t.tax_type) for t in cache.sales_tax_rates()] if cache else []
@@ -55,12 +60,12 @@ def tracking_choices(cache: XeroCache | None) -> list[Choice]:
     return [(c.name, c.name) for c in cache.active_tracking_categories()] if cache else []
 
 
-def unusable_account_label(code: str, cache: XeroCache | None) -> str:
-    """A stored account code that is not among the choices (archived, deleted, not for sales, chart unknown)."""
+def unusable_account_label(code: str, cache: XeroCache | None, use: str = "not for sales invoices") -> str:
+    """A stored account code that is not among the choices (archived, deleted, not for `use`, chart unknown)."""
     account = cache.account(code) if cache else None
     if account is None:
         return f"{code} (not in Xero's chart)" if cache else f"{code} (Xero's chart not fetched)"
-    why = account.status.lower() if account.status != ACTIVE else "not for sales invoices"
+    why = account.status.lower() if account.status != ACTIVE else use
     return f"{account_label(account)} ({why} in Xero)"
 
 

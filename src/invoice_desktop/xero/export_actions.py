@@ -104,6 +104,35 @@ class SyncedRow:
         }
 
 
+# --- a row's key: (type, id) -------------------------------------------------------------------------------------
+#
+# The Failed and Synced lists hold invoices and payments, whose ids may be equal: a row is known by (type, id),
+# carried as one int so the tables' ticks, lookups and the worker's reports keep their int keys: an invoice's row
+# by its invoice id (as before payments were listed), a payment's by its payment id negated (ids start at 1).
+
+
+def row_key(kind: str, invoice_id: int, payment_id: int | None) -> int:
+    """The row key of an invoice (`kind` "invoice") or of a payment recorded here ("payment", its payment id)."""
+    if kind == "payment":
+        assert payment_id is not None and payment_id > 0
+        return -payment_id
+    return invoice_id
+
+
+def key_of(row: FailedRow | SyncedRow | ExportOutcome) -> int:
+    return row_key(row.kind, row.invoice_id, row.payment_id)
+
+
+def payment_key(payment_id: int) -> int:
+    return row_key("payment", 0, payment_id)
+
+
+def split_keys(keys: Iterable[int]) -> tuple[list[int], list[int]]:
+    """Row keys -> (invoice ids, payment ids), each in the order given."""
+    listed = list(keys)
+    return [k for k in listed if k > 0], [-k for k in listed if k < 0]
+
+
 def _rows(state: ExportState) -> ModelSelect[XeroExport]:
     return (
         XeroExport.select(XeroExport, Invoice, Client)
@@ -260,18 +289,22 @@ def resync_in_batches(
     on_outcome: Callable[[ExportOutcome], None] | None = None,
     on_batch: Callable[[list[int]], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    payment_ids: Sequence[int] = (),
 ) -> ExportSummary:
     """Resync for the window: Xero's settings are read again once (as resync), then the invoices go a step at a
     time (as many batches as the engine sends at once), each step put back in the queue only when its turn comes.
     So Cancel (checked between steps) leaves the invoices not reached yet failed as they were, with their error,
-    rather than queued behind the user's back. `on_batch(ids)` is called before each step is sent;
-    `progress(done, total)` counts over all of them."""
+    rather than queued behind the user's back. Then the failed payments `payment_ids` (after the invoices they are
+    paid against), as one step. `on_batch(keys)` is called before each step is sent, with row keys (`row_key`:
+    invoice ids, payments' negated ids); `on_outcome` hears of payments too; `progress(done, total)` counts over
+    all of them."""
     ids = list(dict.fromkeys(invoice_ids))
-    summary = ExportSummary(total=len(ids))
-    if not ids:
+    payments = list(dict.fromkeys(payment_ids))
+    summary = ExportSummary(total=len(ids) + len(payments))
+    if not ids and not payments:
         return summary
     engine = exporter() if exporter is not None else Exporter(client)
-    summary.stop = refresh_before_resync(client, ids, engine)
+    summary.stop = refresh_before_resync(client, ids, engine) if ids else current_stop(utcnow())
     step = engine.batch_size * engine.in_flight  # as many as go at once; Cancel is checked between such steps
     for start in range(0, len(ids), step):
         if summary.stop is not None:
@@ -295,9 +328,41 @@ def resync_in_batches(
         summary.outcomes.extend(part.outcomes)
         summary.unresolved.extend(part.unresolved)
         summary.stop = part.stop
+    if payments and summary.stop is None and not summary.cancelled:
+        if cancel is not None and cancel():
+            summary.cancelled = True
+        else:
+            _resync_payments(engine, payments, summary, on_batch, on_outcome, progress)
     summary.api_calls, summary.invoice_requests = engine.api_calls, engine.invoice_requests
     summary.total = max(summary.total, len(summary.outcomes))
     return summary
+
+
+def _resync_payments(
+    engine: Exporter,
+    payment_ids: list[int],
+    summary: ExportSummary,
+    on_batch: Callable[[list[int]], None] | None,
+    on_outcome: Callable[[ExportOutcome], None] | None,
+    progress: Callable[[int, int], None] | None,
+) -> None:
+    """The failed payments of a Resync: put back in the queue and sent (the engine reports them in its summary
+    only; they are passed on to `on_outcome` here)."""
+    summary.stop = current_stop(utcnow())
+    if summary.stop is not None:
+        return
+    if on_batch is not None:
+        on_batch([payment_key(p) for p in payment_ids])
+    moved = requeue_payments(payment_ids)
+    part = engine.run([], payment_ids=moved) if moved else ExportSummary()
+    for outcome in part.outcomes:
+        if on_outcome is not None:
+            on_outcome(outcome)
+    summary.outcomes.extend(part.outcomes)
+    summary.unresolved.extend(part.unresolved)
+    summary.stop = part.stop
+    if progress is not None:
+        progress(len(summary.outcomes), max(summary.total, len(summary.outcomes)))
 
 
 # Which parts of Xero's settings the pre-flight checks of a failure's category read (xero_cache.PARTS).

@@ -11,7 +11,7 @@ from typing import Any
 from peewee import fn
 
 from invoice_desktop.config import AppPaths
-from invoice_desktop.store.models import ExportState, XeroExport
+from invoice_desktop.store.models import ExportState, XeroExport, XeroPaymentExport
 from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.settings import InterfaceState
@@ -52,12 +52,16 @@ class XeroStatus:
         }
 
 
-def export_counts() -> dict[str, int]:
-    """Invoices per export state, every state listed (0 when none)."""
+def export_counts(*, payments: bool = False) -> dict[str, int]:
+    """Invoices (with `payments`, and payments recorded here) per export state, every state listed (0 when none)."""
     counts = {state.value: 0 for state in ExportState}
     query = XeroExport.select(XeroExport.state, fn.COUNT(XeroExport.invoice).alias("n")).group_by(XeroExport.state)
     for row in tuple_rows(query):
         counts[str(row[0])] = int(row[1])
+    if payments:
+        sent = XeroPaymentExport.select(XeroPaymentExport.state, fn.COUNT(XeroPaymentExport.payment).alias("n"))
+        for row in tuple_rows(sent.group_by(XeroPaymentExport.state)):
+            counts[str(row[0])] += int(row[1])
     return counts
 
 

@@ -1,16 +1,22 @@
 """The Synced list a page at a time, sorted in SQL (the Xero Exports tab's Synced table pages through it, so a
 company file with 100,000 synced invoices opens the tile with one short query, not 100,000 rows).
 
-Rows are the same `SyncedRow`s as export_actions.list_synced (which `xero synced` prints whole). The invoice id
-breaks ties, so paging through equal keys neither repeats nor skips a row.
+Rows are the same `SyncedRow`s as export_actions.list_synced (which `xero synced` prints whole), the payments sent
+from here among them (Type "Payment": its invoice's number and client, its amount as the total). The type and then
+the invoice (or payment) id break ties, so paging through equal keys neither repeats nor skips a row. While no
+payment has been sent, the query reads the invoices alone, as before (ordered through the indexes); with payments
+it is a UNION ALL of both, sorted by SQLite.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from peewee import SQL, Value
 
 from invoice_desktop.store.failures import stored_messages
-from invoice_desktop.store.models import Client, ExportState, Invoice, XeroExport
+from invoice_desktop.store.models import Client, ExportState, Invoice, Payment, XeroExport, XeroPaymentExport
 from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.xero.export_actions import SyncedRow
 
@@ -20,6 +26,7 @@ class SyncedSort(StrEnum):
     CLIENT = "client"
     TOTAL = "total"
     SYNCED_AT = "synced_at"
+    TYPE = "type"
 
 
 _KEYS = {
@@ -27,13 +34,25 @@ _KEYS = {
     SyncedSort.CLIENT: Client.name.collate("NOCASE"),
     SyncedSort.TOTAL: Invoice.total,
     SyncedSort.SYNCED_AT: XeroExport.synced_at,
+    SyncedSort.TYPE: Invoice.number,  # invoices only: one type
+}
+_UNION_KEYS = {  # the union's result columns
+    SyncedSort.NUMBER: '"number"',
+    SyncedSort.CLIENT: '"client" COLLATE NOCASE',
+    SyncedSort.TOTAL: '"total"',
+    SyncedSort.SYNCED_AT: '"synced_at"',
+    SyncedSort.TYPE: '"kind"',
 }
 
 
 def synced_page(
     sort: SyncedSort = SyncedSort.NUMBER, descending: bool = False, offset: int = 0, limit: int | None = None
 ) -> list[SyncedRow]:
-    """Synced invoices in `sort` order, `limit` of them from `offset` (all of them when `limit` is None)."""
+    """Synced invoices and payments in `sort` order, `limit` of them from `offset` (all of them when `limit` is
+    None)."""
+    synced_payment = XeroPaymentExport.state == ExportState.SYNCED.value
+    if XeroPaymentExport.select().where(synced_payment).exists():
+        return _with_payments(SyncedSort(sort), descending, offset, limit)
     key = _KEYS[SyncedSort(sort)]
     order = [key.desc(), Invoice.id.desc()] if descending else [key.asc(), Invoice.id.asc()]
     query = (
@@ -58,4 +77,66 @@ def synced_page(
     return [
         SyncedRow(invoice_id, number, client, str(total), xero_id or "", synced_at, note or "", stored_messages(said))
         for invoice_id, number, client, total, xero_id, synced_at, note, said in tuple_rows(query)
+    ]
+
+
+def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int | None) -> list[SyncedRow]:
+    invoices = (
+        XeroExport.select(
+            Invoice.id.alias("invoice_id"),
+            Invoice.number.alias("number"),
+            Client.name.alias("client"),
+            Invoice.total.alias("total"),
+            XeroExport.xero_invoice_id.alias("xero_id"),
+            XeroExport.synced_at.alias("synced_at"),
+            XeroExport.note.alias("note"),
+            XeroExport.warnings.alias("warnings"),
+            Value("invoice").alias("kind"),
+            Invoice.id.alias("row_id"),
+        )
+        .join(Invoice, on=(XeroExport.invoice == Invoice.id))
+        .join(Client, on=(Invoice.client == Client.id))
+        .where(XeroExport.state == ExportState.SYNCED.value)
+    )
+    payments = (
+        XeroPaymentExport.select(
+            Invoice.id,
+            Invoice.number,
+            Client.name,
+            Payment.amount,
+            XeroPaymentExport.xero_payment_id,
+            XeroPaymentExport.synced_at,
+            XeroPaymentExport.note,
+            Value("[]"),
+            Value("payment"),
+            Payment.id,
+        )
+        .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
+        .join(Invoice, on=(Payment.invoice == Invoice.id))
+        .join(Client, on=(Invoice.client == Client.id))
+        .where(XeroPaymentExport.state == ExportState.SYNCED.value)
+    )
+    way = " DESC" if descending else ""
+    query: Any = (invoices + payments).order_by(
+        SQL(_UNION_KEYS[sort] + way), SQL('"kind"' + way), SQL('"row_id"' + way)
+    )
+    if limit is not None or offset:
+        query = query.limit(limit if limit is not None else -1).offset(offset)
+    sql, params = query.sql()
+    total, when = Invoice.total.python_value, XeroExport.synced_at.python_value
+    rows = Invoice._meta.database.execute_sql(sql, params).fetchall()
+    return [
+        SyncedRow(
+            invoice_id,
+            number,
+            client,
+            str(total(cents)),
+            xero_id or "",
+            when(synced_at),
+            note or "",
+            stored_messages(said),
+            kind=kind,
+            payment_id=row_id if kind == "payment" else None,
+        )
+        for invoice_id, number, client, cents, xero_id, synced_at, note, said, kind, row_id in rows
     ]

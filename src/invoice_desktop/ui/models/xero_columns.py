@@ -1,6 +1,8 @@
-"""The columns the Xero Exports tab's two tables (Failed, Synced) start with: Invoice #, Client and Total.
+"""The columns the Xero Exports tab's two tables (Failed, Synced) start with: Invoice #, Client, Total and Type.
 
-Both tables show plain rows of xero.export_actions (FailedRow, SyncedRow) found by invoice id. Each column says how
+Both tables show plain rows of xero.export_actions (FailedRow, SyncedRow): invoices and the payments recorded here
+(Type "Payment": its invoice's number and client, the payment's amount), each found by its row key
+(export_actions.row_key: (type, id), so a payment's row never clashes with its invoice's). Each column says how
 it sorts both ways: `sort_key` for the Failed table, held in memory, and `order` for the Synced table, read a page
 at a time and sorted in SQL (xero.synced_pages).
 """
@@ -12,6 +14,8 @@ from typing import Any, Protocol
 
 from invoice_desktop.ui.formatting import format_money
 from invoice_desktop.ui.models.columns import RIGHT, Column, invoice_number_column
+from invoice_desktop.ui.models.table_model import ColumnsModel
+from invoice_desktop.xero.export_actions import row_key
 
 
 class HasInvoice(Protocol):
@@ -27,9 +31,29 @@ class HasInvoice(Protocol):
     @property
     def total(self) -> str: ...
 
+    @property
+    def kind(self) -> str: ...
 
-def invoice_id_of(row: HasInvoice) -> int:
-    return row.invoice_id
+    @property
+    def payment_id(self) -> int | None: ...
+
+
+def row_key_of(row: HasInvoice) -> int:
+    """The row's key: (type, id) as one int (export_actions.row_key)."""
+    return row_key(row.kind, row.invoice_id, row.payment_id)
+
+
+def invoice_of(model: ColumnsModel[Any], key: int) -> int | None:
+    """The invoice of the row with this key (a payment's row: the invoice it pays), None when it is not listed."""
+    record = model.record_of(key)
+    return None if record is None else int(record.invoice_id)
+
+
+TYPE_WORDS = {"invoice": "Invoice", "payment": "Payment"}
+
+
+def type_text(row: HasInvoice) -> str:
+    return TYPE_WORDS.get(row.kind, row.kind.title())
 
 
 def money_text(total: str) -> str:
@@ -63,9 +87,10 @@ def _total_key(row: HasInvoice) -> Decimal:
 
 
 def invoice_columns() -> tuple[Column[Any], ...]:
-    """Invoice #, Client and Total: the columns both tables start with."""
+    """Invoice #, Client, Total and Type: the columns both tables start with."""
     return (
         invoice_number_column("number"),
         Column("Client", _client, sort_key=_client_key, order="client"),
         Column("Total", _total, RIGHT, sort_key=_total_key, order="total", sample="000,000.00"),
+        Column("Type", type_text, sort_key=lambda r: r.kind, order="type", sample="Payment "),
     )

@@ -36,9 +36,9 @@ from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.labels import SYNC_FAILED, preflight_found, quoted, words_label
 from invoice_desktop.ui.models.columns import Column, check_column, looks
 from invoice_desktop.ui.models.table_model import DISPLAY, ColumnsModel
-from invoice_desktop.ui.models.xero_columns import invoice_columns, invoice_id_of
+from invoice_desktop.ui.models.xero_columns import invoice_columns, row_key_of
 from invoice_desktop.ui.plain_text import Markup
-from invoice_desktop.xero.export_actions import FailedRow, list_failed
+from invoice_desktop.xero.export_actions import FailedRow, key_of, list_failed
 from invoice_desktop.xero.export_results import ExportOutcome
 from invoice_desktop.xero.exporter import UNCONFIRMED_NOTE
 
@@ -93,28 +93,28 @@ def error_tooltip(row: FailedRow) -> str:
 
 
 class _Status:
-    """The status column's text and roles; knows which invoices are being sent right now."""
+    """The status column's text and roles; knows which rows (by row key) are being sent right now."""
 
     def __init__(self) -> None:
         self.sending: set[int] = set()
 
     def text(self, row: FailedRow) -> str:
-        return SENDING if row.invoice_id in self.sending else SYNC_FAILED
+        return SENDING if row_key_of(row) in self.sending else SYNC_FAILED
 
     def tooltip(self, row: FailedRow) -> str:
-        return "Being sent to Xero now" if row.invoice_id in self.sending else error_tooltip(row)
+        return "Being sent to Xero now" if row_key_of(row) in self.sending else error_tooltip(row)
 
     def colour(self, row: FailedRow) -> QColor:
-        return looks().muted if row.invoice_id in self.sending else looks().error
+        return looks().muted if row_key_of(row) in self.sending else looks().error
 
     def bold(self, row: FailedRow) -> bool:
-        return row.invoice_id not in self.sending
+        return row_key_of(row) not in self.sending
 
     def accessible(self, row: FailedRow) -> str:
-        return SENDING if row.invoice_id in self.sending else f"{SYNC_FAILED}: " + ". ".join(error_lines(row))
+        return SENDING if row_key_of(row) in self.sending else f"{SYNC_FAILED}: " + ". ".join(error_lines(row))
 
 
-STATUS_COLUMN = 5
+STATUS_COLUMN = 6
 
 
 @lru_cache(maxsize=4096)
@@ -128,7 +128,7 @@ def _last_attempt(row: FailedRow) -> str:
 
 def failed_columns(status: _Status) -> tuple[Column[FailedRow], ...]:
     return (
-        check_column("Tick to resync this invoice"),
+        check_column("Tick to resync this invoice or payment"),
         *invoice_columns(),
         Column("Last attempt", _last_attempt, sort_key=lambda r: r.last_attempt, sample="30 Sept 2000 00:00"),
         Column(
@@ -147,14 +147,21 @@ def failed_columns(status: _Status) -> tuple[Column[FailedRow], ...]:
 # --- the model --------------------------------------------------------------------------------------------------
 
 
+def _failed_rows() -> list[FailedRow]:
+    return list_failed(payments=True)
+
+
 class FailedTableModel(ColumnsModel[FailedRow]):
-    def __init__(self, loader: Callable[[], list[FailedRow]] = list_failed, parent: QObject | None = None) -> None:
+    """Rows are found by row key (export_actions.row_key): an invoice's is its invoice id, a payment's its payment
+    id negated; every `ids` / `invoice_id` below is such a key."""
+
+    def __init__(self, loader: Callable[[], list[FailedRow]] = _failed_rows, parent: QObject | None = None) -> None:
         self._status = _Status()
         columns = failed_columns(self._status)
-        super().__init__(columns, parent, id_of=invoice_id_of, sort_column=1)  # by number
+        super().__init__(columns, parent, id_of=row_key_of, sort_column=1)  # by number
         self._loader = loader
-        self._leaving: dict[int, int] = {}  # removed (gone from the lookups), still in the table: id -> row
-        self._texts: dict[int, tuple[FailedRow, tuple[str | None, ...]]] = {}  # by invoice id: the row, its texts
+        self._leaving: dict[int, int] = {}  # removed (gone from the lookups), still in the table: key -> row
+        self._texts: dict[int, tuple[FailedRow, tuple[str | None, ...]]] = {}  # by row key: the row, its texts
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -228,7 +235,7 @@ class FailedTableModel(ColumnsModel[FailedRow]):
         at = now or datetime.now(UTC)
         rows: list[int] = []
         for outcome in outcomes:
-            row = self.row_of(outcome.invoice_id)
+            row = self.row_of(key_of(outcome))
             if row is None:
                 continue
             record = self._rows[row]
@@ -241,7 +248,7 @@ class FailedTableModel(ColumnsModel[FailedRow]):
                 last_attempt=at,
                 next_retry_at=outcome.next_retry_at,
             )
-            self._status.sending.discard(outcome.invoice_id)
+            self._status.sending.discard(key_of(outcome))
             self._texts_of(self._rows[row])
             rows.append(row)
         if rows:
@@ -252,11 +259,12 @@ class FailedTableModel(ColumnsModel[FailedRow]):
     def _texts_of(self, record: FailedRow) -> tuple[str | None, ...]:
         """The row's texts by column (None for the box; the status column's is the status's, made when asked),
         made once per row: again only when the row itself changed (any path that replaces it)."""
-        known = self._texts.get(record.invoice_id)
+        key = row_key_of(record)
+        known = self._texts.get(key)
         if known is not None and known[0] is record:
             return known[1]
         texts = tuple(None if c.check or i == STATUS_COLUMN else c.text(record) for i, c in enumerate(self.columns))
-        self._texts[record.invoice_id] = (record, texts)
+        self._texts[key] = (record, texts)
         return texts
 
     def cell(self, row: int, column: int, role: int) -> Any:

@@ -1,4 +1,5 @@
-"""The Synced table of the Xero Exports tab: Invoice #, Client, Total, Synced at, and "Open in Xero".
+"""The Synced table of the Xero Exports tab: Invoice #, Client, Total, Type, Synced at, and "Open in Xero" (for an
+invoice; a payment's row names Xero's payment in its tooltip).
 
 Read a page at a time, sorted in SQL (xero.synced_pages), so 100,000 synced invoices open as fast as 200."""
 
@@ -11,12 +12,17 @@ from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.models.columns import Column, looks
 from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE, Pager, SqlPages
 from invoice_desktop.ui.models.table_model import ColumnsModel
-from invoice_desktop.ui.models.xero_columns import invoice_columns, invoice_id_of
+from invoice_desktop.ui.models.xero_columns import invoice_columns, row_key_of
 from invoice_desktop.xero.export_actions import SyncedRow
 from invoice_desktop.xero.synced_pages import SyncedSort, synced_page
 
 OPEN_IN_XERO = "Open in Xero"
-OPEN_COLUMN = 4
+OPEN_COLUMN = 5
+
+
+def has_xero_link(row: SyncedRow) -> bool:
+    """An invoice linked to its Xero invoice (a payment's row holds Xero's PaymentID: nothing to open)."""
+    return row.kind == "invoice" and bool(row.xero_invoice_id)
 
 
 def _warned(row: SyncedRow) -> str:
@@ -24,17 +30,21 @@ def _warned(row: SyncedRow) -> str:
 
 
 def _open_tooltip(row: SyncedRow) -> str:
+    if row.kind == "payment":
+        return f"Payment on {row.number}, in Xero as payment {row.xero_invoice_id}" + (
+            f"\n{row.note}" if row.note else ""
+        )
     if not row.xero_invoice_id:
         return (row.note or "Marked as in Xero without a link to a Xero invoice") + _warned(row)
     return f"Open {row.number} in Xero (in the browser)" + (f"\n{row.note}" if row.note else "") + _warned(row)
 
 
 def _open_colour(row: SyncedRow) -> QColor | None:
-    return looks().link if row.xero_invoice_id else None
+    return looks().link if has_xero_link(row) else None
 
 
 def _open_accessible(row: SyncedRow) -> str | None:
-    return f"Open {row.number} in Xero" if row.xero_invoice_id else None
+    return f"Open {row.number} in Xero" if has_xero_link(row) else None
 
 
 SYNCED_COLUMNS: tuple[Column[SyncedRow], ...] = (
@@ -48,7 +58,7 @@ SYNCED_COLUMNS: tuple[Column[SyncedRow], ...] = (
     ),
     Column(
         "Xero",
-        lambda r: OPEN_IN_XERO if r.xero_invoice_id else "",
+        lambda r: OPEN_IN_XERO if has_xero_link(r) else "",
         tooltip=_open_tooltip,
         foreground=_open_colour,
         accessible=_open_accessible,
@@ -69,7 +79,7 @@ class SyncedTableModel(ColumnsModel[SyncedRow]):
         parent: QObject | None = None,
     ) -> None:
         pages = SqlPages(pager, SyncedSort.NUMBER.value, page_size)
-        super().__init__(SYNCED_COLUMNS, parent, id_of=invoice_id_of, pages=pages)
+        super().__init__(SYNCED_COLUMNS, parent, id_of=row_key_of, pages=pages)
 
     def reload(self) -> None:
         """Re-read as many rows as are loaded (the scroll position stays)."""
