@@ -114,7 +114,7 @@ def grab_with_tooltip(window: QWidget, tip: QWidget, hovered: QPoint) -> QPixmap
 
 
 class HeldEngine:
-    """An export engine sending one invoice per batch whose run waits, before batch number `hold_at`, until
+    """An export engine sending one invoice per batch, one batch at a time, whose run waits, before batch number `hold_at`, until
     `release()`: a Resync stops there, deterministically, with its progress bar part-way."""
 
     def __init__(self, hold_at: int) -> None:
@@ -124,7 +124,7 @@ class HeldEngine:
         self._go = threading.Event()
 
     def __call__(self, client: XeroClient) -> Exporter:
-        exporter = Exporter(client, batch_size=1)
+        exporter = Exporter(client, batch_size=1, in_flight=1)  # one invoice a step: the run can be held part-way
         run = exporter.run
 
         def held_run(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
