@@ -175,7 +175,7 @@ def test_lock_date_from_xero(company: Company) -> None:
     invoice_id = approve("Greenway Builders", on=date(2026, 3, 2))
     summary = company.exporter().run()
     assert _failed(invoice_id, FailureCategory.LOCK_DATE) == [xero_says.period_locked(date(2026, 3, 31))]
-    assert "dated 2026-03-02" in summary.outcomes[0].hint
+    assert "dated 2 Mar 2026" in summary.outcomes[0].hint  # as the window says dates
 
 
 def test_lock_date_found_before_sending(company: Company) -> None:
