@@ -114,8 +114,8 @@ def grab_with_tooltip(window: QWidget, tip: QWidget, hovered: QPoint) -> QPixmap
 
 
 class HeldEngine:
-    """An export engine sending one invoice per batch, one batch at a time, whose run waits, before batch number `hold_at`, until
-    `release()`: a Resync stops there, deterministically, with its progress bar part-way."""
+    """An export engine sending one invoice per batch, one batch at a time, whose run waits, before batch number
+    `hold_at`, until `release()`: a Resync stops there, deterministically, with its progress bar part-way."""
 
     def __init__(self, hold_at: int) -> None:
         self.hold_at = hold_at
