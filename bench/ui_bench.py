@@ -161,7 +161,8 @@ def build_company(count: int, resync: int, today: date, clients: int = 0, failed
                                                CLIENT_KINDS]  # fmt: skip
     names += [f"Client {n:06d}" for n in range(max(0, clients - len(names)))]  # a long-used file's many clients
     with db.atomic():
-        Client.insert_many([{"name": n} for n in names]).on_conflict_ignore().execute()
+        for part in chunked(names, 5000):  # within SQLite's limit of bound parameters
+            Client.insert_many([{"name": n} for n in part]).on_conflict_ignore().execute()
     client_ids = {c.name: c.id for c in Client.select(Client.id, Client.name)}
     demo_clients = [client_ids[n] for n in seed.DEMO_ACTIVE_CONTACTS]
     all_clients = list(client_ids.values())
