@@ -31,7 +31,9 @@ def schema_of(path: Path) -> dict:
     """Tables with their columns, indexes and foreign keys, independent of column order."""
     conn = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        # the planner's statistics (sqlite_stat1, gathered by schema 5) are not schema
+        query = "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_stat%' ORDER BY name"
+        tables = [r[0] for r in conn.execute(query)]
         out = {}
         for t in tables:
             cols = sorted(tuple(r[1:]) for r in conn.execute(f'PRAGMA table_info("{t}")'))

@@ -33,7 +33,9 @@ def normalise(sql: str | None) -> str | None:
 
 
 def master_of(conn: sqlite3.Connection) -> Master:
-    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    rows = conn.execute(  # the planner's statistics (sqlite_stat1) are not schema
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name"
+    ).fetchall()
     return [(kind, name, table, normalise(sql)) for kind, name, table, sql in rows]
 
 

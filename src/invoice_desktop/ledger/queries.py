@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from peewee import JOIN, SQL, Case, ColumnBase, Expression, fn
+from peewee import JOIN, SQL, Case, ColumnBase, Expression, Select, fn
 
 from invoice_desktop.ledger.text import fold, nfc
 from invoice_desktop.store.failures import FailureCategory, stored_messages
@@ -100,6 +100,20 @@ def list_invoices(
 ) -> list[InvoiceRow]:
     """The invoices on a tab; `search` matches number, client name or reference (case-insensitive)."""
     today = today or date.today()
+    query = list_query(tab, search, sort, descending, offset, limit, today)
+    return [_row(values, today) for values in tuple_rows(query)]
+
+
+def list_query(
+    tab: Tab,
+    search: str,
+    sort: SortKey,
+    descending: bool,
+    offset: int,
+    limit: int | None,
+    today: date,
+) -> Select:
+    """list_invoices' query (its plan is checked in the tests: the sorts walk indexes)."""
     export_state = fn.COALESCE(XeroExport.state, ExportState.NOT_SENT.value)
     query = (
         Invoice.select(
@@ -131,7 +145,7 @@ def list_invoices(
     )
     if limit is not None or offset:
         query = query.limit(limit).offset(offset)
-    return [_row(values, today) for values in tuple_rows(query)]
+    return query
 
 
 def invoice_ids(
@@ -268,10 +282,13 @@ def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list
             SortKey.TOTAL: Invoice.total,
             SortKey.AMOUNT_DUE: Invoice.total - Invoice.amount_paid,
         }[sort]
-    # The id breaks ties, so paging through equal keys neither repeats nor skips a row.
+    # The id breaks ties, so paging through equal keys neither repeats nor skips a row. Clients whose names differ
+    # only in case are kept apart by their id, so the client_name_nocase index gives the order: each client's
+    # invoices in turn, by id (the invoice_client_id index), with no sort of the whole tab.
+    ties = [Client.id, Invoice.id] if sort is SortKey.CLIENT else [Invoice.id]
     if descending:
-        return [key.desc(), Invoice.id.desc()]
-    return [key.asc(), Invoice.id.asc()]
+        return [key.desc()] + [tie.desc() for tie in ties]
+    return [key.asc()] + [tie.asc() for tie in ties]
 
 
 def _row(values: tuple, today: date) -> InvoiceRow:

@@ -247,6 +247,23 @@ CREATE TABLE "xero_payment_attempt" (
 CREATE INDEX "xero_payment_attempt_payment_id" ON "xero_payment_attempt" ("payment_id");
 """
 
+# Schema 6: indexes for the invoice lists' sorts (issue 16: a million invoices), so sorting a tab by any column
+# but Xero walks an index rather than sorting the tab: the tab's status (or none, for All), the sort key, the id
+# (Invoice # already has the unique invoice_number).
+# The statistics (sqlite_stat1, not schema) let the planner see that the Client sort should walk the clients.
+SCHEMA_6 = """
+CREATE INDEX "invoice_status_date" ON "invoice" ("status", "date");
+CREATE INDEX "invoice_status_total" ON "invoice" ("status", "total");
+CREATE INDEX "invoice_status_amount_due" ON "invoice" ("status", ("total" - "amount_paid"));
+CREATE INDEX "invoice_date" ON "invoice" ("date");
+CREATE INDEX "invoice_due_date" ON "invoice" ("due_date");
+CREATE INDEX "invoice_total" ON "invoice" ("total");
+CREATE INDEX "invoice_amount_due" ON "invoice" (("total" - "amount_paid"));
+CREATE INDEX "client_name_nocase" ON "client" ("name" COLLATE NOCASE);
+ANALYZE "invoice";
+ANALYZE "client";
+"""
+
 
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
@@ -264,6 +281,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     3: _run(SCHEMA_3),
     4: _run(SCHEMA_4),
     5: _run(SCHEMA_5),
+    6: _run(SCHEMA_6),
 }
 CURRENT_VERSION = max(STEPS)
 

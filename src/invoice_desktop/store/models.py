@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -101,6 +102,10 @@ class Client(BaseModel):
     xero_contact_id = CharField(null=True, index=True)
     created_at = UtcDateTimeField(default=utcnow)
 
+    class Meta:
+        # The invoice lists' Client sort (ledger.queries._ordering): clients in this order, each one's invoices by id.
+        indexes = (SQL('CREATE INDEX "client_name_nocase" ON "client" ("name" COLLATE NOCASE)'),)
+
 
 class Account(BaseModel):
     """A local (GL) account that invoice lines are coded to; the Xero mapping sends it to a Xero account."""
@@ -139,7 +144,18 @@ class Invoice(BaseModel):
     updated_at = UtcDateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((("status", "due_date"), False),)
+        # Each tab's sort (ledger.queries._ordering) walks an index instead of sorting the tab: a tab is a status
+        # (or all of them), the sort key follows and the id (the rowid, in every index) breaks ties.
+        indexes = (
+            (("status", "due_date"), False),
+            (("status", "date"), False),
+            (("status", "total"), False),
+            SQL('CREATE INDEX "invoice_status_amount_due" ON "invoice" ("status", ("total" - "amount_paid"))'),
+            (("date",), False),
+            (("due_date",), False),
+            (("total",), False),
+            SQL('CREATE INDEX "invoice_amount_due" ON "invoice" (("total" - "amount_paid"))'),
+        )
 
 
 class InvoiceLine(BaseModel):
