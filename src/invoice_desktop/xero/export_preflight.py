@@ -11,6 +11,7 @@ Xero creates it with the invoice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from invoice_desktop.ledger.catalog import ClientInfo
 from invoice_desktop.ledger.text import fold
@@ -166,17 +167,22 @@ def _taxes(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
     return Failure(category, tuple(messages), (" ".join(dict.fromkeys(hints)) + " " + category.default_hint).strip())
 
 
-def _lock_date(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
+def lock_messages(cache: XeroCache, on: date) -> tuple[str, ...]:
+    """Xero's refusals of a document dated `on` by the organisation's lock dates (none: it is not locked)."""
     org = cache.organisation
     if org is None:
-        return None
-    messages = [
+        return ()
+    return tuple(
         lock_message(kind, locked.strftime("%d-%b-%Y"))
         for kind, locked in (("period", org.period_lock_date), ("end of year", org.end_of_year_lock_date))
-        if locked is not None and mapped.date <= locked
-    ]
+        if locked is not None and on <= locked
+    )
+
+
+def _lock_date(mapped: MappedInvoice, cache: XeroCache) -> Failure | None:
+    messages = lock_messages(cache, mapped.date)
     if not messages:
         return None
     category = FailureCategory.LOCK_DATE
     hint = f"{mapped.number} is dated {day(mapped.date)}. {category.default_hint}"
-    return Failure(category, tuple(messages), hint)
+    return Failure(category, messages, hint)

@@ -129,19 +129,20 @@ def element_messages(element: Any) -> list[str]:
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 
-def element_created(element: Any) -> bool:
-    """Whether Xero created the invoice of a `summarizeErrors=false` element: it carries a real InvoiceID and its
-    StatusAttributeString is not ERROR. WARNING means created, with warnings (docs/xero-facts.md §2.2); with OK
-    (or none) any ValidationErrors mean it was not."""
-    invoice_id = str(getattr(element, "invoice_id", "") or "")
-    if not invoice_id or invoice_id == ZERO_GUID:
+def element_created(element: Any, id_attribute: str = "invoice_id") -> bool:
+    """Whether Xero created the document of a `summarizeErrors=false` element (an invoice; a payment with
+    `id_attribute="payment_id"`): it carries a real id and its StatusAttributeString is not ERROR. WARNING means
+    created, with warnings (docs/xero-facts.md §2.2); with OK (or none) any ValidationErrors mean it was not."""
+    document_id = str(getattr(element, id_attribute, "") or "")
+    if not document_id or document_id == ZERO_GUID:
         return False
     status = str(getattr(element, "status_attribute_string", "") or "").upper()
     if status == "ERROR":
         return False
     if status in ("WARNING", "WARN"):
         return True
-    return not getattr(element, "has_errors", False) and not element_messages(element)
+    has_errors = getattr(element, "has_errors", False) or getattr(element, "has_validation_errors", False)
+    return not has_errors and not element_messages(element)
 
 
 def element_warnings(element: Any) -> list[str]:

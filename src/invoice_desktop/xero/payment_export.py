@@ -41,9 +41,15 @@ from invoice_desktop.store.models import (
 from invoice_desktop.xero import export_queue as queue
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_park import RunStop, current_stop
-from invoice_desktop.xero.export_preflight import lock_message
+from invoice_desktop.xero.export_preflight import lock_messages
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
-from invoice_desktop.xero.failure_classifier import ZERO_GUID, Failure, classify_payment, header_of
+from invoice_desktop.xero.failure_classifier import (
+    Failure,
+    classify_payment,
+    element_created,
+    element_messages,
+    header_of,
+)
 from invoice_desktop.xero.payment_mapping import MappedPayment, map_payment, request_digest
 from invoice_desktop.xero.settings import XeroSettings, load_settings
 from invoice_desktop.xero.xero_cache import XeroCache
@@ -227,10 +233,10 @@ class PaymentExporter:
                 if element is None:
                     failure = Failure(FailureCategory.VALIDATION, ("Xero's reply did not mention this payment.",))
                     self._fail(summary, key, mapped, failure, correlation_id=reply.correlation_id, unconfirmed=True)
-                elif _created(element):
+                elif element_created(element, "payment_id"):
                     self._synced(summary, key, mapped, str(element.payment_id), reply.correlation_id)
                 else:
-                    messages = _messages(element) or ["Xero did not record the payment."]
+                    messages = element_messages(element) or ["Xero did not record the payment."]
                     failure = classify_payment(messages, mapped.account_code, mapped.number, mapped.date.isoformat())
                     self._fail(summary, key, mapped, failure, correlation_id=reply.correlation_id)
 
@@ -380,15 +386,9 @@ def _preflight(mapped: MappedPayment, cache: XeroCache | None, staged: Decimal) 
             account = cache.account(mapped.account_code)
             words = ACCOUNT_TYPE_INVALID if account is not None and account.status == "ACTIVE" else ACCOUNT_INVALID
             return Failure(category, (words,), f"{problem}. {category.default_hint}")
-        org = cache.organisation
-        if org is not None:
-            messages = tuple(
-                lock_message(kind, locked.strftime("%d-%b-%Y"))
-                for kind, locked in (("period", org.period_lock_date), ("end of year", org.end_of_year_lock_date))
-                if locked is not None and mapped.date <= locked
-            )
-            if messages:
-                return classify_payment(messages, mapped.account_code, mapped.number, mapped.date.isoformat())
+        messages = lock_messages(cache, mapped.date)
+        if messages:
+            return classify_payment(messages, mapped.account_code, mapped.number, mapped.date.isoformat())
     due = _xero_amount_due(mapped.invoice_id)
     if due is not None and mapped.amount > due - staged:
         left = due - staged
@@ -422,24 +422,6 @@ def _element_for(mapped: MappedPayment, elements: list[Any], index: int, size: i
     if tagged:
         return tagged[0]
     return elements[index] if len(elements) == size else None
-
-
-def _created(element: Any) -> bool:
-    payment_id = str(getattr(element, "payment_id", "") or "")
-    if not payment_id or payment_id == ZERO_GUID:
-        return False
-    if str(getattr(element, "status_attribute_string", "") or "").upper() == "ERROR":
-        return False
-    return not getattr(element, "has_validation_errors", False) and not _messages(element)
-
-
-def _messages(element: Any) -> list[str]:
-    found: list[str] = []
-    for error in getattr(element, "validation_errors", None) or ():
-        text = getattr(error, "message", None)
-        if text and str(text) not in found:
-            found.append(str(text))
-    return found
 
 
 def _live(payment: Any) -> bool:
