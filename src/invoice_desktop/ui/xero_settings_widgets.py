@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -160,6 +161,10 @@ class MessageLabel(MessageBar):
         super().clear_message()
 
 
+PICKER_ROWS = 8  # organisations the picker shows without scrolling
+PICKER_MIN_WIDTH = 420
+
+
 class OrganisationPicker(QDialog):
     """ "Choose the Xero organisation": every organisation the login connected; OK only once one is chosen."""
 
@@ -192,6 +197,19 @@ class OrganisationPicker(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.list)
         layout.addWidget(self.buttons)
+        self._fit_the_list()
+
+    def _fit_the_list(self) -> None:
+        """Every organisation's name in full and, up to PICKER_ROWS, every row without scrolling (the picker was
+        a small box that cut both)."""
+        metrics = self.list.fontMetrics()
+        texts = [self.list.item(row).text() for row in range(self.list.count())]
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        frame = 2 * self.list.frameWidth() + self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.list.setMinimumWidth(max(widest + 4 * metrics.averageCharWidth() + frame, PICKER_MIN_WIDTH))
+        rows = min(max(self.list.count(), 3), PICKER_ROWS)
+        row_height = max(self.list.sizeHintForRow(0), metrics.height() + 4)
+        self.list.setMinimumHeight(rows * row_height + frame)
 
     @Slot()
     def _on_selection(self) -> None:
