@@ -130,7 +130,10 @@ class TokenStore:
         )
         moves = "start the app again: the sign-in moves into the keyring by itself."
         if os.environ.get(ENV_KEYRING, "").strip().lower() == TokenStorageKind.FILE:
-            return f"{ENV_KEYRING}=file is set, so {kept} To keep it in the system keyring, unset it and {moves}"
+            return (
+                f"{ENV_KEYRING}=file is set (the --sandbox demo sets it: its sign-in is the sandbox's, not a real "
+                f"Xero one), so {kept} To keep a sign-in in the system keyring, unset it and {moves}"
+            )
         install = (
             "install a Secret Service keyring (such as gnome-keyring or KeePassXC), unlocked when you log in, and"
             if sys.platform.startswith("linux")
