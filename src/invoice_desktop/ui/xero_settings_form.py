@@ -9,7 +9,6 @@ changed (so a problem that was already there does not block an unrelated change;
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TypeVar
 
 from PySide6.QtCore import Qt, Slot
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from invoice_desktop.ledger.catalog import AccountInfo, TaxRateInfo
-from invoice_desktop.ui.formatting import format_datetime
+from invoice_desktop.ui.formatting import format_stamp
 from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.ui.xero_settings_widgets import (
@@ -296,7 +295,7 @@ def _changed(value: T, was: T) -> T | None:
 def _chart_summary(cache: XeroCache | None, offline: bool = False) -> str:
     if cache is None:
         return "Xero's accounts and tax rates have not been fetched yet: use Refresh from Xero."
-    fetched = _when(cache.fetched_at)
+    fetched = format_stamp(cache.fetched_at)
     categories = len(cache.active_tracking_categories())
     counts = (
         f"{len(cache.sales_accounts())} accounts and {len(cache.sales_tax_rates())} tax rates usable on sales "
@@ -312,11 +311,3 @@ def _chart_summary(cache: XeroCache | None, offline: bool = False) -> str:
     if cache.problems:
         text += f" {len(cache.problems)} item(s) could be read only in part (see the log)."
     return text
-
-
-def _when(stamp: str) -> str:
-    """A stored ISO UTC time as the window says times ('3 Dec 2026 11:56', local); as stored when unreadable."""
-    try:
-        return format_datetime(datetime.fromisoformat(stamp))
-    except ValueError:
-        return stamp
