@@ -98,3 +98,28 @@ def test_the_app_icon_is_an_svg_drawn_sharp_at_200_percent(qapp) -> None:
     for scale in (1.0, 2.0):
         pixmap = icon.pixmap(QSize(32, 32), scale)
         assert (pixmap.width(), pixmap.height()) == (int(32 * scale), int(32 * scale))  # drawn at the pixels
+
+
+def test_the_selected_tile_is_tinted_with_the_highlight_colour_in_either_palette(qtbot, scheme) -> None:
+    from invoice_desktop.ui.xero_exports_tiles import ExportTiles, Tile
+
+    for colour_scheme in (Qt.ColorScheme.Light, Qt.ColorScheme.Dark):
+        scheme.apply(colour_scheme)
+        tiles = ExportTiles()
+        qtbot.addWidget(tiles)
+        palette = tiles.palette()
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+
+        def shade(tile: Tile, tiles: ExportTiles = tiles) -> QColor:
+            return tiles.buttons[tile].palette().color(QPalette.ColorRole.Button)
+
+        assert shade(Tile.SYNCED) == palette.color(QPalette.ColorRole.Button)
+        selected = shade(Tile.FAILED)
+        assert selected != shade(Tile.SYNCED)
+        assert _distance(selected, highlight) < _distance(shade(Tile.SYNCED), highlight)  # toward the highlight
+        tiles.select(Tile.SYNCED)
+        assert shade(Tile.SYNCED) == selected and shade(Tile.FAILED) == palette.color(QPalette.ColorRole.Button)
+
+
+def _distance(a: QColor, b: QColor) -> float:
+    return abs(a.redF() - b.redF()) + abs(a.greenF() - b.greenF()) + abs(a.blueF() - b.blueF())
