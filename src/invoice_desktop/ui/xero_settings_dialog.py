@@ -75,7 +75,7 @@ class XeroSettingsDialog(QDialog):
         layout.addWidget(self.form, 1)
         layout.addWidget(self.messages)
         layout.addWidget(self.buttons)
-        self.resize(980, 640)
+        self.resize(1120, 640)  # the mapping's labels whole ("… (archived in Xero)")
         self.reload()
 
     # -- what is shown -----------------------------------------------------------------------------------------

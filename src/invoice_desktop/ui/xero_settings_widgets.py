@@ -117,6 +117,9 @@ def keep_the_note(text: str, metrics: QFontMetrics, width: int) -> str:
     return metrics.elidedText(text[:start], Qt.TextElideMode.ElideRight, room) + note
 
 
+_LABEL_INSET = 6  # pixels of the edit field a combo's label is not drawn in
+
+
 class ChoiceCombo(QComboBox):
     """A combo of (label, value) choices; a stored value that is not a choice is kept, visibly marked. A label too
     long for the box is shortened keeping its note ("(archived in Xero)", keep_the_note), the whole label in the
@@ -137,7 +140,8 @@ class ChoiceCombo(QComboBox):
         field = self.style().subControlRect(
             QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
         )
-        return keep_the_note(option.currentText, self.fontMetrics(), field.width())
+        # the style draws the label a little inside the field (QCommonStyle: 1 px each side; more with a frame)
+        return keep_the_note(option.currentText, self.fontMetrics(), field.width() - _LABEL_INSET)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QStylePainter(self)
