@@ -8,7 +8,7 @@ Saves, in OUT_DIR (default docs/screenshots/):
 - main-window.png (the Awaiting Payment tab), tab-draft.png, tab-overdue.png, tab-paid.png: the invoice tabs;
 - resync-in-progress.png: the five failed invoices ticked and resynced, the worker held after two of them (one
   invoice per batch, the third batch held before it is sent: progress "2 of 5", its row "Sending…");
-- resync-result.png: the message at the end ("1 exported, 4 still failing: …");
+- resync-result.png: the message at the end ("1 exported (INV-0012), 4 still failing: …");
 - xero-exports-failed.png: the Failed tile with the Sync Failed tooltip of INV-0042 showing;
 - xero-exports-synced.png: the Synced tile;
 - invoice-information.png: Invoice Information of INV-0042 (its Xero panel: the error and the attempts);
