@@ -26,7 +26,13 @@ from pathlib import Path
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.cli import fail
 from invoice_desktop.config import DATABASE_NAME, ENV_KEYRING, AppPaths, demo_app_paths
-from invoice_desktop.ledger.catalog import create_tax_rate, find_tax_rate, get_or_create_account
+from invoice_desktop.ledger.catalog import (
+    ClientDetails,
+    create_tax_rate,
+    find_tax_rate,
+    get_or_create_account,
+    get_or_create_client,
+)
 from invoice_desktop.ledger.invoices import (
     InvoiceDraft,
     LineDraft,
@@ -53,6 +59,14 @@ DEMO_PORT = 47_810  # the demo's sandbox serves here when the port is free (one 
 
 ACCOUNTS = {"200": "Sales", "210": "Plumbing Supplies Sales", "260": "Other Revenue"}
 TAX_RATES = {"GST on Income": "10", "GST Free Income": "0", "GST on Expenses": "10"}
+CLIENT_CITIES = {
+    "Coastal Property Management": "Manly",
+    "Greenway Builders": "Parramatta",
+    "Marlow Street Dental": "Newtown",
+    "Northside Real Estate": "Chatswood",
+    "Sunrise Childcare Centre": "Penrith",
+    seed.DEMO_ARCHIVED_CONTACT: "Cronulla",
+}
 
 
 @dataclass(frozen=True)
@@ -224,6 +238,8 @@ def _export(session: DemoSession) -> ExportSummary:
 
 
 def _create_catalog() -> None:
+    for name, email in seed.DEMO_CONTACT_EMAILS.items():  # the clients as Xero has them, so Clients is filled in
+        get_or_create_client(name, ClientDetails(email=email, city=CLIENT_CITIES.get(name, ""), country="Australia"))
     for code, name in ACCOUNTS.items():
         get_or_create_account(code, name)
     for name, rate in TAX_RATES.items():

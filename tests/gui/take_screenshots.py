@@ -1,18 +1,21 @@
 """The README's and docs' screenshots, taken on the `invoice-desktop --sandbox` demo company file (sandbox_demo:
 the in-process sandbox, a fresh demo company connected to its demo organisation, five invoices Xero refused).
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/gui/take_screenshots.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python tests/gui/take_screenshots.py [OUT_DIR] [--variant=dark|200]
     xvfb-run -a .venv/bin/python tests/gui/take_screenshots.py [OUT_DIR]        # or under Xvfb
 
 Saves, in OUT_DIR (default docs/screenshots/):
 - main-window.png (the Awaiting Payment tab), tab-draft.png, tab-overdue.png, tab-paid.png: the invoice tabs;
 - resync-in-progress.png: the five failed invoices ticked and resynced, the worker held after two of them (one
   invoice per batch, the third batch held before it is sent: progress "2 of 5", its row "Sending…");
-- resync-result.png: the message at the end ("1 exported, 4 still failing: …");
+- resync-result.png: the message at the end ("1 exported (INV-0012), 4 still failing: …");
 - xero-exports-failed.png: the Failed tile with the Sync Failed tooltip of INV-0042 showing;
 - xero-exports-synced.png: the Synced tile;
 - invoice-information.png: Invoice Information of INV-0042 (its Xero panel: the error and the attempts);
-- xero-settings.png: Business > Settings > Xero, connected to the demo organisation.
+- xero-settings.png: Business > Settings > Xero, connected to the demo organisation;
+- xero-exports-failed-dark.png: the Failed tile and its tooltip in the dark palette (INVOICE_DESKTOP_COLOUR_SCHEME=dark,
+  as a dark desktop gives it), and main-window-200.png: the Awaiting Payment tab at 200% (QT_SCALE_FACTOR=2), each
+  taken by the script run again in a process of its own with that setting (both are read when Qt starts).
 
 Not a test (pytest collects test_*.py only); tests/gui/test_xero_exports_screenshot.py checks what the pictures
 rely on (the tooltip, the tiles, nothing clipped) with the helpers here.
@@ -20,6 +23,8 @@ rely on (the tooltip, the tiles, nothing clipped) with the helpers here.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 import tempfile
 import threading
@@ -38,6 +43,7 @@ from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox_demo import DemoSession, start_demo
 from invoice_desktop.store.database import close_database, open_database
+from invoice_desktop.ui.colour_scheme import ENV_COLOUR_SCHEME, follow_colour_scheme
 from invoice_desktop.ui.main_window import MainWindow
 from invoice_desktop.ui.models.xero_failed_model import STATUS_COLUMN
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
@@ -226,17 +232,49 @@ def xero_settings(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
     dialog.close()
 
 
-def take(out_dir: Path, data_dir: Path, settings: QSettings) -> list[Path]:
+def failed_dark(window: MainWindow, _demo: DemoSession, out_dir: Path, saved: list[Path]) -> None:
+    page = window.xero_exports.page
+    assert page is not None
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    page.show_tile(Tile.FAILED)
+    page.failed_model.checks.set_all(True)
+    settle()
+    tip, hovered = show_tooltip(page, TOOLTIP_INVOICE)
+    save(grab_with_tooltip(window, tip, hovered), out_dir / "xero-exports-failed-dark.png", saved)
+    QToolTip.hideText()
+
+
+def main_window_200(window: MainWindow, _demo: DemoSession, out_dir: Path, saved: list[Path]) -> None:
+    window.invoice_manager.show_tab(Tab.AWAITING_PAYMENT)
+    settle()
+    shot = window.grab()
+    assert shot.devicePixelRatio() == 2, "QT_SCALE_FACTOR=2: the window is drawn at twice its pixels"
+    save(shot, out_dir / "main-window-200.png", saved)
+
+
+def all_of_them(window: MainWindow, demo: DemoSession, out_dir: Path, saved: list[Path]) -> None:
+    invoice_tabs(window, out_dir, saved)
+    xero_exports(window, demo, out_dir, saved)
+    invoice_information(window, out_dir, saved)
+    xero_settings(window, out_dir, saved)
+
+
+Pictures = Callable[[MainWindow, DemoSession, Path, list[Path]], None]
+# A variant: what Qt is told when it starts (so a process of its own), and the pictures taken with it.
+VARIANTS: dict[str, tuple[dict[str, str], Pictures]] = {
+    "dark": ({ENV_COLOUR_SCHEME: "dark"}, failed_dark),
+    "200": ({"QT_SCALE_FACTOR": "2"}, main_window_200),
+}
+
+
+def take(out_dir: Path, data_dir: Path, settings: QSettings, pictures: Pictures = all_of_them) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     window, demo = exports_window(data_dir, settings)
     try:
         window.show()
         settle()
-        invoice_tabs(window, out_dir, saved)
-        xero_exports(window, demo, out_dir, saved)
-        invoice_information(window, out_dir, saved)
-        xero_settings(window, out_dir, saved)
+        pictures(window, demo, out_dir, saved)
         return saved
     finally:
         page = window.xero_exports.page
@@ -247,19 +285,28 @@ def take(out_dir: Path, data_dir: Path, settings: QSettings) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
-    out_dir = Path(argv[1]) if len(argv) > 1 else REPO / "docs" / "screenshots"
+    args = [a for a in argv[1:] if not a.startswith("--variant=")]
+    variant = next((a.removeprefix("--variant=") for a in argv[1:] if a.startswith("--variant=")), "")
+    out_dir = Path(args[0]) if args else REPO / "docs" / "screenshots"
     app = QApplication.instance() or QApplication(argv[:1])
+    assert isinstance(app, QApplication)
+    follow_colour_scheme(app)  # as the window's start does (ui.app)
+    pictures = VARIANTS[variant][1] if variant else all_of_them
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "company"
         data_dir.mkdir()
         open_database(data_dir / "company.sqlite3", data_dir / "backups")
         try:
             settings = QSettings(str(Path(tmp) / "window.ini"), QSettings.Format.IniFormat)
-            for path in take(out_dir, data_dir, settings):
+            for path in take(out_dir, data_dir, settings, pictures):
                 print(path)
         finally:
             close_database()
     del app
+    if not variant:
+        for name, (environment, _pictures) in VARIANTS.items():
+            command = [sys.executable, __file__, str(out_dir), f"--variant={name}"]
+            subprocess.run(command, env={**os.environ, **environment}, check=True)
     return 0
 
 

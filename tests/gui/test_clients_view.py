@@ -303,3 +303,37 @@ def test_clients_view_on_its_own_opens_its_own_editor(qtbot, books):
     qtbot.addWidget(editor)
     assert editor.client_combo.currentText() == "Acme Ltd"
     editor.reject()
+
+
+# --- details from an imported CSV --------------------------------------------------------------------------------
+
+_CSV_HEADER = "*ContactName,EmailAddress,POCity,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,"
+_CSV_HEADER += "*UnitAmount,*AccountCode,*TaxType"
+
+
+def test_the_email_and_city_an_imported_file_gives_show_in_the_list(qtbot, main_window, clients):
+    """Issue 17: the Clients list's Email and City were empty though the file carried them, for a client that
+    existed already (kept as it was) and for one whose first invoice in the file left them blank."""
+    from invoice_desktop.ledger.clients import update_client
+
+    acme_id = catalog.find_client("Acme Ltd").id
+    update_client(acme_id, "Acme Ltd", ClientDetails(email="accounts@acme.example", city="Wellington"))
+    rows = [
+        _CSV_HEADER,
+        "Harbourside Dental,frontdesk@harbourside.example,Napier,INV-0301,01/11/2026,15/11/2026,Check-up,1,80,200,"
+        "GST on Income",
+        "Acme Ltd,other@acme.example,Auckland,INV-0302,01/11/2026,15/11/2026,Pipes,1,50,200,GST on Income",
+        "Quay Florist,,,INV-0303,01/11/2026,15/11/2026,Vases,1,30,200,GST on Income",
+        "Quay Florist,hello@quayflorist.example,Nelson,INV-0304,02/11/2026,16/11/2026,Vases,1,30,200,GST on Income",
+    ]
+    from invoice_desktop.ledger.csv_import import import_csv_text
+
+    result = import_csv_text("\n".join(rows) + "\n")
+    assert result.ok, result
+    clients.refresh()
+    harbourside = row_of(clients, "Harbourside Dental")
+    assert (harbourside["Email"], harbourside["City"]) == ("frontdesk@harbourside.example", "Napier")  # blanks filled
+    acme = row_of(clients, "Acme Ltd")
+    assert (acme["Email"], acme["City"]) == ("accounts@acme.example", "Wellington")  # what it had is kept
+    quay = row_of(clients, "Quay Florist")
+    assert (quay["Email"], quay["City"]) == ("hello@quayflorist.example", "Nelson")

@@ -194,7 +194,10 @@ def test_xero_panel_shows_the_whole_error_and_history(info):
     assert panel.state_label.text() == SYNC_FAILED
     assert panel.error_title.text() == "Account mapping is incorrect"
     assert panel.xero_words.text() == "“Account code '200' is not a valid code for this document.”"
-    assert panel.hint_label.text() == "Fix the account mapping in Business > Settings > Xero, then Resync."
+    # Resync is the Xero Exports tab's action; here the invoice is sent again with Options > Export to Xero.
+    assert panel.hint_label.text() == (
+        "Fix the account mapping in Business > Settings > Xero, then export it again (Options > Export to Xero)."
+    )
     assert panel.attempts_label.text().startswith("3 attempts · last ")
     assert "next automatic retry" in panel.attempts_label.text()
     history = panel.history_model

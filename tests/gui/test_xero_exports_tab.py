@@ -222,7 +222,9 @@ def test_resync_moves_the_fixed_invoice_and_keeps_the_other_ticked_with_its_new_
 
     message = page.failed.resync_bar.message
     assert message.isVisible()
-    assert message.text() == f"1 exported, 1 still failing: {duplicate} — invoice number already exists in Xero"
+    assert message.text() == (
+        f"1 exported ({archived}), 1 still failing: {duplicate} — invoice number already exists in Xero"
+    )
     assert failed_numbers(page.failed_model) == sorted(r.number for r in list_failed())
     assert archived not in failed_numbers(page.failed_model)
     assert ticked_numbers(page) == [duplicate]  # still failing: still ticked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import urllib.request
 import webbrowser
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -346,7 +347,7 @@ def test_the_status_bar_follows_the_dialog(
         click(qtbot, dialog.form.refresh_button)
     assert dialog.messages.problems and dialog.connection.state.text() == "Connection dropped"
     assert dialog.connection.reason.isVisible() and "Reconnect" in dialog.connection.reason.text()
-    assert not dialog.form.isEnabled()
+    assert dialog.form.isEnabled() and not dialog.form.refresh_button.isEnabled()  # the cached chart, no refresh
     dialog.close()
     qtbot.waitUntil(lambda: window.xero_settings_dialog is None)
     assert label.state is XeroConnection.DROPPED and label.text().startswith(f"Xero: {DEMO} · connection dropped")
@@ -413,3 +414,55 @@ def test_names_from_xero_are_shown_as_they_are(qtbot, dialog: XeroSettingsDialog
     picker = OrganisationPicker((Organisation(tenant, first), Organisation(seed.SECOND_TENANT_ID, second)))
     qtbot.addWidget(picker)
     assert any("tooltip" in where for where, _text in assert_shown_literally(picker, tenant, first, second))
+
+
+def test_a_long_choice_keeps_its_archived_note_and_shows_the_whole_label_in_its_tooltip(
+    qtbot, dialog: XeroSettingsDialog
+) -> None:
+    """Issue 17 point 5: the mapping boxes cut "(archived in Xero)" off, the very words the Failed tooltip sends
+    the bookkeeper there to read."""
+    if catalog.find_tax_rate("GST on Expenses") is None:
+        catalog.create_tax_rate("GST on Expenses", Decimal(10))  # a purchase rate Xero refuses on a sale
+    connect_through(qtbot, dialog)
+    combo = dialog.form.accounts.combo("210")
+    full = "Same code in Xero (210 — Plumbing Supplies Sales (archived in Xero))"
+    assert combo.currentText() == full
+    assert combo.fontMetrics().horizontalAdvance(full) < combo.width()  # the dialog as it opens shows it whole
+    combo.setFixedWidth(combo.fontMetrics().horizontalAdvance(full) // 2)  # a narrow window's box
+    qtbot.waitUntil(lambda: combo.fontMetrics().horizontalAdvance(full) > combo.width())
+    drawn = combo.shown_text()
+    assert drawn != full and "…" in drawn and drawn.endswith(" (archived in Xero))")
+    assert combo.fontMetrics().horizontalAdvance(drawn) <= combo.width()
+    assert shown(combo.toolTip()) == full
+    assert combo.view().minimumWidth() >= combo.fontMetrics().horizontalAdvance(full)  # the list shows it whole
+    assert combo.select_value("260") and shown(combo.toolTip()) == "260 — Other Revenue"  # follows the choice
+    assert dialog.form.taxes.combo("GST on Expenses").itemText(0) == (
+        "Same name in Xero (GST on Expenses (INPUT, 10%) (not for revenue in Xero))"
+    )
+
+
+def test_while_the_connection_is_dropped_the_mapping_is_changed_on_the_cached_chart_marked_stale(
+    qtbot, dialog: XeroSettingsDialog, sandbox: RunningSandbox
+) -> None:
+    connect_through(qtbot, dialog)
+    form = dialog.form
+    assert form.chart_info.text().startswith("From Xero, fetched ")
+    sandbox.control.revoke_app()  # the connection dies in Xero; the refresh finds out
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        click(qtbot, form.refresh_button)
+    assert dialog.connection.state.text() == "Connection dropped"
+    assert form.isEnabled() and dialog.save_button.isEnabled()
+    assert not form.refresh_button.isEnabled() and form.refresh_button.toolTip() == "Reconnect to Xero first"
+    stale = form.chart_info.text()
+    assert stale.startswith("Xero's settings as of ") and "Xero could not be reached since" in stale
+    assert "T" not in stale.split(":")[0]  # the date as the window says dates, no ISO stamp
+    assert "210 — Plumbing Supplies Sales (archived in Xero)" in form.accounts.combo("210").currentText()
+
+    assert form.accounts.combo("210").select_value("260")  # fixed before reconnecting
+    click(qtbot, dialog.save_button)
+    assert dialog.messages.text() == "Saved."
+    assert load_settings().account_map == {"210": "260"}
+
+    dialog.connect_options = OPTIONS
+    connect_through(qtbot, dialog)
+    assert form.chart_info.text().startswith("From Xero, fetched ") and form.refresh_button.isEnabled()

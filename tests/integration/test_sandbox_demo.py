@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from invoice_desktop.config import AppPaths
+from invoice_desktop.ledger.clients import search_clients
 from invoice_desktop.ledger.queries import Tab, tab_counts
 from invoice_desktop.sandbox_demo import start_demo
 from invoice_desktop.store.failures import FailureCategory
@@ -33,6 +34,8 @@ def test_first_start_fills_connects_and_exports(db, data_dir: Path) -> None:
             FailureCategory.LOCK_DATE,
         } <= categories
         assert len(list_synced()) >= 5
+        clients = search_clients()
+        assert clients and all(c.client.details.email and c.client.details.city for c in clients)  # Clients filled
     finally:
         session.stop()
 

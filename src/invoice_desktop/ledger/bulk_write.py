@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
-from peewee import Field, IntegrityError, fn
+from peewee import Case, Field, IntegrityError, fn
 
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.catalog import ClientDetails
@@ -200,14 +200,20 @@ class _Prepared:
         self.account_ids = self._resolve(
             Account.code, codes, lambda code: self.accounts.add({"code": code, "name": code})
         )
-        details: dict[str, ClientDetails | None] = {}
-        for inv in invoices:
-            details.setdefault(inv.draft.client_name.strip(), inv.client_details)
+        details = _details_by_client(invoices)
         self.client_ids = self._resolve(
             Client.name,
             details,
-            lambda name: self.clients.add({"name": name, **_details(details[name]), "created_at": now}),
+            lambda name: self.clients.add({"name": name, **_details(None), **details[name], "created_at": now}),
         )
+        # Existing clients get the details the file gives where theirs are blank (a client created by hand or by
+        # an earlier file without them); a detail they have is never overwritten.
+        self.blanks_to_fill: dict[int, dict[str, str]] = {}
+        for name, found in self.client_ids.items():
+            if isinstance(found, int):
+                fill = self.blanks_to_fill.setdefault(found, {})
+                for detail, value in details[name].items():
+                    fill.setdefault(detail, value)
         for inv, number in zip(invoices, self.numbers, strict=True):
             header = invoice_values(inv.draft, inv.totals)
             invoice = self.invoices.add(
@@ -257,6 +263,16 @@ class _Prepared:
     def copy(self) -> None:
         for table in self.tables():
             table.copy()
+        for client_id, values in self.blanks_to_fill.items():
+            if not values:
+                continue
+            blank_only = {
+                Client._meta.fields[name]: Case(
+                    None, [(Client._meta.fields[name] == "", value)], Client._meta.fields[name]
+                )
+                for name, value in values.items()
+            }
+            Client.update(blank_only).where(Client.id == client_id).execute()
 
     def drop_staging(self) -> None:
         for table in self.tables():
@@ -279,6 +295,18 @@ class _Prepared:
 def _listed(names: Sequence[object]) -> str:
     shown = ", ".join(str(n) for n in names[:5]) + (" and more" if len(names) > 5 else "")
     return f"{shown} {'was' if len(names) == 1 else 'were'}"
+
+
+def _details_by_client(invoices: Sequence[NewInvoice]) -> dict[str, dict[str, str]]:
+    """Each client's details as the file gives them: per detail, the first invoice of that client that fills it in
+    (a client's first invoice in the file may leave its email or city blank and a later one give it)."""
+    merged: dict[str, dict[str, str]] = {}
+    for inv in invoices:
+        details = merged.setdefault(inv.draft.client_name.strip(), {})
+        for name, value in _details(inv.client_details).items():
+            if value and name not in details:
+                details[name] = value
+    return merged
 
 
 def _details(details: ClientDetails | None) -> dict[str, str]:

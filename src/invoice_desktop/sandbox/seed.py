@@ -70,6 +70,14 @@ DEMO_ACTIVE_CONTACTS = (
     "Sunrise Childcare Centre",
 )
 DEMO_ARCHIVED_CONTACT = "Bayside Cafe"
+DEMO_CONTACT_EMAILS = {
+    "Coastal Property Management": "accounts@coastalpm.com.au",
+    "Greenway Builders": "office@greenwaybuilders.com.au",
+    "Marlow Street Dental": "reception@marlowdental.com.au",
+    "Northside Real Estate": "admin@northsidere.com.au",
+    "Sunrise Childcare Centre": "hello@sunrisecc.com.au",
+    DEMO_ARCHIVED_CONTACT: "owner@baysidecafe.com.au",
+}
 
 DEMO_TRACKING_CATEGORY = "Region"
 DEMO_TRACKING_OPTIONS = ("North", "South", "East", "West")
@@ -167,15 +175,14 @@ def _demo_organisation(now: float) -> Organisation:
         _tax("GST on Expenses", "INPUT", "INPUT", "10", revenue=False, expenses=True),
         _tax("GST Free Expenses", "EXEMPTEXPENSES", "EXEMPTEXPENSES", "0", revenue=False, expenses=True),
     ]
-    emails = ("accounts@coastalpm.com.au", "office@greenwaybuilders.com.au", "reception@marlowdental.com.au",
-              "admin@northsidere.com.au", "hello@sunrisecc.com.au")  # fmt: skip
     org.contacts = [
-        Contact(seeded_id(t, "contact", name), name, email_address=email, is_customer=True, updated=now)
-        for name, email in zip(DEMO_ACTIVE_CONTACTS, emails, strict=True)
-    ]
+        Contact(seeded_id(t, "contact", name), name, email_address=DEMO_CONTACT_EMAILS[name], is_customer=True,
+                updated=now)
+        for name in DEMO_ACTIVE_CONTACTS
+    ]  # fmt: skip
     org.contacts.append(
         Contact(seeded_id(t, "contact", DEMO_ARCHIVED_CONTACT), DEMO_ARCHIVED_CONTACT, status="ARCHIVED",
-                email_address="owner@baysidecafe.com.au", is_customer=True, updated=now)
+                email_address=DEMO_CONTACT_EMAILS[DEMO_ARCHIVED_CONTACT], is_customer=True, updated=now)
     )  # fmt: skip
     org.tracking_categories = [
         TrackingCategory(

@@ -19,6 +19,7 @@ from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.worker import running_jobs
 from invoice_desktop.paths import resource_path
 from invoice_desktop.store.faults import mark_interactive_thread
+from invoice_desktop.ui.colour_scheme import follow_colour_scheme
 from invoice_desktop.ui.crash_dialog import CrashReporter, reporting_uncaught_exceptions
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ def _application() -> QApplication:
     app.setOrganizationName(APP_ID)
     # The SVG is drawn by Qt's svg icon engine plugin, which the bundle carries too (build.spec).
     app.setWindowIcon(QIcon(str(resource_path("icons/app.svg"))))
+    follow_colour_scheme(app)
     return app
 
 

@@ -27,6 +27,7 @@ from invoice_desktop.ledger.clients import ClientSummary, delete_client, delete_
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ui.client_dialog import ClientDialog
 from invoice_desktop.ui.confirm import ask_destructive
+from invoice_desktop.ui.header_style import make_room_for_the_sort_arrow
 from invoice_desktop.ui.invoice_editor import InvoiceEditor
 from invoice_desktop.ui.invoice_list_page import search_field
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
@@ -63,6 +64,7 @@ class ClientsView(QWidget):
         )
 
         self.view = QTableView(self)
+        make_room_for_the_sort_arrow(self.view.horizontalHeader())
         self.view.setModel(self.sorted_model)
         self.view.setAccessibleName("Clients")
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -35,6 +35,14 @@ def format_datetime(value: datetime | None) -> str:
     return QLocale().toString(qt, "d MMM yyyy HH:mm")
 
 
+def format_stamp(stamp: str) -> str:
+    """A stored ISO UTC time (a setting's text) as format_datetime says it; as stored when it cannot be read."""
+    try:
+        return format_datetime(datetime.fromisoformat(stamp))
+    except ValueError:
+        return stamp
+
+
 def account_text(code: str, name: str) -> str:
     """'200 — Sales'; just '200' when the account has no name of its own."""
     return f"{code} — {name}" if name and name != code else code

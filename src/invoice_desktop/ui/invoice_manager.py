@@ -19,9 +19,11 @@ from invoice_desktop.ui.draft_page import DraftListPage
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.models.invoice_table_model import (
     DEFAULT_PAGE_SIZE,
+    INVOICE_COLUMNS,
     XERO_COLUMN,
     CheckableInvoiceTableModel,
     InvoiceTableModel,
+    overdue_columns,
 )
 
 TAB_LABELS: dict[Tab, str] = {
@@ -77,7 +79,8 @@ class InvoiceManager(QWidget):
             page.invoices_changed.connect(self.refresh)
             page.invoices_changed.connect(self.invoices_changed)
             return page
-        return InvoiceListPage(InvoiceTableModel(tab, page_size, today=self._today), label, self.tabs)
+        columns = overdue_columns(self._today) if tab is Tab.OVERDUE else INVOICE_COLUMNS
+        return InvoiceListPage(InvoiceTableModel(tab, page_size, columns, self._today), label, self.tabs)
 
     def add_page(self, page: QWidget, title: str, refresh: Callable[[], None]) -> int:
         """Add a tab whose content `refresh` re-reads (called when it is shown after a refresh)."""

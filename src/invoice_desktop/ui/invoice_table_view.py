@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QHeaderView, QStyle, QTableView, QWidget
 
+from invoice_desktop.ui.header_style import make_room_for_the_sort_arrow
 from invoice_desktop.ui.models.roles import ItemRole
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.status_colours import muted_colour
@@ -27,6 +28,7 @@ class InvoiceTableView(QTableView):
         self.empty_text = "No invoices"
         self._model = model
         self._install_header()
+        make_room_for_the_sort_arrow(self.horizontalHeader())
         self.setModel(model)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -81,6 +83,20 @@ class InvoiceTableView(QTableView):
             widest = max(metrics.horizontalAdvance(column.sample), metrics.horizontalAdvance(column.title))
             header.setSectionResizeMode(section, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(section, widest + _CELL_PADDING)
+
+    def keep_every_column_in_view(self, rows: int) -> None:
+        """The list's smallest size shows every column (a stretching one at the width of a short client name) and
+        `rows` rows, so the window cannot be made so small that a column (Failed's Status) or the rows are off it."""
+        header = self.horizontalHeader()
+        stretch = QHeaderView.ResizeMode.Stretch
+        narrow = self.fontMetrics().horizontalAdvance("Coastal Property") + _CELL_PADDING
+        columns = sum(
+            narrow if header.sectionResizeMode(s) == stretch else header.sectionSize(s) for s in range(header.count())
+        )
+        frame = 2 * self.frameWidth()
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        height = header.sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
+        self.setMinimumSize(columns + frame + scroll_bar, height + frame + scroll_bar)
 
     def _on_activated(self, index: QModelIndex) -> None:
         invoice_id = index.data(ItemRole.ID)

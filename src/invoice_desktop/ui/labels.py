@@ -3,6 +3,8 @@ names the window gives the same thing wherever it shows it."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -21,6 +23,15 @@ def words_label(category: FailureCategory | None, answered: bool) -> str:
 def quoted(label: str, message: str) -> str:
     """'Xero said: “…”' (Xero's words, quoted) or 'Details: …' (the app's)."""
     return f"{label}: “{message}”" if label == XERO_SAID else f"{label}: {message}"
+
+
+EXPORT_THIS_ONE = "export it again (Options > Export to Xero)"  # Invoice Information's way to send one invoice
+
+
+def for_this_invoice(hint: str) -> str:
+    """A failure's hint as Invoice Information says it: its action is Options > Export to Xero; Resync is the
+    Xero Exports tab's ("…, then Resync." -> "…, then export it again (Options > Export to Xero).")."""
+    return re.sub(r"\bResync\b", EXPORT_THIS_ONE, hint)
 
 
 def preflight_found(note: str) -> bool:

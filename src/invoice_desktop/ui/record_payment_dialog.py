@@ -18,6 +18,8 @@ from invoice_desktop.ui.form_dialog import FormDialog
 from invoice_desktop.ui.form_fields import date_edit, date_of, parse_decimal
 from invoice_desktop.ui.formatting import format_money
 
+REFERENCE_PLACEHOLDER = "e.g. bank transaction or cheque number"
+
 
 class RecordPaymentDialog(FormDialog):
     def __init__(
@@ -33,7 +35,12 @@ class RecordPaymentDialog(FormDialog):
         self.amount_edit.selectAll()
         self.reference_edit = QLineEdit(self)
         self.reference_edit.setAccessibleName("Payment reference")
-        self.reference_edit.setPlaceholderText("e.g. bank transaction or cheque number")
+        self.reference_edit.setPlaceholderText(REFERENCE_PLACEHOLDER)
+        # wide enough for the whole placeholder (the form made it narrower than its text)
+        margins = 4 * self.reference_edit.fontMetrics().averageCharWidth()
+        self.reference_edit.setMinimumWidth(
+            self.reference_edit.fontMetrics().horizontalAdvance(REFERENCE_PLACEHOLDER) + margins
+        )
 
         self.form.addRow("&Date:", self.date_edit)
         self.form.addRow(f"&Amount (due {format_money(detail.amount_due)}):", self.amount_edit)

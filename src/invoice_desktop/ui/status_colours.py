@@ -1,4 +1,4 @@
-"""The few colours the window sets itself: status colours (red "!", the Xero connection dot).
+"""The few colours the window sets itself: status colours (Sync Failed in red, the Xero connection, overdue dates).
 
 Everything else follows the system palette. Each status colour has a shade for light and one for dark
 palettes, so it stays readable on both.
@@ -16,6 +16,7 @@ class StatusColour(Enum):
     # (on a light background, on a dark background)
     ERROR = ("#c62828", "#ff6e6e")
     OK = ("#2e7d32", "#66bb6a")
+    WARNING = ("#a84f00", "#ffb74d")  # past due (the Overdue tab's due dates)
 
 
 def status_colour(kind: StatusColour, palette: QPalette | None = None) -> QColor:

@@ -44,6 +44,7 @@ from invoice_desktop.ui.xero_exports_progress import ResyncProgress
 from invoice_desktop.xero.export_actions import key_of
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 
+MINIMUM_ROWS = 5  # rows the Failed list shows at the smallest window size
 RECONNECT = "Reconnect in Business > Settings > Xero, then Resync."
 DROPPED = f"The Xero connection has been dropped. {RECONNECT}"
 NOT_RESYNCED = "The ticked invoices could not be resynced."
@@ -111,6 +112,7 @@ class FailedPanel(QWidget):
         self.view.setAccessibleName("Failed exports")
         self.view.empty_text = "No failed exports"
         self.view.invoice_activated.connect(self._on_row_activated)
+        self.view.keep_every_column_in_view(MINIMUM_ROWS)
         self.resync_bar = TickActionBar(self.model.checks, "&Resync", self)
         self.resync_bar.button.setToolTip(RESYNC_TIP)
         self.resync_bar.triggered.connect(self.resync)

@@ -11,7 +11,15 @@ from invoice_desktop.ledger.invoices import ExportDetail
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import AttemptOutcome, ExportState
 from invoice_desktop.ui.formatting import format_datetime
-from invoice_desktop.ui.labels import SYNC_FAILED, XERO_SAID, preflight_found, quoted, value_label, words_label
+from invoice_desktop.ui.labels import (
+    SYNC_FAILED,
+    XERO_SAID,
+    for_this_invoice,
+    preflight_found,
+    quoted,
+    value_label,
+    words_label,
+)
 from invoice_desktop.ui.models.columns import Column
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.record_table import fit_height, record_table
@@ -105,7 +113,7 @@ class XeroPanel(QGroupBox):
             self.error_title.setText(failure_title(export.category) if failed else "")
             self._show_words(export.category, export.messages if failed else (), not preflight_found(export.note))
             hint = export.hint or (export.category.default_hint if export.category else "")
-            self.hint_label.setText(hint if failed else "")
+            self.hint_label.setText(for_this_invoice(hint) if failed else "")
             self.attempts_label.setText(self._attempts_text(export) if export.attempts or failed else "")
             self.warnings_label.setText("\n".join(f"“{w}”" for w in export.warnings))
             self._show_rows(note=export.note)

@@ -2,9 +2,10 @@
 
 The Connection section connects (sign-in in the system browser on a worker thread, Cancel while waiting, a picker
 when the login has several organisations), reconnects (the settings are kept) and disconnects (after asking; the
-token is revoked and every Xero setting deleted). The Settings section, enabled only while connected, is saved
-through xero.settings_edit: every problem is listed and nothing is changed when there is one. Closing with settings
-changed and not saved (Close, Esc or the window's close button) asks first: Save, Discard or Cancel.
+token is revoked and every Xero setting deleted). The Settings section (while connected, or on the cached chart,
+marked stale, while the connection is dropped) is saved through xero.settings_edit: every problem is listed and
+nothing is changed when there is one. Closing with settings changed and not saved (Close, Esc or the window's close
+button) asks first: Save, Discard or Cancel.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class XeroSettingsDialog(QDialog):
         layout.addWidget(self.form, 1)
         layout.addWidget(self.messages)
         layout.addWidget(self.buttons)
-        self.resize(980, 640)
+        self.resize(1120, 640)  # the mapping's labels whole ("… (archived in Xero)")
         self.reload()
 
     # -- what is shown -----------------------------------------------------------------------------------------
@@ -90,10 +91,16 @@ class XeroSettingsDialog(QDialog):
         self._update_enabled()
 
     def _update_enabled(self) -> None:
-        connected = load_connection().state is ConnectionState.CONNECTED
+        """Connected: the form. Dropped: the form too, on the cached chart marked as such (the mapping the Failed
+        tooltip sends the bookkeeper to fix can be fixed before reconnecting), but no Refresh from Xero."""
+        state = load_connection().state
+        connected = state is ConnectionState.CONNECTED
+        offline = state is ConnectionState.DROPPED and self.cache is not None
         idle = self.job is None
-        self.form.setEnabled(connected and idle)
-        self.save_button.setEnabled(connected and idle)
+        self.form.set_offline(offline)
+        self.form.setEnabled((connected or offline) and idle)
+        self.form.refresh_button.setEnabled(connected and idle)
+        self.save_button.setEnabled((connected or offline) and idle)
 
     def _start(self, job: Job, busy_text: str, *, cancellable: bool = False) -> None:
         self.job = job

@@ -27,7 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from invoice_desktop.ledger.catalog import AccountInfo, TaxRateInfo
+from invoice_desktop.ui.formatting import format_stamp
 from invoice_desktop.ui.plain_text import tooltip
+from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.ui.xero_settings_widgets import (
     ChoiceCombo,
     MessageLabel,
@@ -125,6 +127,7 @@ class XeroSettingsForm(QGroupBox):
         self.loaded = XeroSettings()
         self.books = LocalBooks()
         self.cache: XeroCache | None = None
+        self.offline = False  # the connection is dropped: the choices are the cached chart's (set_offline)
 
     def _build_layout(self) -> None:
         general = QFormLayout()
@@ -157,8 +160,8 @@ class XeroSettingsForm(QGroupBox):
             right.addWidget(heading)
             right.addWidget(table, 1)
         layout = QHBoxLayout(self)
-        layout.addLayout(left, 1)
-        layout.addLayout(right, 1)
+        layout.addLayout(left, 2)
+        layout.addLayout(right, 3)  # the mapping's labels are the longest ("… (archived in Xero)")
 
     # -- showing ---------------------------------------------------------------------------------------------
 
@@ -221,7 +224,21 @@ class XeroSettingsForm(QGroupBox):
         tracking = [*settings.tracking, "", ""]
         for combo, value in zip(self.tracking, tracking, strict=False):
             combo.set_choices(("None", ""), categories, value, f"{value} (not active in Xero)")
-        self.chart_info.setText(_chart_summary(cache))
+        self._show_chart_summary()
+
+    def set_offline(self, offline: bool) -> None:
+        """The connection is dropped: the choices are the cached chart's, as of when it was fetched, marked so;
+        Refresh from Xero waits for a reconnection."""
+        self.offline = offline
+        self.refresh_button.setToolTip("Reconnect to Xero first" if offline else "")
+        self._show_chart_summary()
+
+    def _show_chart_summary(self) -> None:
+        self.chart_info.setText(_chart_summary(self.cache, self.offline))
+        if self.offline and self.cache:
+            show_colour(self.chart_info, StatusColour.WARNING)
+        else:
+            self.chart_info.setPalette(self.palette())
 
     # -- the enable switch -----------------------------------------------------------------------------------
 
@@ -275,16 +292,22 @@ def _changed(value: T, was: T) -> T | None:
     return None if value == was else value
 
 
-def _chart_summary(cache: XeroCache | None) -> str:
+def _chart_summary(cache: XeroCache | None, offline: bool = False) -> str:
     if cache is None:
         return "Xero's accounts and tax rates have not been fetched yet: use Refresh from Xero."
-    fetched = cache.fetched_at[:16].replace("T", " ")
+    fetched = format_stamp(cache.fetched_at)
     categories = len(cache.active_tracking_categories())
-    text = (
-        f"From Xero, fetched {fetched} UTC: {len(cache.sales_accounts())} accounts and "
-        f"{len(cache.sales_tax_rates())} tax rates usable on sales invoices, {categories} tracking "
-        f"{'category' if categories == 1 else 'categories'}."
+    counts = (
+        f"{len(cache.sales_accounts())} accounts and {len(cache.sales_tax_rates())} tax rates usable on sales "
+        f"invoices, {categories} tracking {'category' if categories == 1 else 'categories'}"
     )
+    if offline:
+        text = (
+            f"Xero's settings as of {fetched}: Xero could not be reached since (the connection dropped). {counts}."
+            " Changes are saved and used once you reconnect, which fetches Xero's settings again."
+        )
+    else:
+        text = f"From Xero, fetched {fetched}: {counts}."
     if cache.problems:
         text += f" {len(cache.problems)} item(s) could be read only in part (see the log)."
     return text

@@ -7,12 +7,16 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QFontMetrics, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
@@ -94,17 +98,70 @@ def same_name_label(local_name: str, cache: XeroCache | None) -> str:
     rate = cache.tax_rate(local_name) if cache else None
     if rate is None:
         return "Same name in Xero" + (" (not found in Xero)" if cache else "")
+    if cache is not None and cache.tax_type_problem(rate.tax_type) is not None:
+        return f"Same name in Xero ({unusable_tax_label(rate.tax_type, cache)})"
     return f"Same name in Xero ({rate.tax_type})"
 
 
+def keep_the_note(text: str, metrics: QFontMetrics, width: int) -> str:
+    """`text` shortened to `width` pixels keeping its closing note whole: "210 — Plumbing Supplies Sales (archived
+    in Xero)" -> "210 — Plumbing Su… (archived in Xero)", so what is wrong with a choice is never the part cut off;
+    shortened in the middle when even the note does not fit."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    start = text.rfind(" (")
+    note = text[start:] if start > 0 and text.endswith(")") else ""
+    room = width - metrics.horizontalAdvance(note)
+    if not note or room < metrics.horizontalAdvance("…") + metrics.averageCharWidth() * 4:
+        return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
+    return metrics.elidedText(text[:start], Qt.TextElideMode.ElideRight, room) + note
+
+
+_LABEL_INSET = 6  # pixels of the edit field a combo's label is not drawn in
+
+
 class ChoiceCombo(QComboBox):
-    """A combo of (label, value) choices; a stored value that is not a choice is kept, visibly marked."""
+    """A combo of (label, value) choices; a stored value that is not a choice is kept, visibly marked. A label too
+    long for the box is shortened keeping its note ("(archived in Xero)", keep_the_note), the whole label in the
+    tooltip and in the drop-down list, which is as wide as its longest label."""
 
     def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.setMinimumContentsLength(18)
+        self.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.currentIndexChanged.connect(self._on_current_changed)
+
+    def shown_text(self) -> str:
+        """The current label as the box draws it."""
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        field = self.style().subControlRect(
+            QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, self
+        )
+        # the style draws the label a little inside the field (QCommonStyle: 1 px each side; more with a frame)
+        return keep_the_note(option.currentText, self.fontMetrics(), field.width() - _LABEL_INSET)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
+
+    @Slot()
+    def _on_current_changed(self) -> None:
+        self.setToolTip(tooltip(self.currentText()))
+
+    def _fit_the_list(self) -> None:
+        view, metrics = self.view(), self.fontMetrics()
+        # from the labels themselves: the hidden list's own size hints are not laid out yet
+        widest = max((metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        widest += 4 * metrics.averageCharWidth()  # the item's margins
+        scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
+        view.setMinimumWidth(widest + scroll_bar + 2 * view.frameWidth())
 
     def set_choices(self, default: Choice, choices: Iterable[Choice], value: str, unusable_label: str = "") -> None:
         """Replace the items; select `value` (shown as `unusable_label` when it is not among the choices)."""
@@ -123,7 +180,8 @@ class ChoiceCombo(QComboBox):
             self.setCurrentIndex(max(index, 0))
         finally:
             self.blockSignals(False)
-        self.setToolTip(tooltip(self.currentText()))
+        self._fit_the_list()
+        self._on_current_changed()
 
     def value(self) -> str:
         return str(self.currentData() or "")
@@ -160,6 +218,10 @@ class MessageLabel(MessageBar):
         super().clear_message()
 
 
+PICKER_ROWS = 8  # organisations the picker shows without scrolling
+PICKER_MIN_WIDTH = 420
+
+
 class OrganisationPicker(QDialog):
     """ "Choose the Xero organisation": every organisation the login connected; OK only once one is chosen."""
 
@@ -192,6 +254,19 @@ class OrganisationPicker(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.list)
         layout.addWidget(self.buttons)
+        self._fit_the_list()
+
+    def _fit_the_list(self) -> None:
+        """Every organisation's name in full and, up to PICKER_ROWS, every row without scrolling (the picker was
+        a small box that cut both)."""
+        metrics = self.list.fontMetrics()
+        texts = [self.list.item(row).text() for row in range(self.list.count())]
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        frame = 2 * self.list.frameWidth() + self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        self.list.setMinimumWidth(max(widest + 4 * metrics.averageCharWidth() + frame, PICKER_MIN_WIDTH))
+        rows = min(max(self.list.count(), 3), PICKER_ROWS)
+        row_height = max(self.list.sizeHintForRow(0), metrics.height() + 4)
+        self.list.setMinimumHeight(rows * row_height + frame)
 
     @Slot()
     def _on_selection(self) -> None:

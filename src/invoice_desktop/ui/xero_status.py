@@ -14,6 +14,7 @@ from enum import Enum
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
+from invoice_desktop.ui.formatting import format_stamp
 from invoice_desktop.ui.plain_text import tooltip
 from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.xero.settings import InterfaceState, interface_state, load_connection
@@ -82,6 +83,6 @@ class XeroStatusLabel(QLabel):
 
     def show_status(self, status: ConnectionGlance) -> None:
         """The connection: organisation, state, why it dropped, last sync."""
-        last_sync = f"last sync {status.last_sync_at[:16].replace('T', ' ')} UTC" if status.last_sync_at else ""
+        last_sync = f"last sync {format_stamp(status.last_sync_at)}" if status.last_sync_at else ""
         self.show_state(FROM_INTERFACE_STATE[status.state], status.organisation, last_sync)
         self.setToolTip(tooltip(status.dropped_reason) if status.state is InterfaceState.DROPPED else "")

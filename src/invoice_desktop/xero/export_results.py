@@ -57,6 +57,9 @@ class ExportOutcome:
         }
 
 
+NAMED_SYNCED = 3  # a run's message names the invoices it exported up to this many
+
+
 @dataclass
 class ExportSummary:
     total: int = 0
@@ -84,8 +87,12 @@ class ExportSummary:
         return not self.failed and self.stop is None
 
     def message(self) -> str:
-        """E.g. "4 exported, 1 still failing: INV-0042 — account mapping is incorrect"."""
-        text = f"{len(self.synced)} exported"
+        """E.g. "4 exported, 1 still failing: INV-0042 — account mapping is incorrect"; up to NAMED_SYNCED
+        exported invoices are named ("1 exported (INV-0013)": which one went through, at a glance)."""
+        synced = self.synced
+        text = f"{len(synced)} exported"
+        if 0 < len(synced) <= NAMED_SYNCED:
+            text += f" ({', '.join(o.number for o in synced)})"
         failed = self.failed
         if failed:
             shown = ", ".join(f"{o.number} — {o.title[:1].lower()}{o.title[1:]}" for o in failed[:3])

@@ -120,12 +120,26 @@ class TokenStore:
 
     @property
     def warning(self) -> str | None:
-        if self.kind is TokenStorageKind.FILE:
+        """Where the sign-in is kept when not in a keyring, and what to do to have it in one (`load` moves a
+        sign-in from the file into the keyring by itself once one is usable)."""
+        if self.kind is not TokenStorageKind.FILE:
+            return None
+        kept = (
+            f"the Xero sign-in is kept in an owner-only file (permissions 0600: only your user account can read "
+            f"it) in the company file's folder: {self.file_path}. Anyone who can read your files can use it."
+        )
+        moves = "start the app again: the sign-in moves into the keyring by itself."
+        if os.environ.get(ENV_KEYRING, "").strip().lower() == TokenStorageKind.FILE:
             return (
-                f"No system keyring is available, so the Xero sign-in is kept in an owner-only file "
-                f"({self.file_path}). Anyone who can read your user files can use it."
+                f"{ENV_KEYRING}=file is set (the --sandbox demo sets it: its sign-in is the sandbox's, not a real "
+                f"Xero one), so {kept} To keep a sign-in in the system keyring, unset it and {moves}"
             )
-        return None
+        install = (
+            "install a Secret Service keyring (such as gnome-keyring or KeePassXC), unlocked when you log in, and"
+            if sys.platform.startswith("linux")
+            else "make sure the system keyring is available (Keychain, Credential Manager) and"
+        )
+        return f"No system keyring is available, so {kept} To keep it in a keyring instead, {install} {moves}"
 
     # -- public API --------------------------------------------------------------------------------------------
 

@@ -6,8 +6,9 @@ accessible text, the value an editor starts from); how it sorts (`sort_key` in m
 of a paged list); the view's hints (`sample`: the typical widest content, for the initial width; `link`: a plain
 click opens the invoice); and `check`: the checkbox column of a list whose rows can be ticked.
 
-`looks()` is the palette's link colour, the status colours and a bold font, made again only when the palette
-changes (the painting roles are asked for on every repaint; a QLocale or QPalette call each time adds up).
+`looks()` is the palette's link colour, the status colours (error, warning) and a bold font, made again only when
+the palette changes (the painting roles are asked for on every repaint; a QLocale or QPalette call each time adds
+up).
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Looks:
 
     def __init__(self) -> None:
         self._key: int | None = None
-        self.link = self.error = self.muted = QColor()
+        self.link = self.error = self.warning = self.muted = QColor()
         self.bold = QFont()
 
     def current(self) -> Looks:
@@ -93,6 +94,7 @@ class Looks:
             self._key = key
             self.link = palette.color(QPalette.ColorRole.Link)
             self.error = status_colour(StatusColour.ERROR, palette)
+            self.warning = status_colour(StatusColour.WARNING, palette)
             self.muted = muted_colour(palette)
             self.bold = QFont()
             self.bold.setBold(True)

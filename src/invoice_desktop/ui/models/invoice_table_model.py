@@ -90,11 +90,14 @@ def _failed(row: InvoiceRow) -> bool:
 
 # --- columns ---------------------------------------------------------------------------------------------
 
+DUE_COLUMN: Column[InvoiceRow] = Column(
+    "Due", lambda r: format_date(r.due_date), order=SortKey.DUE, sample="30 Sept 2000"
+)
 INVOICE_COLUMNS: tuple[Column[InvoiceRow], ...] = (
     invoice_number_column(SortKey.NUMBER),
     Column("Client", lambda r: r.client, order=SortKey.CLIENT),
     Column("Date", lambda r: format_date(r.date), order=SortKey.DATE, sample="30 Sept 2000"),
-    Column("Due", lambda r: format_date(r.due_date), order=SortKey.DUE, sample="30 Sept 2000"),
+    DUE_COLUMN,
     Column("Total", lambda r: format_money(r.total), RIGHT, order=SortKey.TOTAL, sample="000,000.00"),
     Column("Amount Due", lambda r: format_money(r.amount_due), RIGHT, order=SortKey.AMOUNT_DUE, sample="Amount Due  "),
     Column(
@@ -109,6 +112,19 @@ INVOICE_COLUMNS: tuple[Column[InvoiceRow], ...] = (
     ),
 )
 CHECK_TOOLTIP = "Tick to include this invoice"
+
+
+def days_overdue(due: date, today: date) -> str:
+    days = (today - due).days
+    return f"{days} day{'' if days == 1 else 's'} overdue" if days > 0 else "Due today"
+
+
+def overdue_columns(today: Callable[[], date]) -> tuple[Column[InvoiceRow], ...]:
+    """The Overdue tab's columns: its due dates in the warning colour, the days overdue in their tooltip."""
+    due = replace(
+        DUE_COLUMN, foreground=lambda _r: looks().warning, tooltip=lambda r: days_overdue(r.due_date, today())
+    )
+    return tuple(due if c is DUE_COLUMN else c for c in INVOICE_COLUMNS)
 
 
 # --- the list ----------------------------------------------------------------------------------------------
