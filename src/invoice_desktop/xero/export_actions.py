@@ -15,7 +15,7 @@ from typing import Any
 
 from peewee import ModelSelect
 
-from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
+from invoice_desktop.ledger.invoices import DONT_SEND_NOTE, skip_waiting_payments
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
@@ -488,3 +488,6 @@ def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
             raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
         skipped = AttemptOutcome.SKIPPED
         XeroAttempt.insert(invoice=invoice_id, at=now, outcome=skipped, messages=json.dumps([note])).execute()
+        if xero_id is None:  # it never reaches Xero from here: its payments waiting for it stay here
+            number = Invoice.get_by_id(invoice_id).number
+            skip_waiting_payments(invoice_id, f"Not sent: {number} is not going to Xero from here ({note})")
