@@ -14,10 +14,12 @@ from invoice_desktop.xero import export_actions
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.export_results import ExportOutcome
+from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.void_export import void_invoice_anywhere
 
 
 class EngineXeroActions:
-    """The real XeroActions: one invoice exported, marked as already in Xero, or kept out of Xero."""
+    """The real XeroActions: one invoice exported, marked as already in Xero, kept out of Xero, or voided in Xero."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -48,6 +50,10 @@ class EngineXeroActions:
     def dont_send(self, invoice_id: int) -> XeroActionResult:
         export_actions.dont_send(invoice_id)
         return XeroActionResult(True, f"{get_invoice_detail(invoice_id).number} will not be sent to Xero.")
+
+    def void(self, invoice_id: int) -> XeroActionResult:
+        result = void_invoice_anywhere(invoice_id, lambda: Exporter(self._client()))
+        return XeroActionResult(result.voided, result.message)
 
 
 def _result(outcome: ExportOutcome) -> XeroActionResult:

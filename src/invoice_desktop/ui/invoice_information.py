@@ -52,6 +52,8 @@ from invoice_desktop.ledger.invoices import (
     renumber_invoice,
     renumber_refusal,
     void_invoice,
+    void_refusal,
+    void_xero_id,
 )
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 from invoice_desktop.ui.confirm import ask_destructive
@@ -375,13 +377,14 @@ class InvoiceInformation(QDialog):
         # on an invoice in Xero it stays on, to say where the payment goes (see open_record_payment)
         payment_tip = self._payment_in_xero() or "Record a payment received"
         self._enable(self.payment_action, "" if awaiting else not_awaiting, payment_tip)
-        if not awaiting:
-            void_reason = not_awaiting
-        elif detail.amount_paid:
-            void_reason = "It has payments recorded and cannot be voided"
-        else:
-            void_reason = ""
-        self._enable(self.void_action, void_reason, "Void this invoice; it will not be sent to Xero")
+        in_xero = bool(void_xero_id(self.invoice_id))
+        void_reason = void_refusal(self.invoice_id)
+        if not void_reason and in_xero and self.xero_actions is None:
+            void_reason = f"{detail.number} is in Xero: set up the Xero interface to void it there (and here)"
+        void_tip = "Void this invoice in Xero, then here"
+        if not in_xero:
+            void_tip = "Void this invoice; it will not be sent to Xero"
+        self._enable(self.void_action, void_reason, void_tip)
         self.options_button.setEnabled(not busy)
 
     @staticmethod
@@ -399,17 +402,25 @@ class InvoiceInformation(QDialog):
     @Slot()
     def ask_void(self) -> QMessageBox:
         number = self.detail.number if self.detail else ""
-        return ask_destructive(
-            self,
-            "Void invoice",
-            f"Void {number}?\n\nA void invoice stays in the company file but is no longer owed, and it will not be "
-            "sent to Xero. This cannot be undone.",
-            "&Void invoice",
-            self.void,
-        )
+        if void_xero_id(self.invoice_id):
+            question = (
+                f"Void {number} in Xero and here?\n\nXero is asked to void it first; it becomes void here once "
+                "Xero confirms. A void invoice stays in the company file but is no longer owed. This cannot be undone."
+            )
+        else:
+            question = (
+                f"Void {number}?\n\nA void invoice stays in the company file but is no longer owed, and it will not "
+                "be sent to Xero. This cannot be undone."
+            )
+        return ask_destructive(self, "Void invoice", question, "&Void invoice", self.void)
 
     @Slot()
     def void(self) -> None:
+        if void_xero_id(self.invoice_id):  # in Xero: voided there first, on a worker thread
+            if self.xero_actions is not None:
+                actions, invoice_id = self.xero_actions, self.invoice_id
+                self._run(f"Voiding {self._number()} in Xero…", lambda: actions.void(invoice_id))
+            return
         try:
             void_invoice(self.invoice_id)
         except LedgerError as exc:
