@@ -5,12 +5,15 @@ a lost reply looked up on the next try (one void, no second POST); already voide
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from export_fixtures import Company, approve, line
 
+from invoice_desktop.__main__ import main
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.invoices import XERO_HAS_PAYMENTS, get_invoice_detail, void_invoice
 from invoice_desktop.store.failures import FailureCategory
@@ -163,3 +166,23 @@ def test_not_in_xero_it_is_voided_here_only(company: Company) -> None:
 
     assert result.voided and status(invoice_id) is InvoiceStatus.VOID
     assert company.exporter().run().outcomes == []  # never sent
+
+
+def test_the_void_command_voids_in_xero_and_says_why_not(
+    company: Company, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    invoice_id, number = synced(company)
+    paid_id, paid_number = synced(company)
+    company.sandbox.control.record_payment(paid_number, Decimal("5.00"), PAID_ON)
+    base = ["--data-dir", str(data_dir), "--xero-endpoint", company.sandbox.base_url]
+
+    assert main([*base, "void", number, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report == {"number": number, "voided": True, "in_xero": True, "message": f"{number} is void, in Xero and "
+                      "here.", "category": None, "xero_messages": [], "unconfirmed": False}  # fmt: skip
+    assert in_xero(company, number) == "VOIDED" and status(invoice_id) is InvoiceStatus.VOID
+
+    assert main([*base, "void", paid_number]) == 1
+    assert capsys.readouterr().out.startswith(f"{paid_number} was not voided (Xero refused): {XERO_HAS_PAYMENTS}")
+    assert status(paid_id) is InvoiceStatus.AWAITING_PAYMENT
+    assert main([*base, "void", "NO-SUCH"]) == 2
