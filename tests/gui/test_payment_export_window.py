@@ -223,9 +223,14 @@ def test_a_failed_payment_is_listed_explained_resynced_and_moves_to_synced(qtbot
     invoice_row, payment_row = synced.row_of(row.id), synced.row_of(payment)
     assert invoice_row != payment_row
     assert synced.index(invoice_row, OPEN_COLUMN).data() == "Open in Xero"
-    assert synced.index(payment_row, OPEN_COLUMN).data() == ""
+    assert synced.index(payment_row, OPEN_COLUMN).data() == "Open in Xero"  # its invoice's page lists it
     tip = synced.index(payment_row, OPEN_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
-    assert held.payment_id.lower() in tip.lower()
+    assert held.payment_id.lower() in tip.lower() and shown(tip).startswith(f"Open {row.number} in Xero")
+    opened: list[object] = []
+    page.synced.open_url = lambda url: opened.append(url) or True
+    assert page.synced.open_in_xero(payment) and page.synced.open_in_xero(row.id)
+    assert opened[0] == opened[1]  # the payment opens its invoice in Xero
+    assert synced.record_of(row.id).xero_invoice_id in opened[0].toString()
 
 
 def test_more_than_xero_has_due_shows_xeros_words_and_the_hint(qtbot, demo, window) -> None:

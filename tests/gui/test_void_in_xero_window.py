@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from invoice_desktop.ledger.invoices import XERO_HAS_PAYMENTS, get_invoice_detail
 from invoice_desktop.store.models import AttemptOutcome, InvoiceStatus
 from invoice_desktop.ui.xero_panel import OUTCOME_WORDS
-from invoice_desktop.xero.export_actions import list_synced
+from invoice_desktop.xero.export_actions import list_failed, list_synced
 
 
 def unpaid_synced() -> list[int]:
@@ -68,3 +69,18 @@ def test_void_refused_by_xero_for_a_payment_there_changes_nothing(qtbot, demo, w
     assert get_invoice_detail(invoice_id).status is InvoiceStatus.AWAITING_PAYMENT
     assert xero_status(demo, number) == "AUTHORISED"
     assert info.xero_panel.history_model.index(0, 1).data() == OUTCOME_WORDS[AttemptOutcome.VOID_FAILED]
+
+
+def test_open_in_xero_on_invoice_information_opens_the_invoice_there(qtbot, demo, window):
+    invoice_id = unpaid_synced()[0]
+    info = window.invoice_windows.open_invoice(invoice_id)
+    assert info.open_in_xero_action.isEnabled()
+    opened: list[QUrl] = []
+    info.open_url = lambda url: opened.append(url) or True
+    info.open_in_xero_action.trigger()
+    xero_id = get_invoice_detail(invoice_id).export.xero_invoice_id
+    assert len(opened) == 1 and xero_id in opened[0].toString()
+
+    not_sent = next(r.invoice_id for r in list_failed())
+    info = window.invoice_windows.open_invoice(not_sent)
+    assert not info.open_in_xero_action.isEnabled()

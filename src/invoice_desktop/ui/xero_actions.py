@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from PySide6.QtCore import QUrl
+
 NOT_SET_UP_TIP = "Set up the Xero interface first"
 
 
@@ -34,6 +36,10 @@ class XeroActions(Protocol):
 
     def dont_send(self, invoice_id: int) -> XeroActionResult:
         """Options > Don't send to Xero: take it out of the export queue for good."""
+        ...
+
+    def xero_page(self, xero_invoice_id: str) -> QUrl:
+        """Where Options > Open in Xero goes for the Xero invoice (quick: no call to Xero, any thread)."""
         ...
 
     def void(self, invoice_id: int) -> XeroActionResult:
