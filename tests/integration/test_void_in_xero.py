@@ -6,6 +6,7 @@ a lost reply looked up on the next try (one void, no second POST); already voide
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +30,7 @@ from invoice_desktop.store.models import (
 from invoice_desktop.xero.export_actions import mark_already_in_xero
 from invoice_desktop.xero.export_pacing import RetryPolicy
 from invoice_desktop.xero.payment_import import import_changes
-from invoice_desktop.xero.void_export import void_invoice_anywhere
+from invoice_desktop.xero.void_export import invoice_target, void_in_xero, void_invoice_anywhere
 
 PAID_ON = date(2026, 3, 10)
 
@@ -186,3 +187,15 @@ def test_the_void_command_voids_in_xero_and_says_why_not(
     assert capsys.readouterr().out.startswith(f"{paid_number} was not voided (Xero refused): {XERO_HAS_PAYMENTS}")
     assert status(paid_id) is InvoiceStatus.AWAITING_PAYMENT
     assert main([*base, "void", "NO-SUCH"]) == 2
+
+
+def test_two_voids_at_once_end_in_one_void_and_no_error(company: Company) -> None:
+    invoice_id, number = synced(company)
+    target = invoice_target(invoice_id)
+    assert target is not None
+    assert void_in_xero(target, company.exporter()).voided  # the other window, a moment earlier
+
+    past_its_checks = replace(target, refusal=lambda: "")  # this one had checked before the other was done
+    again = void_in_xero(past_its_checks, company.exporter())
+
+    assert again.voided and status(invoice_id) is InvoiceStatus.VOID and in_xero(company, number) == "VOIDED"

@@ -36,6 +36,7 @@ from invoice_desktop.store.models import (
     AttemptOutcome,
     BatchState,
     Invoice,
+    InvoiceStatus,
     XeroAttempt,
     XeroBatch,
     XeroInvoiceState,
@@ -245,7 +246,8 @@ def invoice_target(invoice_id: int) -> VoidTarget | None:
     number = Invoice.get_by_id(invoice_id).number
 
     def void_here(note: str) -> None:
-        void_invoice(invoice_id, voided_in_xero=note)
+        if Invoice.get_by_id(invoice_id).status != InvoiceStatus.VOID.value:  # another window may have just done it
+            void_invoice(invoice_id, voided_in_xero=note)
         now = utcnow()
         zero = Decimal("0.00")  # what Xero shows of it now (so the payment import does not flag it as news)
         XeroInvoiceState.insert(invoice=invoice_id, xero_status=VOIDED, amount_paid=zero, amount_credited=zero,
