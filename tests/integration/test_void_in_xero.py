@@ -30,7 +30,7 @@ from invoice_desktop.store.models import (
 from invoice_desktop.xero.export_actions import mark_already_in_xero
 from invoice_desktop.xero.export_pacing import RetryPolicy
 from invoice_desktop.xero.payment_import import import_changes
-from invoice_desktop.xero.void_export import invoice_target, void_in_xero, void_invoice_anywhere
+from invoice_desktop.xero.void_export import INVOICES, invoice_target, void_in_xero, void_invoice_anywhere
 
 PAID_ON = date(2026, 3, 10)
 
@@ -199,3 +199,16 @@ def test_two_voids_at_once_end_in_one_void_and_no_error(company: Company) -> Non
     again = void_in_xero(past_its_checks, company.exporter())
 
     assert again.voided and status(invoice_id) is InvoiceStatus.VOID and in_xero(company, number) == "VOIDED"
+
+
+def test_a_void_left_by_a_process_that_died_after_sending_is_looked_up_not_sent_again(company: Company) -> None:
+    invoice_id, number = synced(company)
+    company.sandbox.control.void_invoice(number)  # Xero did the void; the process died before reading the reply
+    XeroBatch.insert(key="invd-died", invoice_ids=f"[{invoice_id}]", request_digest=INVOICES.digest(invoice_id),
+                     state=BatchState.SENT.value, sent_at=company.time.now()).execute()  # fmt: skip
+
+    result = void_invoice_anywhere(invoice_id, company.exporter)
+
+    assert result.voided and status(invoice_id) is InvoiceStatus.VOID
+    assert voids_sent(company) == 0  # looked up, never sent again
+    assert XeroBatch.get_by_id("invd-died").state == BatchState.RESOLVED.value
