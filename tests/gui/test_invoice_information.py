@@ -281,7 +281,7 @@ def test_void_cancelled_changes_nothing(qtbot, info, books):
 def test_void_is_off_with_a_reason_when_paid_in_part(info):
     window = info("INV-0089")
     assert not window.void_action.isEnabled()
-    assert shown(window.void_action.toolTip()) == "It has payments recorded and cannot be voided"
+    assert shown(window.void_action.toolTip()) == "INV-0089 has payments of 100.00 and cannot be voided"
 
 
 # --- Options: Record payment -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.sandbox import seed
+from invoice_desktop.sandbox.faults import FaultKind
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import ExportState, XeroPaymentExport
 from invoice_desktop.store.settings import set_setting
@@ -25,7 +26,7 @@ from invoice_desktop.ui.models.xero_synced_model import OPEN_COLUMN
 from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.ui.xero_settings_dialog import XeroSettingsDialog
 from invoice_desktop.ui.xero_settings_form import SEND_PAYMENTS
-from invoice_desktop.xero.export_actions import payment_key
+from invoice_desktop.xero.export_actions import list_failed, payment_key
 from invoice_desktop.xero.settings import KEY_IMPORT_PAYMENTS, load_settings, save_settings
 
 RUN_TIMEOUT = 60_000  # an upper bound for a hung test, not a timing assertion
@@ -223,9 +224,14 @@ def test_a_failed_payment_is_listed_explained_resynced_and_moves_to_synced(qtbot
     invoice_row, payment_row = synced.row_of(row.id), synced.row_of(payment)
     assert invoice_row != payment_row
     assert synced.index(invoice_row, OPEN_COLUMN).data() == "Open in Xero"
-    assert synced.index(payment_row, OPEN_COLUMN).data() == ""
+    assert synced.index(payment_row, OPEN_COLUMN).data() == "Open in Xero"  # its invoice's page lists it
     tip = synced.index(payment_row, OPEN_COLUMN).data(Qt.ItemDataRole.ToolTipRole)
-    assert held.payment_id.lower() in tip.lower()
+    assert held.payment_id.lower() in tip.lower() and shown(tip).startswith(f"Open {row.number} in Xero")
+    opened: list[object] = []
+    page.synced.open_url = lambda url: opened.append(url) or True
+    assert page.synced.open_in_xero(payment) and page.synced.open_in_xero(row.id)
+    assert opened[0] == opened[1]  # the payment opens its invoice in Xero
+    assert synced.record_of(row.id).xero_invoice_id in opened[0].toString()
 
 
 def test_more_than_xero_has_due_shows_xeros_words_and_the_hint(qtbot, demo, window) -> None:
@@ -250,3 +256,73 @@ def test_more_than_xero_has_due_shows_xeros_words_and_the_hint(qtbot, demo, wind
     assert tip.startswith("Payment amount is more than the amount due")
     assert record.messages and all(f"Xero said: “{m}”" in tip for m in record.messages)
     assert "recorded there already" in record.hint and f"What to do: {record.hint}" in tip
+
+
+def test_a_mixed_resync_sends_ticked_invoices_and_payments_once_each(qtbot, demo, window) -> None:
+    send_payments(account=seed.DEMO_ARCHIVED_BANK_ACCOUNT)  # the payment fails: archived bank account
+    row = synced_unpaid()
+    record_in_window(qtbot, window, row.id, "12.00")
+    sent_and_settled(qtbot, window, ExportState.FAILED)
+    payment = payment_key(the_payment_id())
+    failed_invoice = next(r for r in list_failed() if r.category is FailureCategory.ARCHIVED_CONTACT)
+
+    page = window.xero_exports.page
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    page.show_tile(Tile.FAILED)
+    page.refresh()
+    failed = page.failed_model
+    assert {payment, failed_invoice.invoice_id} <= set(failed.loaded_ids())
+    demo.sandbox.control.restore_contact(seed.DEMO_ARCHIVED_CONTACT)  # both causes fixed...
+    send_payments(account=seed.DEMO_BANK_ACCOUNT)
+    demo.sandbox.faults.fail_next(1, path="/Invoices", method="PUT")  # ...and Xero stumbles once on each kind
+    demo.sandbox.faults.fail_next(1, path="/Payments", method="PUT")
+
+    view = page.failed.view
+    for key in (failed_invoice.invoice_id, payment):
+        box = view.visualRect(failed.index(failed.row_of(key), 0))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=box.center())
+    assert sorted(failed.checks.ids()) == sorted([failed_invoice.invoice_id, payment])
+    with qtbot.waitSignal(page.failed.resync_finished, timeout=RUN_TIMEOUT):
+        page.failed.resync_bar.button.click()
+
+    summary = page.failed.last_summary
+    assert summary is not None
+    assert sorted((o.kind, o.state) for o in summary.outcomes) == [
+        ("invoice", ExportState.SYNCED),
+        ("payment", ExportState.SYNCED),
+    ]
+    assert [k for k, _method, _path in demo.sandbox.faults.fired].count(FaultKind.SERVER_ERROR) == 2  # both stumbled
+    qtbot.waitUntil(lambda: not {payment, failed_invoice.invoice_id} & set(failed.loaded_ids()))
+    org = demo.sandbox.control.organisation(seed.DEMO_TENANT_ID)
+    with demo.sandbox.state.lock:
+        copies = [i for i in org.invoices.values() if i.invoice_number == failed_invoice.number]
+    assert len(copies) == 1  # one copy of the invoice
+    assert [p.amount for p in xero_payments(demo, row.number)] == [Decimal("12.00")]  # one copy of the payment
+
+    page.show_tile(Tile.SYNCED)
+    page.refresh()
+    synced = page.synced_model
+    while synced.canFetchMore():
+        synced.fetchMore()
+    assert type_of(synced, failed_invoice.invoice_id) == "Invoice" and type_of(synced, payment) == "Payment"
+
+
+def test_a_payment_recorded_before_its_invoice_is_in_xero_says_it_waits_and_follows_it(qtbot, demo, window) -> None:
+    send_payments()
+    failed_invoice = next(r for r in list_failed() if r.category is FailureCategory.ARCHIVED_CONTACT)
+    info = record_in_window(qtbot, window, failed_invoice.invoice_id, "7.00")
+    qtbot.waitUntil(lambda: "once" in info.message.text())
+    assert info.message.text().endswith(
+        f"It is sent to Xero once {failed_invoice.number} is there (it stays here if {failed_invoice.number} never "
+        "goes to Xero)."
+    )
+    source = info.payments.model().index(0, 3)
+    assert source.data() == "Entered here — sent to Xero once the invoice is there"
+    assert payment_state() is ExportState.QUEUED
+
+    demo.sandbox.control.restore_contact(seed.DEMO_ARCHIVED_CONTACT)
+    with qtbot.waitSignal(info.invoice_changed, timeout=RUN_TIMEOUT):
+        info.export_action.trigger()  # Options > Export to Xero: the invoice, then the payment waiting on it
+
+    assert payment_state() is ExportState.SYNCED
+    assert [p.amount for p in xero_payments(demo, failed_invoice.number)] == [Decimal("7.00")]

@@ -14,9 +14,17 @@ from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.invoices import record_payment
 from invoice_desktop.sandbox import seed
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.store.models import ExportState, Payment, XeroPaymentExport
-from invoice_desktop.xero.export_actions import failed_payment_ids, list_failed, list_synced, resync
+from invoice_desktop.store.models import ExportState, Invoice, Payment, XeroPaymentExport
+from invoice_desktop.xero.export_actions import (
+    dont_send,
+    failed_payment_ids,
+    list_failed,
+    list_synced,
+    mark_already_in_xero,
+    resync,
+)
 from invoice_desktop.xero.export_pacing import RetryPolicy
+from invoice_desktop.xero.export_queue import PAYMENTS, pending_ids
 from invoice_desktop.xero.payment_import import import_changes
 from invoice_desktop.xero.settings import load_settings, save_settings
 
@@ -44,8 +52,6 @@ def xero_payments(company: Company, number: str) -> list[object]:
 
 
 def number_of(invoice_id: int) -> str:
-    from invoice_desktop.store.models import Invoice
-
     return Invoice.get_by_id(invoice_id).number
 
 
@@ -165,3 +171,58 @@ def test_a_failed_payment_is_resynced_once_the_cause_is_fixed(company: Company) 
 
     assert [(o.kind, o.state) for o in summary.outcomes] == [("payment", ExportState.SYNCED)]
     assert failed_payment_ids() == [] and len(xero_payments(company, number_of(invoice_id))) == 1
+
+
+def test_a_payment_recorded_before_its_invoice_is_in_xero_waits_and_follows_it(company: Company) -> None:
+    invoice_id = approve("Greenway Builders", line("100.00"))  # queued, not sent yet
+    send_payments_on()
+    result = record_payment(invoice_id, PAID_ON, Decimal("30.00"), "EFT 12")
+    assert result.queued_for_xero and result.waits_for_invoice
+    row = XeroPaymentExport.get_by_id(result.payment_id)
+    assert row.state == ExportState.QUEUED.value and "Waits for" in row.note
+    assert pending_ids(company.time.now(), table=PAYMENTS) == []  # not sendable while the invoice is not there
+
+    summary = company.exporter().run()  # the invoice goes first, then its payment in the same run
+
+    assert [(o.kind, o.state) for o in summary.outcomes] == [
+        ("invoice", ExportState.SYNCED),
+        ("payment", ExportState.SYNCED),
+    ]
+    [held] = xero_payments(company, number_of(invoice_id))
+    assert held.amount == Decimal("30.00")  # type: ignore[attr-defined]
+    assert company.requests("PUT", "/Payments") == 1
+
+
+def test_a_payment_waiting_for_a_failed_invoice_goes_once_the_invoice_is_resynced(company: Company) -> None:
+    invoice_id = approve(seed.DEMO_ARCHIVED_CONTACT, line("100.00"))
+    company.exporter().run()  # the invoice fails: its contact is archived in Xero
+    send_payments_on()
+    result = record_payment(invoice_id, PAID_ON, Decimal("10.00"))
+    assert result.waits_for_invoice
+    company.exporter().run()  # nothing of the payment goes while the invoice fails
+    assert company.requests("PUT", "/Payments") == 0
+    company.sandbox.control.restore_contact(seed.DEMO_ARCHIVED_CONTACT)
+
+    summary = resync(company.client, [invoice_id], exporter=company.exporter)
+
+    assert [(o.kind, o.state) for o in summary.outcomes] == [
+        ("invoice", ExportState.SYNCED),
+        ("payment", ExportState.SYNCED),
+    ]
+    assert len(xero_payments(company, number_of(invoice_id))) == 1
+
+
+@pytest.mark.parametrize("never_sent", ["dont_send", "marked_in_xero_unlinked"])
+def test_a_payment_on_an_invoice_that_never_goes_to_xero_stays_here(company: Company, never_sent: str) -> None:
+    invoice_id = approve("Greenway Builders", line("100.00"))
+    send_payments_on()
+    result = record_payment(invoice_id, PAID_ON, Decimal("10.00"))
+    if never_sent == "dont_send":
+        dont_send(invoice_id)
+    else:
+        mark_already_in_xero(invoice_id)  # no Xero invoice named: nothing to send the payment against
+
+    row = XeroPaymentExport.get_by_id(result.payment_id)
+    assert row.state == ExportState.SKIPPED.value and row.note.startswith("Not sent:")
+    assert company.exporter().run().outcomes == []
+    assert company.requests("PUT", "/Payments") == 0

@@ -1,4 +1,4 @@
-"""Ledger commands (docs/product.md §5): `import`, `approve`, `invoices`, `renumber`. Thin: parse, call a ledger
+"""Ledger commands (docs/product.md §5): `import`, `approve`, `invoices`, `renumber`, `void`. Thin: parse, call a ledger
 service, print. Exit status: 0 all done; 1 done, but some rows were rejected (then nothing was imported) or some
 invoices could not be approved, or the renumbering was refused; 2 could not run (bad arguments, a missing or
 unreadable file, not a CSV, no invoice with the number to renumber).
@@ -36,6 +36,12 @@ refused as `duplicate_number`); its export state stays as it was, so a failed on
     {"old": "INV-0042", "new": "INV-0007", "renumbered": false, "export_state": "failed",    # exit 1
      "problems": [{"field": "number", "message": "INV-0007 is already used by another invoice"}]}
 
+`void NUMBER [--json]`: void an approved invoice with no payments; one in Xero is voided in Xero first, and here
+once Xero confirms (exit 1 when it was not voided: refused, or Xero's reply never came; Xero's words are kept)::
+
+    {"number": "INV-0042", "voided": true, "in_xero": true, "message": "INV-0042 is void, in Xero and here.",
+     "category": null, "xero_messages": [], "unconfirmed": false}
+
 When a command cannot run, `--json` prints `{"error": "<message>"}` (the message also goes to stderr).
 """
 
@@ -60,12 +66,18 @@ from invoice_desktop.ledger.invoices import (
     get_invoice_detail,
     invoice_ids_by_number,
     renumber_invoice,
+    void_xero_id,
 )
 from invoice_desktop.ledger.money import money_text
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.ledger.stored_text import stored_text_warnings
 from invoice_desktop.store.errors import CompanyFileError
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
+from invoice_desktop.xero.client import XeroInterfaceError
+from invoice_desktop.xero.company_client import open_client
+from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.settings import InterfaceState, interface_state
+from invoice_desktop.xero.void_export import VoidResult, void_invoice_anywhere
 
 LISTED_NUMBERS = 10  # a human report names this many invoices, then counts the rest
 
@@ -90,6 +102,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _register_approve(subparsers)
     _register_invoices(subparsers)
     _register_renumber(subparsers)
+    _register_void(subparsers)
 
 
 def _register_import(subparsers: argparse._SubParsersAction) -> None:
@@ -139,6 +152,18 @@ def _register_renumber(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("new", metavar="NEW", help="its new number")
     _add_json(parser)
     parser.set_defaults(func=run_renumber)
+
+
+def _register_void(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "void",
+        help="void an approved, unpaid invoice (in Xero first when it is there)",
+        description="Void an approved invoice with no payments. One that is in Xero is voided in Xero first and "
+        "here once Xero confirms; one not in Xero yet is voided here and never sent.",
+    )
+    parser.add_argument("number", metavar="NUMBER", help="the invoice's number")
+    _add_json(parser)
+    parser.set_defaults(func=run_void)
 
 
 def _add_json(parser: argparse.ArgumentParser) -> None:
@@ -214,6 +239,27 @@ def run_renumber(ctx: AppContext, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if problems else EXIT_OK
 
 
+def run_void(ctx: AppContext, args: argparse.Namespace) -> int:
+    number = args.number.strip()
+    invoice_id = invoice_ids_by_number([number]).get(number)
+    if invoice_id is None:
+        return _cannot_run(args, f"there is no invoice numbered {number!r}")
+    in_xero = bool(void_xero_id(invoice_id))
+    connected = interface_state() is not InterfaceState.NOT_SET_UP
+    engine = (lambda: Exporter(open_client(ctx.paths, ctx.endpoints, ctx.client_id))) if connected else None
+    try:
+        result = void_invoice_anywhere(invoice_id, engine)
+    except LedgerError as exc:
+        result = VoidResult(False, f"{number} was not voided: " + "; ".join(p.message for p in exc.problems) + ".")
+    except XeroInterfaceError as exc:
+        return _cannot_run(args, str(exc))
+    if args.json:
+        print_json(void_document(number, in_xero, result))
+    else:
+        print(result.message)
+    return EXIT_OK if result.voided else EXIT_PARTIAL
+
+
 def _cannot_run(args: argparse.Namespace, message: str) -> int:
     return cannot_run(message, getattr(args, "json", False))
 
@@ -259,6 +305,19 @@ def renumber_document(old: str, new: str, export_state: str | None, problems: Se
         "renumbered": not problems,
         "export_state": export_state,
         "problems": [{"field": p.field, "message": p.message} for p in problems],
+    }
+
+
+def void_document(number: str, in_xero: bool, result: VoidResult) -> dict[str, Any]:
+    failure = result.failure
+    return {
+        "number": number,
+        "voided": result.voided,
+        "in_xero": in_xero,
+        "message": result.message,
+        "category": failure.category.value if failure is not None else None,
+        "xero_messages": list(failure.messages) if failure is not None else [],
+        "unconfirmed": result.unconfirmed,
     }
 
 

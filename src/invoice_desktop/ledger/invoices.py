@@ -58,6 +58,7 @@ from invoice_desktop.store.models import (
     TaxRate,
     XeroAttempt,
     XeroExport,
+    XeroInvoiceState,
     XeroPaymentExport,
     database_proxy,
 )
@@ -83,8 +84,8 @@ _LINE_TEXTS = (
 # The note xero.export_actions.dont_send writes: the one kind of skipped export whose invoice may be renumbered
 # (the other kind, "Marked as already in Xero", is in Xero under its number).
 DONT_SEND_NOTE = "Not to be sent to Xero."
-# Attempt outcomes that are not a send to Xero (the rest are: synced, failed, retry).
-_NOT_SENDS = (AttemptOutcome.SKIPPED, AttemptOutcome.RENUMBERED)
+# Attempt outcomes that are not a send of the invoice to Xero (the rest are: synced, failed, retry).
+_NOT_SENDS = (AttemptOutcome.SKIPPED, AttemptOutcome.RENUMBERED, AttemptOutcome.VOIDED, AttemptOutcome.VOID_FAILED)
 
 _STATUS_WORDS = {
     InvoiceStatus.DRAFT.value: "a draft",
@@ -146,7 +147,8 @@ class PaymentResult:
     amount_paid: Decimal
     amount_due: Decimal
     status: InvoiceStatus
-    queued_for_xero: bool = False  # the invoice is in Xero and "Send payments recorded here to Xero" is on
+    queued_for_xero: bool = False  # "Send payments recorded here to Xero" is on and the invoice is (going) there
+    waits_for_invoice: bool = False  # queued, but sent only once the invoice is in Xero
 
 
 @dataclass(frozen=True)
@@ -550,25 +552,78 @@ def approve_all_drafts() -> ApproveResult:
     return approve_invoices(draft_ids())
 
 
-def void_invoice(invoice_id: int) -> None:
-    """Void an approved, unpaid invoice. If it has not reached Xero yet it will not be sent."""
+# Xero's answer to a change (a void too) of a document with a payment or credit on it (docs/sandbox.md: "Void (or any
+# change) refused once a payment or credit is on the document").
+XERO_HAS_PAYMENTS = "This document cannot be edited as it has a payment or credit note allocated to it."
+
+
+def void_invoice(invoice_id: int, *, voided_in_xero: str = "") -> None:
+    """Void an approved, unpaid invoice. If it has not reached Xero yet it will not be sent.
+
+    An invoice that is in Xero (void_xero_id) is voided in Xero first (xero.void_export): only with the note of the
+    void Xero confirmed, `voided_in_xero`, is it voided here (in that caller's transaction), and its export row
+    keeps the note; without it such an invoice is refused, since voiding it here alone would leave Xero owed."""
     with database_proxy.atomic():
         invoice = _get(invoice_id)
-        if invoice.status == InvoiceStatus.DRAFT.value:
-            raise LedgerError(Problem("status", f"{invoice.number} is a draft: delete it instead of voiding it"))
-        _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "voided")
-        if invoice.amount_paid:
-            raise LedgerError(
-                Problem("status", f"{invoice.number} has payments of {invoice.amount_paid} and cannot be voided")
-            )
+        refusal = _void_refusal(invoice)
+        if refusal:
+            raise LedgerError(Problem("status", refusal))
+        if void_xero_id(invoice_id) and not voided_in_xero:
+            raise LedgerError(Problem("status", f"{invoice.number} is in Xero: it is voided in Xero first, then here"))
         now = utcnow()
         invoice.status = InvoiceStatus.VOID.value
         invoice.updated_at = now
         invoice.save()
+        if voided_in_xero:
+            XeroExport.update(note=voided_in_xero, updated_at=now).where(XeroExport.invoice == invoice_id).execute()
+            return
         unsent = (ExportState.NOT_SENT.value, ExportState.QUEUED.value, ExportState.FAILED.value)
         XeroExport.update(state=ExportState.SKIPPED.value, note="Voided before it reached Xero.", updated_at=now).where(
             (XeroExport.invoice == invoice_id) & XeroExport.state.in_(unsent)
         ).execute()
+        skip_waiting_payments(invoice_id, f"Not sent: {invoice.number} was voided before it reached Xero.")
+
+
+def void_refusal(invoice_id: int) -> str:
+    """Why this invoice cannot be voided now (before anything is sent to Xero), or "" when it can."""
+    return _void_refusal(_get(invoice_id))
+
+
+def _void_refusal(invoice: Invoice) -> str:
+    if invoice.status == InvoiceStatus.DRAFT.value:
+        return f"{invoice.number} is a draft: delete it instead of voiding it"
+    if invoice.status != InvoiceStatus.AWAITING_PAYMENT.value:
+        return f"{invoice.number} is {_STATUS_WORDS.get(invoice.status, invoice.status)} and cannot be voided"
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
+    in_xero = bool(void_xero_id(invoice.id))
+    if invoice.amount_paid:
+        if in_xero:
+            return (f"{invoice.number} has payments of {invoice.amount_paid} recorded here, so Xero would refuse to "
+                    f"void it: \u201c{XERO_HAS_PAYMENTS}\u201d Remove the payments first")  # fmt: skip
+        return f"{invoice.number} has payments of {invoice.amount_paid} and cannot be voided"
+    if export is not None and export.state == ExportState.SENDING.value:
+        return f"{invoice.number} is being sent to Xero right now; try again once it is there"
+    if export is not None and export.state == ExportState.FAILED.value and export.unconfirmed:
+        return (f"{invoice.number} may be in Xero already (the reply to its export never came): export it again "
+                "(Options > Export to Xero, or Resync), which looks it up in Xero first, then void it")  # fmt: skip
+    state = XeroInvoiceState.get_or_none(XeroInvoiceState.invoice == invoice.id) if in_xero else None
+    if state is not None and (state.amount_paid or state.amount_credited or state.xero_status == "PAID"):
+        settled = state.amount_paid + state.amount_credited
+        return (f"Xero had {settled} paid or credited on {invoice.number} at the last payment import, so it would "
+                f"refuse to void it: \u201c{XERO_HAS_PAYMENTS}\u201d Remove the payments or credit notes in Xero "
+                "first")  # fmt: skip
+    return ""
+
+
+def void_xero_id(invoice_id: int) -> str:
+    """The Xero InvoiceID of an invoice that is in Xero, so that voiding it means voiding it in Xero: exported
+    (synced), or marked as already in Xero with a linked Xero invoice; "" otherwise."""
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+    if export is None or not export.xero_invoice_id:
+        return ""
+    if export.state in (ExportState.SYNCED.value, ExportState.SKIPPED.value):
+        return str(export.xero_invoice_id)
+    return ""
 
 
 def renumber_invoice(invoice_id: int, new_number: str) -> None:
@@ -640,9 +695,12 @@ def record_payment(
 ) -> PaymentResult:
     """Record a payment against an approved invoice; it becomes paid when payments cover the total.
 
-    On an invoice that is in Xero, a payment entered here is queued to be sent to Xero (an xero_payment_export
-    row, in the same transaction) when "Send payments recorded here to Xero" is on; otherwise it is refused with
-    `payment_refusal`'s reason (its payments belong in Xero, and the payment import brings them here)."""
+    With "Send payments recorded here to Xero" on, a payment entered here on an invoice that is in Xero, or on its
+    way there (not sent yet, queued, being sent, failed), is queued to be sent to Xero (an xero_payment_export row,
+    in the same transaction); one on an invoice not in Xero yet waits for it (`waits_for_invoice`), and stays here
+    only if the invoice never goes (voided, Don't send: skip_waiting_payments). With the switch off, one on an
+    invoice in Xero is refused with `payment_refusal`'s reason (its payments belong in Xero, and the payment import
+    brings them here)."""
     with database_proxy.atomic():
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "paid")
@@ -658,7 +716,9 @@ def record_payment(
             )
         if xero_payment_id and Payment.select().where(Payment.xero_payment_id == xero_payment_id).exists():
             raise LedgerError(Problem("amount", f"Xero payment {xero_payment_id} is already recorded"))
-        send = source != "xero" and _invoice_in_xero(invoice_id) and sends_payments()
+        export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+        send = source != "xero" and sends_payments() and _goes_to_xero(export)
+        waits = send and not _in_xero(export)
         payment = Payment.create(
             invoice=invoice.id,
             date=payment_date,
@@ -673,13 +733,15 @@ def record_payment(
         invoice.updated_at = utcnow()
         invoice.save()
         if send:
-            XeroPaymentExport.create(payment=payment.id, state=ExportState.QUEUED.value)
+            note = WAITS_FOR_INVOICE.format(number=invoice.number) if waits else ""
+            XeroPaymentExport.create(payment=payment.id, state=ExportState.QUEUED.value, note=note)
         return PaymentResult(
             payment_id=payment.id,
             amount_paid=invoice.amount_paid,
             amount_due=invoice.total - invoice.amount_paid,
             status=InvoiceStatus(invoice.status),
             queued_for_xero=send,
+            waits_for_invoice=waits,
         )
 
 
@@ -688,9 +750,32 @@ def sends_payments() -> bool:
     return get_setting("xero.enabled", False) is True and get_setting("xero.send_payments", False) is True
 
 
-def _invoice_in_xero(invoice_id: int) -> bool:
-    export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+def _in_xero(export: XeroExport | None) -> bool:
     return export is not None and export.state == ExportState.SYNCED and bool(export.xero_invoice_id)
+
+
+# An approved invoice on its way to Xero (not sent yet, queued, being sent, failed): a payment recorded on it with
+# "send payments" on is queued too, and waits until the invoice is in Xero (xero.export_queue.pending_ids).
+_ON_ITS_WAY = (ExportState.NOT_SENT, ExportState.QUEUED, ExportState.SENDING, ExportState.FAILED)
+WAITS_FOR_INVOICE = "Waits for {number} to reach Xero; it is sent to Xero right after the invoice."
+
+
+def _goes_to_xero(export: XeroExport | None) -> bool:
+    return export is not None and (_in_xero(export) or ExportState(export.state) in _ON_ITS_WAY)
+
+
+def skip_waiting_payments(invoice_id: int, note: str) -> int:
+    """The invoice will never reach Xero (voided before it got there, Don't send, marked as in Xero without its
+    Xero invoice): its payments queued for Xero stay here only, with `note` saying why."""
+    payments = Payment.select(Payment.id).where(Payment.invoice == invoice_id)
+    waiting = XeroPaymentExport.payment.in_(payments) & XeroPaymentExport.state.in_(
+        (ExportState.QUEUED.value, ExportState.FAILED.value)
+    )
+    return (
+        XeroPaymentExport.update(state=ExportState.SKIPPED.value, note=note, next_retry_at=None, updated_at=utcnow())
+        .where(waiting)
+        .execute()
+    )
 
 
 def payment_refusal(invoice_id: int) -> str:
@@ -701,8 +786,8 @@ def payment_refusal(invoice_id: int) -> str:
     export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
     if export is None or not (export.xero_invoice_id or export.state in (ExportState.SYNCED, ExportState.SENDING)):
         return ""
-    if export.state == ExportState.SYNCED and export.xero_invoice_id and sends_payments():
-        return ""  # recorded here and sent to Xero
+    if sends_payments() and (_in_xero(export) or export.state == ExportState.SENDING):
+        return ""  # recorded here and sent to Xero (once the invoice is there)
     where = "is being sent to Xero" if export.state == ExportState.SENDING else "is in Xero"
     if sends_payments():
         return f"{invoice.number} {where}: record the payment once Xero has the invoice (it is then sent to Xero)."

@@ -58,6 +58,8 @@ class AttemptOutcome(StrEnum):
     RETRY = "retry"  # a try that was retried in the same run
     SKIPPED = "skipped"  # marked as already in Xero, or don't send
     RENUMBERED = "renumbered"
+    VOIDED = "voided"  # voided in Xero (and so here), or found voided there
+    VOID_FAILED = "void_failed"  # a void Xero refused, or whose reply never came
 
 
 class BatchState(StrEnum):

@@ -5,19 +5,25 @@ Runs on a worker thread (see ui.xero_actions): no widgets here, only the company
 
 from __future__ import annotations
 
+from PySide6.QtCore import QUrl
+
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.failure import JobFailure, sentence
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.xero_actions import XeroActionResult
+from invoice_desktop.ui.xero_exports_links import xero_invoice_url
 from invoice_desktop.xero import export_actions
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.export_results import ExportOutcome
+from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.settings import load_connection
+from invoice_desktop.xero.void_export import void_invoice_anywhere
 
 
 class EngineXeroActions:
-    """The real XeroActions: one invoice exported, marked as already in Xero, or kept out of Xero."""
+    """The real XeroActions: one invoice exported, marked as already in Xero, kept out of Xero, or voided in Xero."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -48,6 +54,13 @@ class EngineXeroActions:
     def dont_send(self, invoice_id: int) -> XeroActionResult:
         export_actions.dont_send(invoice_id)
         return XeroActionResult(True, f"{get_invoice_detail(invoice_id).number} will not be sent to Xero.")
+
+    def xero_page(self, xero_invoice_id: str) -> QUrl:
+        return xero_invoice_url(self.ctx.endpoints, load_connection().tenant_id, xero_invoice_id)
+
+    def void(self, invoice_id: int) -> XeroActionResult:
+        result = void_invoice_anywhere(invoice_id, lambda: Exporter(self._client()))
+        return XeroActionResult(result.voided, result.message)
 
 
 def _result(outcome: ExportOutcome) -> XeroActionResult:

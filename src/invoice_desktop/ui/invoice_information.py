@@ -1,16 +1,18 @@
 """Invoice Information: one approved (or paid, or void) invoice in full, and the Options menu.
 
 Header, lines, totals, payments, the Xero panel (state, the whole error, the history) and Options: Export to
-Xero, Mark as already in Xero, Don't send to Xero (through the `XeroActions` the export engine provides; off
-with a tooltip when there is none), Renumber (a small dialog; for an invoice Xero refused as a duplicate number,
-only while it has not reached Xero, else off with a tooltip saying why), Void (after a confirmation) and Record
-payment (a small dialog), all three through the ledger services. After any action the window re-reads the
-invoice and emits `invoice_changed`, so the Invoice Manager can re-read its lists and counts. Drafts open in the
-editor instead.
+Xero, Mark as already in Xero, Don't send to Xero, Open in Xero (an invoice in Xero: its page there, in the
+browser), through the `XeroActions` the export engine provides (off with a tooltip when there is none); Renumber
+(a small dialog; for an invoice Xero refused as a duplicate number, only while it has not reached Xero, else off
+with a tooltip saying why), Void (after a confirmation) and Record payment (a small dialog), through the ledger
+services. After any action the window re-reads the invoice and emits `invoice_changed`, so the Invoice Manager
+can re-read its lists and counts. Drafts open in the editor instead.
 
-Payments are not sent to Xero (yet): on an invoice in Xero, Record payment says to record it in Xero, from where the
-payment import brings it back, and opens no form (ledger.payment_refusal); a payment entered here earlier on such an
-invoice is listed as not in Xero.
+With "Send payments recorded here to Xero" on, a payment recorded here is sent to Xero (one recorded before the
+invoice is there waits for it, and says so); with it off, on an invoice in Xero, Record payment says to record it
+in Xero, from where the payment import brings it back, and opens no form (ledger.payment_refusal); a payment
+entered here earlier on such an invoice is listed as not in Xero. Void on an invoice in Xero voids it there first
+(through the XeroActions, on a worker thread), here once Xero confirms.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QFont, QPalette
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QDesktopServices, QFont, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -52,6 +54,8 @@ from invoice_desktop.ledger.invoices import (
     renumber_invoice,
     renumber_refusal,
     void_invoice,
+    void_refusal,
+    void_xero_id,
 )
 from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
 from invoice_desktop.ui.confirm import ask_destructive
@@ -105,17 +109,24 @@ class PaymentRow:
 
     payment: PaymentDetail
     not_in_xero: bool
+    waits_for_invoice: bool = False  # queued for Xero, the invoice not there yet
 
 
 def payment_rows(detail: InvoiceDetail) -> tuple[PaymentRow, ...]:
     in_xero = bool(payment_refusal(detail.id))
-    return tuple(PaymentRow(p, in_xero and p.source != "xero") for p in detail.payments)
+    invoice_there = detail.export is not None and detail.export.state is ExportState.SYNCED
+    return tuple(
+        PaymentRow(p, in_xero and p.source != "xero", p.xero_state is ExportState.QUEUED and not invoice_there)
+        for p in detail.payments
+    )
 
 
 SENT_WORDS = {
     ExportState.SYNCED: "Entered here — sent to Xero",
     ExportState.FAILED: "Entered here — sending to Xero failed (see Xero Exports)",
+    ExportState.SKIPPED: "Entered here — stays here (the invoice does not go to Xero)",
 }
+WAITS_WORDS = "Entered here — sent to Xero once the invoice is there"
 
 
 def _payment_source(row: PaymentRow) -> str:
@@ -126,6 +137,8 @@ def _payment_source(row: PaymentRow) -> str:
     state = row.payment.xero_state
     if state is None:
         return "Entered here"
+    if row.waits_for_invoice:
+        return WAITS_WORDS
     return SENT_WORDS.get(state, "Entered here — to be sent to Xero")
 
 
@@ -180,6 +193,7 @@ class InvoiceInformation(QDialog):
         self._today = today
         self.detail: InvoiceDetail | None = None
         self._busy: CallJob | None = None
+        self.open_url: Callable[[QUrl], bool] = QDesktopServices.openUrl  # tests look instead of opening a browser
         self.setWindowTitle("Invoice Information")
         self.setSizeGripEnabled(True)
         self.resize(880, 700)
@@ -207,6 +221,7 @@ class InvoiceInformation(QDialog):
         self.export_action = self._menu_action("&Export to Xero", self.export_now)
         self.mark_action = self._menu_action("&Mark as already in Xero…", self.ask_mark_in_xero)
         self.dont_send_action = self._menu_action("&Don't send to Xero", self.dont_send)
+        self.open_in_xero_action = self._menu_action("Open &in Xero", self.open_in_xero)
         self.options_menu.addSeparator()
         self.renumber_action = self._menu_action("&Renumber…", self.open_renumber)
         self.payment_action = self._menu_action("Record &payment…", self.open_record_payment)
@@ -375,13 +390,19 @@ class InvoiceInformation(QDialog):
         # on an invoice in Xero it stays on, to say where the payment goes (see open_record_payment)
         payment_tip = self._payment_in_xero() or "Record a payment received"
         self._enable(self.payment_action, "" if awaiting else not_awaiting, payment_tip)
-        if not awaiting:
-            void_reason = not_awaiting
-        elif detail.amount_paid:
-            void_reason = "It has payments recorded and cannot be voided"
-        else:
-            void_reason = ""
-        self._enable(self.void_action, void_reason, "Void this invoice; it will not be sent to Xero")
+        xero_id = void_xero_id(self.invoice_id)
+        in_xero = bool(xero_id)
+        open_reason = "" if in_xero else "It is not in Xero (or not linked to its Xero invoice)"
+        if in_xero and self.xero_actions is None:
+            open_reason = NOT_SET_UP_TIP
+        self._enable(self.open_in_xero_action, open_reason, "Open this invoice in Xero, in the browser")
+        void_reason = void_refusal(self.invoice_id)
+        if not void_reason and in_xero and self.xero_actions is None:
+            void_reason = f"{detail.number} is in Xero: set up the Xero interface to void it there (and here)"
+        void_tip = "Void this invoice in Xero, then here"
+        if not in_xero:
+            void_tip = "Void this invoice; it will not be sent to Xero"
+        self._enable(self.void_action, void_reason, void_tip)
         self.options_button.setEnabled(not busy)
 
     @staticmethod
@@ -399,17 +420,25 @@ class InvoiceInformation(QDialog):
     @Slot()
     def ask_void(self) -> QMessageBox:
         number = self.detail.number if self.detail else ""
-        return ask_destructive(
-            self,
-            "Void invoice",
-            f"Void {number}?\n\nA void invoice stays in the company file but is no longer owed, and it will not be "
-            "sent to Xero. This cannot be undone.",
-            "&Void invoice",
-            self.void,
-        )
+        if void_xero_id(self.invoice_id):
+            question = (
+                f"Void {number} in Xero and here?\n\nXero is asked to void it first; it becomes void here once "
+                "Xero confirms. A void invoice stays in the company file but is no longer owed. This cannot be undone."
+            )
+        else:
+            question = (
+                f"Void {number}?\n\nA void invoice stays in the company file but is no longer owed, and it will not "
+                "be sent to Xero. This cannot be undone."
+            )
+        return ask_destructive(self, "Void invoice", question, "&Void invoice", self.void)
 
     @Slot()
     def void(self) -> None:
+        if void_xero_id(self.invoice_id):  # in Xero: voided there first, on a worker thread
+            if self.xero_actions is not None:
+                actions, invoice_id = self.xero_actions, self.invoice_id
+                self._run(f"Voiding {self._number()} in Xero…", lambda: actions.void(invoice_id))
+            return
         try:
             void_invoice(self.invoice_id)
         except LedgerError as exc:
@@ -448,7 +477,9 @@ class InvoiceInformation(QDialog):
             text += "it is now paid."
         else:
             text += f"{format_money(result.amount_due)} still due."
-        if result.queued_for_xero:
+        if result.waits_for_invoice:
+            text += f" It is sent to Xero once {number} is there (it stays here if {number} never goes to Xero)."
+        elif result.queued_for_xero:
             text += " It is sent to Xero with the next sync."
         self._changed(text, Tone.SUCCESS)
 
@@ -479,6 +510,13 @@ class InvoiceInformation(QDialog):
         if self.xero_actions is not None:
             actions, invoice_id = self.xero_actions, self.invoice_id
             self._run(f"Exporting {self._number()} to Xero…", lambda: actions.export_now(invoice_id))
+
+    @Slot()
+    def open_in_xero(self) -> bool:
+        xero_id = void_xero_id(self.invoice_id)
+        if not xero_id or self.xero_actions is None:
+            return False
+        return bool(self.open_url(self.xero_actions.xero_page(xero_id)))
 
     @Slot()
     def ask_mark_in_xero(self) -> QInputDialog:

@@ -1,4 +1,4 @@
-"""What Invoice Information asks of the Xero export engine: the Options menu's three Xero actions.
+"""What Invoice Information asks of the Xero export engine: the Options menu's Xero actions (and Void in Xero).
 
 The window only knows this protocol; the export-engine integration supplies the implementation (over
 xero.export_actions / the exporter). Without one, the three actions stay disabled with the tooltip
@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Protocol
+
+from PySide6.QtCore import QUrl
 
 NOT_SET_UP_TIP = "Set up the Xero interface first"
 
@@ -34,4 +36,12 @@ class XeroActions(Protocol):
 
     def dont_send(self, invoice_id: int) -> XeroActionResult:
         """Options > Don't send to Xero: take it out of the export queue for good."""
+        ...
+
+    def xero_page(self, xero_invoice_id: str) -> QUrl:
+        """Where Options > Open in Xero goes for the Xero invoice (quick: no call to Xero, any thread)."""
+        ...
+
+    def void(self, invoice_id: int) -> XeroActionResult:
+        """Options > Void on an invoice that is in Xero: void it in Xero, then here once Xero confirms."""
         ...

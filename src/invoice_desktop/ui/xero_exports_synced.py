@@ -63,7 +63,7 @@ class SyncedPanel(QWidget):
         self._update_button()
 
     def url_of(self, record: SyncedRow) -> QUrl:
-        return xero_invoice_url(self.ctx.endpoints, load_connection().tenant_id, record.xero_invoice_id)
+        return xero_invoice_url(self.ctx.endpoints, load_connection().tenant_id, record.xero_page_id)
 
     def open_in_xero(self, invoice_id: int) -> bool:
         record = self.model.record_of(invoice_id)

@@ -41,6 +41,8 @@ OUTCOME_WORDS: dict[AttemptOutcome, str] = {
     AttemptOutcome.RETRY: "Will retry",
     AttemptOutcome.SKIPPED: "Not sent",
     AttemptOutcome.RENUMBERED: "Renumbered",
+    AttemptOutcome.VOIDED: "Voided in Xero",
+    AttemptOutcome.VOID_FAILED: "Not voided",
 }
 
 ATTEMPT_COLUMNS: tuple[Column[AttemptDetail], ...] = (

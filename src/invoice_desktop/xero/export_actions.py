@@ -15,7 +15,7 @@ from typing import Any
 
 from peewee import ModelSelect
 
-from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
+from invoice_desktop.ledger.invoices import DONT_SEND_NOTE, skip_waiting_payments
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
@@ -93,6 +93,12 @@ class SyncedRow:
     warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
     kind: str = "invoice"  # "invoice" | "payment" (then xero_invoice_id holds Xero's PaymentID)
     payment_id: int | None = None
+    invoice_xero_id: str = ""  # the Xero InvoiceID of the invoice (a payment's: the invoice it is on)
+
+    @property
+    def xero_page_id(self) -> str:
+        """The Xero invoice whose page shows this row in Xero (a payment is shown on its invoice's page)."""
+        return self.xero_invoice_id if self.kind == "invoice" else self.invoice_xero_id
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -209,9 +215,11 @@ def _payment_rows(state: ExportState) -> list[Any]:
         payment = row.payment
         invoice = payment.invoice
         if state is ExportState.SYNCED:
+            export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
             rows.append(SyncedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
                                   row.xero_payment_id or "", row.synced_at, row.note, kind="payment",
-                                  payment_id=payment.id))  # fmt: skip
+                                  payment_id=payment.id,
+                                  invoice_xero_id=(export.xero_invoice_id or "") if export else ""))  # fmt: skip
         else:
             rows.append(FailedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
                                   row.category, stored_messages(row.messages), row.hint, row.attempts,
@@ -488,3 +496,6 @@ def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
             raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
         skipped = AttemptOutcome.SKIPPED
         XeroAttempt.insert(invoice=invoice_id, at=now, outcome=skipped, messages=json.dumps([note])).execute()
+        if xero_id is None:  # it never reaches Xero from here: its payments waiting for it stay here
+            number = Invoice.get_by_id(invoice_id).number
+            skip_waiting_payments(invoice_id, f"Not sent: {number} is not going to Xero from here ({note})")

@@ -59,7 +59,7 @@ from invoice_desktop.xero.failure_classifier import (
 )
 from invoice_desktop.xero.invoice_lookup import Lookup, Wanted, describe, look_up, whose, xero_number_key
 from invoice_desktop.xero.invoice_mapping import MappedInvoice, map_invoice, request_body, request_digest
-from invoice_desktop.xero.payment_export import PaymentExporter
+from invoice_desktop.xero.payment_export import PaymentExporter, waiting_on
 from invoice_desktop.xero.settings import KEY_LAST_SYNC_AT, XeroSettings, load_settings, mark_dropped
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache
 from invoice_desktop.xero.xero_calls import XeroCaller
@@ -237,6 +237,13 @@ class Exporter:
         finally:
             if pool is not None:
                 pool.shutdown(wait=True)
+        if not send_payments:  # payments recorded before their invoice reached Xero follow it now
+            synced = [
+                o.invoice_id for o in run.summary.outcomes if o.kind == "invoice" and o.state is ExportState.SYNCED
+            ]
+            followers = waiting_on(synced)
+            payment_ids = [*(payment_ids or ()), *followers] if followers else payment_ids
+            send_payments = bool(followers)
         if send_payments and not run.stopped and not run.summary.cancelled:
             self._send_payments(run, payment_ids, cancel)
         return self._finish(run)

@@ -357,6 +357,20 @@ class PaymentExporter:
 # -- helpers ---------------------------------------------------------------------------------------------------------
 
 
+def waiting_on(invoice_ids: Sequence[int]) -> list[int]:
+    """The payments queued for Xero on these invoices (recorded before the invoice reached Xero, they wait for it),
+    in the order they were recorded."""
+    if not invoice_ids:
+        return []
+    query = (
+        XeroPaymentExport.select(XeroPaymentExport.payment)
+        .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
+        .where(Payment.invoice.in_(list(invoice_ids)) & (XeroPaymentExport.state == ExportState.QUEUED.value))
+        .order_by(XeroPaymentExport.payment)
+    )
+    return [row.payment_id for row in query]
+
+
 def _read(payment_id: int) -> tuple[Payment, Invoice, str] | None:
     payment = Payment.get_or_none(Payment.id == payment_id)
     if payment is None:

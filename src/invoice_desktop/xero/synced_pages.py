@@ -93,6 +93,7 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
             XeroExport.warnings.alias("warnings"),
             Value("invoice").alias("kind"),
             Invoice.id.alias("row_id"),
+            XeroExport.xero_invoice_id.alias("invoice_xero_id"),
         )
         .join(Invoice, on=(XeroExport.invoice == Invoice.id))
         .join(Client, on=(Invoice.client == Client.id))
@@ -110,10 +111,12 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
             Value("[]"),
             Value("payment"),
             Payment.id,
+            XeroExport.xero_invoice_id,  # the invoice the payment is on: its page in Xero lists the payment
         )
         .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
         .join(Invoice, on=(Payment.invoice == Invoice.id))
         .join(Client, on=(Invoice.client == Client.id))
+        .join(XeroExport, on=(XeroExport.invoice == Invoice.id))
         .where(XeroPaymentExport.state == ExportState.SYNCED.value)
     )
     way = " DESC" if descending else ""
@@ -137,6 +140,7 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
             stored_messages(said),
             kind=kind,
             payment_id=row_id if kind == "payment" else None,
+            invoice_xero_id=invoice_xero_id or "",
         )
-        for invoice_id, number, client, cents, xero_id, synced_at, note, said, kind, row_id in rows
+        for invoice_id, number, client, cents, xero_id, synced_at, note, said, kind, row_id, invoice_xero_id in rows
     ]

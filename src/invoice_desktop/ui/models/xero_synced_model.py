@@ -1,5 +1,6 @@
-"""The Synced table of the Xero Exports tab: Invoice #, Client, Total, Type, Synced at, and "Open in Xero" (for an
-invoice; a payment's row names Xero's payment in its tooltip).
+"""The Synced table of the Xero Exports tab: Invoice #, Client, Total, Type, Synced at, and "Open in Xero" (an
+invoice's page in Xero; a payment's row opens the page of the invoice it is on, and names Xero's payment in its
+tooltip).
 
 Read a page at a time, sorted in SQL (xero.synced_pages), so 100,000 synced invoices open as fast as 200."""
 
@@ -21,8 +22,9 @@ OPEN_COLUMN = 5
 
 
 def has_xero_link(row: SyncedRow) -> bool:
-    """An invoice linked to its Xero invoice (a payment's row holds Xero's PaymentID: nothing to open)."""
-    return row.kind == "invoice" and bool(row.xero_invoice_id)
+    """A row with a page in Xero: an invoice linked to its Xero invoice, a payment on such an invoice (Xero shows
+    a payment on its invoice's page)."""
+    return bool(row.xero_page_id)
 
 
 def _warned(row: SyncedRow) -> str:
@@ -31,7 +33,9 @@ def _warned(row: SyncedRow) -> str:
 
 def _open_tooltip(row: SyncedRow) -> str:
     if row.kind == "payment":
-        return f"Payment on {row.number}, in Xero as payment {row.xero_invoice_id}" + (
+        where = f"Open {row.number} in Xero, where the payment is listed (in the browser)\n"
+        where = where if has_xero_link(row) else ""
+        return f"{where}Payment on {row.number}, in Xero as payment {row.xero_invoice_id}" + (
             f"\n{row.note}" if row.note else ""
         )
     if not row.xero_invoice_id:
