@@ -195,6 +195,8 @@ def _print_status(status: XeroStatus) -> None:
         print(f"  A sign-in would be kept in: {storage}")
     if status.connected_at:
         print(f"  Connected at: {status.connected_at}")
+    if status.last_change_text:
+        print(f"  Last change: {status.last_change_text}")
     print(f"  Last sync: {status.last_sync_at or 'never'}")
     if status.settings_fetched_at:
         print(f"  Xero's settings fetched at: {status.settings_fetched_at}")

@@ -18,6 +18,8 @@ from typing import Any
 
 from peewee import JOIN, IntegrityError
 
+from invoice_desktop.desk import current_user
+from invoice_desktop.ledger.activity import record_event
 from invoice_desktop.ledger.catalog import (
     ClientInfo,
     _client_info,
@@ -50,6 +52,7 @@ from invoice_desktop.store.models import (
     AmountsType,
     AttemptOutcome,
     Client,
+    EventAction,
     ExportState,
     Invoice,
     InvoiceLine,
@@ -528,6 +531,7 @@ def approve_invoices(invoice_ids: Iterable[int]) -> ApproveResult:
                 )
                 .execute()
             )
+            record_event(EventAction.APPROVED, ok, at=now)
     return ApproveResult(
         approved=tuple(number for _, number in approved),
         rejected=tuple(rejected),
@@ -569,6 +573,7 @@ def void_invoice(invoice_id: int) -> None:
         XeroExport.update(state=ExportState.SKIPPED.value, note="Voided before it reached Xero.", updated_at=now).where(
             (XeroExport.invoice == invoice_id) & XeroExport.state.in_(unsent)
         ).execute()
+        record_event(EventAction.VOIDED, [invoice_id], at=now)
 
 
 def renumber_invoice(invoice_id: int, new_number: str) -> None:
@@ -620,6 +625,7 @@ def renumber_invoice(invoice_id: int, new_number: str) -> None:
                 at=now,
                 outcome=AttemptOutcome.RENUMBERED,
                 messages=json.dumps([f"Renumbered from {old} to {number}."]),
+                user_name=current_user(),
             ).execute()
         advance_numbering([number])
 

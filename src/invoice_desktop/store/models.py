@@ -60,6 +60,17 @@ class AttemptOutcome(StrEnum):
     RENUMBERED = "renumbered"
 
 
+class EventAction(StrEnum):
+    """Something a person did at a desk (store.models.Event); the attempts the engine makes are XeroAttempt."""
+
+    APPROVED = "approved"
+    EXPORT_STARTED = "export_started"  # Resync, or Options > Export to Xero: a send asked for by hand
+    VOIDED = "voided"
+    XERO_CONNECTED = "xero_connected"
+    XERO_ORGANISATION_CHANGED = "xero_organisation_changed"
+    XERO_DISCONNECTED = "xero_disconnected"
+
+
 class BatchState(StrEnum):
     PENDING = "pending"  # claimed, request not sent yet
     SENT = "sent"  # the request may have reached Xero
@@ -230,6 +241,7 @@ class XeroAttempt(BaseModel):
     category = EnumField(FailureCategory, null=True)
     messages = TextField(default="[]")
     correlation_id = CharField(null=True)
+    user_name = CharField(null=True)  # the desk's user for a row written by hand (renumbered, not sent, marked)
 
 
 class XeroBatch(BaseModel):
@@ -299,6 +311,21 @@ class XeroInvoiceState(BaseModel):
     imported_at = UtcDateTimeField(default=utcnow)
 
 
+class Event(BaseModel):
+    """Who did what, and when: approvals, sends asked for by hand, voids, Xero connection changes (schema 8).
+
+    `user_name` is the desk's name at the time (invoice_desktop.desk), copied, never a reference: renaming a desk
+    leaves the history as it was. `invoice` is null for an event of the company file (a connection change)."""
+
+    id = AutoField()
+    at = UtcDateTimeField(default=utcnow)
+    user_name = CharField()
+    action = EnumField(EventAction)
+    invoice = ForeignKeyField(Invoice, null=True, backref="events", on_delete="CASCADE")
+    invoice_id: int | None
+    detail = TextField(default="")
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Setting,
     Client,
@@ -313,6 +340,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     XeroInvoiceState,
     XeroPaymentExport,
     XeroPaymentAttempt,
+    Event,
 ]
 
 

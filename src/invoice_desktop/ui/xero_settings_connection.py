@@ -37,6 +37,7 @@ class ConnectionPanel(QGroupBox):
         self.reason = value_label("Why the connection dropped", self)
         self.storage = value_label("Where the Xero sign-in is kept", self)
         self.storage_warning = value_label("Sign-in storage warning", self)
+        self.last_change = value_label("Last connection change", self)
         self.waiting = value_label("Sign-in progress", self)  # plain text, or a Markup with the sign-in link
         self.waiting.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.waiting.setOpenExternalLinks(True)
@@ -56,6 +57,8 @@ class ConnectionPanel(QGroupBox):
         form.addRow("Organisation:", self.organisation)
         form.addRow("State:", self.state)
         form.addRow("Sign-in kept in:", self.storage)
+        form.addRow("Last change:", self.last_change)
+        self.form = form
         buttons = QHBoxLayout()
         buttons.addWidget(self.connect_button)
         buttons.addWidget(self.cancel_button)
@@ -93,6 +96,8 @@ class ConnectionPanel(QGroupBox):
         self.storage_warning.setText(status.token_warning or "")
         show_colour(self.storage_warning, StatusColour.ERROR)
         self.storage_warning.setVisible(bool(status.token_warning))
+        self.last_change.setText(status.last_change_text)
+        self.form.setRowVisible(self.last_change, bool(status.last_change_text))
         set_up = bool(status.tenant_id)
         self.connect_button.setText("Reconnect to Xero…" if set_up else "Connect to Xero…")
         self.connect_button.setAccessibleName("Reconnect to Xero" if set_up else "Connect to Xero")

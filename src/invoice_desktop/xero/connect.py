@@ -25,6 +25,7 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from xero_python.exceptions import ApiException, OAuth2Error
 
 from invoice_desktop.config import AppPaths, XeroEndpoints
+from invoice_desktop.store.models import database_proxy
 from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.auth import BROAD_SCOPES, authorization_request, exchange_code, new_state, scopes_for
 from invoice_desktop.xero.callback_server import DEFAULT_PORT, DEFAULT_TIMEOUT, CallbackServer, CallbackTimeout
@@ -338,7 +339,10 @@ def disconnect(paths: AppPaths, endpoints: XeroEndpoints, *, store: TokenStore |
     if problems:
         problems.append("If the app is still listed in Xero (Settings > Connected apps), disconnect it there.")
     store.delete()
-    removed = xero_settings.delete_all()
+    with database_proxy.atomic():
+        removed = xero_settings.delete_all()
+        if record.tenant_id:
+            xero_settings.record_disconnected(record.tenant_name or record.tenant_id)
     log.info("Xero disconnected; %d settings deleted; revoked=%s, connection removed=%s", removed, revoked, deleted)
     return DisconnectResult(record.tenant_name or record.tenant_id, deleted, revoked, tuple(problems))
 

@@ -15,12 +15,15 @@ from typing import Any
 
 from peewee import ModelSelect
 
+from invoice_desktop.desk import current_user
+from invoice_desktop.ledger.activity import record_event
 from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     AttemptOutcome,
     Client,
+    EventAction,
     ExportState,
     Invoice,
     Payment,
@@ -253,6 +256,7 @@ def requeue(invoice_ids: Sequence[int]) -> list[int]:
         XeroExport.update(state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=now).where(
             eligible
         ).execute()
+        record_event(EventAction.EXPORT_STARTED, moved, at=now)  # Resync or Export to Xero: asked for by hand
     return moved
 
 
@@ -487,4 +491,6 @@ def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
         if not changed:
             raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
         skipped = AttemptOutcome.SKIPPED
-        XeroAttempt.insert(invoice=invoice_id, at=now, outcome=skipped, messages=json.dumps([note])).execute()
+        XeroAttempt.insert(
+            invoice=invoice_id, at=now, outcome=skipped, messages=json.dumps([note]), user_name=current_user()
+        ).execute()
