@@ -32,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     sandbox_demo = args.sandbox and args.command is None
     if args.reset and not sandbox_demo:
         return fail("--reset goes with --sandbox alone: it wipes the demo company file and the sandbox's state")
-    paths = demo_app_paths(args.data_dir) if sandbox_demo else resolve_app_paths(args.data_dir)
+    paths = demo_app_paths(args.data_dir) if sandbox_demo else resolve_app_paths(args.data_dir, args.token_dir)
     if args.reset:
         from invoice_desktop.sandbox_demo import DemoResetError, reset_demo
 

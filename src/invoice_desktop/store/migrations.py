@@ -265,7 +265,8 @@ ANALYZE "client";
 """
 
 # Schema 8 (issue 15, who did what): the desk's user name on attempt rows written by hand (renumbered, not sent,
-# marked as in Xero), and the `event` table: approvals, sends asked for by hand, voids, Xero connection changes.
+# marked as in Xero), and the `event` table: approvals, sends asked for by hand, voids, Xero connection changes;
+# `xero_token_rotation`, the one-row lock around a refresh of the shared Xero sign-in (never the token).
 # xero_attempt is rebuilt (not ALTER TABLE ADD COLUMN) so an old file's table reads exactly as a fresh one's.
 _ATTEMPT_COLUMNS = '"id", "invoice_id", "batch_key", "at", "outcome", "category", "messages", "correlation_id"'
 SCHEMA_8 = f"""
@@ -295,6 +296,11 @@ CREATE TABLE "event" (
     FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
 );
 CREATE INDEX "event_invoice_id" ON "event" ("invoice_id");
+CREATE TABLE "xero_token_rotation" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "locked_at" TEXT,
+    "locked_by" VARCHAR(255)
+);
 """
 
 

@@ -326,6 +326,16 @@ class Event(BaseModel):
     detail = TextField(default="")
 
 
+class XeroTokenRotation(BaseModel):
+    """One row: the lock every desk takes around a refresh of the shared Xero sign-in (store.rotation_lock), so the
+    refresh token rotates once at a time whichever desks refresh together. Only who and when are kept here:
+    the token itself is never in the database."""
+
+    id = IntegerField(primary_key=True)
+    locked_at = UtcDateTimeField(null=True)
+    locked_by = CharField(null=True)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Setting,
     Client,
@@ -341,6 +351,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     XeroPaymentExport,
     XeroPaymentAttempt,
     Event,
+    XeroTokenRotation,
 ]
 
 

@@ -12,7 +12,7 @@ from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.ui.xero_status import CONNECTION_COLOUR, FROM_INTERFACE_STATE
 from invoice_desktop.xero.settings import InterfaceState
 from invoice_desktop.xero.status import XeroStatus
-from invoice_desktop.xero.tokens import TokenStorageKind
+from invoice_desktop.xero.tokens import STORAGE_WORDS
 
 STATE_WORDS: dict[InterfaceState, str] = {
     InterfaceState.NOT_SET_UP: "Not set up",
@@ -89,8 +89,7 @@ class ConnectionPanel(QGroupBox):
         )
         show_colour(self.reason, StatusColour.ERROR)
         self.reason.setVisible(dropped)
-        keyring = status.token_storage is TokenStorageKind.KEYRING
-        where = "the system keyring" if keyring else "an owner-only file in the company file's folder"
+        where = STORAGE_WORDS[status.token_storage]
         missing = status.tenant_id and not status.signed_in
         self.storage.setText(f"{where} (the saved sign-in is missing: reconnect)" if missing else where)
         self.storage_warning.setText(status.token_warning or "")
