@@ -45,6 +45,7 @@ from invoice_desktop.ledger.money import (
     shown,
 )
 from invoice_desktop.ledger.text import fold, nfc, nfc_lines, text_problem
+from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
@@ -460,6 +461,7 @@ def create_invoice(draft: InvoiceDraft, taken: dict[str, str] | None = None) -> 
     instead of once per invoice; the new invoice's number is added to it."""
     draft = normalised(draft)
     with database_proxy.atomic():
+        notify_changed()
         refs = _checked(draft, invoice_id=None, in_use=taken)
         number = (draft.number or "").strip() or next_number(taken)
         now = utcnow()
@@ -474,6 +476,7 @@ def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
     """Replace a draft's header and lines. Only drafts can be edited; the number is frozen once approved."""
     draft = normalised(draft)
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.DRAFT, "edited")
         refs = _checked(draft, invoice_id=invoice_id)
@@ -485,6 +488,7 @@ def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
 
 def delete_draft(invoice_id: int) -> None:
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.DRAFT, "deleted")
         invoice.delete_instance(recursive=True)
@@ -504,6 +508,7 @@ def approve_invoices(invoice_ids: Iterable[int]) -> ApproveResult:
     for start in range(0, len(wanted), APPROVAL_CHUNK):
         chunk = wanted[start : start + APPROVAL_CHUNK]
         with database_proxy.atomic():
+            notify_changed()
             now = utcnow()
             invoices = {row.id: row for row in Invoice.select().where(Invoice.id.in_(chunk))}
             with_lines = set(
@@ -557,6 +562,7 @@ def approve_all_drafts() -> ApproveResult:
 def void_invoice(invoice_id: int) -> None:
     """Void an approved, unpaid invoice. If it has not reached Xero yet it will not be sent."""
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         if invoice.status == InvoiceStatus.DRAFT.value:
             raise LedgerError(Problem("status", f"{invoice.number} is a draft: delete it instead of voiding it"))
@@ -599,6 +605,7 @@ def renumber_invoice(invoice_id: int, new_number: str) -> None:
     """
     number = nfc(new_number or "").strip()
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
         refusal = _renumber_refusal(invoice, export)
@@ -650,6 +657,7 @@ def record_payment(
     row, in the same transaction) when "Send payments recorded here to Xero" is on; otherwise it is refused with
     `payment_refusal`'s reason (its payments belong in Xero, and the payment import brings them here)."""
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "paid")
         in_xero = payment_refusal(invoice_id) if source != "xero" else ""

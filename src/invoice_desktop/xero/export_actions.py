@@ -18,6 +18,7 @@ from peewee import ModelSelect
 from invoice_desktop.desk import current_user
 from invoice_desktop.ledger.activity import record_event
 from invoice_desktop.ledger.invoices import DONT_SEND_NOTE
+from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
@@ -252,6 +253,7 @@ def requeue(invoice_ids: Sequence[int]) -> list[int]:
     now = utcnow()
     eligible = XeroExport.invoice.in_(ids) & XeroExport.state.in_(RESYNCABLE)
     with database_proxy.atomic():
+        notify_changed()
         moved = [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(eligible)]
         XeroExport.update(state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=now).where(
             eligible
@@ -481,6 +483,7 @@ def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
     now = utcnow()
     not_busy = XeroExport.state.not_in((ExportState.SENDING.value, ExportState.SYNCED.value))
     with database_proxy.atomic():
+        notify_changed()
         changed = (
             XeroExport.update(
                 state=ExportState.SKIPPED.value, note=note, xero_invoice_id=xero_id, next_retry_at=None, updated_at=now
