@@ -12,7 +12,15 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.connect_worker import ConnectWorker
@@ -74,11 +82,14 @@ class XeroSettingsDialog(QDialog):
         self.desk.refused.connect(self.messages.show_error)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.desk)
         layout.addWidget(self.connection)
         layout.addWidget(self.form, 1)
         layout.addWidget(self.messages)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.desk)
+        bottom.addSpacing(24)
+        bottom.addWidget(self.buttons, 1)
+        layout.addLayout(bottom)
         self.resize(980, 640)
         self.reload()
 
