@@ -47,8 +47,13 @@ def test_an_approval_at_another_desk_appears_here_within_2_s(qtbot, main_window,
     assert other_desk.stdout.splitlines() == ["1 invoice approved (INV-0102).", "approved"]
 
     # From here the approval is in the company file: this window has LIVE_VIEW_WITHIN_MS to show it by itself.
-    qtbot.waitUntil(lambda: "INV-0102" not in numbers_on(main_window, Tab.DRAFT), timeout=LIVE_VIEW_WITHIN_MS)
-    assert tab_title(main_window, Tab.DRAFT) != draft_title  # the count in the tab's title follows
+    # The list on show first, the counts in the tab titles at the next turn of the event loop (refresh_in_steps).
+    qtbot.waitUntil(
+        lambda: (
+            "INV-0102" not in numbers_on(main_window, Tab.DRAFT) and tab_title(main_window, Tab.DRAFT) != draft_title
+        ),
+        timeout=LIVE_VIEW_WITHIN_MS,
+    )
     main_window.invoice_manager.tabs.setCurrentWidget(main_window.invoice_manager.pages[Tab.AWAITING_PAYMENT])
     qtbot.waitUntil(lambda: "INV-0102" in numbers_on(main_window, Tab.AWAITING_PAYMENT), timeout=1000)
 
