@@ -26,7 +26,7 @@ from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.settings import ConnectionState, Organisation
 from invoice_desktop.xero.tokens import TokenStorageKind, TokenStore, new_grant
 
-SLOW_TOKEN_ENDPOINT_S = 0.5  # long enough that two refreshes started together overlap at the sandbox
+SLOW_TOKEN_ENDPOINT_S = 1.0  # long enough that two refreshes started together overlap at the sandbox
 
 
 @pytest.fixture
