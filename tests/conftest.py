@@ -58,6 +58,19 @@ def trace_qthreads() -> None:
 trace_qthreads()
 
 
+DESK_USER = "robin"
+
+
+@pytest.fixture(autouse=True)
+def desk_user() -> Iterator[str]:
+    """This desk's user name (invoice_desktop.desk), the same in every test, whoever runs them."""
+    from invoice_desktop.desk import set_current_user
+
+    set_current_user(DESK_USER)
+    yield DESK_USER
+    set_current_user(None)
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     d = tmp_path / "company"

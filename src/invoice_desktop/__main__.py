@@ -11,6 +11,7 @@ from invoice_desktop.app_context import AppContext
 from invoice_desktop.cli import build_parser, fail
 from invoice_desktop.cli.boundary import guarded
 from invoice_desktop.config import demo_app_paths, resolve_app_paths, resolve_client_id, resolve_endpoints
+from invoice_desktop.desk import use_desk
 from invoice_desktop.logs import setup_logging
 from invoice_desktop.store.database import CompanyFileError, close_database, open_database
 
@@ -31,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     sandbox_demo = args.sandbox and args.command is None
     if args.reset and not sandbox_demo:
         return fail("--reset goes with --sandbox alone: it wipes the demo company file and the sandbox's state")
-    paths = demo_app_paths(args.data_dir) if sandbox_demo else resolve_app_paths(args.data_dir)
+    paths = demo_app_paths(args.data_dir) if sandbox_demo else resolve_app_paths(args.data_dir, args.token_dir)
     if args.reset:
         from invoice_desktop.sandbox_demo import DemoResetError, reset_demo
 
@@ -45,6 +46,7 @@ def _run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CompanyFileError(f"cannot use the data folder {paths.data_dir}: {exc.strerror or exc}") from exc
     setup_logging(paths.log_dir)  # without a log file the app still runs; messages pointing at the log say why
+    use_desk(paths)  # the user name this desk's work is recorded under
     ctx = AppContext(
         paths=paths,
         endpoints=resolve_endpoints(args.xero_endpoint),

@@ -18,6 +18,7 @@ ENV_DATA_DIR = "INVOICE_DESKTOP_DATA_DIR"
 ENV_XERO_ENDPOINT = "INVOICE_DESKTOP_XERO_ENDPOINT"
 ENV_CLIENT_ID = "INVOICE_DESKTOP_XERO_CLIENT_ID"
 ENV_KEYRING = "INVOICE_DESKTOP_KEYRING"
+ENV_TOKEN_DIR = "INVOICE_DESKTOP_TOKEN_DIR"  # team mode: the folder every desk reaches that holds the Xero sign-in
 
 DATABASE_NAME = "company.sqlite3"
 LOG_DIR_NAME = "logs"
@@ -27,6 +28,9 @@ TOKEN_FILE_NAME = "xero-token.json"
 @dataclass(frozen=True)
 class AppPaths:
     data_dir: Path
+    # Team mode's shared Xero connection: the sign-in is kept in this folder (a share every desk reaches), not in
+    # the desk's keyring. None: the keyring, or the data dir's owner-only file (one desk).
+    shared_token_dir: Path | None = None
 
     @property
     def database(self) -> Path:
@@ -38,7 +42,7 @@ class AppPaths:
 
     @property
     def token_file(self) -> Path:
-        return self.data_dir / TOKEN_FILE_NAME
+        return (self.shared_token_dir or self.data_dir) / TOKEN_FILE_NAME
 
     @property
     def backup_dir(self) -> Path:
@@ -59,8 +63,9 @@ def resolve_data_dir(cli_value: str | None, environ: os._Environ[str] | dict[str
     return Path(platformdirs.user_data_dir(APP_ID, APP_ID))
 
 
-def resolve_app_paths(cli_value: str | None = None) -> AppPaths:
-    return AppPaths(resolve_data_dir(cli_value))
+def resolve_app_paths(cli_value: str | None = None, token_dir: str | None = None) -> AppPaths:
+    shared = token_dir or os.environ.get(ENV_TOKEN_DIR)
+    return AppPaths(resolve_data_dir(cli_value), Path(shared).expanduser().resolve() if shared else None)
 
 
 DEMO_FOLDER = "sandbox-demo"

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
+from invoice_desktop.desk import save_desk
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.sandbox import seed
@@ -52,6 +53,7 @@ from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.exporter import Exporter
 
 REPO = Path(__file__).resolve().parents[2]
+SCREENSHOT_DESK_USER = "robin"
 SIZE = (1100, 640)
 INFORMATION_SIZE = (880, 700)
 SETTINGS_SIZE = (1120, 640)
@@ -295,6 +297,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "company"
         data_dir.mkdir()
+        save_desk(AppPaths(data_dir), SCREENSHOT_DESK_USER)  # not whoever runs the script
         open_database(data_dir / "company.sqlite3", data_dir / "backups")
         try:
             settings = QSettings(str(Path(tmp) / "window.ini"), QSettings.Format.IniFormat)

@@ -107,7 +107,7 @@ def test_xero_said_labels_only_xeros_own_words(qtbot, window):
 
 def history_tip(panel) -> str:
     """The latest attempt's Message tooltip, as shown."""
-    return shown(panel.history_model.index(0, 3).data(Qt.ItemDataRole.ToolTipRole))
+    return shown(panel.history_model.index(0, 4).data(Qt.ItemDataRole.ToolTipRole))
 
 
 def test_a_line_without_a_xero_account_is_offered_one_fix(qtbot, window):

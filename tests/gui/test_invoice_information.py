@@ -201,9 +201,11 @@ def test_xero_panel_shows_the_whole_error_and_history(info):
     assert panel.attempts_label.text().startswith("3 attempts · last ")
     assert "next automatic retry" in panel.attempts_label.text()
     history = panel.history_model
-    assert history.rowCount() == 3
-    assert [history.index(r, 1).data() for r in range(3)] == ["Failed", "Will retry", "Will retry"]
-    assert history.index(0, 2).data() == "Account mapping is incorrect"
+    assert history.rowCount() == 4
+    # (the books' attempts are dated before today's approval)
+    assert [history.index(r, 1).data() for r in range(4)] == ["Approved", "Failed", "Will retry", "Will retry"]
+    assert [history.index(r, 2).data() for r in range(4)] == ["robin", "", "", ""]  # the engine's tries: nobody's
+    assert history.index(1, 3).data() == "Account mapping is incorrect"
     assert panel.form.isRowVisible(panel.error_title)
     assert not panel.form.isRowVisible(panel.xero_id_label)
 

@@ -108,3 +108,21 @@ def test_refused_for_a_synced_invoice_with_the_tooltip(window):
     assert isinstance(info, InvoiceInformation)
     assert not info.renumber_action.isEnabled()
     assert shown(info.renumber_action.toolTip()) == f"{synced.number} is in Xero already: its number cannot change here"
+
+
+def test_who_renumbered_shows_in_the_history_under_the_name_set_in_settings(qtbot, window, duplicate):
+    """Who did what, through the window: the desk's name is changed in Settings > Xero, then a renumber in Invoice
+    Information shows in its History with that name in the By column."""
+    window.show_xero_settings()
+    settings = window.xero_settings_dialog
+    assert settings is not None
+    settings.desk.name_edit.setText("Alex Ng")
+    qtbot.mouseClick(settings.desk.save_button, Qt.MouseButton.LeftButton)
+    settings.reject()
+
+    _invoice_id, info = duplicate
+    _dialog, new_number = renumber(qtbot, info)
+    history = info.xero_panel.history_model
+    assert history.index(0, 1).data() == "Renumbered"
+    assert history.index(0, 2).data() == "Alex Ng"
+    assert history.index(0, 4).data() == f"Renumbered from {DUPLICATE} to {new_number}."

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
+from invoice_desktop.desk import DeskSettings, load_desk
 from invoice_desktop.ledger import catalog
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.server import RunningSandbox
@@ -309,6 +310,31 @@ def test_disconnect_asks_first_then_revokes_and_clears(qtbot, dialog: XeroSettin
     assert TokenStore(dialog.ctx.paths).load() is None
     assert dialog.connection.state.text() == "Not set up" and not dialog.form.isEnabled()
     assert dialog.connection.connect_button.text() == "Connect to Xero…"
+
+
+def test_the_desk_name_is_set_here_and_connection_changes_record_it(qtbot, dialog: XeroSettingsDialog) -> None:
+    """Who did what: the desk's name is changed in the dialog (kept in the desk's data dir, whether or not Xero is
+    connected); connecting and disconnecting record it, and the Connection section says the last change."""
+    box = dialog.desk
+    assert box.name_edit.text() == load_desk(dialog.ctx.paths).user_name  # the OS user until one is saved
+    box.name_edit.setText("")
+    click(qtbot, box.save_button)
+    assert dialog.messages.text().startswith("The name was not changed: The user name is empty")
+    assert not load_desk(dialog.ctx.paths).saved
+    box.name_edit.setText("Alex Ng")
+    click(qtbot, box.save_button)
+    assert dialog.messages.text() == "This desk's work is recorded as Alex Ng from now on."
+    assert load_desk(dialog.ctx.paths) == DeskSettings("Alex Ng", saved=True)
+
+    assert not dialog.connection.last_change.isVisibleTo(dialog)
+    connect_through(qtbot, dialog)
+    assert dialog.connection.last_change.isVisibleTo(dialog)
+    assert dialog.connection.last_change.text().startswith("Connected by Alex Ng on ")
+    assert dialog.connection.last_change.text().endswith(f"UTC ({DEMO})")
+
+    with qtbot.waitSignal(dialog.job_done, timeout=JOB_TIMEOUT_MS):
+        _answer_disconnect(qtbot, dialog, confirm=True)
+    assert dialog.connection.last_change.text().startswith("Disconnected by Alex Ng on ")
 
 
 def test_the_status_bar_follows_the_dialog(

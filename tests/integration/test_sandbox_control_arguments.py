@@ -26,6 +26,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("advance_clock", {"seconds": -5}, "between 0"),
     ("advance_clock", {"seconds": "60"}, "number of seconds"),
     ("advance_clock", {"seconds": True}, "number of seconds"),
+    ("set_refresh_grace", {"seconds": -1}, "between 0"),
+    ("set_refresh_grace", {"seconds": "0"}, "number of seconds"),
     ("set_latency", {"seconds": NAN}, "finite"),
     ("set_latency", {"seconds": 1e9}, "between 0"),
     ("set_latency", {"seconds": 1, "path": ""}, "path"),

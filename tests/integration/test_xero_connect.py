@@ -6,6 +6,7 @@ separate process."""
 from __future__ import annotations
 
 import contextlib
+import getpass
 import html
 import json
 import os
@@ -432,3 +433,16 @@ def test_no_token_in_the_database_or_the_logs(app: App, browser: list[str]) -> N
     for path in [p for p in app.data_dir.rglob("*") if p.is_file()]:
         data = path.read_bytes()
         assert not any(secret.encode() in data for secret in secrets), path.name
+
+
+def test_status_says_who_made_the_last_connection_change(app: App, browser: list[str]) -> None:
+    """Who did what from the command line: the desk's name (the OS user here: the CLI reads the data dir's
+    desk.json, none saved) goes with the connect and the disconnect, and `xero status` says the last one."""
+    assert app.connect("--tenant", DEMO_NAME)[0] == 0
+    change = app.status()["last_change"]
+    by = getpass.getuser()
+    assert (change["action"], change["by"], change["detail"]) == ("xero_connected", by, DEMO_NAME)
+    code, out, _ = app.run("xero", "status")
+    assert code == 0 and f"Last change: Connected by {by} on " in out
+    assert app.run("xero", "disconnect")[0] == 0
+    assert app.status()["last_change"]["action"] == "xero_disconnected"

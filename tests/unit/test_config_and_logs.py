@@ -16,6 +16,19 @@ def test_data_dir_from_flag_beats_environment(tmp_path: Path):
     assert resolve_data_dir(None, {}).name == "InvoiceDesktop"
 
 
+def test_team_mode_s_shared_sign_in_folder_from_flag_or_environment(tmp_path: Path, monkeypatch):
+    from invoice_desktop.config import ENV_TOKEN_DIR, resolve_app_paths
+
+    monkeypatch.delenv(ENV_TOKEN_DIR, raising=False)
+    one_desk = resolve_app_paths(str(tmp_path / "desk"))
+    assert one_desk.shared_token_dir is None and one_desk.token_file == tmp_path / "desk" / "xero-token.json"
+    monkeypatch.setenv(ENV_TOKEN_DIR, str(tmp_path / "env-share"))
+    assert resolve_app_paths(str(tmp_path / "desk")).token_file == tmp_path / "env-share" / "xero-token.json"
+    team = resolve_app_paths(str(tmp_path / "desk"), str(tmp_path / "share"))
+    assert team.token_file == tmp_path / "share" / "xero-token.json"
+    assert team.database == tmp_path / "desk" / "company.sqlite3"  # the rest stays the desk's
+
+
 def test_one_base_url_serves_every_xero_path():
     e = XeroEndpoints.under("http://127.0.0.1:5000/")
     assert e.authorize == "http://127.0.0.1:5000/identity/connect/authorize"

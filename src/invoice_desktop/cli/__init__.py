@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="the company file's folder (env INVOICE_DESKTOP_DATA_DIR)")
     parser.add_argument(
+        "--token-dir",
+        metavar="DIR",
+        help="team mode: the shared folder that keeps the company file's Xero sign-in (env INVOICE_DESKTOP_TOKEN_DIR)",
+    )
+    parser.add_argument(
         "--xero-endpoint", metavar="URL", help="one base URL for every Xero path (env INVOICE_DESKTOP_XERO_ENDPOINT)"
     )
     parser.add_argument(

@@ -26,6 +26,7 @@ from invoice_desktop.xero.connect import (
 from invoice_desktop.xero.settings import Destination, SettingsError, XeroSettings, load_connection, load_settings
 from invoice_desktop.xero.settings_edit import SettingsChange, change_settings
 from invoice_desktop.xero.status import XeroStatus, load_status
+from invoice_desktop.xero.tokens import STORAGE_WORDS
 from invoice_desktop.xero.xero_cache import XeroCache, load_cache, refresh_cache
 
 ON_OFF = {"on": True, "off": False}
@@ -186,7 +187,7 @@ def _print_status(status: XeroStatus) -> None:
         print(f"  Why: {status.dropped_reason}")
     if status.tenant_id and not status.signed_in:
         print("  The saved Xero sign-in is missing: reconnect with `xero connect`.")
-    storage = "the system keyring" if status.token_storage == "keyring" else "an owner-only file"
+    storage = STORAGE_WORDS[status.token_storage].replace(" in the company file's folder", "")
     if status.signed_in or status.tenant_id:
         print(f"  Sign-in kept in: {storage}")
         if status.token_warning:
@@ -195,6 +196,8 @@ def _print_status(status: XeroStatus) -> None:
         print(f"  A sign-in would be kept in: {storage}")
     if status.connected_at:
         print(f"  Connected at: {status.connected_at}")
+    if status.last_change_text:
+        print(f"  Last change: {status.last_change_text}")
     print(f"  Last sync: {status.last_sync_at or 'never'}")
     if status.settings_fetched_at:
         print(f"  Xero's settings fetched at: {status.settings_fetched_at}")

@@ -32,6 +32,7 @@ from invoice_desktop.ledger.invoices import (
 )
 from invoice_desktop.ledger.money import InvoiceTotals
 from invoice_desktop.ledger.text import fold, nfc
+from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     Account,
@@ -94,6 +95,7 @@ def write_invoices(invoices: Sequence[NewInvoice], tax_rates: Mapping[str, Decim
                             raise _IdsTaken
                     plan.copy()
                     advance_numbering(plan.numbers)
+                    notify_changed()
             except _IdsTaken:
                 continue
             return Written(

@@ -18,6 +18,8 @@ from typing import Any
 
 from peewee import JOIN, IntegrityError
 
+from invoice_desktop.desk import current_user
+from invoice_desktop.ledger.activity import record_event
 from invoice_desktop.ledger.catalog import (
     ClientInfo,
     _client_info,
@@ -43,6 +45,7 @@ from invoice_desktop.ledger.money import (
     shown,
 )
 from invoice_desktop.ledger.text import fold, nfc, nfc_lines, text_problem
+from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
@@ -50,6 +53,7 @@ from invoice_desktop.store.models import (
     AmountsType,
     AttemptOutcome,
     Client,
+    EventAction,
     ExportState,
     Invoice,
     InvoiceLine,
@@ -459,6 +463,7 @@ def create_invoice(draft: InvoiceDraft, taken: dict[str, str] | None = None) -> 
     instead of once per invoice; the new invoice's number is added to it."""
     draft = normalised(draft)
     with database_proxy.atomic():
+        notify_changed()
         refs = _checked(draft, invoice_id=None, in_use=taken)
         number = (draft.number or "").strip() or next_number(taken)
         now = utcnow()
@@ -473,6 +478,7 @@ def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
     """Replace a draft's header and lines. Only drafts can be edited; the number is frozen once approved."""
     draft = normalised(draft)
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.DRAFT, "edited")
         refs = _checked(draft, invoice_id=invoice_id)
@@ -484,6 +490,7 @@ def update_draft(invoice_id: int, draft: InvoiceDraft) -> None:
 
 def delete_draft(invoice_id: int) -> None:
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.DRAFT, "deleted")
         invoice.delete_instance(recursive=True)
@@ -503,6 +510,7 @@ def approve_invoices(invoice_ids: Iterable[int]) -> ApproveResult:
     for start in range(0, len(wanted), APPROVAL_CHUNK):
         chunk = wanted[start : start + APPROVAL_CHUNK]
         with database_proxy.atomic():
+            notify_changed()
             now = utcnow()
             invoices = {row.id: row for row in Invoice.select().where(Invoice.id.in_(chunk))}
             with_lines = set(
@@ -530,6 +538,7 @@ def approve_invoices(invoice_ids: Iterable[int]) -> ApproveResult:
                 )
                 .execute()
             )
+            record_event(EventAction.APPROVED, ok, at=now)
     return ApproveResult(
         approved=tuple(number for _, number in approved),
         rejected=tuple(rejected),
@@ -564,6 +573,7 @@ def void_invoice(invoice_id: int, *, voided_in_xero: str = "") -> None:
     void Xero confirmed, `voided_in_xero`, is it voided here (in that caller's transaction), and its export row
     keeps the note; without it such an invoice is refused, since voiding it here alone would leave Xero owed."""
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         refusal = _void_refusal(invoice)
         if refusal:
@@ -574,6 +584,7 @@ def void_invoice(invoice_id: int, *, voided_in_xero: str = "") -> None:
         invoice.status = InvoiceStatus.VOID.value
         invoice.updated_at = now
         invoice.save()
+        record_event(EventAction.VOIDED, [invoice_id], at=now)
         if voided_in_xero:
             XeroExport.update(note=voided_in_xero, updated_at=now).where(XeroExport.invoice == invoice_id).execute()
             return
@@ -649,6 +660,7 @@ def renumber_invoice(invoice_id: int, new_number: str) -> None:
     """
     number = nfc(new_number or "").strip()
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
         refusal = _renumber_refusal(invoice, export)
@@ -675,6 +687,7 @@ def renumber_invoice(invoice_id: int, new_number: str) -> None:
                 at=now,
                 outcome=AttemptOutcome.RENUMBERED,
                 messages=json.dumps([f"Renumbered from {old} to {number}."]),
+                user_name=current_user(),
             ).execute()
         advance_numbering([number])
 
@@ -702,6 +715,7 @@ def record_payment(
     invoice in Xero is refused with `payment_refusal`'s reason (its payments belong in Xero, and the payment import
     brings them here)."""
     with database_proxy.atomic():
+        notify_changed()
         invoice = _get(invoice_id)
         _require_status(invoice, InvoiceStatus.AWAITING_PAYMENT, "paid")
         in_xero = payment_refusal(invoice_id) if source != "xero" else ""

@@ -29,6 +29,9 @@ class SandboxOptions:
     summarized_commits_valid: bool = False  # Xero's quirk: a summarised 400 still creates the valid elements
     provider_name: str = PROVIDER_NAME
     max_body_bytes: int = XERO_MAX_BODY_BYTES  # larger Accounting API bodies get 413 (other paths: 64 KiB at most)
+    # How long a used refresh token still works (Xero: 30 minutes, docs/xero-facts.md §4.3); 0: it dies at once,
+    # the strictest reading, for tests of two desks refreshing together.
+    refresh_grace_seconds: float = 1800.0
 
 
 @dataclass

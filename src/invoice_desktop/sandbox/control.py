@@ -266,6 +266,10 @@ class SandboxControl:
     def set_summarized_commits_valid(self, on: bool) -> None:
         self._ctx.options.summarized_commits_valid = arguments.flag(on, "on")
 
+    def set_refresh_grace(self, seconds: float) -> None:
+        """How long a used refresh token still works (Xero: 1,800 s; 0: it dies at once)."""
+        self._ctx.options.refresh_grace_seconds = arguments.seconds(seconds, "seconds", 86_400)
+
     def advance_clock(self, seconds: float) -> float:
         """Move the sandbox clock forward (token expiry, grace periods, rate windows); returns the new offset.
         The clock runs at most 50 years ahead."""
@@ -350,8 +354,8 @@ ACTIONS = (
     "archive_contact", "restore_contact", "set_contact_status", "archive_account", "restore_account",
     "set_account_status", "set_lock_dates", "set_plan_limit", "enable_currency", "disable_currency", "record_payment",
     "allocate_credit", "void_invoice", "void_credit_note", "revoke_app", "disconnect_tenant", "reconnect_tenant",
-    "set_auto_approve", "set_summarized_commits_valid", "advance_clock", "arm_fault", "warn_next", "set_latency",
-    "clear_faults", "exhaust_limit", "reset_limits", "set_rate_limits", "set_body_limit", "status",
+    "set_auto_approve", "set_summarized_commits_valid", "set_refresh_grace", "advance_clock", "arm_fault", "warn_next",
+    "set_latency", "clear_faults", "exhaust_limit", "reset_limits", "set_rate_limits", "set_body_limit", "status",
 )  # fmt: skip
 
 

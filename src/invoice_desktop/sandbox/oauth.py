@@ -31,7 +31,7 @@ from invoice_desktop.sandbox.xero_json import connection_json
 
 ACCESS_TOKEN_SECONDS = 1800
 CODE_SECONDS = 300
-REFRESH_GRACE_SECONDS = 1800
+REFRESH_GRACE_SECONDS = 1800  # the default of SandboxOptions.refresh_grace_seconds
 REFRESH_LIFETIME_SECONDS = 60 * 86_400
 ISSUER = "https://identity.xero.com"
 SANDBOX_USER_ID = "b4c5d6e7-f809-4a1b-8c2d-3e4f5a6b7c8d"
@@ -173,6 +173,9 @@ def token(ctx: SandboxContext, request: Request) -> Response:
     client_id = form.get("client_id", "")
     if not client_id:
         return http_messages.token_error("invalid_client")
+    latency = ctx.faults.latency_for(request.path)  # set_latency(path="/connect/token")
+    if latency:
+        ctx.stopping.wait(latency)
     with ctx.state.lock:
         if grant_type == "authorization_code":
             issued = _exchange_code(ctx, form, client_id)
@@ -207,7 +210,7 @@ def _refresh(ctx: SandboxContext, form: dict[str, str], client_id: str) -> dict[
         return None
     if record.rotated_at is None:
         record.rotated_at = now
-    elif now > record.rotated_at + REFRESH_GRACE_SECONDS:
+    elif now > record.rotated_at + ctx.options.refresh_grace_seconds:
         return None
     return _issue(ctx, client_id, record.scopes, record.auth_event_id, "")
 

@@ -264,6 +264,45 @@ ANALYZE "invoice";
 ANALYZE "client";
 """
 
+# Schema 8 (issue 15, who did what): the desk's user name on attempt rows written by hand (renumbered, not sent,
+# marked as in Xero), and the `event` table: approvals, sends asked for by hand, voids, Xero connection changes;
+# `xero_token_rotation`, the one-row lock around a refresh of the shared Xero sign-in (never the token).
+# xero_attempt is rebuilt (not ALTER TABLE ADD COLUMN) so an old file's table reads exactly as a fresh one's.
+_ATTEMPT_COLUMNS = '"id", "invoice_id", "batch_key", "at", "outcome", "category", "messages", "correlation_id"'
+SCHEMA_8 = f"""
+CREATE TABLE "xero_attempt_new" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "invoice_id" INTEGER NOT NULL,
+    "batch_key" VARCHAR(255),
+    "at" TEXT NOT NULL,
+    "outcome" VARCHAR(255) NOT NULL,
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "correlation_id" VARCHAR(255),
+    "user_name" VARCHAR(255),
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
+);
+INSERT INTO "xero_attempt_new" ({_ATTEMPT_COLUMNS}) SELECT {_ATTEMPT_COLUMNS} FROM "xero_attempt";
+DROP TABLE "xero_attempt";
+ALTER TABLE "xero_attempt_new" RENAME TO "xero_attempt";
+CREATE INDEX "xero_attempt_invoice_id" ON "xero_attempt" ("invoice_id");
+CREATE TABLE "event" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "at" TEXT NOT NULL,
+    "user_name" VARCHAR(255) NOT NULL,
+    "action" VARCHAR(255) NOT NULL,
+    "invoice_id" INTEGER,
+    "detail" TEXT NOT NULL,
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "event_invoice_id" ON "event" ("invoice_id");
+CREATE TABLE "xero_token_rotation" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "locked_at" TEXT,
+    "locked_by" VARCHAR(255)
+);
+"""
+
 
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
@@ -282,6 +321,8 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     4: _run(SCHEMA_4),
     5: _run(SCHEMA_5),
     6: _run(SCHEMA_6),
+    7: _run(""),  # reserved for another branch's step (issue 15's PostgreSQL store); the lead renumbers at merge
+    8: _run(SCHEMA_8),
 }
 CURRENT_VERSION = max(STEPS)
 

@@ -58,8 +58,19 @@ class AttemptOutcome(StrEnum):
     RETRY = "retry"  # a try that was retried in the same run
     SKIPPED = "skipped"  # marked as already in Xero, or don't send
     RENUMBERED = "renumbered"
-    VOIDED = "voided"  # voided in Xero (and so here), or found voided there
+    VOIDED = "voided_in_xero"  # voided in Xero (and so here), or found voided there
     VOID_FAILED = "void_failed"  # a void Xero refused, or whose reply never came
+
+
+class EventAction(StrEnum):
+    """Something a person did at a desk (store.models.Event); the attempts the engine makes are XeroAttempt."""
+
+    APPROVED = "approved"
+    EXPORT_STARTED = "export_started"  # Resync, or Options > Export to Xero: a send asked for by hand
+    VOIDED = "voided"
+    XERO_CONNECTED = "xero_connected"
+    XERO_ORGANISATION_CHANGED = "xero_organisation_changed"
+    XERO_DISCONNECTED = "xero_disconnected"
 
 
 class BatchState(StrEnum):
@@ -232,6 +243,7 @@ class XeroAttempt(BaseModel):
     category = EnumField(FailureCategory, null=True)
     messages = TextField(default="[]")
     correlation_id = CharField(null=True)
+    user_name = CharField(null=True)  # the desk's user for a row written by hand (renumbered, not sent, marked)
 
 
 class XeroBatch(BaseModel):
@@ -301,6 +313,31 @@ class XeroInvoiceState(BaseModel):
     imported_at = UtcDateTimeField(default=utcnow)
 
 
+class Event(BaseModel):
+    """Who did what, and when: approvals, sends asked for by hand, voids, Xero connection changes (schema 8).
+
+    `user_name` is the desk's name at the time (invoice_desktop.desk), copied, never a reference: renaming a desk
+    leaves the history as it was. `invoice` is null for an event of the company file (a connection change)."""
+
+    id = AutoField()
+    at = UtcDateTimeField(default=utcnow)
+    user_name = CharField()
+    action = EnumField(EventAction)
+    invoice = ForeignKeyField(Invoice, null=True, backref="events", on_delete="CASCADE")
+    invoice_id: int | None
+    detail = TextField(default="")
+
+
+class XeroTokenRotation(BaseModel):
+    """One row: the lock every desk takes around a refresh of the shared Xero sign-in (store.rotation_lock), so the
+    refresh token rotates once at a time whichever desks refresh together. Only who and when are kept here:
+    the token itself is never in the database."""
+
+    id = IntegerField(primary_key=True)
+    locked_at = UtcDateTimeField(null=True)
+    locked_by = CharField(null=True)
+
+
 ALL_MODELS: list[type[BaseModel]] = [
     Setting,
     Client,
@@ -315,6 +352,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     XeroInvoiceState,
     XeroPaymentExport,
     XeroPaymentAttempt,
+    Event,
+    XeroTokenRotation,
 ]
 
 

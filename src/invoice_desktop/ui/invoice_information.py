@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 from invoice_desktop.jobs.failure import JobFailure
 from invoice_desktop.jobs.worker import CallJob, start_kept_alive
 from invoice_desktop.ledger.errors import LedgerError
-from invoice_desktop.ledger.export_history import export_attempts
+from invoice_desktop.ledger.export_history import invoice_history
 from invoice_desktop.ledger.invoices import (
     InvoiceDetail,
     LineDetail,
@@ -352,7 +352,7 @@ class InvoiceInformation(QDialog):
         self.payments_caption.setPalette(caption_palette)
         fit_height(self.payments, max_rows=5)
 
-        self.xero_panel.show_export(detail.export, export_attempts(self.invoice_id))
+        self.xero_panel.show_export(detail.export, invoice_history(self.invoice_id))
         self._update_actions()
 
     def _update_actions(self) -> None:

@@ -25,6 +25,7 @@ from invoice_desktop.ui.clients_view import ClientsView
 from invoice_desktop.ui.engine_xero_actions import EngineXeroActions
 from invoice_desktop.ui.invoice_manager import InvoiceManager
 from invoice_desktop.ui.invoice_windows import InvoiceWindows
+from invoice_desktop.ui.live_view import LiveView
 from invoice_desktop.ui.models.invoice_table_model import DEFAULT_PAGE_SIZE
 from invoice_desktop.ui.sandbox_address import SandboxAddressDialog
 from invoice_desktop.ui.xero_exports_tab import XeroExportsTab, is_set_up
@@ -68,6 +69,10 @@ class MainWindow(QMainWindow):
         self.export_gate = ExportGate(self)  # one export run at a time: a Resync or the automatic export
         self.xero_exports = XeroExportsTab(ctx, self.invoice_manager, self.show_run_trouble, self.export_gate)
         self.auto_export = AutoExporter(ctx, self.export_gate, self.statusBar(), self)
+        # What the other desks change shows here without F5 (its own runs' writes are not news: see ui.live_view)
+        self.live_view = LiveView(self, busy=lambda: self.export_gate.busy)
+        self.live_view.changed.connect(self.follow_other_desks)
+        self.auto_export.refresh_needed.connect(self.live_view.seen)  # first: the re-read below includes it all
         self.auto_export.refresh_needed.connect(self.invoice_manager.refresh)
         self.auto_export.xero_changed.connect(self.show_run_trouble)  # also reloads open Invoice Information
         self.invoice_manager.invoices_changed.connect(self.auto_export.request_run)  # the Draft tab's Approve
@@ -78,6 +83,7 @@ class MainWindow(QMainWindow):
         self._restore_geometry()
         self.invoice_manager.refresh()
         self.auto_export.start()
+        self.live_view.start()
 
     # --- menus ---
 
@@ -154,6 +160,16 @@ class MainWindow(QMainWindow):
         else:
             self.invoice_manager.refresh()
         self.auto_export.request_import()
+
+    @Slot()
+    def follow_other_desks(self) -> None:
+        """Another desk changed the company file: the lists and counts on show, the open Invoice Information
+        windows and the Xero status are read again (nothing asked of Xero; an editor keeps what is typed)."""
+        if self.pages.currentWidget() is self.clients_view:
+            self.clients_view.refresh()
+        else:
+            self.invoice_manager.refresh_in_steps()
+        self.update_xero_status()  # also reloads the open Invoice Information windows
 
     @Slot()
     def show_xero_settings(self) -> None:
@@ -233,6 +249,7 @@ class MainWindow(QMainWindow):
             return
         # the automatic export and a Resync stop between batches; Settings > Xero's and Invoice Information's jobs
         # are cancelled: all are waited for together, a bounded time
+        self.live_view.stop()
         stop_jobs([*self.auto_export.stop(), *self.xero_exports.stop(), *running_jobs()], QUIT_WAIT_MS)
         self.settings.setValue(GEOMETRY_KEY, self.saveGeometry())
         self.settings.sync()

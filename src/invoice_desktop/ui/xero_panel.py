@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QVBoxLayout, QWidg
 from invoice_desktop.ledger.export_history import AttemptDetail
 from invoice_desktop.ledger.invoices import ExportDetail
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.store.models import AttemptOutcome, ExportState
+from invoice_desktop.store.models import AttemptOutcome, EventAction, ExportState
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.labels import (
     SYNC_FAILED,
@@ -34,7 +34,7 @@ STATE_WORDS: dict[ExportState, str] = {
     ExportState.SKIPPED: "Not sent to Xero",
 }
 
-OUTCOME_WORDS: dict[AttemptOutcome, str] = {
+OUTCOME_WORDS: dict[AttemptOutcome | EventAction, str] = {
     AttemptOutcome.SYNCED: "Exported",
     AttemptOutcome.LINKED: "Found in Xero, linked",
     AttemptOutcome.FAILED: "Failed",
@@ -43,11 +43,18 @@ OUTCOME_WORDS: dict[AttemptOutcome, str] = {
     AttemptOutcome.RENUMBERED: "Renumbered",
     AttemptOutcome.VOIDED: "Voided in Xero",
     AttemptOutcome.VOID_FAILED: "Not voided",
+    EventAction.APPROVED: "Approved",
+    EventAction.EXPORT_STARTED: "Export to Xero asked for",
+    EventAction.VOIDED: "Voided",
+    EventAction.XERO_CONNECTED: "Xero connected",
+    EventAction.XERO_ORGANISATION_CHANGED: "Xero organisation changed",
+    EventAction.XERO_DISCONNECTED: "Xero disconnected",
 }
 
 ATTEMPT_COLUMNS: tuple[Column[AttemptDetail], ...] = (
     Column("When", lambda a: format_datetime(a.at)),
     Column("Outcome", lambda a: OUTCOME_WORDS[a.outcome]),
+    Column("By", lambda a: a.by),
     Column("Problem", lambda a: a.title),
     Column("Message", lambda a: " ".join(a.messages), tooltip=lambda a: _attempt_words(a)),
 )
@@ -121,7 +128,8 @@ class XeroPanel(QGroupBox):
             self._show_rows(note=export.note)
         self.history_model.set_records(attempts)
         self.history.setVisible(bool(attempts))
-        self.history_caption.setText("History" if attempts else "History: no export attempts yet")
+        tried = any(isinstance(a.outcome, AttemptOutcome) for a in attempts)
+        self.history_caption.setText("History" if tried else "History: no export attempts yet")
         fit_height(self.history, max_rows=5)
 
     def _show_words(self, category: FailureCategory | None, messages: tuple[str, ...], answered: bool) -> None:

@@ -12,7 +12,7 @@ from invoice_desktop.ui.status_colours import StatusColour, show_colour
 from invoice_desktop.ui.xero_status import CONNECTION_COLOUR, FROM_INTERFACE_STATE
 from invoice_desktop.xero.settings import InterfaceState
 from invoice_desktop.xero.status import XeroStatus
-from invoice_desktop.xero.tokens import TokenStorageKind
+from invoice_desktop.xero.tokens import STORAGE_WORDS
 
 STATE_WORDS: dict[InterfaceState, str] = {
     InterfaceState.NOT_SET_UP: "Not set up",
@@ -37,6 +37,7 @@ class ConnectionPanel(QGroupBox):
         self.reason = value_label("Why the connection dropped", self)
         self.storage = value_label("Where the Xero sign-in is kept", self)
         self.storage_warning = value_label("Sign-in storage warning", self)
+        self.last_change = value_label("Last connection change", self)
         self.waiting = value_label("Sign-in progress", self)  # plain text, or a Markup with the sign-in link
         self.waiting.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.waiting.setOpenExternalLinks(True)
@@ -56,6 +57,8 @@ class ConnectionPanel(QGroupBox):
         form.addRow("Organisation:", self.organisation)
         form.addRow("State:", self.state)
         form.addRow("Sign-in kept in:", self.storage)
+        form.addRow("Last change:", self.last_change)
+        self.form = form
         buttons = QHBoxLayout()
         buttons.addWidget(self.connect_button)
         buttons.addWidget(self.cancel_button)
@@ -86,13 +89,14 @@ class ConnectionPanel(QGroupBox):
         )
         show_colour(self.reason, StatusColour.ERROR)
         self.reason.setVisible(dropped)
-        keyring = status.token_storage is TokenStorageKind.KEYRING
-        where = "the system keyring" if keyring else "an owner-only file in the company file's folder"
+        where = STORAGE_WORDS[status.token_storage]
         missing = status.tenant_id and not status.signed_in
         self.storage.setText(f"{where} (the saved sign-in is missing: reconnect)" if missing else where)
         self.storage_warning.setText(status.token_warning or "")
         show_colour(self.storage_warning, StatusColour.ERROR)
         self.storage_warning.setVisible(bool(status.token_warning))
+        self.last_change.setText(status.last_change_text)
+        self.form.setRowVisible(self.last_change, bool(status.last_change_text))
         set_up = bool(status.tenant_id)
         self.connect_button.setText("Reconnect to Xero…" if set_up else "Connect to Xero…")
         self.connect_button.setAccessibleName("Reconnect to Xero" if set_up else "Connect to Xero")

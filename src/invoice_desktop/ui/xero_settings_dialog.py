@@ -13,7 +13,15 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.connect_worker import ConnectWorker
@@ -22,6 +30,7 @@ from invoice_desktop.jobs.worker import Job, start_kept_alive
 from invoice_desktop.jobs.xero_workers import DisconnectWorker, RefreshWorker
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ui.confirm import ask_discard
+from invoice_desktop.ui.desk_settings import DeskSettingsBox
 from invoice_desktop.ui.plain_text import Markup, as_markup, message_box
 from invoice_desktop.ui.xero_settings_connection import ConnectionPanel
 from invoice_desktop.ui.xero_settings_form import LocalBooks, XeroSettingsForm
@@ -54,6 +63,7 @@ class XeroSettingsDialog(QDialog):
         self.cache: XeroCache | None = None
 
         self.connection = ConnectionPanel(self)
+        self.desk = DeskSettingsBox(ctx.paths, self)
         self.form = XeroSettingsForm(self)
         self.messages = MessageLabel("Messages", self)
         self.buttons = QDialogButtonBox(self)
@@ -69,12 +79,18 @@ class XeroSettingsDialog(QDialog):
         self.form.refresh_button.clicked.connect(self.start_refresh)
         self.save_button.clicked.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        self.desk.saved.connect(self.messages.show_info)
+        self.desk.refused.connect(self.messages.show_error)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.connection)
         layout.addWidget(self.form, 1)
         layout.addWidget(self.messages)
-        layout.addWidget(self.buttons)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.desk)
+        bottom.addSpacing(24)
+        bottom.addWidget(self.buttons, 1)
+        layout.addLayout(bottom)
         self.resize(1120, 640)  # the mapping's labels whole ("… (archived in Xero)")
         self.reload()
 

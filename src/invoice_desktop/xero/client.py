@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,8 +199,8 @@ class TokenSession:
 
     `refresh()` is single-flight: a thread that finds another already refreshed past the token it holds just
     takes the new one. The refresh token is read from the store under a cross-process lock (so a token rotated
-    by another process is used, not a stale copy) and the rotated one is saved before the new access token is
-    handed out.
+    by another process or desk is used, not a stale copy) and the rotated one is saved before the new access
+    token is handed out, still under the lock: each refresh token is used once.
     """
 
     def __init__(
@@ -211,6 +212,7 @@ class TokenSession:
         tokens: TokenSet | None = None,
         on_dropped: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.time,
+        rotation_lock: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self.client_id = client_id
         self.endpoints = endpoints
@@ -218,6 +220,9 @@ class TokenSession:
         self._tokens = tokens
         self._on_dropped = on_dropped
         self._clock = clock
+        # Around read-refresh-save of the refresh token, across processes: the company file's lock
+        # (store.rotation_lock, every desk) when given, else a file lock in the data dir (this machine).
+        self._rotation_lock = rotation_lock or store.refresh_lock
         self._state_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
         self.refresh_count = 0
@@ -246,28 +251,37 @@ class TokenSession:
             current = self.tokens
             if current and current.access_token != stale_access_token and current.is_valid(self._clock()):
                 return current
-            with self.store.refresh_lock():
+            with self._rotation_lock():
                 grant = self.store.load()
                 if grant is None:
-                    raise self.dropped("The saved Xero sign-in is missing. Reconnect in Business > Settings > Xero.")
-                try:
-                    data = PkceTokenApi(api_client, self.client_id, self.endpoints).refresh_token(grant.refresh_token)
-                except TokenEndpointError as exc:
-                    if exc.error not in DEAD_GRANT_ERRORS:
-                        raise  # e.g. a 429 or 5xx at the sign-in service: transient, the connection stands
-                    raise self.dropped(
-                        f"Xero no longer accepts the saved sign-in ({exc.error}): it expired, or the app was "
-                        "disconnected in Xero. Reconnect in Business > Settings > Xero.",
-                        exc,
-                    ) from exc
-                fresh = TokenSet.from_response(data, self._clock(), grant.refresh_token)
-                # Saved before it is used: if we crash now, the next run has the token Xero expects.
-                self.store.save(new_grant(fresh.refresh_token, self.client_id, fresh.scope or grant.scope))
-                with self._state_lock:
-                    self._tokens = fresh
-                self.refresh_count += 1
-                log.info("Xero access token refreshed")
-                return fresh
+                    dead: tuple[str, BaseException | None] = (
+                        "The saved Xero sign-in is missing. Reconnect in Business > Settings > Xero.",
+                        None,
+                    )
+                else:
+                    try:
+                        data = PkceTokenApi(api_client, self.client_id, self.endpoints).refresh_token(
+                            grant.refresh_token
+                        )
+                    except TokenEndpointError as exc:
+                        if exc.error not in DEAD_GRANT_ERRORS:
+                            raise  # e.g. a 429 or 5xx at the sign-in service: transient, the connection stands
+                        dead = (
+                            f"Xero no longer accepts the saved sign-in ({exc.error}): it expired, or the app was "
+                            "disconnected in Xero. Reconnect in Business > Settings > Xero.",
+                            exc,
+                        )
+                    else:
+                        fresh = TokenSet.from_response(data, self._clock(), grant.refresh_token)
+                        # Saved before it is used: if we crash now, the next run has the token Xero expects.
+                        self.store.save(new_grant(fresh.refresh_token, self.client_id, fresh.scope or grant.scope))
+                        with self._state_lock:
+                            self._tokens = fresh
+                        self.refresh_count += 1
+                        log.info("Xero access token refreshed")
+                        return fresh
+            # Recorded after the lock is let go: the lock's transaction (store.rotation_lock) must not hold it.
+            raise self.dropped(*dead) from dead[1]
 
     def dropped(self, reason: str, cause: BaseException | None = None) -> ConnectionDropped:
         """Record the state 'connection dropped' and return the exception for the caller to raise."""

@@ -5,6 +5,7 @@ Kept apart from xero.client (the SDK wiring), which needs nothing of the company
 from __future__ import annotations
 
 from invoice_desktop.config import AppPaths, XeroEndpoints
+from invoice_desktop.store.rotation_lock import rotation_lock
 from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.client import ConnectionDropped, NotConnected, TokenSession, XeroClient
 from invoice_desktop.xero.tokens import TokenStore
@@ -36,5 +37,7 @@ def open_client(
     chosen_id = grant.client_id or record.client_id or xero_settings.effective_client_id(endpoints, client_id)
     if not chosen_id:
         raise NotConnected("No Xero client id: pass --client-id or set INVOICE_DESKTOP_XERO_CLIENT_ID.")
-    session = TokenSession(chosen_id, endpoints, store, on_dropped=xero_settings.mark_dropped)
+    session = TokenSession(
+        chosen_id, endpoints, store, on_dropped=xero_settings.mark_dropped, rotation_lock=rotation_lock
+    )
     return XeroClient(session, record.tenant_id, record.tenant_name)

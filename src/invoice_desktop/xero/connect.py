@@ -25,6 +25,8 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from xero_python.exceptions import ApiException, OAuth2Error
 
 from invoice_desktop.config import AppPaths, XeroEndpoints
+from invoice_desktop.store.models import database_proxy
+from invoice_desktop.store.rotation_lock import rotation_lock
 from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.auth import BROAD_SCOPES, authorization_request, exchange_code, new_state, scopes_for
 from invoice_desktop.xero.callback_server import DEFAULT_PORT, DEFAULT_TIMEOUT, CallbackServer, CallbackTimeout
@@ -171,7 +173,9 @@ def connect(
     earlier = store.load()
     # Saved at once: the session below refreshes through the store, and a crash now leaves a usable sign-in.
     store.save(new_grant(tokens.refresh_token, client_id, tokens.scope))
-    session = TokenSession(client_id, endpoints, store, tokens=tokens, on_dropped=xero_settings.mark_dropped)
+    session = TokenSession(
+        client_id, endpoints, store, tokens=tokens, on_dropped=xero_settings.mark_dropped, rotation_lock=rotation_lock
+    )
     try:
         organisations = list_organisations(XeroClient(session, ""))
         chosen = choose_organisation(organisations, options.tenant, choose)
@@ -317,7 +321,7 @@ def disconnect(paths: AppPaths, endpoints: XeroEndpoints, *, store: TokenStore |
             problems.append("No saved Xero sign-in was found, so nothing could be revoked in Xero.")
     else:
         client_id = grant.client_id or record.client_id or xero_settings.effective_client_id(endpoints) or ""
-        session = TokenSession(client_id, endpoints, store)
+        session = TokenSession(client_id, endpoints, store, rotation_lock=rotation_lock)
         client = XeroClient(session, record.tenant_id, record.tenant_name)
         try:
             deleted = _delete_connection(client, record.tenant_id)
@@ -338,7 +342,10 @@ def disconnect(paths: AppPaths, endpoints: XeroEndpoints, *, store: TokenStore |
     if problems:
         problems.append("If the app is still listed in Xero (Settings > Connected apps), disconnect it there.")
     store.delete()
-    removed = xero_settings.delete_all()
+    with database_proxy.atomic():
+        removed = xero_settings.delete_all()
+        if record.tenant_id:
+            xero_settings.record_disconnected(record.tenant_name or record.tenant_id)
     log.info("Xero disconnected; %d settings deleted; revoked=%s, connection removed=%s", removed, revoked, deleted)
     return DisconnectResult(record.tenant_name or record.tenant_id, deleted, revoked, tuple(problems))
 

@@ -15,12 +15,16 @@ from typing import Any
 
 from peewee import ModelSelect
 
+from invoice_desktop.desk import current_user
+from invoice_desktop.ledger.activity import record_event
 from invoice_desktop.ledger.invoices import DONT_SEND_NOTE, skip_waiting_payments
+from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     AttemptOutcome,
     Client,
+    EventAction,
     ExportState,
     Invoice,
     Payment,
@@ -257,10 +261,12 @@ def requeue(invoice_ids: Sequence[int]) -> list[int]:
     now = utcnow()
     eligible = XeroExport.invoice.in_(ids) & XeroExport.state.in_(RESYNCABLE)
     with database_proxy.atomic():
+        notify_changed()
         moved = [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(eligible)]
         XeroExport.update(state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=now).where(
             eligible
         ).execute()
+        record_event(EventAction.EXPORT_STARTED, moved, at=now)  # Resync or Export to Xero: asked for by hand
     return moved
 
 
@@ -485,6 +491,7 @@ def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
     now = utcnow()
     not_busy = XeroExport.state.not_in((ExportState.SENDING.value, ExportState.SYNCED.value))
     with database_proxy.atomic():
+        notify_changed()
         changed = (
             XeroExport.update(
                 state=ExportState.SKIPPED.value, note=note, xero_invoice_id=xero_id, next_retry_at=None, updated_at=now
@@ -495,7 +502,9 @@ def _skip(invoice_id: int, note: str, xero_id: str | None) -> None:
         if not changed:
             raise ExportActionError("the invoice is being sent to Xero right now; try again in a moment")
         skipped = AttemptOutcome.SKIPPED
-        XeroAttempt.insert(invoice=invoice_id, at=now, outcome=skipped, messages=json.dumps([note])).execute()
+        XeroAttempt.insert(
+            invoice=invoice_id, at=now, outcome=skipped, messages=json.dumps([note]), user_name=current_user()
+        ).execute()
         if xero_id is None:  # it never reaches Xero from here: its payments waiting for it stay here
             number = Invoice.get_by_id(invoice_id).number
             skip_waiting_payments(invoice_id, f"Not sent: {number} is not going to Xero from here ({note})")

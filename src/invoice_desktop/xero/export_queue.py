@@ -33,6 +33,7 @@ from typing import Any
 
 from peewee import Field, fn
 
+from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import (
     AttemptOutcome,
@@ -268,6 +269,7 @@ def record_synced(
     at = _utc_text(now)
     said = json.dumps(list(warnings))
     with database_proxy.atomic():
+        notify_changed()
         changed = database_proxy.execute_sql(
             table.synced_sql,
             (ExportState.SYNCED.value, xero_invoice_id, note, at, at, at, said, invoice_id, *_sending_by(owner)),
@@ -306,6 +308,7 @@ def record_failed(
     state = ExportState.FAILED.value
     values = (state, category.value, texts, hint, note, at, retry_at, at, int(unconfirmed), invoice_id)
     with database_proxy.atomic():
+        notify_changed()
         changed = database_proxy.execute_sql(table.failed_sql, (*values, *_sending_by(owner)))
         attempts = _returned_attempts(changed)
         if attempts is None:

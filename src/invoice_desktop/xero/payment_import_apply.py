@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from invoice_desktop.ledger.queries import XERO_FLAG_WORDS
+from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.models import (
     Invoice,
     InvoiceStatus,
@@ -183,6 +184,7 @@ def apply_views(items: list[tuple[int, XeroInvoiceView]], now: datetime) -> list
     if not items:
         return []
     with database_proxy.atomic():
+        notify_changed()
         local = _read_local([invoice_id for invoice_id, _ in items])
         _save_states(items, now)
         return [_apply(local.invoices[i], view, local.previous.get(i), local.payments[i], now) for i, view in items]

@@ -16,7 +16,9 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from invoice_desktop.config import LOCAL_XERO_CLIENT_ID, XeroEndpoints, resolve_client_id
+from invoice_desktop.ledger.activity import record_event
 from invoice_desktop.store.fields import utcnow
+from invoice_desktop.store.models import EventAction
 from invoice_desktop.store.settings import delete_settings, get_setting, set_setting
 
 if TYPE_CHECKING:
@@ -271,6 +273,7 @@ def save_connection(chosen: Organisation, client_id: str, organisations: list[Or
     from invoice_desktop.store.models import database_proxy
 
     with database_proxy.atomic():
+        _record_organisation(chosen, connecting=True)
         set_setting(KEY_TENANT_ID, chosen.tenant_id)
         set_setting(KEY_TENANT_NAME, chosen.name)
         set_setting(KEY_CLIENT_ID, client_id)
@@ -286,8 +289,26 @@ def save_connection(chosen: Organisation, client_id: str, organisations: list[Or
 
 def select_organisation(chosen: Organisation) -> None:
     """Switch to another organisation the same login connected (the picker in Settings > Xero)."""
-    set_setting(KEY_TENANT_ID, chosen.tenant_id)
-    set_setting(KEY_TENANT_NAME, chosen.name)
+    from invoice_desktop.store.models import database_proxy
+
+    with database_proxy.atomic():
+        _record_organisation(chosen, connecting=False)
+        set_setting(KEY_TENANT_ID, chosen.tenant_id)
+        set_setting(KEY_TENANT_NAME, chosen.name)
+
+
+def _record_organisation(chosen: Organisation, connecting: bool) -> None:
+    """Who connected, or changed the organisation (ledger.activity): a change of organisation says from which."""
+    previous_id = str(get_setting(KEY_TENANT_ID) or "")
+    previous_name = str(get_setting(KEY_TENANT_NAME) or previous_id)
+    if previous_id and previous_id.lower() != chosen.tenant_id.lower():
+        record_event(EventAction.XERO_ORGANISATION_CHANGED, detail=f"{previous_name} → {chosen.name}")
+    elif connecting:
+        record_event(EventAction.XERO_CONNECTED, detail=chosen.name)
+
+
+def record_disconnected(organisation: str) -> None:
+    record_event(EventAction.XERO_DISCONNECTED, detail=organisation)
 
 
 def mark_dropped(reason: str) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 from peewee import fn
 
 from invoice_desktop.config import AppPaths
-from invoice_desktop.store.models import ExportState, XeroExport, XeroPaymentExport
+from invoice_desktop.ledger.activity import EventDetail, last_connection_change
+from invoice_desktop.store.models import EventAction, ExportState, XeroExport, XeroPaymentExport
 from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.settings import InterfaceState
@@ -33,6 +34,17 @@ class XeroStatus:
     settings_fetched_at: str = ""  # when Xero's settings were last cached
     settings_problems: tuple[str, ...] = ()  # items of Xero's settings that could be read only in part
     queue: dict[str, int] = field(default_factory=dict)  # export state -> number of invoices
+    last_change: EventDetail | None = None  # the newest connect / organisation change / disconnect, and by whom
+
+    @property
+    def last_change_text(self) -> str:
+        """ "Connected by robin on 2026-12-03 11:02 UTC (Harbour Lane Plumbing Pty Ltd)", or ""."""
+        change = self.last_change
+        if change is None:
+            return ""
+        what = CHANGE_WORDS[change.action]
+        detail = f" ({change.detail})" if change.detail else ""
+        return f"{what} by {change.user_name} on {change.at:%Y-%m-%d %H:%M} UTC{detail}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -49,7 +61,22 @@ class XeroStatus:
             "settings_fetched_at": self.settings_fetched_at or None,
             "settings_problems": list(self.settings_problems),
             "queue": dict(self.queue),
+            "last_change": None
+            if self.last_change is None
+            else {
+                "action": self.last_change.action.value,
+                "by": self.last_change.user_name,
+                "at": self.last_change.at.isoformat(),
+                "detail": self.last_change.detail,
+            },
         }
+
+
+CHANGE_WORDS = {
+    EventAction.XERO_CONNECTED: "Connected",
+    EventAction.XERO_ORGANISATION_CHANGED: "Organisation changed",
+    EventAction.XERO_DISCONNECTED: "Disconnected",
+}
 
 
 def export_counts(*, payments: bool = False) -> dict[str, int]:
@@ -86,4 +113,5 @@ def load_status(paths: AppPaths, store: TokenStore | None = None) -> XeroStatus:
         settings_fetched_at=cache.fetched_at if cache else "",
         settings_problems=cache.problems if cache else (),
         queue=export_counts(),
+        last_change=last_connection_change(),
     )

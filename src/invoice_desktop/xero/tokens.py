@@ -5,6 +5,11 @@ keyring is usable it goes to an owner-only (0600) JSON file in the data dir, and
 `xero status` and Settings > Xero to show. `INVOICE_DESKTOP_KEYRING=file` forces the file (tests set it),
 `INVOICE_DESKTOP_KEYRING=keyring` forces the keyring. The access token never comes here: it lives in memory only
 (invoice_desktop.xero.client.TokenSession). Nothing here touches the database.
+
+Team mode (README "The Xero connection"): one connection per company file, shared by the desks. Its refresh token
+is kept in a file in a folder every desk reaches (`--token-dir` / INVOICE_DESKTOP_TOKEN_DIR), readable by the
+owner and the group (0660: the bookkeepers' group decides who may act in Xero), never in the database. A keyring
+cannot be shared between desks, and a copy per desk would die at the first rotation elsewhere.
 """
 
 from __future__ import annotations
@@ -31,6 +36,14 @@ LOCK_FILE_NAME = "xero-token.lock"
 class TokenStorageKind(StrEnum):
     KEYRING = "keyring"
     FILE = "file"
+    SHARED_FILE = "shared_file"  # team mode: the file in the shared token folder
+
+
+STORAGE_WORDS: dict[TokenStorageKind, str] = {
+    TokenStorageKind.KEYRING: "the system keyring",
+    TokenStorageKind.FILE: "an owner-only file in the company file's folder",
+    TokenStorageKind.SHARED_FILE: "a file in the shared token folder (team mode)",
+}
 
 
 class TokenStorageError(Exception):
@@ -99,7 +112,7 @@ class TokenStore:
 
     def __init__(self, paths: AppPaths, kind: TokenStorageKind | None = None) -> None:
         self._paths = paths
-        self.kind = kind or self._choose_kind()
+        self.kind = kind or (TokenStorageKind.SHARED_FILE if paths.shared_token_dir else self._choose_kind())
 
     @staticmethod
     def _choose_kind() -> TokenStorageKind:
@@ -122,6 +135,11 @@ class TokenStore:
     def warning(self) -> str | None:
         """Where the sign-in is kept when not in a keyring, and what to do to have it in one (`load` moves a
         sign-in from the file into the keyring by itself once one is usable)."""
+        if self.kind is TokenStorageKind.SHARED_FILE:
+            return (
+                f"The Xero sign-in is shared by the desks of this company file in {self.file_path} (team mode). "
+                "Anyone who can read that folder can use it: keep it to the bookkeepers."
+            )
         if self.kind is not TokenStorageKind.FILE:
             return None
         kept = (
@@ -230,8 +248,12 @@ class TokenStore:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         try:
-            # Created 0600 in one step (O_EXCL: never an existing file with looser permissions), then swapped in.
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            # Created 0600 (shared: 0660) in one step (O_EXCL: never an existing file with looser permissions),
+            # then swapped in.
+            mode = 0o660 if self.kind is TokenStorageKind.SHARED_FILE else 0o600
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+            if hasattr(os, "fchmod"):  # the umask would take the group's bits off a shared file
+                os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(grant.to_json().encode("utf-8"))
                 fh.flush()
