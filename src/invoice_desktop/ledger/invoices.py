@@ -50,6 +50,7 @@ from invoice_desktop.store.models import (
     AmountsType,
     AttemptOutcome,
     Client,
+    CreditNoteLine,
     ExportState,
     Invoice,
     InvoiceLine,
@@ -772,7 +773,7 @@ def read_invoice_details(ids: Sequence[int]) -> dict[int, InvoiceDetail]:
             total=invoice.total,
             amount_paid=invoice.amount_paid,
             approved_at=invoice.approved_at,
-            lines=tuple(_line_detail(row) for row in lines.get(invoice.id, ())),
+            lines=tuple(line_detail(row) for row in lines.get(invoice.id, ())),
             payments=tuple(payments.get(invoice.id, ())),
             export=None if export is None else _export_detail(export),
             created_at=invoice.created_at,
@@ -995,7 +996,8 @@ def _exports_on_approval() -> bool:
     return get_setting("xero.enabled", False) is True and get_setting("xero.export_on_approval", False) is True
 
 
-def _line_detail(row: InvoiceLine) -> LineDetail:
+def line_detail(row: InvoiceLine | CreditNoteLine) -> LineDetail:
+    """An invoice's (or a credit note's) stored line as the services hand it out."""
     account = row.account if row.account_id is not None else None
     tax = row.tax_rate if row.tax_rate_id is not None else None
     return LineDetail(
