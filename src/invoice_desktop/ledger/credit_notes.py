@@ -18,7 +18,7 @@ works it out, so both systems agree to the cent.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -322,6 +322,15 @@ def list_credit_notes(invoice_id: int | None = None) -> list[CreditNoteRow]:
             )
         )  # fmt: skip
     return rows
+
+
+def credit_note_ids_by_number(numbers: Iterable[str]) -> dict[str, int]:
+    """Ids of the credit notes with these numbers (as Xero compares numbers), keyed by the number as given."""
+    wanted = {n.strip(): number_key(n.strip()) for n in numbers if n.strip()}
+    if not wanted:
+        return {}
+    by_key = {number_key(row.number): row.id for row in CreditNote.select(CreditNote.id, CreditNote.number)}
+    return {given: by_key[key] for given, key in wanted.items() if key in by_key}
 
 
 def count_credit_notes() -> int:

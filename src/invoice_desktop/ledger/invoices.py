@@ -64,7 +64,11 @@ from invoice_desktop.store.models import (
 )
 from invoice_desktop.store.settings import get_setting, set_setting
 
-NO_CREDIT_NOTES = "credit notes are not supported yet"
+# An invoice is never negative: what would make it so is a credit note, a document of its own (ledger.credit_notes).
+CREDIT_NOTE_PATH = (
+    "that is a credit note: make it from the invoice with Invoice Information > Options > Credit note…, or import "
+    "it with Xero's credit note template (invoice-desktop import-credit-notes FILE.csv)"
+)
 DEFAULT_PREFIX = "INV-"
 DEFAULT_DIGITS = 4
 MAX_NUMBER_LENGTH = 255  # Xero's limit for InvoiceNumber
@@ -289,7 +293,7 @@ def line_problems(
             continue
         problem = figure_problem(value, places, limit)
         if not problem and value < 0:
-            problem = f"{value} is negative: {NO_CREDIT_NOTES}"
+            problem = f"{value} is negative: {CREDIT_NOTE_PATH}"
         if problem:
             add(name, problem)
             figures_read = False
@@ -355,7 +359,7 @@ def _texts(draft: InvoiceDraft | LineDraft, names: tuple[str, ...]) -> dict[str,
 def totals_problems(totals: InvoiceTotals) -> list[Problem]:
     """What is wrong with an invoice's totals: negative (a credit note), or too large (ledger.money)."""
     if totals.total < 0:
-        return [Problem("total", f"{totals.total} is negative: {NO_CREDIT_NOTES}")]
+        return [Problem("total", f"{totals.total} is negative: {CREDIT_NOTE_PATH}")]
     if totals.total >= MAX_MONEY:
         return [Problem("total", f"the invoice works out to {totals.total:,}: {_MONEY_LIMIT}")]
     return []
@@ -986,7 +990,7 @@ def _approval_refusal(invoice: Invoice | None, has_lines: bool) -> str:
     if not has_lines:
         return "it has no lines"
     if invoice.total < 0:
-        return f"its total is negative: {NO_CREDIT_NOTES}"
+        return f"its total is negative: {CREDIT_NOTE_PATH}"
     if problem := currency_problem(invoice.currency):
         return f"its currency: {problem}"
     return ""
