@@ -26,8 +26,8 @@ from decimal import Decimal
 from peewee import JOIN
 
 from invoice_desktop.ledger.errors import LedgerError, Problem
-from invoice_desktop.ledger.invoices import LineDetail, get_invoice_detail, line_detail, number_key
-from invoice_desktop.ledger.money import LineFigures, compute_totals, decimal_places
+from invoice_desktop.ledger.invoices import InvoiceDetail, LineDetail, get_invoice_detail, line_detail, number_key
+from invoice_desktop.ledger.money import InvoiceTotals, LineFigures, compute_totals, decimal_places
 from invoice_desktop.ledger.text import nfc, text_problem
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
@@ -170,7 +170,6 @@ def create_credit_note(draft: CreditNoteDraft) -> CreditNoteResult:
             raise LedgerError(Problem("status", refusal))
         invoice = Invoice.get_by_id(draft.invoice_id)
         detail = get_invoice_detail(invoice.id)
-        rows = {row.position: row for row in InvoiceLine.select().where(InvoiceLine.invoice == invoice.id)}
         problems: list[Problem] = []
         if problem := text_problem(reason):
             problems.append(Problem("reference", problem))
@@ -178,37 +177,12 @@ def create_credit_note(draft: CreditNoteDraft) -> CreditNoteResult:
             problems.append(Problem("reference", f"the reason is longer than {MAX_REASON_LENGTH} characters"))
         if draft.date < invoice.date:
             problems.append(Problem("date", f"{draft.date.isoformat()} is before the invoice date {invoice.date}"))
-        lines: list[tuple[LineDetail, dict[str, object]]] = []
-        by_position = {line.position: line for line in detail.lines}
-        for index, credit in enumerate(draft.lines):
-            line = by_position.get(credit.position)
-            if line is None:
-                problems.append(Problem("lines", f"{invoice.number} has no line {credit.position}", index))
-                continue
-            amount = credit.amount
-            if not amount.is_finite() or decimal_places(amount) > 2 or amount <= 0:
-                problems.append(
-                    Problem("line_amount", f"{amount} is not an amount above zero (leave the line out instead)", index)
-                )
-            elif amount > line.line_amount:
-                problems.append(Problem("line_amount", f"{amount} is more than the line's {line.line_amount}", index))
-            else:
-                lines.append((line, _line_columns(line, rows[credit.position], amount)))
+        lines, totals, line_problems = _credited(detail, draft.lines)
+        problems.extend(line_problems)
         if not draft.lines:
             problems.append(Problem("lines", "a credit note needs at least one line"))
         if problems:
             raise LedgerError(problems)
-        figures = [
-            LineFigures(
-                quantity=values["quantity"],  # type: ignore[arg-type]
-                unit_amount=values["unit_amount"],  # type: ignore[arg-type]
-                tax_rate=line.tax_rate,
-                discount_rate=values["discount_rate"],  # type: ignore[arg-type]
-                tax_override=values["tax_amount_override"],  # type: ignore[arg-type]
-            )
-            for line, values in lines
-        ]
-        totals = compute_totals(figures, invoice.amounts_type)
         due = invoice.total - invoice.amount_paid
         if totals.total > due:
             raise LedgerError(
@@ -244,6 +218,46 @@ def create_credit_note(draft: CreditNoteDraft) -> CreditNoteResult:
             XeroCreditNoteExport.create(credit_note=note.id, state=ExportState.QUEUED.value, updated_at=now)
         _advance(number)
         return CreditNoteResult(note.id, number, totals.total, invoice.total - invoice.amount_paid, goes)
+
+
+def credit_note_totals(invoice_id: int, lines: Sequence[CreditLineDraft]) -> InvoiceTotals:
+    """The totals a credit note of these lines would have (lines with a problem left out): the dialog's preview."""
+    return _credited(get_invoice_detail(invoice_id), lines)[1]
+
+
+def _credited(
+    detail: InvoiceDetail, credits: Sequence[CreditLineDraft]
+) -> tuple[list[tuple[LineDetail, dict[str, object]]], InvoiceTotals, list[Problem]]:
+    """The credit note's lines (each invoice line credited, and its credit_note_line columns), their totals as
+    Xero works them out, and what is wrong with the lines asked for."""
+    rows = {row.position: row for row in InvoiceLine.select().where(InvoiceLine.invoice == detail.id)}
+    by_position = {line.position: line for line in detail.lines}
+    lines: list[tuple[LineDetail, dict[str, object]]] = []
+    problems: list[Problem] = []
+    for index, credit in enumerate(credits):
+        line = by_position.get(credit.position)
+        amount = credit.amount
+        if line is None:
+            problems.append(Problem("lines", f"{detail.number} has no line {credit.position}", index))
+        elif not amount.is_finite() or decimal_places(amount) > 2 or amount <= 0:
+            problems.append(
+                Problem("line_amount", f"{amount} is not an amount above zero (leave the line out instead)", index)
+            )
+        elif amount > line.line_amount:
+            problems.append(Problem("line_amount", f"{amount} is more than the line's {line.line_amount}", index))
+        else:
+            lines.append((line, _line_columns(line, rows[credit.position], amount)))
+    figures = [
+        LineFigures(
+            quantity=values["quantity"],  # type: ignore[arg-type]
+            unit_amount=values["unit_amount"],  # type: ignore[arg-type]
+            tax_rate=line.tax_rate,
+            discount_rate=values["discount_rate"],  # type: ignore[arg-type]
+            tax_override=values["tax_amount_override"],  # type: ignore[arg-type]
+        )
+        for line, values in lines
+    ]
+    return lines, compute_totals(figures, detail.amounts_type), problems
 
 
 def full_credit_lines(invoice_id: int) -> list[CreditLineDraft]:
