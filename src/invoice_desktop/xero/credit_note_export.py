@@ -333,10 +333,19 @@ class CreditNoteExporter(DocumentExporter[MappedCreditNote]):
 # -- the allocation's claim ------------------------------------------------------------------------------------------
 
 
+def allocation_due() -> bool:
+    """Whether a credit note's allocation is to be made (both it and its invoice are in Xero)."""
+    return _allocatable_query().exists()
+
+
 def _allocatable() -> list[XeroCreditNoteExport]:
     """Credit notes in Xero whose allocation is not made, whose invoice is in Xero, in number order."""
+    return list(_allocatable_query())
+
+
+def _allocatable_query() -> Any:
     states = (AllocationState.PENDING.value, AllocationState.SENDING.value, AllocationState.UNCONFIRMED.value)
-    return list(
+    return (
         XeroCreditNoteExport.select(XeroCreditNoteExport)
         .join(CreditNote, on=(XeroCreditNoteExport.credit_note == CreditNote.id))
         .join(XeroExport, on=(XeroExport.invoice == CreditNote.invoice))
