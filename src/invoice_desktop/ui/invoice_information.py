@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from operator import attrgetter
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -61,7 +62,7 @@ from invoice_desktop.ledger.invoices import (
     renumber_refusal,
     void_invoice,
 )
-from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
+from invoice_desktop.store.models import AmountsType, CreditNoteStatus, ExportState, InvoiceStatus
 from invoice_desktop.ui.confirm import ask_destructive
 from invoice_desktop.ui.credit_note_dialog import CreditNoteDialog
 from invoice_desktop.ui.form_dialog import FormDialog
@@ -255,8 +256,9 @@ class InvoiceInformation(QDialog):
         self.lines_model = ColumnsModel(LINE_COLUMNS, self)
         self.lines = record_table(self.lines_model, "Invoice lines", stretch=0, parent=self)
 
-        self.totals = {name: _label("", self, name) for name in ("Subtotal", "Tax", "Total", "Paid", "Amount due")}
-        totals_form = QFormLayout()
+        names = ("Subtotal", "Tax", "Total", "Paid", "Credited", "Amount due")
+        self.totals = {name: _label("", self, name) for name in names}
+        totals_form = self.totals_form = QFormLayout()
         totals_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for name, label in self.totals.items():
             label.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -275,6 +277,8 @@ class InvoiceInformation(QDialog):
         self.credit_notes_caption = _label("Credit notes", self, "Credit notes")
         self.credit_notes_model = ColumnsModel(CREDIT_NOTE_COLUMNS, self, id_of=attrgetter("id"))
         self.credit_notes = record_table(self.credit_notes_model, "Credit notes", stretch=4, parent=self)
+        for column in (1, 2):  # this invoice's number and client: said above
+            self.credit_notes.setColumnHidden(column, True)
         self.void_credit_note_button = QPushButton("Void credit note", self)
         self.void_credit_note_button.setAccessibleName("Void credit note")
         self.void_credit_note_button.clicked.connect(self.void_credit_note)
@@ -340,11 +344,17 @@ class InvoiceInformation(QDialog):
         self.lines_model.set_records(detail.lines)
         fit_height(self.lines, max_rows=10)
         currency = f" {detail.currency}" if detail.currency else ""
+        # the invoice's amount paid counts its credit notes too (ledger.credit_notes): shown apart
+        credited = sum(
+            (n.total for n in list_credit_notes(detail.id) if n.status is not CreditNoteStatus.VOID), Decimal("0.00")
+        )
+        self.totals_form.setRowVisible(self.totals["Credited"], bool(credited))
         for name, value in (
             ("Subtotal", detail.subtotal),
             ("Tax", detail.total_tax),
             ("Total", detail.total),
-            ("Paid", detail.amount_paid),
+            ("Paid", detail.amount_paid - credited),
+            ("Credited", credited),
             ("Amount due", detail.amount_due),
         ):
             self.totals[name].setText(format_money(value) + (currency if name in ("Total", "Amount due") else ""))
