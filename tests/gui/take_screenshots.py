@@ -12,6 +12,9 @@ Saves, in OUT_DIR (default docs/screenshots/):
 - xero-exports-failed.png: the Failed tile with the Sync Failed tooltip of INV-0042 showing;
 - xero-exports-synced.png: the Synced tile;
 - invoice-information.png: Invoice Information of INV-0042 (its Xero panel: the error and the attempts);
+- credit-note-dialog.png: Options > Credit note… on a synced invoice, line 1 lowered, a reason;
+- invoice-information-credit-note.png: that invoice's Invoice Information, its credit note listed;
+- tab-credit-notes.png: the Credit Notes tab once that credit note is sent and allocated in Xero;
 - xero-settings.png: Business > Settings > Xero, connected to the demo organisation;
 - xero-exports-failed-dark.png: the Failed tile and its tooltip in the dark palette (INVOICE_DESKTOP_COLOUR_SCHEME=dark,
   as a dark desktop gives it), and main-window-200.png: the Awaiting Payment tab at 200% (QT_SCALE_FACTOR=2), each
@@ -29,6 +32,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, QSettings
@@ -39,12 +43,15 @@ from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
 from invoice_desktop.desk import save_desk
-from invoice_desktop.ledger.invoices import invoice_ids_by_number
-from invoice_desktop.ledger.queries import Tab
+from invoice_desktop.ledger.credit_notes import list_credit_notes
+from invoice_desktop.ledger.invoices import get_invoice_detail, invoice_ids_by_number
+from invoice_desktop.ledger.queries import Tab, list_invoices
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox_demo import DemoSession, start_demo
 from invoice_desktop.store.database import close_database, open_database
+from invoice_desktop.store.models import CreditNoteStatus, ExportState
 from invoice_desktop.ui.colour_scheme import ENV_COLOUR_SCHEME, follow_colour_scheme
+from invoice_desktop.ui.invoice_information import InvoiceInformation
 from invoice_desktop.ui.main_window import MainWindow
 from invoice_desktop.ui.models.xero_failed_model import STATUS_COLUMN
 from invoice_desktop.ui.xero_exports_page import XeroExportsPage
@@ -223,6 +230,36 @@ def invoice_information(window: MainWindow, out_dir: Path, saved: list[Path]) ->
     dialog.close()
 
 
+def credit_notes(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
+    """Options > Credit note… on a synced invoice (line 1 lowered, a reason), then the Credit Notes tab once the
+    window's export has sent and allocated it."""
+    row = next(
+        r
+        for r in list_invoices(Tab.AWAITING_PAYMENT)
+        if r.xero_state == ExportState.SYNCED.value and r.amount_paid == 0 and not r.xero_flag
+    )
+    info = window.invoice_windows.open_invoice(row.id)
+    assert isinstance(info, InvoiceInformation)
+    dialog = info.open_credit_note()
+    dialog.amounts[0].setText(str((get_invoice_detail(row.id).lines[0].line_amount / 4).quantize(Decimal("0.01"))))
+    dialog.reason_edit.setText("Goodwill: late delivery")
+    settle()
+    save(dialog.grab(), out_dir / "credit-note-dialog.png", saved)
+    dialog.ok_button.click()
+    settle()
+    wait_until(lambda: list_credit_notes()[0].status is CreditNoteStatus.ALLOCATED, what="the credit note allocated")
+    wait_until(lambda: not window.auto_export.running, what="the export run to end")
+    info.reload()
+    info.resize(*INFORMATION_SIZE)
+    settle()
+    save(info.grab(), out_dir / "invoice-information-credit-note.png", saved)
+    info.close()
+    window.invoice_manager.refresh()
+    window.invoice_manager.show_credit_notes()
+    settle()
+    save(window.grab(), out_dir / "tab-credit-notes.png", saved)
+
+
 def xero_settings(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
     window.show_xero_settings()
     dialog = window.xero_settings_dialog
@@ -258,6 +295,7 @@ def all_of_them(window: MainWindow, demo: DemoSession, out_dir: Path, saved: lis
     invoice_tabs(window, out_dir, saved)
     xero_exports(window, demo, out_dir, saved)
     invoice_information(window, out_dir, saved)
+    credit_notes(window, out_dir, saved)
     xero_settings(window, out_dir, saved)
 
 

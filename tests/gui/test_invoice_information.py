@@ -182,6 +182,7 @@ def test_header_lines_totals_and_payments(info, books):
         "Tax": "48.00",
         "Total": "528.00",
         "Paid": "100.00",
+        "Credited": "0.00",  # its row hidden while nothing is credited
         "Amount due": "428.00",
     }
     payments = window.payments_model

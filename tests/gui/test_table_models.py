@@ -13,11 +13,13 @@ from gui_books import TODAY, failed_export_history
 from PySide6.QtCore import QAbstractItemModel, Qt
 
 import invoice_desktop
+from invoice_desktop.ledger.credit_notes import CreditLineDraft, CreditNoteDraft, create_credit_note
 from invoice_desktop.ledger.export_history import export_attempts
 from invoice_desktop.ledger.invoices import get_invoice_detail
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.ui.invoice_information import LINE_COLUMNS, PAYMENT_COLUMNS, payment_rows
 from invoice_desktop.ui.models.client_table_model import ClientSortModel, ClientTableModel
+from invoice_desktop.ui.models.credit_note_table_model import CreditNoteTableModel
 from invoice_desktop.ui.models.invoice_table_model import CheckableInvoiceTableModel, InvoiceTableModel
 from invoice_desktop.ui.models.line_items_model import LineEntry, LineItemsModel
 from invoice_desktop.ui.models.table_model import ColumnsModel
@@ -85,6 +87,15 @@ def small_tables(books: Books) -> QAbstractItemModel:
     return model
 
 
+def credit_notes(books: Books) -> QAbstractItemModel:
+    invoice_id = books["INV-0091"]
+    create_credit_note(CreditNoteDraft(invoice_id, TODAY, "Returned", [CreditLineDraft(1, Decimal("10.00"))]))
+    create_credit_note(CreditNoteDraft(invoice_id, TODAY, "", [CreditLineDraft(1, Decimal("0.01"))]))
+    model = CreditNoteTableModel()
+    model.reload()
+    return model
+
+
 MODELS: dict[type[QAbstractItemModel], Callable[[Books], QAbstractItemModel]] = {
     InvoiceTableModel: invoices,
     CheckableInvoiceTableModel: drafts,
@@ -94,6 +105,7 @@ MODELS: dict[type[QAbstractItemModel], Callable[[Books], QAbstractItemModel]] = 
     ClientSortModel: sorted_clients,
     LineItemsModel: line_items,
     ColumnsModel: small_tables,
+    CreditNoteTableModel: credit_notes,
 }
 
 

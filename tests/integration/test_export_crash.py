@@ -37,12 +37,30 @@ from typing import Any
 import pytest
 from export_fixtures import Company
 
-from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice, record_payment
+from invoice_desktop.ledger.credit_notes import CreditLineDraft, CreditNoteDraft, create_credit_note
+from invoice_desktop.ledger.invoices import (
+    InvoiceDraft,
+    LineDraft,
+    approve_invoices,
+    create_invoice,
+    get_invoice_detail,
+    record_payment,
+)
 from invoice_desktop.sandbox import api as sandbox_api
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox.limits import RateLimits
 from invoice_desktop.sandbox.server import RunningSandbox, start_sandbox
-from invoice_desktop.store.models import ExportState, Invoice, XeroAttempt, XeroBatch, XeroExport, XeroPaymentExport
+from invoice_desktop.store.models import (
+    AllocationState,
+    CreditNote,
+    ExportState,
+    Invoice,
+    XeroAttempt,
+    XeroBatch,
+    XeroCreditNoteExport,
+    XeroExport,
+    XeroPaymentExport,
+)
 from invoice_desktop.xero.settings import load_settings, save_settings
 from waiting import wait_until
 
@@ -820,3 +838,87 @@ def test_killed_after_xero_recorded_a_payment_before_the_reply_was_read(
     row = XeroPaymentExport.get_by_id(payment_id)
     assert row.state == ExportState.SYNCED.value and row.xero_payment_id == held.payment_ids[0].lower()
     assert integrity(data_dir)[0] == "ok"
+
+
+def _kill_at_committed(
+    runner: Runner, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> tuple[Counter[str], Callable[[], None]]:
+    """Hold back the reply of the first PUT whose path ends with `suffix` once the sandbox has committed it, and
+    count those PUTs; returns the counter and a `sync then kill at that point` step."""
+    recorded, puts = threading.Event(), Counter[str]()
+    run = sandbox_api._run
+
+    def committing(call: Any, handler: Any) -> Any:
+        response = run(call, handler)
+        if call.request.method == "PUT" and call.request.path.rstrip("/").lower().endswith(suffix):
+            puts[suffix] += 1
+            if not recorded.is_set():
+                response.delay_seconds = 30
+                recorded.set()
+        return response
+
+    monkeypatch.setattr(sandbox_api, "_run", committing)
+
+    def sync_and_kill() -> None:
+        proc = runner.sync()
+        wait_for(recorded.is_set, f"PUT …{suffix} recorded", proc)
+        proc.kill()
+
+    return puts, sync_and_kill
+
+
+def _credit_note_on_a_synced_invoice(runner: Runner) -> tuple[int, int]:
+    [invoice_id] = approve_many(1)
+    runner.sync_to_the_end()
+    lines = [CreditLineDraft(1, Decimal("10.00"))]
+    note_id = create_credit_note(CreditNoteDraft(invoice_id, date(2026, 3, 10), "Returned", lines)).credit_note_id
+    return invoice_id, note_id
+
+
+def _one_credit_note_allocated_once(company: Company, invoice_id: int, note_id: int, data_dir: Path) -> None:
+    number = CreditNote.get_by_id(note_id).number
+    org = company.sandbox.control.organisation()
+    with company.sandbox.state.lock:
+        [held] = [c for c in org.credit_notes.values() if c.credit_note_number == number]
+        assert len(held.allocations) == 1 and held.remaining_credit == 0
+        [invoice] = [i for i in org.invoices.values() if i.invoice_number == Invoice.get_by_id(invoice_id).number]
+        xero_due = invoice.amount_due
+    row = XeroCreditNoteExport.get_by_id(note_id)
+    assert row.state == ExportState.SYNCED.value and row.xero_credit_note_id == held.credit_note_id.lower()
+    assert row.allocation_state == AllocationState.DONE.value
+    assert xero_due == get_invoice_detail(invoice_id).amount_due  # to the cent in both
+    assert integrity(data_dir)[0] == "ok"
+
+
+def test_killed_after_xero_recorded_a_credit_note_before_the_reply_was_read(
+    runner: Runner, company: Company, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A credit note: `xero sync` is killed once Xero has created it, its reply unread. The next sync takes the dead
+    process's batch over, finds the credit note in Xero by its number and links it, then allocates it once."""
+    invoice_id, note_id = _credit_note_on_a_synced_invoice(runner)
+    puts, sync_and_kill = _kill_at_committed(runner, monkeypatch, "/creditnotes")
+    sync_and_kill()
+    assert XeroCreditNoteExport.get_by_id(note_id).state == ExportState.SENDING.value
+
+    report = runner.sync_to_the_end()
+
+    assert [(o["type"], o["state"]) for o in report["invoices"]] == [("credit_note", "synced")]
+    assert puts["/creditnotes"] == 1  # looked up by number, linked: never sent again
+    _one_credit_note_allocated_once(company, invoice_id, note_id, data_dir)
+
+
+def test_killed_after_xero_recorded_an_allocation_before_the_reply_was_read(
+    runner: Runner, company: Company, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The allocation: `xero sync` is killed once Xero has allocated the credit note, its reply unread. The next
+    sync sees the dead process's claim, looks the credit note up in Xero (its Allocations), finds ours and records
+    it: one allocation, never made twice."""
+    invoice_id, note_id = _credit_note_on_a_synced_invoice(runner)
+    puts, sync_and_kill = _kill_at_committed(runner, monkeypatch, "/allocations")
+    sync_and_kill()
+    assert XeroCreditNoteExport.get_by_id(note_id).allocation_state == AllocationState.SENDING.value
+
+    runner.sync_to_the_end()
+
+    assert puts["/allocations"] == 1
+    _one_credit_note_allocated_once(company, invoice_id, note_id, data_dir)

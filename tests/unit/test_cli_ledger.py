@@ -239,7 +239,9 @@ def test_a_bad_csv_exits_1_reports_every_row_and_leaves_the_company_file_unchang
     assert cli("import", str(bad), "--approve") == 1
     assert cli.out.splitlines()[0] == f"Nothing imported: 4 problems in {bad}."
     assert "  line 3, Quantity: 'lots' is not a number" in cli.out.splitlines()
-    assert "credit notes are not supported" in cli.out
+    assert (
+        "that is a credit note: make it from its invoice with Invoice Information > Options > Credit note…" in cli.out
+    )
     assert cli.state() == before
 
 

@@ -417,7 +417,8 @@ def test_credit_notes_are_refused_with_a_clear_message(books, cells):
     result = run(row(**cells))
     assert len(result.errors) == 1
     assert result.errors[0].column == next(iter(cells))
-    assert "credit notes are not supported" in result.errors[0].message
+    assert "that is a credit note: make it from its invoice" in result.errors[0].message
+    assert "Options > Credit note…" in result.errors[0].message
     assert Invoice.select().count() == 0
 
 

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.cli import EXIT_CANNOT_RUN, EXIT_OK, EXIT_PARTIAL, fail, print_json
+from invoice_desktop.ledger.credit_notes import credit_note_ids_by_number
 from invoice_desktop.ledger.invoices import invoice_ids_by_number
 from invoice_desktop.xero.client import XeroClient, XeroInterfaceError
 from invoice_desktop.xero.company_client import open_client
@@ -20,6 +21,7 @@ from invoice_desktop.xero.connect import XERO_CALL_ERRORS, describe_error
 from invoice_desktop.xero.export_actions import (
     FailedRow,
     SyncedRow,
+    failed_credit_note_ids,
     failed_ids,
     failed_payment_ids,
     list_failed,
@@ -90,21 +92,28 @@ def cmd_sync(ctx: AppContext, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if status == EXIT_OK and not imported.ok else status
 
 
+KIND_PREFIX = {"payment": "payment on ", "credit_note": "credit note "}
+
+
 def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
     if bool(args.numbers) == bool(args.all_failed):
         return fail("give invoice numbers or --all-failed (not both)")
     unknown: list[str] = []
     payment_ids: list[int] = []
+    credit_note_ids: list[int] = []
     if args.all_failed:
         ids = failed_ids()
         payment_ids = failed_payment_ids()
+        credit_note_ids = failed_credit_note_ids()
     else:
         found = invoice_ids_by_number(args.numbers)
-        unknown = [n for n in args.numbers if n.strip() not in found]
+        notes = credit_note_ids_by_number(n for n in args.numbers if n.strip() not in found)
+        unknown = [n for n in args.numbers if n.strip() not in found and n.strip() not in notes]
         ids = [found[n.strip()] for n in args.numbers if n.strip() in found]
+        credit_note_ids = [notes[n.strip()] for n in args.numbers if n.strip() in notes]
     for number in unknown:
-        print(f"invoice-desktop: no invoice {number}", file=sys.stderr)
-    if not ids and not payment_ids:
+        print(f"invoice-desktop: no invoice or credit note {number}", file=sys.stderr)
+    if not ids and not payment_ids and not credit_note_ids:
         if args.json:
             print_json(ExportSummary().to_json())
         else:
@@ -112,7 +121,7 @@ def cmd_resync(ctx: AppContext, args: argparse.Namespace) -> int:
         return EXIT_PARTIAL if unknown else EXIT_OK
     try:
         client = _client(ctx)
-        summary = resync(client, ids, payment_ids=payment_ids)
+        summary = resync(client, ids, payment_ids=payment_ids, credit_note_ids=credit_note_ids)
     except XeroInterfaceError as exc:
         return fail(str(exc))
     except XERO_CALL_ERRORS as exc:  # e.g. reading Xero's settings first: the invoices were left as they were
@@ -151,7 +160,7 @@ def cmd_failed(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def _print_failed(r: FailedRow) -> None:
     when = r.last_attempt.isoformat(timespec="seconds") if r.last_attempt else "never"
-    kind = "payment on " if r.kind == "payment" else ""
+    kind = KIND_PREFIX.get(r.kind, "")
     print(f"{kind}{r.number}  {r.client}  {r.total}  Sync Failed: {r.title} (attempts {r.attempts}, last {when})")
     print(f"    Xero: {' '.join(r.messages)}")
     print(f"    {r.hint}")
@@ -165,7 +174,7 @@ def cmd_synced(ctx: AppContext, args: argparse.Namespace) -> int:
 
 def _print_synced(r: SyncedRow) -> None:
     when = r.synced_at.isoformat(timespec="seconds") if r.synced_at else ""
-    kind = "payment on " if r.kind == "payment" else ""
+    kind = KIND_PREFIX.get(r.kind, "")
     print(f"{kind}{r.number}  {r.client}  {r.total}  synced {when}  {r.xero_invoice_id}")
 
 

@@ -113,9 +113,10 @@ class EngineJob(XeroJob):
 
 
 class ExportWorker(EngineJob):
-    """Resync: the given invoices and payments again, a batch at a time (Cancel leaves those not reached failed).
-    They come as the Failed table's row keys (export_actions.row_key: invoice ids, payments' negated ids), or as a
-    function that lists them, called on the worker's thread (a select-all of the Failed table)."""
+    """Resync: the given invoices, payments and credit notes again, a batch at a time (Cancel leaves those not
+    reached failed). They come as the Failed table's row keys (export_actions.row_key: invoice ids, payments' and
+    credit notes' negated ids), or as a function that lists them, called on the worker's thread (a select-all of
+    the Failed table)."""
 
     batch_started = Signal(list)  # the row keys about to be sent
 
@@ -133,13 +134,14 @@ class ExportWorker(EngineJob):
 
     def work(self) -> ExportSummary:
         keys = self.invoice_ids() if callable(self.invoice_ids) else self.invoice_ids
-        ids, payment_ids = split_keys(keys)
+        ids, payment_ids, credit_note_ids = split_keys(keys)
         client = self._client()
         try:
             return resync_in_batches(
                 client,
                 ids,
                 payment_ids=payment_ids,
+                credit_note_ids=credit_note_ids,
                 exporter=self._engine_factory(client),
                 progress=self._report,
                 on_outcome=self._on_outcome,

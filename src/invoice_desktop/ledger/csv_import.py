@@ -25,7 +25,7 @@ from invoice_desktop.ledger.csv_reader import CsvDecodeError, CsvReadError, Reco
 from invoice_desktop.ledger.currencies import currency_problem
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.invoices import (
-    NO_CREDIT_NOTES,
+    CREDIT_NOTE_PATH,
     ApproveResult,
     InvoiceDraft,
     LineDraft,
@@ -412,7 +412,7 @@ class _Planner:
             if cells[name] and (parsed := self._date(line, name, cells[name])) is not None:
                 row.dates[name] = parsed
         if _CREDIT_NOTE.search(cells[TYPE_COLUMN]):
-            self.error(line, TYPE_COLUMN, f"'{cells[TYPE_COLUMN]}' is a credit note: {NO_CREDIT_NOTES}")
+            self.error(line, TYPE_COLUMN, f"'{cells[TYPE_COLUMN]}': {CREDIT_NOTE_PATH}")
         if problem := currency_problem(cells["Currency"]):
             self.error(line, "Currency", problem)
         numeric = ("Quantity", "UnitAmount", "Discount", "TaxAmount", *CHECKED_COLUMNS)

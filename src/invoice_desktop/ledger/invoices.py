@@ -53,6 +53,7 @@ from invoice_desktop.store.models import (
     AmountsType,
     AttemptOutcome,
     Client,
+    CreditNoteLine,
     EventAction,
     ExportState,
     Invoice,
@@ -68,7 +69,11 @@ from invoice_desktop.store.models import (
 )
 from invoice_desktop.store.settings import get_setting, set_setting
 
-NO_CREDIT_NOTES = "credit notes are not supported yet"
+# An invoice is never negative: what would make it so is a credit note, a document of its own (ledger.credit_notes).
+CREDIT_NOTE_PATH = (
+    "that is a credit note: make it from its invoice with Invoice Information > Options > Credit note… (a file "
+    "of credit notes in Xero's credit note template cannot be imported yet)"
+)
 DEFAULT_PREFIX = "INV-"
 DEFAULT_DIGITS = 4
 MAX_NUMBER_LENGTH = 255  # Xero's limit for InvoiceNumber
@@ -294,7 +299,7 @@ def line_problems(
             continue
         problem = figure_problem(value, places, limit)
         if not problem and value < 0:
-            problem = f"{value} is negative: {NO_CREDIT_NOTES}"
+            problem = f"{value} is negative: {CREDIT_NOTE_PATH}"
         if problem:
             add(name, problem)
             figures_read = False
@@ -360,7 +365,7 @@ def _texts(draft: InvoiceDraft | LineDraft, names: tuple[str, ...]) -> dict[str,
 def totals_problems(totals: InvoiceTotals) -> list[Problem]:
     """What is wrong with an invoice's totals: negative (a credit note), or too large (ledger.money)."""
     if totals.total < 0:
-        return [Problem("total", f"{totals.total} is negative: {NO_CREDIT_NOTES}")]
+        return [Problem("total", f"{totals.total} is negative: {CREDIT_NOTE_PATH}")]
     if totals.total >= MAX_MONEY:
         return [Problem("total", f"the invoice works out to {totals.total:,}: {_MONEY_LIMIT}")]
     return []
@@ -871,7 +876,7 @@ def read_invoice_details(ids: Sequence[int]) -> dict[int, InvoiceDetail]:
             total=invoice.total,
             amount_paid=invoice.amount_paid,
             approved_at=invoice.approved_at,
-            lines=tuple(_line_detail(row) for row in lines.get(invoice.id, ())),
+            lines=tuple(line_detail(row) for row in lines.get(invoice.id, ())),
             payments=tuple(payments.get(invoice.id, ())),
             export=None if export is None else _export_detail(export),
             created_at=invoice.created_at,
@@ -1084,7 +1089,7 @@ def _approval_refusal(invoice: Invoice | None, has_lines: bool) -> str:
     if not has_lines:
         return "it has no lines"
     if invoice.total < 0:
-        return f"its total is negative: {NO_CREDIT_NOTES}"
+        return f"its total is negative: {CREDIT_NOTE_PATH}"
     if problem := currency_problem(invoice.currency):
         return f"its currency: {problem}"
     return ""
@@ -1094,7 +1099,8 @@ def _exports_on_approval() -> bool:
     return get_setting("xero.enabled", False) is True and get_setting("xero.export_on_approval", False) is True
 
 
-def _line_detail(row: InvoiceLine) -> LineDetail:
+def line_detail(row: InvoiceLine | CreditNoteLine) -> LineDetail:
+    """An invoice's (or a credit note's) stored line as the services hand it out."""
     account = row.account if row.account_id is not None else None
     tax = row.tax_rate if row.tax_rate_id is not None else None
     return LineDetail(

@@ -264,6 +264,97 @@ ANALYZE "invoice";
 ANALYZE "client";
 """
 
+# Schema 7: credit notes made from an invoice (a document of their own, numbered CN-0001, ...), their lines, their
+# export to Xero (the columns of xero_export, and the allocation to the invoice) and its attempt history.
+SCHEMA_7 = """
+CREATE TABLE "credit_note" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "number" VARCHAR(255) NOT NULL,
+    "invoice_id" INTEGER NOT NULL,
+    "date" DATE NOT NULL,
+    "reference" VARCHAR(255) NOT NULL,
+    "currency" VARCHAR(255) NOT NULL,
+    "amounts_type" VARCHAR(255) NOT NULL,
+    "status" VARCHAR(255) NOT NULL,
+    "subtotal" INTEGER NOT NULL,
+    "total_tax" INTEGER NOT NULL,
+    "total" INTEGER NOT NULL,
+    "created_at" TEXT NOT NULL,
+    "updated_at" TEXT NOT NULL,
+    FOREIGN KEY ("invoice_id") REFERENCES "invoice" ("id") ON DELETE RESTRICT
+);
+CREATE UNIQUE INDEX "credit_note_number" ON "credit_note" ("number");
+CREATE INDEX "credit_note_invoice_id" ON "credit_note" ("invoice_id");
+CREATE INDEX "credit_note_status" ON "credit_note" ("status");
+CREATE TABLE "credit_note_line" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "credit_note_id" INTEGER NOT NULL,
+    "position" INTEGER NOT NULL,
+    "description" TEXT NOT NULL,
+    "item_code" VARCHAR(255) NOT NULL,
+    "quantity" INTEGER NOT NULL,
+    "unit_amount" INTEGER NOT NULL,
+    "discount_rate" INTEGER,
+    "account_id" INTEGER,
+    "tax_rate_id" INTEGER,
+    "tax_amount_override" INTEGER,
+    "line_amount" INTEGER NOT NULL,
+    "tax_amount" INTEGER NOT NULL,
+    "tracking1_name" VARCHAR(255) NOT NULL,
+    "tracking1_option" VARCHAR(255) NOT NULL,
+    "tracking2_name" VARCHAR(255) NOT NULL,
+    "tracking2_option" VARCHAR(255) NOT NULL,
+    FOREIGN KEY ("credit_note_id") REFERENCES "credit_note" ("id") ON DELETE CASCADE,
+    FOREIGN KEY ("account_id") REFERENCES "account" ("id") ON DELETE RESTRICT,
+    FOREIGN KEY ("tax_rate_id") REFERENCES "tax_rate" ("id") ON DELETE RESTRICT
+);
+CREATE INDEX "credit_note_line_credit_note_id" ON "credit_note_line" ("credit_note_id");
+CREATE INDEX "credit_note_line_account_id" ON "credit_note_line" ("account_id");
+CREATE INDEX "credit_note_line_tax_rate_id" ON "credit_note_line" ("tax_rate_id");
+CREATE TABLE "xero_credit_note_export" (
+    "credit_note_id" INTEGER NOT NULL PRIMARY KEY,
+    "state" VARCHAR(255) NOT NULL,
+    "xero_credit_note_id" VARCHAR(255),
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "hint" TEXT NOT NULL,
+    "note" TEXT NOT NULL,
+    "attempts" INTEGER NOT NULL,
+    "last_attempt_at" TEXT,
+    "next_retry_at" TEXT,
+    "batch_key" VARCHAR(255),
+    "claimed_by" VARCHAR(255),
+    "claimed_at" TEXT,
+    "synced_at" TEXT,
+    "updated_at" TEXT NOT NULL,
+    "warnings" TEXT NOT NULL,
+    "unconfirmed" INTEGER NOT NULL,
+    "allocation_state" VARCHAR(255) NOT NULL,
+    "allocation_key" VARCHAR(255),
+    "allocation_claimed_by" VARCHAR(255),
+    "allocation_claimed_at" TEXT,
+    "allocation_messages" TEXT NOT NULL,
+    "xero_allocation_id" VARCHAR(255),
+    "allocated_at" TEXT,
+    FOREIGN KEY ("credit_note_id") REFERENCES "credit_note" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "xero_credit_note_export_state" ON "xero_credit_note_export" ("state");
+CREATE INDEX "xero_credit_note_export_batch_key" ON "xero_credit_note_export" ("batch_key");
+CREATE TABLE "xero_credit_note_attempt" (
+    "id" INTEGER NOT NULL PRIMARY KEY,
+    "credit_note_id" INTEGER NOT NULL,
+    "batch_key" VARCHAR(255),
+    "at" TEXT NOT NULL,
+    "outcome" VARCHAR(255) NOT NULL,
+    "category" VARCHAR(255),
+    "messages" TEXT NOT NULL,
+    "correlation_id" VARCHAR(255),
+    FOREIGN KEY ("credit_note_id") REFERENCES "credit_note" ("id") ON DELETE CASCADE
+);
+CREATE INDEX "xero_credit_note_attempt_credit_note_id" ON "xero_credit_note_attempt" ("credit_note_id");
+"""
+
+
 # Schema 8 (issue 15, who did what): the desk's user name on attempt rows written by hand (renumbered, not sent,
 # marked as in Xero), and the `event` table: approvals, sends asked for by hand, voids, Xero connection changes;
 # `xero_token_rotation`, the one-row lock around a refresh of the shared Xero sign-in (never the token).
@@ -321,7 +412,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     4: _run(SCHEMA_4),
     5: _run(SCHEMA_5),
     6: _run(SCHEMA_6),
-    7: _run(""),  # reserved for another branch's step (issue 15's PostgreSQL store); the lead renumbers at merge
+    7: _run(SCHEMA_7),
     8: _run(SCHEMA_8),
 }
 CURRENT_VERSION = max(STEPS)

@@ -79,6 +79,26 @@ class BatchState(StrEnum):
     RESOLVED = "resolved"
 
 
+class CreditNoteStatus(StrEnum):
+    """A credit note is made approved from an invoice (no drafts): it credits the invoice here at once, and in Xero
+    once both are there and it is allocated to the invoice."""
+
+    AWAITING_ALLOCATION = "awaiting_allocation"  # its allocation to the invoice in Xero is still to be made
+    ALLOCATED = "allocated"  # allocated in Xero (or, not going to Xero, credited here only)
+    VOID = "void"
+
+
+class AllocationState(StrEnum):
+    """How far a credit note's allocation to its invoice in Xero got (PUT /CreditNotes/{id}/Allocations)."""
+
+    PENDING = "pending"  # not asked yet (waits for the credit note and its invoice to be in Xero)
+    SENDING = "sending"  # claimed; the request may have left: looked up in Xero before it is sent again
+    UNCONFIRMED = "unconfirmed"  # sent, its reply never came: looked up in Xero before it is sent again
+    FAILED = "failed"  # Xero refused it (its words are kept)
+    DONE = "done"
+    NOT_NEEDED = "not_needed"  # the credit note does not go to Xero
+
+
 class PaymentSource(StrEnum):
     LOCAL = "local"  # recorded here
     XERO = "xero"  # imported from Xero
@@ -296,6 +316,97 @@ class XeroPaymentAttempt(BaseModel):
     correlation_id = CharField(null=True)
 
 
+class CreditNote(BaseModel):
+    """A credit note made from an approved invoice (ACCRECCREDIT in Xero), numbered CN-0001, ... It is a document
+    of its own: the invoice lists and counts never see it. Its total credits the invoice (the invoice's
+    amount_paid, which counts everything settled against it, as the payment import counts Xero's credits)."""
+
+    id = AutoField()
+    number = CharField(unique=True)
+    invoice = ForeignKeyField(Invoice, backref="credit_notes", on_delete="RESTRICT")
+    invoice_id: int
+    date = DateField()
+    reference = CharField(default="")  # the reason
+    currency = CharField(default="")
+    amounts_type = EnumField(AmountsType, default=AmountsType.EXCLUSIVE)
+    status = EnumField(CreditNoteStatus, default=CreditNoteStatus.AWAITING_ALLOCATION, index=True)
+    subtotal = MoneyField()
+    total_tax = MoneyField()
+    total = MoneyField()
+    created_at = UtcDateTimeField(default=utcnow)
+    updated_at = UtcDateTimeField(default=utcnow)
+
+
+class CreditNoteLine(BaseModel):
+    """A credit note's line: the invoice line it credits (its account, tax rate, tracking), for all or part of it."""
+
+    id = AutoField()
+    credit_note = ForeignKeyField(CreditNote, backref="lines", on_delete="CASCADE")
+    credit_note_id: int
+    position = IntegerField()
+    description = TextField(default="")
+    item_code = CharField(default="")
+    quantity = ScaledDecimalField(4)
+    unit_amount = ScaledDecimalField(4)
+    discount_rate = ScaledDecimalField(2, null=True)
+    account = ForeignKeyField(Account, null=True, on_delete="RESTRICT")
+    account_id: int | None
+    tax_rate = ForeignKeyField(TaxRate, null=True, on_delete="RESTRICT")
+    tax_rate_id: int | None
+    tax_amount_override = ScaledDecimalField(2, null=True)
+    line_amount = MoneyField()
+    tax_amount = MoneyField()
+    tracking1_name = CharField(default="")
+    tracking1_option = CharField(default="")
+    tracking2_name = CharField(default="")
+    tracking2_option = CharField(default="")
+
+
+class XeroCreditNoteExport(BaseModel):
+    """One row per credit note that goes to Xero: the columns of XeroExport (so xero/export_queue's claim and
+    outcome writes run on it unchanged), and its allocation to the invoice, made once both are in Xero."""
+
+    credit_note = ForeignKeyField(CreditNote, primary_key=True, backref="xero_export", on_delete="CASCADE")
+    credit_note_id: int
+    state = EnumField(ExportState, default=ExportState.QUEUED, index=True)
+    xero_credit_note_id = CharField(null=True)
+    category = EnumField(FailureCategory, null=True)
+    messages = TextField(default="[]")
+    hint = TextField(default="")
+    note = TextField(default="")
+    attempts = IntegerField(default=0)
+    last_attempt_at = UtcDateTimeField(null=True)
+    next_retry_at = UtcDateTimeField(null=True)
+    batch_key = CharField(null=True, index=True)
+    claimed_by = CharField(null=True)
+    claimed_at = UtcDateTimeField(null=True)
+    synced_at = UtcDateTimeField(null=True)
+    updated_at = UtcDateTimeField(default=utcnow)
+    warnings = TextField(default="[]")
+    unconfirmed = BooleanField(default=False)
+    allocation_state = EnumField(AllocationState, default=AllocationState.PENDING)
+    allocation_key = CharField(null=True)  # the allocation request's Idempotency-Key, written before it leaves
+    allocation_claimed_by = CharField(null=True)
+    allocation_claimed_at = UtcDateTimeField(null=True)
+    allocation_messages = TextField(default="[]")  # Xero's words when it refused the allocation
+    xero_allocation_id = CharField(null=True)
+    allocated_at = UtcDateTimeField(null=True)
+
+
+class XeroCreditNoteAttempt(BaseModel):
+    """Every attempt to send a credit note, kept as history (the columns of XeroAttempt)."""
+
+    id = AutoField()
+    credit_note = ForeignKeyField(CreditNote, backref="xero_attempts", on_delete="CASCADE")
+    credit_note_id: int
+    batch_key = CharField(null=True)
+    at = UtcDateTimeField(default=utcnow)
+    outcome = EnumField(AttemptOutcome)
+    category = EnumField(FailureCategory, null=True)
+    messages = TextField(default="[]")
+    correlation_id = CharField(null=True)
+
+
 class XeroInvoiceState(BaseModel):
     """What the last payment import saw of the invoice in Xero (read-only: Xero's own figures and status).
 
@@ -352,6 +463,10 @@ ALL_MODELS: list[type[BaseModel]] = [
     XeroInvoiceState,
     XeroPaymentExport,
     XeroPaymentAttempt,
+    CreditNote,
+    CreditNoteLine,
+    XeroCreditNoteExport,
+    XeroCreditNoteAttempt,
     Event,
     XeroTokenRotation,
 ]

@@ -60,8 +60,9 @@ from invoice_desktop.ui.payment_refresh import (
 )
 from invoice_desktop.ui.tick_action_bar import plural
 from invoice_desktop.ui.xero_run_status import CHECKING, EXPORTING, NOTE_MS, RECONNECT, AutoExportLabel
+from invoice_desktop.xero.credit_note_export import allocation_due
 from invoice_desktop.xero.export_park import parked_until
-from invoice_desktop.xero.export_queue import PAYMENTS, pending_ids
+from invoice_desktop.xero.export_queue import CREDIT_NOTES, PAYMENTS, pending_ids
 from invoice_desktop.xero.export_results import ExportSummary
 from invoice_desktop.xero.payment_import import ImportSummary
 
@@ -84,14 +85,16 @@ def sends_payments_automatically() -> bool:
 
 
 def export_due(now: datetime, *, invoices: bool = True, payments: bool = False) -> bool:
-    """Something to send now: an invoice (with `invoices`) or a payment recorded here (with `payments`) queued,
-    or failed with its automatic retry due, and the queue not parked."""
+    """Something to send now: an invoice or a credit note (with `invoices`: they go with the export switch) or a
+    payment recorded here (with `payments`) queued, or failed with its automatic retry due, or a credit note's
+    allocation to make; and the queue not parked."""
     parked = parked_until()
     if parked is not None and parked > now:
         return False
-    return (invoices and bool(pending_ids(now, limit=1))) or (
-        payments and bool(pending_ids(now, limit=1, table=PAYMENTS))
+    invoices_due = invoices and (
+        bool(pending_ids(now, limit=1)) or bool(pending_ids(now, limit=1, table=CREDIT_NOTES)) or allocation_due()
     )
+    return invoices_due or (payments and bool(pending_ids(now, limit=1, table=PAYMENTS)))
 
 
 def auto_note(summary: ExportSummary | None, failure: JobFailure | None = None) -> str:
@@ -105,8 +108,11 @@ def auto_note(summary: ExportSummary | None, failure: JobFailure | None = None) 
         text = f"{synced:,} exported, {failed:,} failed: see Xero Exports"
     elif synced:
         payments = sum(1 for o in summary.synced if o.kind == "payment")
-        parts = [plural(n, what) for n, what in ((synced - payments, "invoice"), (payments, "payment")) if n]
-        text = " and ".join(parts) + " sent to Xero" if payments else f"{plural(synced, 'invoice')} exported to Xero"
+        notes = sum(1 for o in summary.synced if o.kind == "credit_note")
+        kinds = ((synced - payments - notes, "invoice"), (payments, "payment"), (notes, "credit note"))
+        parts = [plural(n, what) for n, what in kinds if n]
+        others = payments or notes
+        text = " and ".join(parts) + " sent to Xero" if others else f"{plural(synced, 'invoice')} exported to Xero"
     if summary.stop is not None:
         stop = f"Export to Xero stopped: {summary.stop.message}"
         text = f"{text}. {stop}" if text else stop

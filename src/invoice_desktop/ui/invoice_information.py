@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from operator import attrgetter
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QFont, QPalette
@@ -42,6 +44,13 @@ from PySide6.QtWidgets import (
 
 from invoice_desktop.jobs.failure import JobFailure
 from invoice_desktop.jobs.worker import CallJob, start_kept_alive
+from invoice_desktop.ledger.credit_notes import (
+    CreditNoteRow,
+    credit_note_refusal,
+    credit_note_void_refusal,
+    list_credit_notes,
+    void_credit_note,
+)
 from invoice_desktop.ledger.errors import LedgerError
 from invoice_desktop.ledger.export_history import invoice_history
 from invoice_desktop.ledger.invoices import (
@@ -57,12 +66,14 @@ from invoice_desktop.ledger.invoices import (
     void_refusal,
     void_xero_id,
 )
-from invoice_desktop.store.models import AmountsType, ExportState, InvoiceStatus
+from invoice_desktop.store.models import AmountsType, CreditNoteStatus, ExportState, InvoiceStatus
 from invoice_desktop.ui.confirm import ask_destructive
+from invoice_desktop.ui.credit_note_dialog import CreditNoteDialog
 from invoice_desktop.ui.form_dialog import FormDialog
 from invoice_desktop.ui.formatting import account_text, format_date, format_money, format_quantity
 from invoice_desktop.ui.message_bar import RESULT_MS, MessageBar, Tone
 from invoice_desktop.ui.models.columns import RIGHT, Column
+from invoice_desktop.ui.models.credit_note_table_model import CREDIT_NOTE_COLUMNS
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.payment_refresh import imports_automatically
 from invoice_desktop.ui.plain_text import literal_ampersands, tooltip, window_title
@@ -225,6 +236,7 @@ class InvoiceInformation(QDialog):
         self.options_menu.addSeparator()
         self.renumber_action = self._menu_action("&Renumber…", self.open_renumber)
         self.payment_action = self._menu_action("Record &payment…", self.open_record_payment)
+        self.credit_note_action = self._menu_action("&Credit note…", self.open_credit_note)
         self.void_action = self._menu_action("&Void…", self.ask_void)
         self.options_button.setMenu(self.options_menu)
 
@@ -259,8 +271,9 @@ class InvoiceInformation(QDialog):
         self.lines_model = ColumnsModel(LINE_COLUMNS, self)
         self.lines = record_table(self.lines_model, "Invoice lines", stretch=0, parent=self)
 
-        self.totals = {name: _label("", self, name) for name in ("Subtotal", "Tax", "Total", "Paid", "Amount due")}
-        totals_form = QFormLayout()
+        names = ("Subtotal", "Tax", "Total", "Paid", "Credited", "Amount due")
+        self.totals = {name: _label("", self, name) for name in names}
+        totals_form = self.totals_form = QFormLayout()
         totals_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for name, label in self.totals.items():
             label.setAlignment(Qt.AlignmentFlag.AlignRight)
@@ -276,6 +289,16 @@ class InvoiceInformation(QDialog):
         self.payments_model = ColumnsModel(PAYMENT_COLUMNS, self)
         self.payments = record_table(self.payments_model, "Payments", stretch=2, parent=self)
 
+        self.credit_notes_caption = _label("Credit notes", self, "Credit notes")
+        self.credit_notes_model = ColumnsModel(CREDIT_NOTE_COLUMNS, self, id_of=attrgetter("id"))
+        self.credit_notes = record_table(self.credit_notes_model, "Credit notes", stretch=4, parent=self)
+        for column in (1, 2):  # this invoice's number and client: said above
+            self.credit_notes.setColumnHidden(column, True)
+        self.void_credit_note_button = QPushButton("Void credit note", self)
+        self.void_credit_note_button.setAccessibleName("Void credit note")
+        self.void_credit_note_button.clicked.connect(self.void_credit_note)
+        self.credit_notes.selectionModel().currentRowChanged.connect(self._update_credit_note_void)
+
         self.xero_panel = XeroPanel(self)
         self.message = MessageBar("Result", self, lifetime_ms=RESULT_MS)
 
@@ -287,6 +310,9 @@ class InvoiceInformation(QDialog):
         body.addLayout(totals_row)
         body.addWidget(self.payments_caption)
         body.addWidget(self.payments)
+        body.addWidget(self.credit_notes_caption)
+        body.addWidget(self.credit_notes)
+        body.addWidget(self.void_credit_note_button, 0, Qt.AlignmentFlag.AlignRight)
         body.addWidget(self.xero_panel)
         body.addStretch(1)
         scroll = QScrollArea(self)
@@ -333,11 +359,17 @@ class InvoiceInformation(QDialog):
         self.lines_model.set_records(detail.lines)
         fit_height(self.lines, max_rows=10)
         currency = f" {detail.currency}" if detail.currency else ""
+        # the invoice's amount paid counts its credit notes too (ledger.credit_notes): shown apart
+        credited = sum(
+            (n.total for n in list_credit_notes(detail.id) if n.status is not CreditNoteStatus.VOID), Decimal("0.00")
+        )
+        self.totals_form.setRowVisible(self.totals["Credited"], bool(credited))
         for name, value in (
             ("Subtotal", detail.subtotal),
             ("Tax", detail.total_tax),
             ("Total", detail.total),
-            ("Paid", detail.amount_paid),
+            ("Paid", detail.amount_paid - credited),
+            ("Credited", credited),
             ("Amount due", detail.amount_due),
         ):
             self.totals[name].setText(format_money(value) + (currency if name in ("Total", "Amount due") else ""))
@@ -353,6 +385,12 @@ class InvoiceInformation(QDialog):
         fit_height(self.payments, max_rows=5)
 
         self.xero_panel.show_export(detail.export, invoice_history(self.invoice_id))
+        notes = list_credit_notes(self.invoice_id)
+        self.credit_notes_model.set_records(notes)
+        for widget in (self.credit_notes_caption, self.credit_notes, self.void_credit_note_button):
+            widget.setVisible(bool(notes))
+        fit_height(self.credit_notes, max_rows=5)
+        self._update_credit_note_void()
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -403,6 +441,11 @@ class InvoiceInformation(QDialog):
         if not in_xero:
             void_tip = "Void this invoice; it will not be sent to Xero"
         self._enable(self.void_action, void_reason, void_tip)
+        self._enable(
+            self.credit_note_action,
+            credit_note_refusal(self.invoice_id),
+            "Credit all or part of this invoice (sent to Xero and allocated to it there when the invoice goes there)",
+        )
         self.options_button.setEnabled(not busy)
 
     @staticmethod
@@ -481,6 +524,53 @@ class InvoiceInformation(QDialog):
             text += f" It is sent to Xero once {number} is there (it stays here if {number} never goes to Xero)."
         elif result.queued_for_xero:
             text += " It is sent to Xero with the next sync."
+        self._changed(text, Tone.SUCCESS)
+
+    # --- Credit note ---
+
+    def _selected_credit_note(self) -> CreditNoteRow | None:
+        index = self.credit_notes.currentIndex()
+        return self.credit_notes_model.record_at(index.row()) if index.isValid() else None
+
+    @Slot()
+    def _update_credit_note_void(self) -> None:
+        note = self._selected_credit_note()
+        reason = "Choose a credit note in the list" if note is None else credit_note_void_refusal(note.id)
+        self.void_credit_note_button.setEnabled(not reason)
+        self.void_credit_note_button.setToolTip(tooltip(reason or "Void it: it is not in Xero, and never goes there"))
+
+    @Slot()
+    def void_credit_note(self) -> None:
+        note = self._selected_credit_note()
+        if note is None:
+            return
+        try:
+            void_credit_note(note.id)
+        except LedgerError as exc:
+            self.message.show_message("Not voided — " + "; ".join(p.message for p in exc.problems), Tone.PROBLEM)
+            return
+        self._changed(f"Credit note {note.number} is void; {self.detail.number if self.detail else ''} is due again "
+                      f"by {format_money(note.total)}.", Tone.SUCCESS)  # fmt: skip
+
+    @Slot()
+    def open_credit_note(self) -> CreditNoteDialog:
+        assert self.detail is not None
+        dialog = CreditNoteDialog(self.detail, self._today, self)
+        dialog.accepted.connect(lambda: self._credit_note_made(dialog))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def _credit_note_made(self, dialog: CreditNoteDialog) -> None:
+        result = dialog.result_
+        if result is None:
+            return
+        text = f"Credit note {result.number} for {format_money(result.total)} made; "
+        text += (
+            f"{format_money(result.invoice_amount_due)} still due." if result.invoice_amount_due else "nothing is due."
+        )
+        if result.queued_for_xero:
+            text += " It is sent to Xero and allocated to the invoice there with the next sync."
         self._changed(text, Tone.SUCCESS)
 
     # --- Renumber ---

@@ -15,6 +15,8 @@ from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from invoice_desktop.ledger.queries import Tab, tab_counts
+from invoice_desktop.ui.credit_notes_page import PAGE_LABEL as CREDIT_NOTES_LABEL
+from invoice_desktop.ui.credit_notes_page import CreditNotesPage
 from invoice_desktop.ui.draft_page import DraftListPage
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.models.invoice_table_model import (
@@ -56,6 +58,7 @@ class InvoiceManager(QWidget):
         self.tabs.setDocumentMode(True)
         self.pages: dict[Tab, InvoiceListPage] = {}
         self.counts: dict[Tab, int] = {}
+        self.credit_note_count = 0
         self._refreshers: dict[QWidget, Callable[[], None]] = {}
         self._stale: set[QWidget] = set()
         self._counts_step = QTimer(self)  # refresh_in_steps: the counts, at the next turn of the event loop
@@ -68,6 +71,9 @@ class InvoiceManager(QWidget):
             page.invoice_activated.connect(self.invoice_activated)
             self.pages[tab] = page
             self.add_page(page, label, page.refresh)
+        self.credit_notes = CreditNotesPage(self.tabs)  # a document of its own: no invoice list counts it
+        self.credit_notes.invoice_activated.connect(self.invoice_activated)
+        self.add_page(self.credit_notes, CREDIT_NOTES_LABEL, self.credit_notes.refresh)
         self.tabs.currentChanged.connect(self._on_current_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -137,6 +143,13 @@ class InvoiceManager(QWidget):
             count = self.counts.get(tab, 0)
             self.tabs.setTabText(index, tab_title(TAB_LABELS[tab], count))
             self.tabs.tabBar().setAccessibleTabName(index, f"{TAB_LABELS[tab]}, {count} invoices")
+        self.credit_note_count = self.credit_notes.count()
+        index = self.tabs.indexOf(self.credit_notes)
+        self.tabs.setTabText(index, tab_title(CREDIT_NOTES_LABEL, self.credit_note_count))
+        self.tabs.tabBar().setAccessibleTabName(index, f"{CREDIT_NOTES_LABEL}, {self.credit_note_count} credit notes")
+
+    def show_credit_notes(self) -> None:
+        self.tabs.setCurrentWidget(self.credit_notes)
 
     @Slot(int)
     def _on_current_changed(self, index: int) -> None:

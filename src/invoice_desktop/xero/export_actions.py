@@ -24,11 +24,13 @@ from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     AttemptOutcome,
     Client,
+    CreditNote,
     EventAction,
     ExportState,
     Invoice,
     Payment,
     XeroAttempt,
+    XeroCreditNoteExport,
     XeroExport,
     XeroPaymentExport,
     database_proxy,
@@ -64,7 +66,8 @@ class FailedRow:
     note: str = ""
     unconfirmed: bool = False  # sent, its reply never came: looked up in Xero before it is sent again
     kind: str = "invoice"  # "invoice" | "payment" (a payment recorded here: `number` is its invoice's)
-    payment_id: int | None = None
+    payment_id: int | None = None  # | "credit_note" (`number` is the credit note's, `invoice_id` its invoice's)
+    credit_note_id: int | None = None
 
     @property
     def title(self) -> str:
@@ -96,12 +99,14 @@ class SyncedRow:
     note: str
     warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
     kind: str = "invoice"  # "invoice" | "payment" (then xero_invoice_id holds Xero's PaymentID)
-    payment_id: int | None = None
-    invoice_xero_id: str = ""  # the Xero InvoiceID of the invoice (a payment's: the invoice it is on)
+    payment_id: int | None = None  # | "credit_note" (then xero_invoice_id holds Xero's CreditNoteID)
+    credit_note_id: int | None = None
+    invoice_xero_id: str = ""  # the Xero InvoiceID of the invoice (a payment's or credit note's: its invoice)
 
     @property
     def xero_page_id(self) -> str:
-        """The Xero invoice whose page shows this row in Xero (a payment is shown on its invoice's page)."""
+        """The Xero invoice whose page shows this row in Xero (a payment or credit note is shown on its invoice's
+        page, where Xero lists what was paid and credited)."""
         return self.xero_invoice_id if self.kind == "invoice" else self.invoice_xero_id
 
     def to_json(self) -> dict[str, object]:
@@ -116,31 +121,45 @@ class SyncedRow:
 
 # --- a row's key: (type, id) -------------------------------------------------------------------------------------
 #
-# The Failed and Synced lists hold invoices and payments, whose ids may be equal: a row is known by (type, id),
-# carried as one int so the tables' ticks, lookups and the worker's reports keep their int keys: an invoice's row
-# by its invoice id (as before payments were listed), a payment's by its payment id negated (ids start at 1).
+# The Failed and Synced lists hold invoices, payments and credit notes, whose ids may be equal: a row is known by
+# (type, id), carried as one int so the tables' ticks, lookups and the worker's reports keep their int keys: an
+# invoice's row by its invoice id (as before payments were listed), a payment's by its payment id negated (ids
+# start at 1), a credit note's by its id plus CREDIT_NOTE_KEYS, negated (no payment id comes near 2**40).
+CREDIT_NOTE_KEYS = 1 << 40
 
 
-def row_key(kind: str, invoice_id: int, payment_id: int | None) -> int:
-    """The row key of an invoice (`kind` "invoice") or of a payment recorded here ("payment", its payment id)."""
+def row_key(kind: str, invoice_id: int, payment_id: int | None, credit_note_id: int | None = None) -> int:
+    """The row key of an invoice (`kind` "invoice"), of a payment recorded here ("payment", its payment id) or of
+    a credit note ("credit_note", its id)."""
     if kind == "payment":
-        assert payment_id is not None and payment_id > 0
+        assert payment_id is not None and 0 < payment_id < CREDIT_NOTE_KEYS
         return -payment_id
+    if kind == "credit_note":
+        assert credit_note_id is not None and credit_note_id > 0
+        return -(CREDIT_NOTE_KEYS + credit_note_id)
     return invoice_id
 
 
 def key_of(row: FailedRow | SyncedRow | ExportOutcome) -> int:
-    return row_key(row.kind, row.invoice_id, row.payment_id)
+    return row_key(row.kind, row.invoice_id, row.payment_id, row.credit_note_id)
 
 
 def payment_key(payment_id: int) -> int:
     return row_key("payment", 0, payment_id)
 
 
-def split_keys(keys: Iterable[int]) -> tuple[list[int], list[int]]:
-    """Row keys -> (invoice ids, payment ids), each in the order given."""
+def credit_note_key(credit_note_id: int) -> int:
+    return row_key("credit_note", 0, None, credit_note_id)
+
+
+def split_keys(keys: Iterable[int]) -> tuple[list[int], list[int], list[int]]:
+    """Row keys -> (invoice ids, payment ids, credit note ids), each in the order given."""
     listed = list(keys)
-    return [k for k in listed if k > 0], [-k for k in listed if k < 0]
+    return (
+        [k for k in listed if k > 0],
+        [-k for k in listed if -CREDIT_NOTE_KEYS < k < 0],
+        [-k - CREDIT_NOTE_KEYS for k in listed if k <= -CREDIT_NOTE_KEYS],
+    )
 
 
 def _rows(state: ExportState) -> ModelSelect[XeroExport]:
@@ -154,7 +173,8 @@ def _rows(state: ExportState) -> ModelSelect[XeroExport]:
 
 
 def list_failed(*, payments: bool = False) -> list[FailedRow]:
-    """Every failed export (with `payments`, the failed payments recorded here after them), by invoice number:
+    """Every failed export (with `payments`, the failed payments recorded here and credit notes after them), by
+    invoice number:
     one joined query reading only the columns shown, as plain tuples
     (no model instances, no lazy loads of the invoice or client), converted here. The window reads this list
     whenever the Failed table is shown or a Resync ends, so it has to stay quick with thousands of rows."""
@@ -181,7 +201,7 @@ def list_failed(*, payments: bool = False) -> list[FailedRow]:
             FailedRow(invoice_id, number, client, str(total(cents)), FailureCategory(category) if category else None,
                       messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
         )  # fmt: skip
-    return found + (_payment_rows(ExportState.FAILED) if payments else [])
+    return found + (_payment_rows(ExportState.FAILED) + _credit_note_rows(ExportState.FAILED) if payments else [])
 
 
 def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime | None:
@@ -196,12 +216,12 @@ def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime
 
 
 def list_synced(*, payments: bool = False) -> list[SyncedRow]:
-    """Every invoice in Xero (with `payments`, then the payments sent from here)."""
+    """Every invoice in Xero (with `payments`, then the payments and credit notes sent from here)."""
     return [
         SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
                   row.xero_invoice_id or "", row.synced_at, row.note, stored_messages(row.warnings))
         for row in _rows(ExportState.SYNCED)
-    ] + (_payment_rows(ExportState.SYNCED) if payments else [])  # fmt: skip
+    ] + (_payment_rows(ExportState.SYNCED) + _credit_note_rows(ExportState.SYNCED) if payments else [])  # fmt: skip
 
 
 def _payment_rows(state: ExportState) -> list[Any]:
@@ -232,6 +252,43 @@ def _payment_rows(state: ExportState) -> list[Any]:
     return rows
 
 
+def _credit_note_rows(state: ExportState) -> list[Any]:
+    """The credit notes in that export state, as Failed / Synced rows (type "credit_note", their own number)."""
+    query = (
+        XeroCreditNoteExport.select(XeroCreditNoteExport, CreditNote, Invoice, Client)
+        .join(CreditNote, on=(XeroCreditNoteExport.credit_note == CreditNote.id))
+        .join(Invoice, on=(CreditNote.invoice == Invoice.id))
+        .join(Client, on=(Invoice.client == Client.id))
+        .where(XeroCreditNoteExport.state == state.value)
+        .order_by(CreditNote.number)
+    )
+    rows: list[Any] = []
+    for row in query:
+        note = row.credit_note
+        invoice = note.invoice
+        if state is ExportState.SYNCED:
+            rows.append(SyncedRow(invoice.id, note.number, invoice.client.name, str(note.total),
+                                  row.xero_credit_note_id or "", row.synced_at, row.note, kind="credit_note",
+                                  credit_note_id=note.id))  # fmt: skip
+        else:
+            rows.append(FailedRow(invoice.id, note.number, invoice.client.name, str(note.total), row.category,
+                                  stored_messages(row.messages), row.hint, row.attempts, row.last_attempt_at,
+                                  row.next_retry_at, row.note or "", bool(row.unconfirmed), kind="credit_note",
+                                  credit_note_id=note.id))  # fmt: skip
+    return rows
+
+
+def failed_credit_note_ids() -> list[int]:
+    failed = XeroCreditNoteExport.state == ExportState.FAILED.value
+    return [row.credit_note_id for row in XeroCreditNoteExport.select(XeroCreditNoteExport.credit_note).where(failed)]
+
+
+def requeue_credit_notes(credit_note_ids: Sequence[int]) -> list[int]:
+    """Put failed credit notes back in the queue (one in Xero already is linked, not sent again, and its
+    allocation is tried again; an unconfirmed one is looked up in Xero before it is sent)."""
+    return _requeue_failed(XeroCreditNoteExport, XeroCreditNoteExport.credit_note, credit_note_ids)
+
+
 def failed_ids() -> list[int]:
     failed = XeroExport.state == ExportState.FAILED.value
     return [row.invoice_id for row in XeroExport.select(XeroExport.invoice).where(failed)]
@@ -245,13 +302,16 @@ def failed_payment_ids() -> list[int]:
 
 def requeue_payments(payment_ids: Sequence[int]) -> list[int]:
     """Put failed payments back in the queue (an unconfirmed one is still looked up in Xero before it is sent)."""
-    ids = list(dict.fromkeys(payment_ids))
-    eligible = XeroPaymentExport.payment.in_(ids) & (XeroPaymentExport.state == ExportState.FAILED.value)
+    return _requeue_failed(XeroPaymentExport, XeroPaymentExport.payment, payment_ids)
+
+
+def _requeue_failed(model: Any, key: Any, ids: Sequence[int]) -> list[int]:
+    eligible = key.in_(list(dict.fromkeys(ids))) & (model.state == ExportState.FAILED.value)
     with database_proxy.atomic():
-        moved = [row.payment_id for row in XeroPaymentExport.select(XeroPaymentExport.payment).where(eligible)]
-        XeroPaymentExport.update(
-            state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=utcnow()
-        ).where(eligible).execute()
+        moved = [getattr(row, key.column_name) for row in model.select(key).where(eligible)]
+        model.update(state=ExportState.QUEUED.value, next_retry_at=None, batch_key=None, updated_at=utcnow()).where(
+            eligible
+        ).execute()
     return moved
 
 
@@ -277,6 +337,7 @@ def resync(
     refresh_settings: bool = True,
     exporter: Callable[[], Exporter] | None = None,
     payment_ids: Sequence[int] = (),
+    credit_note_ids: Sequence[int] = (),
     **run_options: object,
 ) -> ExportSummary:
     """Export these invoices again now. Xero's settings are read again first where the failures depend on them
@@ -291,7 +352,8 @@ def resync(
             return ExportSummary(total=len(invoice_ids), stop=stop, api_calls=engine.api_calls)
     moved = requeue(invoice_ids)
     payments = requeue_payments(payment_ids) if payment_ids else None
-    return engine.run(moved, payment_ids=payments, **run_options)  # type: ignore[arg-type]
+    credit_notes = requeue_credit_notes(credit_note_ids) if credit_note_ids else None
+    return engine.run(moved, payment_ids=payments, credit_note_ids=credit_notes, **run_options)  # type: ignore[arg-type]
 
 
 def resync_in_batches(
@@ -304,6 +366,7 @@ def resync_in_batches(
     on_batch: Callable[[list[int]], None] | None = None,
     cancel: Callable[[], bool] | None = None,
     payment_ids: Sequence[int] = (),
+    credit_note_ids: Sequence[int] = (),
 ) -> ExportSummary:
     """Resync for the window: Xero's settings are read again once (as resync), then the invoices go a step at a
     time (as many batches as the engine sends at once), each step put back in the queue only when its turn comes.
@@ -314,8 +377,9 @@ def resync_in_batches(
     all of them."""
     ids = list(dict.fromkeys(invoice_ids))
     payments = list(dict.fromkeys(payment_ids))
-    summary = ExportSummary(total=len(ids) + len(payments))
-    if not ids and not payments:
+    credit_notes = list(dict.fromkeys(credit_note_ids))
+    summary = ExportSummary(total=len(ids) + len(payments) + len(credit_notes))
+    if not ids and not payments and not credit_notes:
         return summary
     engine = exporter() if exporter is not None else Exporter(client)
     summary.stop = refresh_before_resync(client, ids, engine) if ids else current_stop(utcnow())
@@ -342,33 +406,35 @@ def resync_in_batches(
         summary.outcomes.extend(part.outcomes)
         summary.unresolved.extend(part.unresolved)
         summary.stop = part.stop
-    if payments and summary.stop is None and not summary.cancelled:
+    if (payments or credit_notes) and summary.stop is None and not summary.cancelled:
         if cancel is not None and cancel():
             summary.cancelled = True
         else:
-            _resync_payments(engine, payments, summary, on_batch, on_outcome, progress)
+            _resync_followers(engine, payments, credit_notes, summary, on_batch, on_outcome, progress)
     summary.api_calls, summary.invoice_requests = engine.api_calls, engine.invoice_requests
     summary.total = max(summary.total, len(summary.outcomes))
     return summary
 
 
-def _resync_payments(
+def _resync_followers(
     engine: Exporter,
     payment_ids: list[int],
+    credit_note_ids: list[int],
     summary: ExportSummary,
     on_batch: Callable[[list[int]], None] | None,
     on_outcome: Callable[[ExportOutcome], None] | None,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """The failed payments of a Resync: put back in the queue and sent (the engine reports them in its summary
-    only; they are passed on to `on_outcome` here)."""
+    """The failed payments and credit notes of a Resync: put back in the queue and sent (the engine reports them
+    in its summary only; they are passed on to `on_outcome` here)."""
     summary.stop = current_stop(utcnow())
     if summary.stop is not None:
         return
     if on_batch is not None:
-        on_batch([payment_key(p) for p in payment_ids])
+        on_batch([payment_key(p) for p in payment_ids] + [credit_note_key(c) for c in credit_note_ids])
     moved = requeue_payments(payment_ids)
-    part = engine.run([], payment_ids=moved) if moved else ExportSummary()
+    notes = requeue_credit_notes(credit_note_ids)
+    part = engine.run([], payment_ids=moved, credit_note_ids=notes) if moved or notes else ExportSummary()
     for outcome in part.outcomes:
         if on_outcome is not None:
             on_outcome(outcome)

@@ -12,7 +12,8 @@ an outcome is guarded the same way (`WHERE state='sending' AND claimed_by=:me`),
 (taken over as stale) cannot overwrite what the new owner recorded.
 
 The same queue holds payments recorded here (`PAYMENTS`: xero_payment_export, the columns of xero_export keyed
-by payment): every function takes the `table` it works on, invoices by default, so the rules above are one code.
+by payment) and credit notes (`CREDIT_NOTES`: xero_credit_note_export): every function takes the `table` it
+works on, invoices by default, so the rules above are one code.
 
 A send left unresolved (`sending`, its XeroBatch key saved before the request) is taken over by a later run
 when its owner is gone: a process on this machine that no longer exists, or a claim older than STALE_AFTER
@@ -44,6 +45,8 @@ from invoice_desktop.store.models import (
     Payment,
     XeroAttempt,
     XeroBatch,
+    XeroCreditNoteAttempt,
+    XeroCreditNoteExport,
     XeroExport,
     XeroPaymentAttempt,
     XeroPaymentExport,
@@ -59,7 +62,7 @@ class QueueTable:
     """One kind of document in the export queue: its export table (the columns of xero_export, keyed by the
     document), its attempt history, and the column that keeps the document's id in Xero."""
 
-    kind: str  # "invoice" | "payment": the `type` of the Failed/Synced rows
+    kind: str  # "invoice" | "payment" | "credit_note": the `type` of the Failed/Synced rows
     export: type[BaseModel]
     attempt: type[BaseModel]
     xero_id_column: str
@@ -104,6 +107,7 @@ class QueueTable:
 
 INVOICES = QueueTable("invoice", XeroExport, XeroAttempt, "xero_invoice_id")
 PAYMENTS = QueueTable("payment", XeroPaymentExport, XeroPaymentAttempt, "xero_payment_id")
+CREDIT_NOTES = QueueTable("credit_note", XeroCreditNoteExport, XeroCreditNoteAttempt, "xero_credit_note_id")
 
 
 def new_owner() -> str:

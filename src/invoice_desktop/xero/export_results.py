@@ -25,7 +25,8 @@ class ExportOutcome:
     correlation_id: str | None = None
     warnings: tuple[str, ...] = ()  # what Xero warned about on an invoice it created
     kind: str = "invoice"  # "invoice" | "payment" (then `number` is its invoice's, `payment_id` the payment)
-    payment_id: int | None = None
+    payment_id: int | None = None  # | "credit_note" (then `number` is the credit note's, `credit_note_id` it)
+    credit_note_id: int | None = None
 
     @property
     def title(self) -> str:
@@ -52,6 +53,11 @@ class ExportOutcome:
             **(
                 {"payment_id": self.payment_id, "xero_payment_id": self.xero_invoice_id}
                 if self.kind == "payment"
+                else {}
+            ),
+            **(
+                {"credit_note_id": self.credit_note_id, "xero_credit_note_id": self.xero_invoice_id}
+                if self.kind == "credit_note"
                 else {}
             ),
         }

@@ -45,6 +45,8 @@ from invoice_desktop.store.settings import set_setting
 from invoice_desktop.xero import export_preflight as preflight
 from invoice_desktop.xero import export_queue as queue
 from invoice_desktop.xero.client import XeroClient
+from invoice_desktop.xero.credit_note_export import CreditNoteExporter
+from invoice_desktop.xero.document_export import DocumentExporter
 from invoice_desktop.xero.export_pacing import MAX_IN_FLIGHT, Pacer, RetryPolicy
 from invoice_desktop.xero.export_park import RunStop, current_stop, park, resume_time, stamp
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
@@ -196,13 +198,18 @@ class Exporter:
         on_outcome: OutcomeCallback | None = None,
         cancel: CancelFlag | None = None,
         payment_ids: Sequence[int] | None = None,
+        credit_note_ids: Sequence[int] | None = None,
     ) -> ExportSummary:
-        """Export what is queued: invoices, then the payments recorded here (payment_export). With `invoice_ids`
-        and/or `payment_ids`, only those of them that are queued or due a retry. Payment outcomes join the
-        summary (kind "payment"); `on_outcome` hears of invoices only, matched to rows by invoice id."""
-        if invoice_ids is None and payment_ids is not None:
+        """Export what is queued: invoices, then the payments recorded here (payment_export), then the credit
+        notes and their allocations (credit_note_export). With `invoice_ids`, `payment_ids` and/or
+        `credit_note_ids`, only those of them that are queued or due a retry. Payment and credit note outcomes
+        join the summary (kind "payment", "credit_note"); `on_outcome` hears of invoices only, matched to rows by
+        invoice id."""
+        everything = invoice_ids is None and payment_ids is None and credit_note_ids is None
+        if invoice_ids is None and not everything:
             invoice_ids = []
-        send_payments = payment_ids is not None or invoice_ids is None
+        send_payments = everything or payment_ids is not None
+        send_credit_notes = everything or credit_note_ids is not None
         run = _Run(ExportSummary(), self._settings or load_settings(), self._current_cache(), progress, on_outcome)
         now = self._clock()
         parked = current_stop(now)
@@ -210,8 +217,8 @@ class Exporter:
             run.stop(parked)
             return self._finish(run)
         only = list(invoice_ids) if invoice_ids is not None else None
-        if only == [] and payment_ids is not None:
-            self._send_payments(run, payment_ids, cancel)
+        if only == [] and not everything:
+            self._send_followers(run, send_payments, payment_ids, send_credit_notes, credit_note_ids, cancel)
             return self._finish(run)
         run.summary.total = len(queue.pending_ids(now, only))
         self._resolve_unresolved(run)
@@ -244,13 +251,24 @@ class Exporter:
             followers = waiting_on(synced)
             payment_ids = [*(payment_ids or ()), *followers] if followers else payment_ids
             send_payments = bool(followers)
-        if send_payments and not run.stopped and not run.summary.cancelled:
-            self._send_payments(run, payment_ids, cancel)
+        self._send_followers(run, send_payments, payment_ids, send_credit_notes, credit_note_ids, cancel)
         return self._finish(run)
 
-    def _send_payments(self, run: _Run, payment_ids: Sequence[int] | None, cancel: CancelFlag | None) -> None:
-        """The payments recorded here that are queued (after the invoices, which they are paid against)."""
-        part = PaymentExporter(self).run(payment_ids, settings=run.settings, cache=run.cache, cancel=cancel)
+    def _send_followers(
+        self, run: _Run, send_payments: bool, payment_ids: Sequence[int] | None, send_credit_notes: bool,
+        credit_note_ids: Sequence[int] | None, cancel: CancelFlag | None,
+    ) -> None:  # fmt: skip
+        """The documents that follow the invoices: payments recorded here, then credit notes (after the invoices
+        they are paid against and allocated to)."""
+        if send_payments and not run.stopped and not run.summary.cancelled:
+            self._send_part(run, PaymentExporter(self), payment_ids, cancel)
+        if send_credit_notes and not run.stopped and not run.summary.cancelled:
+            self._send_part(run, CreditNoteExporter(self), credit_note_ids, cancel)
+
+    def _send_part(
+        self, run: _Run, exporter: DocumentExporter[Any], ids: Sequence[int] | None, cancel: CancelFlag | None
+    ) -> None:
+        part = exporter.run(ids, settings=run.settings, cache=run.cache, cancel=cancel)
         run.summary.outcomes.extend(part.outcomes)
         run.summary.unresolved.extend(part.unresolved)
         run.summary.total += part.total

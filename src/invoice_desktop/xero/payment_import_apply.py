@@ -19,6 +19,7 @@ writes it in one transaction and says what changed:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,10 +28,13 @@ from typing import Any
 from invoice_desktop.ledger.queries import XERO_FLAG_WORDS
 from invoice_desktop.store.change_feed import notify_changed
 from invoice_desktop.store.models import (
+    CreditNote,
+    CreditNoteStatus,
     Invoice,
     InvoiceStatus,
     Payment,
     PaymentSource,
+    XeroCreditNoteExport,
     XeroExport,
     XeroInvoiceState,
     database_proxy,
@@ -197,11 +201,14 @@ def _apply(
         return _flag(invoice, view, previous, now)
     if view.status not in APPLIED_STATUSES or invoice.status not in FOLLOWING_LOCAL:
         return AppliedChange(invoice.id, invoice.number)
-    added, removed = _sync_rows(invoice.id, view, payments) if view.allocations_listed else (0, 0)
+    credits = credit_notes_here(invoice.id)
+    ours = {key for key, _ in credits.values()}
+    added, removed = _sync_rows(invoice.id, view, payments, ours) if view.allocations_listed else (0, 0)
     in_xero = sent_from_here(view, payments)
+    allocated = {a.key for a in view.allocations if a.kind == "credit_note"}
     local_only = sum(
         (p.amount for p in payments if p.source != PaymentSource.XERO and p.id not in in_xero), Decimal("0.00")
-    )
+    ) + sum((total for key, total in credits.values() if key not in allocated), Decimal("0.00"))
     changed = _settle(invoice, view, local_only, now)
     return AppliedChange(invoice.id, invoice.number, changed or bool(added or removed), added, removed)
 
@@ -254,11 +261,42 @@ def sent_from_here(view: XeroInvoiceView, payments: list[Payment]) -> dict[int, 
     return found
 
 
-def _sync_rows(invoice_id: int, view: XeroInvoiceView, payments: list[Payment]) -> tuple[int, int]:
+def credit_notes_here(invoice_id: int) -> dict[int, tuple[str, Decimal]]:
+    """The invoice's credit notes made here (not void): credit note id -> (the key its allocation in Xero has in
+    a view's allocations, its total). Each already counts in the invoice's amount paid; one allocated in Xero is
+    in Xero's figures too, so it is neither imported as a row nor counted twice."""
+    notes = list(
+        CreditNote.select(CreditNote.id, CreditNote.total).where(
+            (CreditNote.invoice == invoice_id) & (CreditNote.status != CreditNoteStatus.VOID.value)
+        )
+    )
+    if not notes:
+        return {}
+    exports = XeroCreditNoteExport.select(XeroCreditNoteExport.credit_note, XeroCreditNoteExport.xero_credit_note_id)
+    xero_ids = {
+        row.credit_note_id: (row.xero_credit_note_id or "").lower()
+        for row in exports.where(XeroCreditNoteExport.credit_note.in_([n.id for n in notes]))
+    }
+    xero_id = _xero_invoice_id(invoice_id)
+    found: dict[int, tuple[str, Decimal]] = {}
+    for note in notes:
+        found[note.id] = (f"credit_note:{xero_ids.get(note.id, '')}:{xero_id}", note.total)
+    return found
+
+
+def _xero_invoice_id(invoice_id: int) -> str:
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice_id)
+    return (export.xero_invoice_id or "").lower() if export is not None else ""
+
+
+def _sync_rows(
+    invoice_id: int, view: XeroInvoiceView, payments: list[Payment], credit_notes: Collection[str] = ()
+) -> tuple[int, int]:
     """Make the invoice's Xero rows exactly Xero's payments and allocations; returns (added, removed). A payment
-    in Xero that was sent from here is the local row already: never imported as a second one."""
+    in Xero that was sent from here is the local row already: never imported as a second one; nor is the
+    allocation of a credit note made here (`credit_notes`: their allocation keys)."""
     existing = {p.xero_payment_id: p for p in payments if p.source == PaymentSource.XERO and p.xero_payment_id}
-    ours = set(sent_from_here(view, payments).values())
+    ours = set(sent_from_here(view, payments).values()) | set(credit_notes)
     wanted: dict[str, Allocation] = {}
     for allocation in (
         a for a in view.allocations if a.key not in ours

@@ -41,6 +41,10 @@ class MappedPayment:
     account_code: str  # the Xero bank account payments go to
     model: Payment
 
+    @property
+    def document_id(self) -> int:
+        return self.payment_id
+
     def is_ours(self, found: Any) -> bool:
         """Whether a payment Xero holds (SDK model) is this one: our tag, the same amount and the same date."""
         reference = str(getattr(found, "reference", "") or "")

@@ -12,7 +12,7 @@ from peewee import fn
 
 from invoice_desktop.config import AppPaths
 from invoice_desktop.ledger.activity import EventDetail, last_connection_change
-from invoice_desktop.store.models import EventAction, ExportState, XeroExport, XeroPaymentExport
+from invoice_desktop.store.models import EventAction, ExportState, XeroCreditNoteExport, XeroExport, XeroPaymentExport
 from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.xero import settings as xero_settings
 from invoice_desktop.xero.settings import InterfaceState
@@ -80,15 +80,20 @@ CHANGE_WORDS = {
 
 
 def export_counts(*, payments: bool = False) -> dict[str, int]:
-    """Invoices (with `payments`, and payments recorded here) per export state, every state listed (0 when none)."""
+    """Invoices (with `payments`, and payments recorded here and credit notes) per export state, every state listed
+    (0 when none)."""
     counts = {state.value: 0 for state in ExportState}
     query = XeroExport.select(XeroExport.state, fn.COUNT(XeroExport.invoice).alias("n")).group_by(XeroExport.state)
     for row in tuple_rows(query):
         counts[str(row[0])] = int(row[1])
     if payments:
-        sent = XeroPaymentExport.select(XeroPaymentExport.state, fn.COUNT(XeroPaymentExport.payment).alias("n"))
-        for row in tuple_rows(sent.group_by(XeroPaymentExport.state)):
-            counts[str(row[0])] += int(row[1])
+        for model, key in (
+            (XeroPaymentExport, XeroPaymentExport.payment),
+            (XeroCreditNoteExport, XeroCreditNoteExport.credit_note),
+        ):
+            sent = model.select(model.state, fn.COUNT(key).alias("n")).group_by(model.state)
+            for row in tuple_rows(sent):
+                counts[str(row[0])] += int(row[1])
     return counts
 
 

@@ -2,7 +2,8 @@
 company file with 100,000 synced invoices opens the tile with one short query, not 100,000 rows).
 
 Rows are the same `SyncedRow`s as export_actions.list_synced (which `xero synced` prints whole), the payments sent
-from here among them (Type "Payment": its invoice's number and client, its amount as the total). The type and then
+from here among them (Type "Payment": its invoice's number and client, its amount as the total), and the credit
+notes (Type "Credit note": its own number, its invoice's client, its total). The type and then
 the invoice (or payment) id break ties, so paging through equal keys neither repeats nor skips a row. While no
 payment has been sent, the query reads the invoices alone, as before (ordered through the indexes); with payments
 it is a UNION ALL of both, sorted by SQLite.
@@ -13,10 +14,19 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from peewee import SQL, Value
+from peewee import JOIN, SQL, Value
 
 from invoice_desktop.store.failures import stored_messages
-from invoice_desktop.store.models import Client, ExportState, Invoice, Payment, XeroExport, XeroPaymentExport
+from invoice_desktop.store.models import (
+    Client,
+    CreditNote,
+    ExportState,
+    Invoice,
+    Payment,
+    XeroCreditNoteExport,
+    XeroExport,
+    XeroPaymentExport,
+)
 from invoice_desktop.store.query_rows import tuple_rows
 from invoice_desktop.xero.export_actions import SyncedRow
 
@@ -51,7 +61,11 @@ def synced_page(
     """Synced invoices and payments in `sort` order, `limit` of them from `offset` (all of them when `limit` is
     None)."""
     synced_payment = XeroPaymentExport.state == ExportState.SYNCED.value
-    if XeroPaymentExport.select().where(synced_payment).exists():
+    synced_note = XeroCreditNoteExport.state == ExportState.SYNCED.value
+    if (
+        XeroPaymentExport.select().where(synced_payment).exists()
+        or XeroCreditNoteExport.select().where(synced_note).exists()
+    ):
         return _with_payments(SyncedSort(sort), descending, offset, limit)
     key = _KEYS[SyncedSort(sort)]
     order = [key.desc(), Invoice.id.desc()] if descending else [key.asc(), Invoice.id.asc()]
@@ -119,8 +133,28 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
         .join(XeroExport, on=(XeroExport.invoice == Invoice.id))
         .where(XeroPaymentExport.state == ExportState.SYNCED.value)
     )
+    credit_notes = (
+        XeroCreditNoteExport.select(
+            Invoice.id,
+            CreditNote.number,
+            Client.name,
+            CreditNote.total,
+            XeroCreditNoteExport.xero_credit_note_id,
+            XeroCreditNoteExport.synced_at,
+            XeroCreditNoteExport.note,
+            Value("[]"),
+            Value("credit_note"),
+            CreditNote.id,
+            XeroExport.xero_invoice_id,  # the invoice credited: its page in Xero lists the credit note
+        )
+        .join(CreditNote, on=(XeroCreditNoteExport.credit_note == CreditNote.id))
+        .join(Invoice, on=(CreditNote.invoice == Invoice.id))
+        .join(Client, on=(Invoice.client == Client.id))
+        .join(XeroExport, JOIN.LEFT_OUTER, on=(XeroExport.invoice == Invoice.id))
+        .where(XeroCreditNoteExport.state == ExportState.SYNCED.value)
+    )
     way = " DESC" if descending else ""
-    query: Any = (invoices + payments).order_by(
+    query: Any = (invoices + payments + credit_notes).order_by(
         SQL(_UNION_KEYS[sort] + way), SQL('"kind"' + way), SQL('"row_id"' + way)
     )
     if limit is not None or offset:
@@ -141,6 +175,7 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
             kind=kind,
             payment_id=row_id if kind == "payment" else None,
             invoice_xero_id=invoice_xero_id or "",
+            credit_note_id=row_id if kind == "credit_note" else None,
         )
         for invoice_id, number, client, cents, xero_id, synced_at, note, said, kind, row_id, invoice_xero_id in rows
     ]

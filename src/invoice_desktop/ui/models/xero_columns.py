@@ -1,7 +1,8 @@
 """The columns the Xero Exports tab's two tables (Failed, Synced) start with: Invoice #, Client, Total and Type.
 
 Both tables show plain rows of xero.export_actions (FailedRow, SyncedRow): invoices and the payments recorded here
-(Type "Payment": its invoice's number and client, the payment's amount), each found by its row key
+(Type "Payment": its invoice's number and client, the payment's amount) and credit notes (Type "Credit note": its
+own number, its invoice's client, its total; a drill-down opens its invoice), each found by its row key
 (export_actions.row_key: (type, id), so a payment's row never clashes with its invoice's). Each column says how
 it sorts both ways: `sort_key` for the Failed table, held in memory, and `order` for the Synced table, read a page
 at a time and sorted in SQL (xero.synced_pages).
@@ -37,10 +38,13 @@ class HasInvoice(Protocol):
     @property
     def payment_id(self) -> int | None: ...
 
+    @property
+    def credit_note_id(self) -> int | None: ...
+
 
 def row_key_of(row: HasInvoice) -> int:
     """The row's key: (type, id) as one int (export_actions.row_key)."""
-    return row_key(row.kind, row.invoice_id, row.payment_id)
+    return row_key(row.kind, row.invoice_id, row.payment_id, row.credit_note_id)
 
 
 def invoice_of(model: ColumnsModel[Any], key: int) -> int | None:
@@ -49,7 +53,7 @@ def invoice_of(model: ColumnsModel[Any], key: int) -> int | None:
     return None if record is None else int(record.invoice_id)
 
 
-TYPE_WORDS = {"invoice": "Invoice", "payment": "Payment"}
+TYPE_WORDS = {"invoice": "Invoice", "payment": "Payment", "credit_note": "Credit note"}
 
 
 def type_text(row: HasInvoice) -> str:

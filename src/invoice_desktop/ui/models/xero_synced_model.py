@@ -38,6 +38,10 @@ def _open_tooltip(row: SyncedRow) -> str:
         return f"{where}Payment on {row.number}, in Xero as payment {row.xero_invoice_id}" + (
             f"\n{row.note}" if row.note else ""
         )
+    if row.kind == "credit_note":
+        return f"Credit note {row.number}, in Xero as credit note {row.xero_invoice_id}" + (
+            f"\n{row.note}" if row.note else ""
+        )
     if not row.xero_invoice_id:
         return (row.note or "Marked as in Xero without a link to a Xero invoice") + _warned(row)
     return f"Open {row.number} in Xero (in the browser)" + (f"\n{row.note}" if row.note else "") + _warned(row)
