@@ -120,9 +120,9 @@ def _set_version(path: Path, version: int, drop: str | None = None, add_later: b
         (-1, None, False, "no such version"),
         (-(2**31), None, False, "no such version"),
         (migrations.CURRENT_VERSION, "xero_batch", False, "the table xero_batch is missing"),  # a gap
-        (1, "xero_invoice_state", False, "already has event, xero_batch"),  # says 1, has schema 2's table
-        (2, "xero_invoice_state", True, "already has event, xero_invoice_state"),  # a later table, half there
-        (2, None, False, "already has event, xero_invoice_state"),  # says 2, has schema 3's table
+        (1, "xero_invoice_state", False, "already has xero_batch"),  # says 1, has schema 2's table
+        (2, "xero_invoice_state", True, "already has xero_invoice_state"),  # a later table, half there
+        (2, None, False, "already has xero_invoice_state"),  # says 2, has schema 3's table
     ],
 )
 def test_a_schema_version_that_does_not_describe_the_file_is_refused_and_nothing_changes(
