@@ -1,7 +1,9 @@
 """Where one company file lives, and which Xero the app talks to.
 
 Everything of one company file (database, logs, the token file fallback) sits in one data directory:
-`--data-dir DIR`, else `INVOICE_DESKTOP_DATA_DIR`, else the platform's user data dir.
+`--data-dir DIR`, else `INVOICE_DESKTOP_DATA_DIR`, else the platform's user data dir. In team mode the company
+file is a PostgreSQL database instead (`--database URL`, else `INVOICE_DESKTOP_DATABASE_URL`): the data directory
+then holds what stays with each desk (its logs, the token file fallback, window state).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ ENV_DATA_DIR = "INVOICE_DESKTOP_DATA_DIR"
 ENV_XERO_ENDPOINT = "INVOICE_DESKTOP_XERO_ENDPOINT"
 ENV_CLIENT_ID = "INVOICE_DESKTOP_XERO_CLIENT_ID"
 ENV_KEYRING = "INVOICE_DESKTOP_KEYRING"
+ENV_DATABASE_URL = "INVOICE_DESKTOP_DATABASE_URL"
 
 DATABASE_NAME = "company.sqlite3"
 LOG_DIR_NAME = "logs"
@@ -27,10 +30,17 @@ TOKEN_FILE_NAME = "xero-token.json"
 @dataclass(frozen=True)
 class AppPaths:
     data_dir: Path
+    database_url: str | None = None  # team mode: the company file is this PostgreSQL database
 
     @property
     def database(self) -> Path:
+        """The SQLite company file (when no database_url is given)."""
         return self.data_dir / DATABASE_NAME
+
+    @property
+    def company_location(self) -> Path | str:
+        """Where the company file is: the PostgreSQL URL in team mode, else the SQLite file."""
+        return self.database_url or self.database
 
     @property
     def log_dir(self) -> Path:
@@ -59,8 +69,13 @@ def resolve_data_dir(cli_value: str | None, environ: os._Environ[str] | dict[str
     return Path(platformdirs.user_data_dir(APP_ID, APP_ID))
 
 
-def resolve_app_paths(cli_value: str | None = None) -> AppPaths:
-    return AppPaths(resolve_data_dir(cli_value))
+def resolve_database_url(cli_value: str | None, environ: os._Environ[str] | dict[str, str] | None = None) -> str | None:
+    env = os.environ if environ is None else environ
+    return (cli_value or env.get(ENV_DATABASE_URL) or "").strip() or None
+
+
+def resolve_app_paths(cli_value: str | None = None, database_url: str | None = None) -> AppPaths:
+    return AppPaths(resolve_data_dir(cli_value), resolve_database_url(database_url))
 
 
 DEMO_FOLDER = "sandbox-demo"

@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="the company file's folder (env INVOICE_DESKTOP_DATA_DIR)")
     parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="team mode: the company file in PostgreSQL, postgresql://user[:password]@host[:port]/dbname "
+        "(env INVOICE_DESKTOP_DATABASE_URL); without it, the SQLite file in the data folder",
+    )
+    parser.add_argument(
         "--xero-endpoint", metavar="URL", help="one base URL for every Xero path (env INVOICE_DESKTOP_XERO_ENDPOINT)"
     )
     parser.add_argument(

@@ -15,6 +15,7 @@ from typing import Any
 
 from peewee import SQL, Value
 
+from invoice_desktop.store.engine import NoCase
 from invoice_desktop.store.failures import stored_messages
 from invoice_desktop.store.models import Client, ExportState, Invoice, Payment, XeroExport, XeroPaymentExport
 from invoice_desktop.store.query_rows import tuple_rows
@@ -31,17 +32,17 @@ class SyncedSort(StrEnum):
 
 _KEYS = {
     SyncedSort.NUMBER: Invoice.number,
-    SyncedSort.CLIENT: Client.name.collate("NOCASE"),
+    SyncedSort.CLIENT: NoCase(Client.name),
     SyncedSort.TOTAL: Invoice.total,
     SyncedSort.SYNCED_AT: XeroExport.synced_at,
     SyncedSort.TYPE: Invoice.number,  # invoices only: one type
 }
 _UNION_KEYS = {  # the union's result columns
-    SyncedSort.NUMBER: '"number"',
-    SyncedSort.CLIENT: '"client" COLLATE NOCASE',
-    SyncedSort.TOTAL: '"total"',
-    SyncedSort.SYNCED_AT: '"synced_at"',
-    SyncedSort.TYPE: '"kind"',
+    SyncedSort.NUMBER: SQL('"number"'),
+    SyncedSort.CLIENT: NoCase(SQL('"client"')),
+    SyncedSort.TOTAL: SQL('"total"'),
+    SyncedSort.SYNCED_AT: SQL('"synced_at"'),
+    SyncedSort.TYPE: SQL('"kind"'),
 }
 
 
@@ -116,12 +117,10 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
         .join(Client, on=(Invoice.client == Client.id))
         .where(XeroPaymentExport.state == ExportState.SYNCED.value)
     )
-    way = " DESC" if descending else ""
-    query: Any = (invoices + payments).order_by(
-        SQL(_UNION_KEYS[sort] + way), SQL('"kind"' + way), SQL('"row_id"' + way)
-    )
+    keys = (_UNION_KEYS[sort], SQL('"kind"'), SQL('"row_id"'))
+    query: Any = (invoices + payments).order_by(*(key.desc() if descending else key.asc() for key in keys))
     if limit is not None or offset:
-        query = query.limit(limit if limit is not None else -1).offset(offset)
+        query = query.limit(limit).offset(offset)  # peewee writes SQLite's LIMIT -1 for "no limit" itself
     sql, params = query.sql()
     total, when = Invoice.total.python_value, XeroExport.synced_at.python_value
     rows = Invoice._meta.database.execute_sql(sql, params).fetchall()
