@@ -93,11 +93,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself; not run with --engine=postgresql")
-    config.addinivalue_line("markers", "postgresql: needs a PostgreSQL server (started or skipped loudly)")
+    config.addinivalue_line("markers", "postgresql: team mode's own tests, run with --engine=postgresql only")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("--engine") != "postgresql":
+        elsewhere = pytest.mark.skip(reason="team mode's own tests: run with --engine=postgresql (.ci/run does)")
+        for item in items:
+            if item.get_closest_marker("postgresql"):
+                item.add_marker(elsewhere)
         return
     skip = pytest.mark.skip(reason="about the SQLite file itself (sqlite_only)")
     for item in items:

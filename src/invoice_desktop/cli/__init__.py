@@ -30,7 +30,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from invoice_desktop.cli import ledger_commands, sandbox_commands, xero_commands
+    from invoice_desktop.cli import ledger_commands, sandbox_commands, team_commands, xero_commands
 
     parser = ArgumentParser(
         prog="invoice-desktop",
@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_commands.register(subparsers)
     xero_commands.register(subparsers)
     sandbox_commands.register(subparsers)
+    team_commands.register(subparsers)
     return parser
 
 

@@ -76,13 +76,14 @@ def main_table(name: str) -> str:
     return f'"{name}"' if is_postgresql() else f'main."{name}"'
 
 
-def advance_sequence(model: type[Model]) -> None:
+def advance_sequence(model: type[Model], db: Any = None) -> None:
     """After rows were inserted with their ids given (a bulk copy): PostgreSQL's sequence for the id goes past
     them, so the next row inserted without an id does not take one of theirs. SQLite needs nothing."""
-    if not is_postgresql():
+    db = db if db is not None else _open()
+    if not is_postgresql(db):
         return
     table = model._meta.table_name
-    _open().execute_sql(
+    db.execute_sql(
         f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
         f'GREATEST((SELECT COALESCE(MAX("id"), 0) FROM "{table}"), 1), '
         f'(SELECT COUNT(*) > 0 FROM "{table}"))'
