@@ -125,9 +125,6 @@ def test_a_bulk_import_moves_the_id_sequences_past_the_ids_it_wrote(books, tmp_p
     from invoice_desktop.ledger.csv_import import import_csv_file
 
     csv = tmp_path / "invoices.csv"
-    header = (
-        "*ContactName,*InvoiceNumber,*InvoiceDate,*DueDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType"
-    )
     rows = [f"Client {i},CSV-{i},2026-03-02,2026-03-16,Work,1,10.00,200,GST on Income" for i in range(5)]
     csv.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
     assert import_csv_file(csv).imported
