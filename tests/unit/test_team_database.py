@@ -190,3 +190,12 @@ def test_migrate_to_refuses_a_database_that_is_not_empty(
 def test_migrate_to_without_a_company_file_to_copy_says_so(data_dir: Path, capsys: pytest.CaptureFixture[str]):
     assert main(["--data-dir", str(data_dir), "migrate-to", "postgresql://nobody@127.0.0.1:1/x"]) == 2
     assert "there is no company file" in capsys.readouterr().err
+
+
+def test_a_lost_connection_is_one_line_and_the_next_statement_connects_again(db, company_location: str):
+    pid = db.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    with admin(company_location) as conn:
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(CompanyFileError, match="connection to the database server was lost"):
+        Invoice.select().count()
+    assert Invoice.select().count() == 0

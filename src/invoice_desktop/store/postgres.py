@@ -110,7 +110,15 @@ class TeamDatabase(PostgresqlDatabase):
             error = server_error(driver, self.shown) if driver is not None else None
             if error is None:
                 raise
+            self._forget_a_lost_connection()
             raise error from exc
+
+    def _forget_a_lost_connection(self) -> None:
+        """After the server went away (restarted, a network cut), the next statement outside a transaction
+        connects afresh instead of failing on the dead connection for as long as the window stays open."""
+        conn = self._state.conn  # type: ignore[attr-defined]  # peewee's per-thread state, not in its stubs
+        if conn is not None and conn.closed and not self.in_transaction():
+            self._state.reset()  # type: ignore[attr-defined]
 
 
 def driver_error(exc: BaseException) -> psycopg.Error | None:
