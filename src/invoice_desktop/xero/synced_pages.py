@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from peewee import SQL, Value
+from peewee import SQL, Select, Value
 
 from invoice_desktop.store.engine import NoCase
 from invoice_desktop.store.failures import stored_messages
@@ -118,10 +118,12 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
         .where(XeroPaymentExport.state == ExportState.SYNCED.value)
     )
     keys = (_UNION_KEYS[sort], SQL('"kind"'), SQL('"row_id"'))
-    query: Any = (invoices + payments).order_by(*(key.desc() if descending else key.asc() for key in keys))
+    # Sorted from outside the union: PostgreSQL orders a UNION by its result columns only, not by lower("client").
+    union = (invoices + payments).alias("synced")
+    query: Any = Select([union], [SQL("*")]).order_by(*(key.desc() if descending else key.asc() for key in keys))
     if limit is not None or offset:
         query = query.limit(limit).offset(offset)  # peewee writes SQLite's LIMIT -1 for "no limit" itself
-    sql, params = query.sql()
+    sql, params = Invoice._meta.database.get_sql_context().sql(query).query()
     total, when = Invoice.total.python_value, XeroExport.synced_at.python_value
     rows = Invoice._meta.database.execute_sql(sql, params).fetchall()
     return [
