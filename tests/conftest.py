@@ -75,7 +75,8 @@ def data_dir(tmp_path: Path) -> Path:
 # INVOICE_DESKTOP_TEST_POSTGRES_URL (a URL of its `postgres` database), else a throwaway one started here
 # (tests/postgres_server.py). Where none can be started the tests that need it are skipped and the terminal
 # summary says so in capitals; with CI_REQUIRE_POSTGRES=1 they fail instead. Tests about the SQLite file itself
-# (busy, disk full, damaged, file checks) are marked `sqlite_only` and do not run on PostgreSQL.
+# (busy, disk full, damaged, file checks) are marked `sqlite_only` and do not run on PostgreSQL, and tests without a
+# company file (no `db` / `company_location`) are deselected: they would run exactly as in the SQLite leg.
 
 ENV_ENGINE = "INVOICE_DESKTOP_TEST_ENGINE"
 ENV_SERVER = "INVOICE_DESKTOP_TEST_POSTGRES_URL"
@@ -103,6 +104,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if item.get_closest_marker("postgresql"):
                 item.add_marker(elsewhere)
         return
+    # Only what has a company file runs again on PostgreSQL: a test without one (the sandbox's own, CSV parsing,
+    # money, the sign-in) would run exactly as in the SQLite leg.
+    kept, left_out = [], []
+    for item in items:
+        has_company_file = {"db", "company_location"} & set(getattr(item, "fixturenames", ()))
+        (kept if has_company_file or item.get_closest_marker("postgresql") else left_out).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
     skip = pytest.mark.skip(reason="about the SQLite file itself (sqlite_only)")
     for item in items:
         if item.get_closest_marker("sqlite_only"):
