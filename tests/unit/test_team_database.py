@@ -199,3 +199,26 @@ def test_a_lost_connection_is_one_line_and_the_next_statement_connects_again(db,
     with pytest.raises(CompanyFileError, match="connection to the database server was lost"):
         Invoice.select().count()
     assert Invoice.select().count() == 0
+
+
+def test_migrate_to_keeps_nothing_when_a_table_does_not_check_out(
+    sqlite_company: Path, postgres_leg, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+):
+    from invoice_desktop.store import migrate_to
+
+    real = migrate_to._totals
+
+    def one_row_short(db, model):
+        rows, money = real(db, model)
+        short = isinstance(db, migrate_to.TeamDatabase) and model is Invoice
+        return (rows - 1 if short else rows), money
+
+    monkeypatch.setattr(migrate_to, "_totals", one_row_short)
+    url = postgres_leg.create_database()
+    try:
+        assert main(["--data-dir", str(sqlite_company), "migrate-to", url]) == 2
+        assert "does not match" in capsys.readouterr().err
+        with admin(url) as conn:  # the schema and the rows were rolled back with the copy
+            assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+    finally:
+        postgres_leg.drop(url)

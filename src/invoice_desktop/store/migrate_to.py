@@ -3,7 +3,8 @@
 The target must be empty (no table at all): anything else is refused before a byte is written. The schema is
 created from the models at the current version (store.postgres), then every table is copied in the models' order
 (a table before those referring to it) with its ids as they are, by PostgreSQL's COPY, all in one transaction that
-holds the company file's write lock; the id sequences are moved past the ids copied. Before it commits, the rows
+holds the company file's write lock, read from one snapshot of the SQLite file; the id sequences are moved past
+the ids copied. Before it commits, the rows
 and the money totals of every table are compared between the two: any difference rolls the whole copy back. The
 SQLite file is only read.
 """
@@ -58,7 +59,13 @@ def migrate_to(source: Database, url: str) -> MigrateResult:
                 f"{shown(url)} is not empty (it holds {len(existing)} tables: {listed}); migrate-to copies into an "
                 "empty database only. Nothing was changed."
             )
-        with target.bind_ctx(ALL_MODELS, bind_refs=False, bind_backrefs=False), target.atomic():
+        # One read transaction of the SQLite file: every table copied and checked from the same snapshot, whatever
+        # another process writes meanwhile.
+        with (
+            source.atomic(lock_type="DEFERRED"),
+            target.bind_ctx(ALL_MODELS, bind_refs=False, bind_backrefs=False),
+            target.atomic(),
+        ):
             bring_up_to_date(target)  # inside the copy's transaction: an empty database again if anything fails
             for model in ALL_MODELS:
                 _copy_table(source, target, model)
