@@ -150,9 +150,9 @@ class PostgresLeg:
         import postgres_server
 
         folder = Path(tempfile.mkdtemp(prefix="invoice-desktop-pg-"))
+        self.started_in = folder
         try:
             self.server_url = postgres_server.start(folder)
-            self.started_in = folder
         except RuntimeError as exc:
             self.problem = str(exc)
 
@@ -194,15 +194,16 @@ class PostgresLeg:
             conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.strip("/")}" WITH (FORCE)')
 
     def finish(self) -> None:
-        if self.server_url is None:
-            return
-        if self.template is not None:
+        if self.template is not None and self.server_url is not None:
             with contextlib.suppress(Exception):
                 self.drop(self.url_of(self.template))
         if self.started_in is not None:
             import postgres_server
 
             postgres_server.stop(self.started_in)
+            import shutil
+
+            shutil.rmtree(self.started_in, ignore_errors=True)
 
 
 _LEG = PostgresLeg()
