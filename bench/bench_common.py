@@ -31,13 +31,13 @@ OPEN_LIMITS = RateLimits(per_minute=10**9, per_day=10**9, app_per_minute=10**9)
 
 
 @contextlib.contextmanager
-def sandbox_company(limits: RateLimits) -> Iterator[tuple[RunningSandbox, Company]]:
-    """A sandbox that auto-approves sign-in, and a new company file in a temp folder connected to it (the
-    database is open until the block ends)."""
+def sandbox_company(limits: RateLimits, database_url: str | None = None) -> Iterator[tuple[RunningSandbox, Company]]:
+    """A sandbox that auto-approves sign-in, and a new company file in a temp folder (or, with `database_url`, in
+    that empty PostgreSQL database) connected to it (the database is open until the block ends)."""
     with tempfile.TemporaryDirectory() as tmp, start_sandbox(auto_approve=True, limits=limits) as sandbox:
         data_dir = Path(tmp) / "company"
         data_dir.mkdir()
-        open_database(data_dir / "company.sqlite3", data_dir / "backups")
+        open_database(database_url or data_dir / "company.sqlite3", data_dir / "backups")
         try:
             yield sandbox, connect_company(sandbox, data_dir)
         finally:

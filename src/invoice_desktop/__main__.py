@@ -32,7 +32,11 @@ def _run(args: argparse.Namespace) -> int:
     sandbox_demo = args.sandbox and args.command is None
     if args.reset and not sandbox_demo:
         return fail("--reset goes with --sandbox alone: it wipes the demo company file and the sandbox's state")
-    paths = demo_app_paths(args.data_dir) if sandbox_demo else resolve_app_paths(args.data_dir, args.token_dir)
+    paths = (
+        demo_app_paths(args.data_dir)
+        if sandbox_demo
+        else resolve_app_paths(args.data_dir, args.database, args.token_dir)
+    )
     if args.reset:
         from invoice_desktop.sandbox_demo import DemoResetError, reset_demo
 
@@ -57,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
     if func is not None and not getattr(args, "needs_database", True):
         return func(ctx, args)
 
-    open_database(paths.database, paths.backup_dir)  # a CompanyFileError is the boundary's one line
+    open_database(paths.company_location, paths.backup_dir)  # a CompanyFileError is the boundary's one line
     try:
         if func is None:
             if sandbox_demo:

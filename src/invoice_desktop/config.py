@@ -1,7 +1,9 @@
 """Where one company file lives, and which Xero the app talks to.
 
 Everything of one company file (database, logs, the token file fallback) sits in one data directory:
-`--data-dir DIR`, else `INVOICE_DESKTOP_DATA_DIR`, else the platform's user data dir.
+`--data-dir DIR`, else `INVOICE_DESKTOP_DATA_DIR`, else the platform's user data dir. In team mode the company
+file is a PostgreSQL database instead (`--database URL`, else `INVOICE_DESKTOP_DATABASE_URL`): the data directory
+then holds what stays with each desk (its logs, the token file fallback, window state).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ ENV_XERO_ENDPOINT = "INVOICE_DESKTOP_XERO_ENDPOINT"
 ENV_CLIENT_ID = "INVOICE_DESKTOP_XERO_CLIENT_ID"
 ENV_KEYRING = "INVOICE_DESKTOP_KEYRING"
 ENV_TOKEN_DIR = "INVOICE_DESKTOP_TOKEN_DIR"  # team mode: the folder every desk reaches that holds the Xero sign-in
+ENV_DATABASE_URL = "INVOICE_DESKTOP_DATABASE_URL"
 
 DATABASE_NAME = "company.sqlite3"
 LOG_DIR_NAME = "logs"
@@ -31,10 +34,17 @@ class AppPaths:
     # Team mode's shared Xero connection: the sign-in is kept in this folder (a share every desk reaches), not in
     # the desk's keyring. None: the keyring, or the data dir's owner-only file (one desk).
     shared_token_dir: Path | None = None
+    database_url: str | None = None  # team mode: the company file is this PostgreSQL database
 
     @property
     def database(self) -> Path:
+        """The SQLite company file (when no database_url is given)."""
         return self.data_dir / DATABASE_NAME
+
+    @property
+    def company_location(self) -> Path | str:
+        """Where the company file is: the PostgreSQL URL in team mode, else the SQLite file."""
+        return self.database_url or self.database
 
     @property
     def log_dir(self) -> Path:
@@ -63,9 +73,20 @@ def resolve_data_dir(cli_value: str | None, environ: os._Environ[str] | dict[str
     return Path(platformdirs.user_data_dir(APP_ID, APP_ID))
 
 
-def resolve_app_paths(cli_value: str | None = None, token_dir: str | None = None) -> AppPaths:
+def resolve_database_url(cli_value: str | None, environ: os._Environ[str] | dict[str, str] | None = None) -> str | None:
+    env = os.environ if environ is None else environ
+    return (cli_value or env.get(ENV_DATABASE_URL) or "").strip() or None
+
+
+def resolve_app_paths(
+    cli_value: str | None = None, database_url: str | None = None, token_dir: str | None = None
+) -> AppPaths:
     shared = token_dir or os.environ.get(ENV_TOKEN_DIR)
-    return AppPaths(resolve_data_dir(cli_value), Path(shared).expanduser().resolve() if shared else None)
+    return AppPaths(
+        resolve_data_dir(cli_value),
+        shared_token_dir=Path(shared).expanduser().resolve() if shared else None,
+        database_url=resolve_database_url(database_url),
+    )
 
 
 DEMO_FOLDER = "sandbox-demo"

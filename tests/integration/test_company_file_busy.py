@@ -25,6 +25,8 @@ from invoice_desktop.store.errors import CompanyFileBusyError
 from invoice_desktop.store.models import ExportState, Invoice, InvoiceStatus, XeroExport
 from waiting import wait_until
 
+pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
+
 BUSY_LINE = f"invoice-desktop: {CompanyFileBusyError.MESSAGE}\n"
 
 

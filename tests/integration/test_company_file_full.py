@@ -16,6 +16,8 @@ from invoice_desktop.sandbox.server import RunningSandbox
 from invoice_desktop.store import database
 from invoice_desktop.store.models import ExportState, XeroExport
 
+pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
+
 
 def fill_the_disk(path: Path) -> int:
     """Use up every free page of the file; its page count, to give as max_page_count."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from sandbox_helpers import CLIENT_ID, DEMO, sign_in
-from team_desks import refresh_at_once
+from token_desks import refresh_at_once
 
 from invoice_desktop.config import AppPaths
 from invoice_desktop.sandbox import seed

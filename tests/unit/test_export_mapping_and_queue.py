@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from xero_python.accounting import CurrencyCode, LineAmountTypes
 
 from invoice_desktop.ledger.catalog import create_tax_rate, get_or_create_account
@@ -19,7 +20,7 @@ from invoice_desktop.ledger.invoices import (
     create_invoice,
     get_invoice_detail,
 )
-from invoice_desktop.store.models import AmountsType, BatchState, ExportState, XeroBatch, XeroExport
+from invoice_desktop.store.models import AmountsType, BatchState, ExportState, XeroBatch, XeroExport, database_proxy
 from invoice_desktop.store.settings import set_setting
 from invoice_desktop.xero import export_queue as queue
 from invoice_desktop.xero.export_pacing import WINDOW_MARGIN, Pacer, RetryPolicy
@@ -91,6 +92,7 @@ def _queued(n: int) -> list[int]:
     return ids
 
 
+@pytest.mark.sqlite_only
 def test_claim_takes_each_invoice_once_across_two_connections(db: object, data_dir: Path) -> None:
     ids = _queued(40)
     path = str(data_dir / "company.sqlite3")
@@ -116,6 +118,27 @@ def test_claim_takes_each_invoice_once_across_two_connections(db: object, data_d
     for t in threads:
         t.join()
     assert sorted(results.values()) == [0, 40]
+
+
+def test_claim_takes_each_invoice_once_across_threads_on_either_engine(db: object) -> None:
+    """Each thread has its own connection (peewee's per-thread state): on SQLite two writers, on PostgreSQL two
+    sessions; of two claims of the same queued invoices at once, one takes all and the other none."""
+    ids = _queued(40)
+    results: dict[str, list[int]] = {}
+    barrier = threading.Barrier(2)
+
+    def claim_in_own_thread(owner: str) -> None:
+        barrier.wait()
+        results[owner] = queue.claim(ids, owner, f"key-{owner}", NOW)
+        database_proxy.close()
+
+    threads = [threading.Thread(target=claim_in_own_thread, args=(name,)) for name in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(len(taken) for taken in results.values()) == [0, 40]
+    assert XeroExport.select().where(XeroExport.state == ExportState.SENDING.value).count() == 40
 
 
 def test_claim_function_and_guarded_outcomes(db: object) -> None:

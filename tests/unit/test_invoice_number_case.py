@@ -221,6 +221,7 @@ def test_a_renumbered_invoices_number_is_taken_in_every_case(books):
 # --- the schema: the rule is not an index --------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_the_schema_keeps_only_the_exact_unique_index_on_number(db):
     """Kept in the services (see ledger.invoices.number_key): no migration adds a lower(number) index, which would
     fold ASCII only and could not be built on a file already holding numbers that differ only in case."""

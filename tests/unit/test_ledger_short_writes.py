@@ -19,6 +19,8 @@ from invoice_desktop.ledger.csv_import import CsvFileError, import_csv_text
 from invoice_desktop.ledger.invoices import InvoiceDraft, LineDraft, approve_invoices, create_invoice
 from invoice_desktop.store.models import Client, Invoice, InvoiceLine, InvoiceStatus, database_proxy
 
+pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
+
 
 def csv(count: int, lines: int = 2, first: int = 1, tag: str = "") -> str:
     """`count` invoices of `lines` lines, for 7 clients and `lines` accounts (new ones but 200), named with `tag`."""

@@ -163,6 +163,7 @@ def test_stored_messages_reads_xero_words_and_tolerates_damage() -> None:
     assert stored_messages('{"a": 1}') == ()
 
 
+@pytest.mark.sqlite_only
 def test_tab_counts_reads_while_another_connection_holds_the_write_lock(db, monkeypatch):
     """tab_counts reads in a DEFERRED transaction: it never waits for another connection's write lock. Waiting is
     made impossible here (no busy timeout, no patience), so a transaction that wanted the lock fails busy at once."""

@@ -11,6 +11,8 @@ import pytest
 from invoice_desktop.ledger.queries import SortKey, Tab, list_invoices, list_query
 from invoice_desktop.store.models import Client, Invoice, InvoiceStatus, database_proxy
 
+pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
+
 TODAY = date(2024, 5, 15)
 STATUSES = (InvoiceStatus.DRAFT, InvoiceStatus.AWAITING_PAYMENT, InvoiceStatus.PAID, InvoiceStatus.VOID)
 

@@ -21,6 +21,8 @@ from invoice_desktop.store.models import Client, Invoice, InvoiceStatus, databas
 from invoice_desktop.ui.approval import approve
 from invoice_desktop.ui.message_bar import Tone
 
+pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
+
 
 class FakeClock:
     def __init__(self) -> None:

@@ -22,6 +22,8 @@ from invoice_desktop.store.database import (
 )
 from invoice_desktop.store.models import Client, Invoice, database_proxy
 
+pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
+
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()

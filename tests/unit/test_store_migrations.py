@@ -177,3 +177,9 @@ def test_no_backup_for_a_fresh_or_current_file(tmp_path):
         open_database(path, tmp_path / "backups")
         close_database()
     assert not (tmp_path / "backups").exists()
+
+
+def test_every_step_after_team_mode_began_runs_on_both_engines():
+    """The rule in store/migrations.py: each step after POSTGRESQL_FIRST_VERSION has SQL for both engines."""
+    later = set(range(migrations.POSTGRESQL_FIRST_VERSION + 1, migrations.CURRENT_VERSION + 1))
+    assert set(migrations.POSTGRESQL_STEPS) == later

@@ -30,7 +30,7 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from invoice_desktop.cli import ledger_commands, sandbox_commands, xero_commands
+    from invoice_desktop.cli import ledger_commands, sandbox_commands, team_commands, xero_commands
 
     parser = ArgumentParser(
         prog="invoice-desktop",
@@ -38,6 +38,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--data-dir", metavar="DIR", help="the company file's folder (env INVOICE_DESKTOP_DATA_DIR)")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="team mode: the company file in PostgreSQL, postgresql://user[:password]@host[:port]/dbname "
+        "(env INVOICE_DESKTOP_DATABASE_URL); without it, the SQLite file in the data folder",
+    )
     parser.add_argument(
         "--token-dir",
         metavar="DIR",
@@ -59,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_commands.register(subparsers)
     xero_commands.register(subparsers)
     sandbox_commands.register(subparsers)
+    team_commands.register(subparsers)
     return parser
 
 

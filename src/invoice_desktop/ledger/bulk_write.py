@@ -8,7 +8,9 @@ written to a TEMP table of this connection, which takes no lock on the company f
 only checks that nothing it relies on changed since the checks began (SQLite's data_version tells whether another
 connection committed anything; only then are numbers, names and next ids read again) and copies each staged table
 across with one INSERT ... SELECT. Nothing is written when anything changed: the file is imported again, checked
-afresh.
+afresh. PostgreSQL has no data_version: there the numbers, names and next ids are always read again inside the
+write transaction (which holds the company file's write lock, store.postgres), and the id sequences are moved past
+the ids copied.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from invoice_desktop.ledger.invoices import (
 from invoice_desktop.ledger.money import InvoiceTotals
 from invoice_desktop.ledger.text import fold, nfc
 from invoice_desktop.store.change_feed import notify_changed
+from invoice_desktop.store.engine import advance_sequence, is_postgresql, main_table, param, temp_table
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     Account,
@@ -65,16 +68,21 @@ class ChangedMeanwhile(LedgerError):
     """Another process changed what the checks relied on (a number taken, a name created); nothing was written."""
 
 
-def data_version() -> int:
+def data_version() -> int | None:
     """SQLite's count of commits by other connections, as this connection sees it: read it before the checks a
-    write relies on, and pass it to write_invoices."""
-    return database_proxy.obj.execute_sql("PRAGMA data_version").fetchone()[0]
+    write relies on, and pass it to write_invoices. None on PostgreSQL, which cannot tell (so the checks are made
+    again in the write transaction)."""
+    if is_postgresql():
+        return None
+    return int(database_proxy.obj.execute_sql("PRAGMA data_version").fetchone()[0])
 
 
 ATTEMPTS = 3  # stagings, when other processes keep adding rows (and so taking the ids staged) meanwhile
 
 
-def write_invoices(invoices: Sequence[NewInvoice], tax_rates: Mapping[str, Decimal], seen_version: int) -> Written:
+def write_invoices(
+    invoices: Sequence[NewInvoice], tax_rates: Mapping[str, Decimal], seen_version: int | None
+) -> Written:
     """Insert the invoices as drafts, with the clients, accounts and tax rates (name -> percent) they need that do
     not exist yet, in one short transaction. `seen_version`: data_version() before the checks began. Raises
     ChangedMeanwhile (and writes nothing) when another process changed what they relied on.
@@ -89,7 +97,7 @@ def write_invoices(invoices: Sequence[NewInvoice], tax_rates: Mapping[str, Decim
             plan.stage()
             try:
                 with database_proxy.atomic():
-                    if data_version() != seen_version:
+                    if seen_version is None or data_version() != seen_version:
                         plan.check_still_true()
                         if not plan.ids_still_free():
                             raise _IdsTaken
@@ -159,13 +167,13 @@ class _Table:
     def stage(self) -> None:
         """The rows (numbered) into a TEMP table shaped as the model's: written outside any lock of the file."""
         db = database_proxy.obj
-        db.execute_sql(f'DROP TABLE IF EXISTS temp."{self.staging}"')
+        db.execute_sql(f"DROP TABLE IF EXISTS {temp_table(self.staging)}")
         db.execute_sql(
-            f'CREATE TEMP TABLE "{self.staging}" AS SELECT * FROM main."{self.model._meta.table_name}" WHERE 0'
+            f'CREATE TEMP TABLE "{self.staging}" AS SELECT * FROM {main_table(self.model._meta.table_name)} WHERE 1 = 0'
         )
         columns = self.columns()
-        sql = 'INSERT INTO temp."{}" ({}) VALUES ({})'.format(
-            self.staging, ", ".join(f'"{c}"' for c in columns), ", ".join("?" for _ in columns)
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            temp_table(self.staging), ", ".join(f'"{c}"' for c in columns), ", ".join(param() for _ in columns)
         )
         rows = [
             (new.id, *(v.id if isinstance(v, _New) else v for v in row.values()))
@@ -177,11 +185,13 @@ class _Table:
         """The staged rows into the company file's table: one statement (inside the write transaction)."""
         listed = ", ".join(f'"{c}"' for c in self.columns())
         database_proxy.obj.execute_sql(
-            f'INSERT INTO main."{self.model._meta.table_name}" ({listed}) SELECT {listed} FROM temp."{self.staging}"'
+            f"INSERT INTO {main_table(self.model._meta.table_name)} ({listed}) "
+            f"SELECT {listed} FROM {temp_table(self.staging)}"
         )
+        advance_sequence(self.model)
 
     def drop_staging(self) -> None:
-        database_proxy.obj.execute_sql(f'DROP TABLE IF EXISTS temp."{self.staging}"')
+        database_proxy.obj.execute_sql(f"DROP TABLE IF EXISTS {temp_table(self.staging)}")
 
     def columns(self) -> list[str]:
         return ["id", *(self.rows[0] if self.rows else ())]

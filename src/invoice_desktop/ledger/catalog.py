@@ -17,6 +17,7 @@ from peewee import Field
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.money import decimal_places
 from invoice_desktop.ledger.text import fold, nfc, text_problem
+from invoice_desktop.store.engine import NoCase
 from invoice_desktop.store.models import Account, AutoIdModel, Client, InvoiceLine, TaxRate
 from invoice_desktop.store.query_rows import tuple_rows
 
@@ -123,7 +124,7 @@ def get_client(client_id: int) -> ClientInfo:
 
 
 def list_clients() -> list[ClientInfo]:
-    return [_client_info(row) for row in Client.select().order_by(Client.name.collate("NOCASE"))]
+    return [_client_info(row) for row in Client.select().order_by(NoCase(Client.name))]
 
 
 def _client_info(row: Client) -> ClientInfo:
@@ -185,7 +186,7 @@ def create_tax_rate(name: str, rate: Decimal) -> TaxRateInfo:
 
 
 def list_tax_rates() -> list[TaxRateInfo]:
-    return [_tax_rate_info(row) for row in TaxRate.select().order_by(TaxRate.name.collate("NOCASE"))]
+    return [_tax_rate_info(row) for row in TaxRate.select().order_by(NoCase(TaxRate.name))]
 
 
 def last_tax_rate_for_account(code: str) -> str | None:

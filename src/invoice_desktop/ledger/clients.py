@@ -23,6 +23,7 @@ from peewee import JOIN, Case, IntegrityError, fn
 from invoice_desktop.ledger.catalog import ClientDetails, ClientInfo, _client_info, same_name
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.text import fold, nfc, text_problem
+from invoice_desktop.store.engine import NoCase
 from invoice_desktop.store.models import Client, Invoice, InvoiceStatus, database_proxy
 
 # How a client's fields are named next to a problem (Problem.field is the Client column's name).
@@ -167,7 +168,7 @@ def search_clients(term: str = "") -> list[ClientSummary]:
         )
         .join(Invoice, JOIN.LEFT_OUTER, on=(Invoice.client == Client.id))
         .group_by(Client.id)
-        .order_by(Client.name.collate("NOCASE"), Client.id)
+        .order_by(NoCase(Client.name), Client.id)
     )
     summaries = []
     for row in cast("Iterable[Any]", query):  # each a Client with its two aggregates as attributes

@@ -647,7 +647,7 @@ def _refuse_other_separators(header: Record) -> None:
 # --- writing -----------------------------------------------------------------------------------------------------
 
 
-def _write(plan: _Plan, seen_version: int) -> ImportResult:
+def _write(plan: _Plan, seen_version: int | None) -> ImportResult:
     """Every invoice of a checked file, in one short write transaction (ledger.bulk_write)."""
     invoices = [
         NewInvoice(invoice.draft, invoice.totals, invoice.client_details)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from peewee import JOIN, SQL, Case, ColumnBase, Expression, Select, fn
 
 from invoice_desktop.ledger.text import fold, nfc
+from invoice_desktop.store.engine import NoCase, is_postgresql
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.models import (
     Client,
@@ -257,7 +258,7 @@ def _filter(tab: Tab, search: str, today: date) -> ColumnBase:
 def _matches(column: ColumnBase, term: str) -> Expression:
     # SQLite's LIKE folds case for ASCII only. An ASCII term matches correctly with it whatever the data holds;
     # any other term is compared as Xero compares text (ledger.text.fold) on this thread's connection.
-    if term.isascii():
+    if term.isascii() or is_postgresql():  # PostgreSQL's ILIKE folds the case of any letter
         return column.contains(term)
     database_proxy.obj.connection().create_function("id_fold", 1, _fold, deterministic=True)
     return fn.instr(fn.id_fold(column), fold(term)) > 0
@@ -276,7 +277,7 @@ def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list
     else:
         key = {
             SortKey.NUMBER: Invoice.number,
-            SortKey.CLIENT: Client.name.collate("NOCASE"),
+            SortKey.CLIENT: NoCase(Client.name),
             SortKey.DATE: Invoice.date,
             SortKey.DUE: Invoice.due_date,
             SortKey.TOTAL: Invoice.total,

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from peewee import Database, SqliteDatabase
 from peewee import DatabaseError as PeeweeDatabaseError
-from peewee import SqliteDatabase
 
 from invoice_desktop.store.errors import (
     CompanyFileError,
@@ -35,6 +35,7 @@ from invoice_desktop.store.errors import (
 from invoice_desktop.store.faults import BUSY_ATTEMPT_MS, company_file_error, retry_while_busy
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.file_check import APPLICATION_ID, SQLITE_HEADER, FileCheck, inspect_file, refuse_unusable
+from invoice_desktop.store.location import CompanyLocation, checked_url, is_database_url
 from invoice_desktop.store.migrations import CURRENT_VERSION, migrate
 from invoice_desktop.store.models import ALL_MODELS, database_proxy
 
@@ -73,6 +74,8 @@ class CompanyDatabase(SqliteDatabase):
     nothing when they failed busy); a statement inside a transaction is not (the transaction is then rolled back).
     SQLite rolls a transaction back by itself on some failures (a full disk): the rollback that follows is then
     skipped, and a statement the transaction would otherwise run on its own (autocommit) is refused."""
+
+    engine = "sqlite"
 
     def _connect(self) -> sqlite3.Connection:
         return self._file_call(super()._connect, "opening it", retry=True)  # type: ignore[misc]  # not in the stubs
@@ -116,9 +119,19 @@ class CompanyDatabase(SqliteDatabase):
             raise error from exc
 
 
-def open_database(path: Path, backup_dir: Path | None = None) -> CompanyDatabase:
-    """Open (creating or migrating) the company file at `path` and bind the models to it. Raises a
-    CompanyFileError, the file unchanged, when it cannot."""
+def open_database(location: CompanyLocation, backup_dir: Path | None = None) -> Database:
+    """Open (creating or migrating) the company file at `location` (a SQLite file's path, or a PostgreSQL URL:
+    store.postgres) and bind the models to it. Raises a CompanyFileError, the file unchanged, when it cannot."""
+    if is_database_url(location):
+        from invoice_desktop.store.postgres import open_team_database  # psycopg is loaded for team mode only
+
+        return open_team_database(str(location))
+    if isinstance(location, str):
+        checked_url(location)  # a URL of another kind: its one line
+    return open_sqlite_file(Path(location), backup_dir)
+
+
+def open_sqlite_file(path: Path, backup_dir: Path | None = None) -> CompanyDatabase:
     found = inspect_file(path)
     refuse_unusable(path, found)
     if found.has_tables and found.version < CURRENT_VERSION:

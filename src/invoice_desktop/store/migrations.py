@@ -1,16 +1,26 @@
-"""Numbered schema migrations. The schema version is SQLite's `PRAGMA user_version`.
+"""Numbered schema migrations, for both engines a company file can live in.
 
-A fresh company file is created from the models (database.create_fresh); an older one is brought forward
-by the steps below, each in one transaction, after a backup copy was made. Each step's SQL is frozen as it
-was released: never edit a released step, add the next one. tests/unit/test_store_migrations.py checks that
-an old file migrated equals a fresh one.
+The schema version is SQLite's `PRAGMA user_version`, and PostgreSQL's table schema_version (store.postgres).
+A fresh company file is created from the models (database.create_fresh, postgres.bring_up_to_date); an older one is
+brought forward by the steps below, each in one transaction, after a backup copy was made (SQLite) or the log said
+which pg_dump to run (PostgreSQL). Each step's SQL is frozen as it was released: never edit a released step, add
+the next one. tests/unit/test_store_migrations.py checks that an old file migrated equals a fresh one.
+
+THE RULE FOR EVERY NEW STEP: it runs on both engines. Team mode (PostgreSQL) begins at schema 8
+(POSTGRESQL_FIRST_VERSION: steps 7 and 8 come in the same release as team mode): no PostgreSQL company file is
+older, so steps 1-8 are SQLite's alone. Every step after 8 goes in STEPS (SQLite's SQL) AND in POSTGRESQL_STEPS
+(PostgreSQL's SQL, often the same text); `migrate` runs the one of the engine it is given, and
+tests/unit/test_store_migrations.py fails while a step lacks either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from peewee import SqliteDatabase
+
+from invoice_desktop.store.engine import is_postgresql
 
 # Schema 1: the first release (clients, accounts, tax rates, invoices, lines, payments, Xero export state
 # and attempt history, settings).
@@ -417,9 +427,20 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
 }
 CURRENT_VERSION = max(STEPS)
 
+# PostgreSQL company files begin at this schema (created from the models); POSTGRESQL_STEPS[n] brings one from n-1
+# to n, for every n after it (see the rule above).
+POSTGRESQL_FIRST_VERSION = 8
+POSTGRESQL_STEPS: dict[int, Callable[[Any], None]] = {}
 
-def migrate(db: SqliteDatabase, from_version: int) -> None:
+
+def migrate(db: Any, from_version: int, record: Callable[[int], None] | None = None) -> None:
+    """Bring `db` from `from_version` to CURRENT_VERSION with its engine's steps, one transaction each; `record`
+    writes the version reached (PostgreSQL's schema_version), else SQLite's user_version is set."""
+    steps = POSTGRESQL_STEPS if is_postgresql(db) else STEPS
     for version in range(from_version + 1, CURRENT_VERSION + 1):
         with db.atomic():
-            STEPS[version](db)
-            db.execute_sql(f"PRAGMA user_version = {version}")
+            steps[version](db)
+            if record is not None:
+                record(version)
+            else:
+                db.execute_sql(f"PRAGMA user_version = {version}")

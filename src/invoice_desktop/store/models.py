@@ -13,7 +13,6 @@ from peewee import (
     AutoField,
     BooleanField,
     CharField,
-    DatabaseProxy,
     DateField,
     ForeignKeyField,
     IntegerField,
@@ -21,10 +20,10 @@ from peewee import (
     TextField,
 )
 
+from invoice_desktop.store.engine import PerEngineSQL
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import EnumField, MoneyField, ScaledDecimalField, UtcDateTimeField, utcnow
-
-database_proxy = DatabaseProxy()
+from invoice_desktop.store.proxy import database_proxy
 
 
 class InvoiceStatus(StrEnum):
@@ -137,7 +136,12 @@ class Client(BaseModel):
 
     class Meta:
         # The invoice lists' Client sort (ledger.queries._ordering): clients in this order, each one's invoices by id.
-        indexes = (SQL('CREATE INDEX "client_name_nocase" ON "client" ("name" COLLATE NOCASE)'),)
+        indexes = (
+            PerEngineSQL(
+                'CREATE INDEX "client_name_nocase" ON "client" ("name" COLLATE NOCASE)',
+                'CREATE INDEX "client_name_nocase" ON "client" (lower("name"))',
+            ),
+        )
 
 
 class Account(BaseModel):

@@ -22,6 +22,7 @@ when its owner is gone: a process on this machine that no longer exists, or a cl
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import socket
@@ -35,6 +36,7 @@ from typing import Any
 from peewee import Field, fn
 
 from invoice_desktop.store.change_feed import notify_changed
+from invoice_desktop.store.engine import param
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.models import (
     AttemptOutcome,
@@ -78,14 +80,15 @@ class QueueTable:
     def key_column(self) -> str:
         return self.key.column_name
 
+    # Written with `?` and given to the open database with its own mark (_bound: `?` or `%s`).
     @cached_property
     def synced_sql(self) -> str:
         return (
             f'UPDATE "{self.export._meta.table_name}" SET "state" = ?, "{self.xero_id_column}" = ?, "category" = NULL, '
             '"messages" = \'[]\', "hint" = \'\', "note" = ?, "attempts" = "attempts" + 1, "last_attempt_at" = ?, '
             '"next_retry_at" = NULL, "claimed_by" = NULL, "claimed_at" = NULL, "synced_at" = ?, "updated_at" = ?, '
-            f'"warnings" = ?, "unconfirmed" = 0 WHERE "{self.key_column}" = ? AND "state" = ? AND "claimed_by" = ? '
-            'RETURNING "attempts"'
+            f'"warnings" = ?, "unconfirmed" = FALSE WHERE "{self.key_column}" = ? AND "state" = ? '
+            'AND "claimed_by" = ? RETURNING "attempts"'
         )
 
     @cached_property
@@ -103,6 +106,16 @@ class QueueTable:
             f'INSERT INTO "{self.attempt._meta.table_name}" ("{self.key_column}", "batch_key", "at", "outcome", '
             '"category", "messages", "correlation_id") VALUES (?, ?, ?, ?, ?, ?, ?)'
         )
+
+
+@functools.cache
+def _marked(sql: str, mark: str) -> str:
+    # No `?` in these statements but their parameters (no text literal holds one).
+    return sql if mark == "?" else sql.replace("?", mark)
+
+
+def _execute(sql: str, params: Sequence[object]) -> Any:
+    return database_proxy.execute_sql(_marked(sql, param()), params)
 
 
 INVOICES = QueueTable("invoice", XeroExport, XeroAttempt, "xero_invoice_id")
@@ -277,7 +290,7 @@ def record_synced(
     said = json.dumps(list(warnings))
     with database_proxy.atomic():
         notify_changed()
-        changed = database_proxy.execute_sql(
+        changed = _execute(
             table.synced_sql,
             (ExportState.SYNCED.value, xero_invoice_id, note, at, at, at, said, invoice_id, *_sending_by(owner)),
         )
@@ -285,9 +298,7 @@ def record_synced(
         if attempts is None:
             return Recorded(False)
         history = json.dumps(([note] if note else []) + list(warnings))
-        database_proxy.execute_sql(
-            table.attempt_sql, (invoice_id, key, at, outcome.value, None, history, correlation_id)
-        )
+        _execute(table.attempt_sql, (invoice_id, key, at, outcome.value, None, history, correlation_id))
         if contact_id:
             link_contact(invoice_id, contact_id)
         return Recorded(True, attempts)
@@ -313,17 +324,15 @@ def record_failed(
     at, retry_at = _utc_text(now), _utc_text(next_retry_at)
     texts = json.dumps(list(messages))
     state = ExportState.FAILED.value
-    values = (state, category.value, texts, hint, note, at, retry_at, at, int(unconfirmed), invoice_id)
+    values = (state, category.value, texts, hint, note, at, retry_at, at, bool(unconfirmed), invoice_id)
     with database_proxy.atomic():
         notify_changed()
-        changed = database_proxy.execute_sql(table.failed_sql, (*values, *_sending_by(owner)))
+        changed = _execute(table.failed_sql, (*values, *_sending_by(owner)))
         attempts = _returned_attempts(changed)
         if attempts is None:
             return Recorded(False)
         failed = AttemptOutcome.FAILED.value
-        database_proxy.execute_sql(
-            table.attempt_sql, (invoice_id, key, at, failed, category.value, texts, correlation_id)
-        )
+        _execute(table.attempt_sql, (invoice_id, key, at, failed, category.value, texts, correlation_id))
         return Recorded(True, attempts)
 
 
@@ -397,7 +406,7 @@ def confirm_absent(invoice_ids: Sequence[int], owner: str, *, table: QueueTable 
 
 def link_contact(invoice_id: int, contact_id: str) -> None:
     """Remember the Xero contact of the invoice's client (only when the client has none yet)."""
-    database_proxy.execute_sql(_LINK_CONTACT_SQL, (contact_id, invoice_id))  # no such invoice: no change
+    _execute(_LINK_CONTACT_SQL, (contact_id, invoice_id))  # no such invoice: no change
 
 
 # -- unresolved sends ----------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from peewee import JOIN, SQL, Value
+from peewee import JOIN, SQL, Select, Value
 
+from invoice_desktop.store.engine import NoCase
 from invoice_desktop.store.failures import stored_messages
 from invoice_desktop.store.models import (
     Client,
@@ -41,17 +42,17 @@ class SyncedSort(StrEnum):
 
 _KEYS = {
     SyncedSort.NUMBER: Invoice.number,
-    SyncedSort.CLIENT: Client.name.collate("NOCASE"),
+    SyncedSort.CLIENT: NoCase(Client.name),
     SyncedSort.TOTAL: Invoice.total,
     SyncedSort.SYNCED_AT: XeroExport.synced_at,
     SyncedSort.TYPE: Invoice.number,  # invoices only: one type
 }
 _UNION_KEYS = {  # the union's result columns
-    SyncedSort.NUMBER: '"number"',
-    SyncedSort.CLIENT: '"client" COLLATE NOCASE',
-    SyncedSort.TOTAL: '"total"',
-    SyncedSort.SYNCED_AT: '"synced_at"',
-    SyncedSort.TYPE: '"kind"',
+    SyncedSort.NUMBER: SQL('"number"'),
+    SyncedSort.CLIENT: NoCase(SQL('"client"')),
+    SyncedSort.TOTAL: SQL('"total"'),
+    SyncedSort.SYNCED_AT: SQL('"synced_at"'),
+    SyncedSort.TYPE: SQL('"kind"'),
 }
 
 
@@ -153,13 +154,13 @@ def _with_payments(sort: SyncedSort, descending: bool, offset: int, limit: int |
         .join(XeroExport, JOIN.LEFT_OUTER, on=(XeroExport.invoice == Invoice.id))
         .where(XeroCreditNoteExport.state == ExportState.SYNCED.value)
     )
-    way = " DESC" if descending else ""
-    query: Any = (invoices + payments + credit_notes).order_by(
-        SQL(_UNION_KEYS[sort] + way), SQL('"kind"' + way), SQL('"row_id"' + way)
-    )
+    keys = (_UNION_KEYS[sort], SQL('"kind"'), SQL('"row_id"'))
+    # Sorted from outside the union: PostgreSQL orders a UNION by its result columns only, not by lower("client").
+    union = (invoices + payments + credit_notes).alias("synced")
+    query: Any = Select([union], [SQL("*")]).order_by(*(key.desc() if descending else key.asc() for key in keys))
     if limit is not None or offset:
-        query = query.limit(limit if limit is not None else -1).offset(offset)
-    sql, params = query.sql()
+        query = query.limit(limit).offset(offset)  # peewee writes SQLite's LIMIT -1 for "no limit" itself
+    sql, params = Invoice._meta.database.get_sql_context().sql(query).query()
     total, when = Invoice.total.python_value, XeroExport.synced_at.python_value
     rows = Invoice._meta.database.execute_sql(sql, params).fetchall()
     return [
