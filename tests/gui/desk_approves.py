@@ -2,7 +2,9 @@
 the real window ticks one draft on its Draft tab and clicks Approve, prints "approved" once the approval is
 committed, and closes.
 
-    python desk_approves.py DATA_DIR INVOICE_NUMBER
+    python desk_approves.py DATA_DIR INVOICE_NUMBER [DATABASE_URL]
+
+With DATABASE_URL the company file is that PostgreSQL database (team mode), else the SQLite file in DATA_DIR.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from invoice_desktop.ui.draft_page import DraftListPage
 from invoice_desktop.ui.main_window import MainWindow
 
 
-def main(data_dir: str, number: str) -> int:
+def main(data_dir: str, number: str, database_url: str | None = None) -> int:
     app = QApplication([])
-    paths = AppPaths(Path(data_dir))
-    open_database(paths.database)
+    paths = AppPaths(Path(data_dir), database_url=database_url)
+    open_database(paths.company_location)
     set_current_user("desk-a")
     settings = QSettings(str(Path(data_dir) / "desk-a-window.ini"), QSettings.Format.IniFormat)
     window = MainWindow(AppContext(paths, XeroEndpoints.real(), None), settings=settings)
@@ -47,4 +49,4 @@ def main(data_dir: str, number: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))

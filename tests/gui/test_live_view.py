@@ -1,19 +1,17 @@
 """Live view (issue 15): an approval at another desk appears in this window within 2 s, without F5.
 
 The other desk is a real window in a process of its own (tests/gui/desk_approves.py), so it writes through a
-connection of its own to the same company file, as a second desk does. `engine` is the store the two desks share:
-SQLite today (its feed: PRAGMA data_version, polled); the PostgreSQL store adds its parameter (LISTEN/NOTIFY)."""
+connection of its own to the same company file, as a second desk does. The test runs in both legs: on the SQLite
+file (its feed: PRAGMA data_version, polled) and, with `--engine=postgresql` (.ci/run's PostgreSQL leg), on one
+PostgreSQL company file (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -34,14 +32,22 @@ def tab_title(window, tab: Tab) -> str:
     return tabs.tabText(tabs.indexOf(window.invoice_manager.pages[tab]))
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])
-def test_an_approval_at_another_desk_appears_here_within_2_s(qtbot, main_window, books, data_dir, engine):
+def test_an_approval_at_another_desk_appears_here_within_2_s(qtbot, main_window, books, data_dir, company_location):
     main_window.show()
     assert "INV-0102" in numbers_on(main_window, Tab.DRAFT)
     draft_title = tab_title(main_window, Tab.DRAFT)
 
     other_desk = subprocess.run(
-        [sys.executable, str(DESK), str(data_dir), "INV-0102"], capture_output=True, text=True, timeout=120
+        [
+            sys.executable,
+            str(DESK),
+            str(data_dir),
+            "INV-0102",
+            *([company_location] if isinstance(company_location, str) else []),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert other_desk.returncode == 0, other_desk.stderr
     assert other_desk.stdout.splitlines() == ["1 invoice approved (INV-0102).", "approved"]
@@ -58,6 +64,7 @@ def test_an_approval_at_another_desk_appears_here_within_2_s(qtbot, main_window,
     qtbot.waitUntil(lambda: "INV-0102" in numbers_on(main_window, Tab.AWAITING_PAYMENT), timeout=1000)
 
 
+@pytest.mark.sqlite_only
 def test_the_window_s_own_writes_are_not_news(main_window, books, data_dir):
     """Its own approvals re-read the window already (the Draft tab's Approve); its own background runs re-read it
     when they end: neither is heard from the feed."""
@@ -90,14 +97,8 @@ def other_connection_writes(data_dir: Path) -> None:
         conn.close()
 
 
-POSTGRES_URL = os.environ.get("INVOICE_DESKTOP_TEST_POSTGRES_URL", "")
-
-
-@pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="INVOICE_DESKTOP_TEST_POSTGRES_URL is not set: the PostgreSQL live view (LISTEN/NOTIFY) DID NOT RUN",
-)
-def test_on_postgresql_another_desk_s_notify_reaches_the_gui_thread_within_2_s(qtbot):
+@pytest.mark.postgresql
+def test_on_postgresql_another_desk_s_notify_reaches_the_gui_thread_within_2_s(qtbot, postgres_leg):
     """The PostgreSQL form of the feed: heard on the listener's thread, `changed` emitted on the GUI thread."""
     import psycopg
     from peewee import PostgresqlDatabase
@@ -107,10 +108,7 @@ def test_on_postgresql_another_desk_s_notify_reaches_the_gui_thread_within_2_s(q
     from invoice_desktop.store.models import database_proxy
     from invoice_desktop.ui.live_view import LiveView
 
-    name = f"team_live_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
+    url = postgres_leg.create_database()
     before = database_proxy.obj
     database_proxy.initialize(PostgresqlDatabase(url))
     live = LiveView()
@@ -127,5 +125,4 @@ def test_on_postgresql_another_desk_s_notify_reaches_the_gui_thread_within_2_s(q
         live.stop()
         database_proxy.obj.close()
         database_proxy.initialize(before)
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres_leg.drop(url)

@@ -1,19 +1,16 @@
 """The change feed (store.change_feed): SQLite's data_version watcher, and PostgreSQL's NOTIFY / LISTEN tested
 directly with psycopg against a real server.
 
-The PostgreSQL tests need INVOICE_DESKTOP_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:55432/postgres):
-each makes a database of its own (team_feed_…) on that server and drops it afterwards."""
+The PostgreSQL tests are marked `postgresql`: they run in the PostgreSQL leg (`--engine=postgresql`), each on a
+database of its own on the leg's server (tests/conftest.py's postgres_leg), dropped afterwards."""
 
 from __future__ import annotations
 
 import json
-import os
 import queue
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from peewee import PostgresqlDatabase
@@ -29,17 +26,14 @@ from invoice_desktop.store.change_feed import (
 )
 from invoice_desktop.store.models import database_proxy
 
-POSTGRES_URL = os.environ.get("INVOICE_DESKTOP_TEST_POSTGRES_URL", "")
-needs_postgres = pytest.mark.skipif(
-    not POSTGRES_URL,
-    reason="INVOICE_DESKTOP_TEST_POSTGRES_URL is not set: the PostgreSQL change-feed tests (LISTEN/NOTIFY) DID NOT RUN",
-)
+needs_postgres = pytest.mark.postgresql  # run in the PostgreSQL leg (--engine=postgresql), on its server
 HEARD_WITHIN_S = 10  # an upper bound for a hung test, not a timing assertion
 
 
 # -- SQLite ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_the_sqlite_watcher_hears_other_connections_not_its_own(db, data_dir):
     watcher = DataVersionWatcher()
     database_proxy.execute_sql("INSERT INTO setting (key, value) VALUES ('own', '1')")
@@ -59,18 +53,13 @@ def test_the_sqlite_watcher_hears_other_connections_not_its_own(db, data_dir):
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    import psycopg
-
-    name = f"team_feed_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(POSTGRES_URL)
+def postgres_url(postgres_leg) -> Iterator[str]:
+    """An empty database of its own on the PostgreSQL leg's server."""
+    url = postgres_leg.create_database()
     try:
-        yield urlunsplit(parts._replace(path=f"/{name}"))
+        yield url
     finally:
-        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres_leg.drop(url)
 
 
 @pytest.fixture

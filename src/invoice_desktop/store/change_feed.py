@@ -28,8 +28,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from peewee import Database, PostgresqlDatabase
+from peewee import PostgresqlDatabase
 
+from invoice_desktop.store.engine import is_postgresql
 from invoice_desktop.store.models import database_proxy
 
 log = logging.getLogger(__name__)
@@ -41,14 +42,10 @@ LISTEN_POLL_S = 0.5  # how often the listener thread looks up from waiting to se
 RECONNECT_S = 2.0  # the pause before the listener connects again after losing its connection
 
 
-def is_postgres(db: Database | None) -> bool:
-    return isinstance(db, PostgresqlDatabase)
-
-
 def notify_changed(what: str = "invoices") -> None:
     """Tell the other desks that `what` changed (PostgreSQL; a no-op on SQLite, whose data_version does it)."""
     db = database_proxy.obj
-    if not is_postgres(db):
+    if db is None or not is_postgresql(db):
         return
     payload = json.dumps({"sender": SENDER, "what": what})
     try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from peewee import SQL, ColumnBase, Context, Model
+from peewee import SQL, ColumnBase, Context, Model, PostgresqlDatabase
 
 from invoice_desktop.store.proxy import database_proxy
 
@@ -30,8 +30,9 @@ def _open() -> Any:
 
 
 def is_postgresql(db: Any = None) -> bool:
+    """Whether `db` (default: the open company file) is a PostgreSQL database (the store's, or peewee's own)."""
     target = db if db is not None else _open()
-    return getattr(target, "engine", None) == POSTGRESQL
+    return isinstance(target, PostgresqlDatabase) or getattr(target, "engine", None) == POSTGRESQL
 
 
 def _renders_for_postgresql(ctx: Context) -> bool:

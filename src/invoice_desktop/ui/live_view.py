@@ -25,9 +25,9 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from invoice_desktop.store.change_feed import (
     DataVersionWatcher,
     PostgresListener,
-    is_postgres,
     listen_params,
 )
+from invoice_desktop.store.engine import is_postgresql
 from invoice_desktop.store.models import database_proxy
 
 LIVE_VIEW_WITHIN_MS = 2000  # the promise: another desk's change shows within this
@@ -53,7 +53,7 @@ class LiveView(QObject):
         self._poll.setInterval(POLL_MS)
         self._poll.timeout.connect(self.poll)
         db = database_proxy.obj
-        if is_postgres(db):
+        if db is not None and is_postgresql(db):
             self.listener = PostgresListener(listen_params(db), lambda _what: self._heard.emit())
         else:
             self.watcher = DataVersionWatcher()
