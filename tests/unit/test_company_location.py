@@ -19,7 +19,7 @@ def test_the_option_wins_over_the_environment_and_without_either_it_is_the_sqlit
     assert resolve_database_url(None, env) == "postgresql://desk@db/env"
     assert resolve_database_url(None, {}) is None
     assert AppPaths(tmp_path).company_location == tmp_path / "company.sqlite3"
-    assert AppPaths(tmp_path, "postgresql://desk@db/co").company_location == "postgresql://desk@db/co"
+    assert AppPaths(tmp_path, database_url="postgresql://desk@db/co").company_location == "postgresql://desk@db/co"
 
 
 def test_a_password_is_never_shown():

@@ -24,7 +24,7 @@ def test_team_mode_s_shared_sign_in_folder_from_flag_or_environment(tmp_path: Pa
     assert one_desk.shared_token_dir is None and one_desk.token_file == tmp_path / "desk" / "xero-token.json"
     monkeypatch.setenv(ENV_TOKEN_DIR, str(tmp_path / "env-share"))
     assert resolve_app_paths(str(tmp_path / "desk")).token_file == tmp_path / "env-share" / "xero-token.json"
-    team = resolve_app_paths(str(tmp_path / "desk"), str(tmp_path / "share"))
+    team = resolve_app_paths(str(tmp_path / "desk"), token_dir=str(tmp_path / "share"))
     assert team.token_file == tmp_path / "share" / "xero-token.json"
     assert team.database == tmp_path / "desk" / "company.sqlite3"  # the rest stays the desk's
 
