@@ -38,6 +38,7 @@ from invoice_desktop.store.models import (
 )
 from invoice_desktop.xero.export_actions import failed_credit_note_ids
 from invoice_desktop.xero.export_pacing import RetryPolicy
+from invoice_desktop.xero.payment_import import import_changes
 from invoice_desktop.xero.void_export import void_credit_note_anywhere
 
 ON = date(2026, 3, 10)
@@ -107,6 +108,9 @@ def test_one_in_xero_is_voided_there_then_here_and_its_invoice_is_due_again_in_b
     company.exporter().run()
     assert company.requests("PUT", "/Allocations") == allocations
     assert XeroBatch.select().where(XeroBatch.state == BatchState.SENT.value).count() == 0
+    company.time.advance(60)
+    import_changes(company.client, force=True)  # the payment import then reads the same figure
+    assert get_invoice_detail(invoice_id).amount_due == Decimal("110.00")
 
 
 def test_one_allocated_in_xero_is_refused_in_xeros_words_and_says_to_remove_the_allocation(company: Company) -> None:
