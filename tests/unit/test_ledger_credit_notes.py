@@ -138,3 +138,16 @@ def test_a_credit_note_in_xero_is_not_voided_here_alone(books) -> None:
     assert get_invoice_detail(invoice_id).amount_due == D("88.00")
     void_credit_note(note_id, voided_in_xero="Voided in Xero.")  # what xero.void_export does once Xero confirms
     assert get_invoice_detail(invoice_id).amount_due == D("110.00")
+
+
+def test_one_whose_export_reply_never_came_is_refused_until_it_is_looked_up(books) -> None:
+    set_setting("xero.enabled", True)
+    set_setting("xero.export_on_approval", True)
+    invoice_id = _invoice("100.00")
+    note_id = _credit(invoice_id, (1, "20.00"))
+    XeroCreditNoteExport.update(state=ExportState.FAILED.value, unconfirmed=True).execute()
+    with pytest.raises(LedgerError, match="may be in Xero already"):
+        void_credit_note(note_id)
+    XeroCreditNoteExport.update(state=ExportState.SKIPPED.value, unconfirmed=False).execute()  # never sent
+    void_credit_note(note_id)
+    assert get_invoice_detail(invoice_id).amount_due == D("110.00")

@@ -58,8 +58,6 @@ MAX_REASON_LENGTH = 255  # Xero's Reference
 _INVOICE_GOES = tuple(
     s.value for s in (ExportState.QUEUED, ExportState.SENDING, ExportState.SYNCED, ExportState.FAILED)
 )
-# A credit note's export states that mean it may be in Xero (or is about to be): not voided here.
-_UNSENT = (ExportState.NOT_SENT.value, ExportState.QUEUED.value, ExportState.FAILED.value)
 VOIDED_NOTE = "Voided before it reached Xero."
 
 _STATUS_WORDS = {
@@ -335,7 +333,7 @@ def _void_refusal(note: CreditNote) -> str:
     if export.xero_credit_note_id and allocation in (AllocationState.SENDING.value, AllocationState.UNCONFIRMED.value):
         return (f"{note.number}'s allocation to its invoice is being sent to Xero, or its reply never came: try again "
                 "after the next export to Xero, which settles it")  # fmt: skip
-    if not export.xero_credit_note_id and (export.state not in _UNSENT or export.unconfirmed):
+    if not export.xero_credit_note_id and export.unconfirmed:  # (skipped, never sent: voided here only)
         return (f"{note.number} may be in Xero already (the reply to its export never came): export it again "
                 "(Resync), which looks it up in Xero first, then void it")  # fmt: skip
     return ""
