@@ -1,7 +1,9 @@
 """Credit notes in the window (docs/product.md §2.4, §2.5), on real widgets against the in-process sandbox and the
 demo company file: Options > Credit note… makes one for part of an invoice, the Credit Notes tab counts and lists
 it, the window's automatic export sends and allocates it; a credit note whose allocation Xero refuses is in the
-Failed tile with Type "Credit note", its tooltip says why, and Resync allocates it once the cause is fixed.
+Failed tile with Type "Credit note", its tooltip says why, and Resync allocates it once the cause is fixed; Void
+credit note on one in Xero voids it there, then here (its invoice due again), and one allocated there is refused in
+Xero's words.
 
 Runs go through the real worker threads, the real SDK and the real engine; nothing is mocked, and nothing here
 asserts how long anything takes."""
@@ -14,7 +16,7 @@ from markup_probe import shown
 from PySide6.QtCore import Qt
 
 from invoice_desktop.ledger.credit_notes import list_credit_notes
-from invoice_desktop.ledger.invoices import get_invoice_detail
+from invoice_desktop.ledger.invoices import XERO_HAS_PAYMENTS, get_invoice_detail
 from invoice_desktop.ledger.queries import InvoiceRow, Tab, list_invoices
 from invoice_desktop.sandbox import payments as sandbox_payments
 from invoice_desktop.sandbox import seed
@@ -139,3 +141,49 @@ def test_a_refused_allocation_is_in_the_failed_tile_and_resync_allocates_it(qtbo
     [held] = xero_credit_notes(demo)
     assert len(held.allocations) == 1
     qtbot.waitUntil(lambda: key not in failed.loaded_ids())
+
+
+def void_in_window(qtbot, info: InvoiceInformation) -> None:
+    """Void credit note on the first credit note listed: it is in Xero, so voided there first on a worker thread."""
+    info.credit_notes.setCurrentIndex(info.credit_notes_model.index(0, 0))
+    button = info.void_credit_note_button
+    assert button.isEnabled() and "in Xero, then here" in button.toolTip(), button.toolTip()
+    with qtbot.waitSignal(info.invoice_changed, timeout=RUN_TIMEOUT):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_void_credit_note_on_one_in_xero_voids_it_there_then_here(qtbot, demo, window) -> None:
+    set_setting(KEY_IMPORT_PAYMENTS, False)  # the payment recorded in Xero below stays unknown here
+    row = synced_unpaid()
+    demo.sandbox.control.record_payment(row.number, row.amount_due - Decimal("5.00"), reference="in Xero")
+    info = credit_in_window(qtbot, window, row.id, "10.00", "Returned")  # Xero refuses its allocation: not allocated
+    qtbot.waitUntil(lambda: state() == (ExportState.FAILED, AllocationState.FAILED), timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: not window.auto_export.running, timeout=RUN_TIMEOUT)
+    info.reload()
+    assert get_invoice_detail(row.id).amount_due == row.amount_due - Decimal("11.00")
+
+    void_in_window(qtbot, info)
+
+    assert info.message.text() == "CN-0001 is void, in Xero and here."
+    [held] = xero_credit_notes(demo)
+    assert held.status == "VOIDED"
+    assert list_credit_notes()[0].status_text == "Void" and not info.void_credit_note_button.isEnabled()
+    assert get_invoice_detail(row.id).amount_due == row.amount_due  # due again by its 11.00 here
+    assert state() == (ExportState.SYNCED, AllocationState.NOT_NEEDED)  # off the Failed tile, never allocated
+
+
+def test_void_credit_note_on_one_allocated_in_xero_is_refused_in_xeros_words(qtbot, demo, window) -> None:
+    row = synced_unpaid()
+    info = credit_in_window(qtbot, window, row.id, "10.00", "Goodwill discount")
+    qtbot.waitUntil(lambda: state() == (ExportState.SYNCED, AllocationState.DONE), timeout=RUN_TIMEOUT)
+    qtbot.waitUntil(lambda: not window.auto_export.running, timeout=RUN_TIMEOUT)
+    info.reload()
+
+    void_in_window(qtbot, info)
+
+    text = info.message.text()
+    assert text.startswith(f"CN-0001 was not voided (Xero refused): {XERO_HAS_PAYMENTS}")
+    assert f"Remove its allocation to {row.number} in Xero first" in text
+    [held] = xero_credit_notes(demo)
+    assert held.status != "VOIDED" and list_credit_notes()[0].status_text == "Allocated"
+    assert get_invoice_detail(row.id).amount_due == row.amount_due - Decimal("11.00")

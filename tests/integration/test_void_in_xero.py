@@ -179,8 +179,9 @@ def test_the_void_command_voids_in_xero_and_says_why_not(
 
     assert main([*base, "void", number, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report == {"number": number, "voided": True, "in_xero": True, "message": f"{number} is void, in Xero and "
-                      "here.", "category": None, "xero_messages": [], "unconfirmed": False}  # fmt: skip
+    assert report == {"number": number, "type": "invoice", "voided": True, "in_xero": True,
+                      "message": f"{number} is void, in Xero and here.", "category": None, "xero_messages": [],
+                      "unconfirmed": False}  # fmt: skip
     assert in_xero(company, number) == "VOIDED" and status(invoice_id) is InvoiceStatus.VOID
 
     assert main([*base, "void", paid_number]) == 1

@@ -1,5 +1,6 @@
 """Credit notes in the ledger: made from an approved invoice for all or part of it, numbered CN-, never more than is
-due, the invoice's amount due follows, queued for Xero when the invoice goes there, voided while not in Xero."""
+due, the invoice's amount due follows, queued for Xero when the invoice goes there, voided (one in Xero only once
+Xero voided it)."""
 
 from __future__ import annotations
 
@@ -126,12 +127,27 @@ def test_queued_for_xero_when_its_invoice_goes_there_and_voided_before_it_is_sen
         void_credit_note(note_id)
 
 
-def test_a_credit_note_in_xero_is_not_voided_here(books) -> None:
+def test_a_credit_note_in_xero_is_not_voided_here_alone(books) -> None:
     set_setting("xero.enabled", True)
     set_setting("xero.export_on_approval", True)
     invoice_id = _invoice("100.00")
     note_id = _credit(invoice_id, (1, "20.00"))
     XeroCreditNoteExport.update(state=ExportState.SYNCED.value, xero_credit_note_id="abc").execute()
-    with pytest.raises(LedgerError, match="void it in Xero"):
+    with pytest.raises(LedgerError, match="it is voided in Xero first, then here"):
         void_credit_note(note_id)
     assert get_invoice_detail(invoice_id).amount_due == D("88.00")
+    void_credit_note(note_id, voided_in_xero="Voided in Xero.")  # what xero.void_export does once Xero confirms
+    assert get_invoice_detail(invoice_id).amount_due == D("110.00")
+
+
+def test_one_whose_export_reply_never_came_is_refused_until_it_is_looked_up(books) -> None:
+    set_setting("xero.enabled", True)
+    set_setting("xero.export_on_approval", True)
+    invoice_id = _invoice("100.00")
+    note_id = _credit(invoice_id, (1, "20.00"))
+    XeroCreditNoteExport.update(state=ExportState.FAILED.value, unconfirmed=True).execute()
+    with pytest.raises(LedgerError, match="may be in Xero already"):
+        void_credit_note(note_id)
+    XeroCreditNoteExport.update(state=ExportState.SKIPPED.value, unconfirmed=False).execute()  # never sent
+    void_credit_note(note_id)
+    assert get_invoice_detail(invoice_id).amount_due == D("110.00")

@@ -56,6 +56,7 @@ from typing import Any
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, cannot_run, fail, print_json
+from invoice_desktop.ledger.credit_notes import credit_note_ids_by_number, credit_note_void_xero_id
 from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (
@@ -77,7 +78,7 @@ from invoice_desktop.xero.client import XeroInterfaceError
 from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.settings import InterfaceState, interface_state
-from invoice_desktop.xero.void_export import VoidResult, void_invoice_anywhere
+from invoice_desktop.xero.void_export import VoidResult, void_credit_note_anywhere, void_invoice_anywhere
 
 LISTED_NUMBERS = 10  # a human report names this many invoices, then counts the rest
 
@@ -157,11 +158,12 @@ def _register_renumber(subparsers: argparse._SubParsersAction) -> None:
 def _register_void(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "void",
-        help="void an approved, unpaid invoice (in Xero first when it is there)",
-        description="Void an approved invoice with no payments. One that is in Xero is voided in Xero first and "
-        "here once Xero confirms; one not in Xero yet is voided here and never sent.",
+        help="void an approved, unpaid invoice or a credit note (in Xero first when it is there)",
+        description="Void an approved invoice with no payments, or a credit note (its invoice is then due again by "
+        "its total). One that is in Xero is voided in Xero first and here once Xero confirms; one not in Xero yet "
+        "is voided here and never sent.",
     )
-    parser.add_argument("number", metavar="NUMBER", help="the invoice's number")
+    parser.add_argument("number", metavar="NUMBER", help="the invoice's or the credit note's number (CN-0001)")
     _add_json(parser)
     parser.set_defaults(func=run_void)
 
@@ -242,19 +244,28 @@ def run_renumber(ctx: AppContext, args: argparse.Namespace) -> int:
 def run_void(ctx: AppContext, args: argparse.Namespace) -> int:
     number = args.number.strip()
     invoice_id = invoice_ids_by_number([number]).get(number)
-    if invoice_id is None:
-        return _cannot_run(args, f"there is no invoice numbered {number!r}")
-    in_xero = bool(void_xero_id(invoice_id))
+    credit_note_id = credit_note_ids_by_number([number]).get(number)
+    if invoice_id is None and credit_note_id is None:
+        return _cannot_run(args, f"there is no invoice or credit note numbered {number!r}")
+    if invoice_id is not None and credit_note_id is not None:
+        return _cannot_run(args, f"{number!r} is the number of an invoice and of a credit note: void it in the app")
+    if credit_note_id is not None:
+        kind, in_xero = "credit_note", bool(credit_note_void_xero_id(credit_note_id))
+    else:
+        kind, in_xero = "invoice", bool(void_xero_id(invoice_id or 0))
     connected = interface_state() is not InterfaceState.NOT_SET_UP
     engine = (lambda: Exporter(open_client(ctx.paths, ctx.endpoints, ctx.client_id))) if connected else None
     try:
-        result = void_invoice_anywhere(invoice_id, engine)
+        if credit_note_id is not None:
+            result = void_credit_note_anywhere(credit_note_id, engine)
+        else:
+            result = void_invoice_anywhere(invoice_id or 0, engine)
     except LedgerError as exc:
         result = VoidResult(False, f"{number} was not voided: " + "; ".join(p.message for p in exc.problems) + ".")
     except XeroInterfaceError as exc:
         return _cannot_run(args, str(exc))
     if args.json:
-        print_json(void_document(number, in_xero, result))
+        print_json(void_document(number, in_xero, result, kind))
     else:
         print(result.message)
     return EXIT_OK if result.voided else EXIT_PARTIAL
@@ -308,10 +319,11 @@ def renumber_document(old: str, new: str, export_state: str | None, problems: Se
     }
 
 
-def void_document(number: str, in_xero: bool, result: VoidResult) -> dict[str, Any]:
+def void_document(number: str, in_xero: bool, result: VoidResult, kind: str = "invoice") -> dict[str, Any]:
     failure = result.failure
     return {
         "number": number,
+        "type": kind,
         "voided": result.voided,
         "in_xero": in_xero,
         "message": result.message,

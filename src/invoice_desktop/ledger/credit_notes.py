@@ -1,5 +1,6 @@
 """Credit notes: made from an approved invoice for some or all of it (its lines, lowered or left out, a reason, a
-date), numbered CN-0001, ..., voided while they are not in Xero. No Qt and no Xero here.
+date), numbered CN-0001, ..., voided (one in Xero only once Xero has voided it: xero.void_export). No Qt and no Xero
+here.
 
 A credit note is approved when it is made (there are no draft credit notes): in the same transaction it credits
 its invoice here (the invoice's amount_paid counts everything settled against it, payments and credits, as the
@@ -57,8 +58,6 @@ MAX_REASON_LENGTH = 255  # Xero's Reference
 _INVOICE_GOES = tuple(
     s.value for s in (ExportState.QUEUED, ExportState.SENDING, ExportState.SYNCED, ExportState.FAILED)
 )
-# A credit note's export states that mean it may be in Xero (or is about to be): not voided here.
-_UNSENT = (ExportState.NOT_SENT.value, ExportState.QUEUED.value, ExportState.FAILED.value)
 VOIDED_NOTE = "Voided before it reached Xero."
 
 _STATUS_WORDS = {
@@ -265,14 +264,21 @@ def full_credit_lines(invoice_id: int) -> list[CreditLineDraft]:
     return [CreditLineDraft(line.position, line.line_amount) for line in get_invoice_detail(invoice_id).lines]
 
 
-def void_credit_note(credit_note_id: int) -> None:
-    """Void a credit note that is not in Xero (it is then never sent): the invoice is due again by its total."""
+def void_credit_note(credit_note_id: int, *, voided_in_xero: str = "") -> None:
+    """Void a credit note: the invoice is due again by its total. One not in Xero is then never sent.
+
+    One that is in Xero (credit_note_void_xero_id) is voided in Xero first (xero.void_export): only with the note
+    of the void Xero confirmed, `voided_in_xero`, is it voided here (in that caller's transaction); its export row
+    keeps the note and its allocation is no longer asked. Without it such a credit note is refused, since voiding
+    it here alone would leave Xero and the company file owed different amounts."""
     with database_proxy.atomic():
         note = CreditNote.get_or_none(CreditNote.id == credit_note_id)
         if note is None:
             raise LedgerError(f"There is no credit note with id {credit_note_id}.")
         if refusal := _void_refusal(note):
             raise LedgerError(Problem("status", refusal))
+        if credit_note_void_xero_id(credit_note_id) and not voided_in_xero:
+            raise LedgerError(Problem("status", f"{note.number} is in Xero: it is voided in Xero first, then here"))
         now = utcnow()
         invoice = Invoice.get_by_id(note.invoice_id)
         invoice.amount_paid -= note.total
@@ -283,15 +289,36 @@ def void_credit_note(credit_note_id: int) -> None:
         CreditNote.update(status=CreditNoteStatus.VOID.value, updated_at=now).where(
             CreditNote.id == credit_note_id
         ).execute()
-        XeroCreditNoteExport.update(
-            state=ExportState.SKIPPED.value, note=VOIDED_NOTE, allocation_state=AllocationState.NOT_NEEDED.value,
-            next_retry_at=None, updated_at=now,
-        ).where(XeroCreditNoteExport.credit_note == credit_note_id).execute()  # fmt: skip
+        if voided_in_xero:
+            # In Xero and void there: off the Failed list (a refused allocation), and never allocated now.
+            export = XeroCreditNoteExport.update(
+                state=ExportState.SYNCED.value, note=voided_in_xero, category=None, messages="[]", hint="",
+                next_retry_at=None, updated_at=now,
+            )  # fmt: skip
+            not_made = (AllocationState.PENDING.value, AllocationState.FAILED.value)
+            XeroCreditNoteExport.update(allocation_state=AllocationState.NOT_NEEDED.value).where(
+                (XeroCreditNoteExport.credit_note == credit_note_id)
+                & XeroCreditNoteExport.allocation_state.in_(not_made)
+            ).execute()
+        else:
+            export = XeroCreditNoteExport.update(
+                state=ExportState.SKIPPED.value, note=VOIDED_NOTE, allocation_state=AllocationState.NOT_NEEDED.value,
+                next_retry_at=None, updated_at=now,
+            )  # fmt: skip
+        export.where(XeroCreditNoteExport.credit_note == credit_note_id).execute()
 
 
 def credit_note_void_refusal(credit_note_id: int) -> str:
+    """Why this credit note cannot be voided now (before anything is sent to Xero), or "" when it can."""
     note = CreditNote.get_or_none(CreditNote.id == credit_note_id)
     return f"There is no credit note with id {credit_note_id}." if note is None else _void_refusal(note)
+
+
+def credit_note_void_xero_id(credit_note_id: int) -> str:
+    """The Xero CreditNoteID of a credit note that is in Xero, so that voiding it means voiding it in Xero; ""
+    otherwise. It is in Xero once Xero gave its CreditNoteID (synced, or failed on its allocation only)."""
+    export = XeroCreditNoteExport.get_or_none(XeroCreditNoteExport.credit_note == credit_note_id)
+    return str(export.xero_credit_note_id) if export is not None and export.xero_credit_note_id else ""
 
 
 def _void_refusal(note: CreditNote) -> str:
@@ -300,11 +327,15 @@ def _void_refusal(note: CreditNote) -> str:
     export = XeroCreditNoteExport.get_or_none(XeroCreditNoteExport.credit_note == note.id)
     if export is None:
         return ""
-    if export.state not in _UNSENT or export.xero_credit_note_id or export.unconfirmed:
-        return (
-            f"{note.number} is in Xero (or on its way there): void it in Xero; voiding a credit note in Xero from "
-            "here is not built yet"
-        )
+    if export.state == ExportState.SENDING.value:
+        return f"{note.number} is being sent to Xero right now; try again once it is there"
+    allocation = export.allocation_state
+    if export.xero_credit_note_id and allocation in (AllocationState.SENDING.value, AllocationState.UNCONFIRMED.value):
+        return (f"{note.number}'s allocation to its invoice is being sent to Xero, or its reply never came: try again "
+                "after the next export to Xero, which settles it")  # fmt: skip
+    if not export.xero_credit_note_id and export.unconfirmed:  # (skipped, never sent: voided here only)
+        return (f"{note.number} may be in Xero already (the reply to its export never came): export it again "
+                "(Resync), which looks it up in Xero first, then void it")  # fmt: skip
     return ""
 
 

@@ -19,11 +19,12 @@ from invoice_desktop.xero.company_client import open_client
 from invoice_desktop.xero.export_results import ExportOutcome
 from invoice_desktop.xero.exporter import Exporter
 from invoice_desktop.xero.settings import load_connection
-from invoice_desktop.xero.void_export import void_invoice_anywhere
+from invoice_desktop.xero.void_export import void_credit_note_anywhere, void_invoice_anywhere
 
 
 class EngineXeroActions:
-    """The real XeroActions: one invoice exported, marked as already in Xero, kept out of Xero, or voided in Xero."""
+    """The real XeroActions: one invoice exported, marked as already in Xero, kept out of Xero, or voided in Xero
+    (or one of its credit notes voided in Xero)."""
 
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
@@ -60,6 +61,10 @@ class EngineXeroActions:
 
     def void(self, invoice_id: int) -> XeroActionResult:
         result = void_invoice_anywhere(invoice_id, lambda: Exporter(self._client()))
+        return XeroActionResult(result.voided, result.message)
+
+    def void_credit_note(self, credit_note_id: int) -> XeroActionResult:
+        result = void_credit_note_anywhere(credit_note_id, lambda: Exporter(self._client()))
         return XeroActionResult(result.voided, result.message)
 
 

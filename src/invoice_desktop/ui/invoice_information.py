@@ -12,7 +12,8 @@ With "Send payments recorded here to Xero" on, a payment recorded here is sent t
 invoice is there waits for it, and says so); with it off, on an invoice in Xero, Record payment says to record it
 in Xero, from where the payment import brings it back, and opens no form (ledger.payment_refusal); a payment
 entered here earlier on such an invoice is listed as not in Xero. Void on an invoice in Xero voids it there first
-(through the XeroActions, on a worker thread), here once Xero confirms.
+(through the XeroActions, on a worker thread), here once Xero confirms; so does Void credit note on a credit
+note in Xero.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from invoice_desktop.ledger.credit_notes import (
     CreditNoteRow,
     credit_note_refusal,
     credit_note_void_refusal,
+    credit_note_void_xero_id,
     list_credit_notes,
     void_credit_note,
 )
@@ -390,7 +392,6 @@ class InvoiceInformation(QDialog):
         for widget in (self.credit_notes_caption, self.credit_notes, self.void_credit_note_button):
             widget.setVisible(bool(notes))
         fit_height(self.credit_notes, max_rows=5)
-        self._update_credit_note_void()
         self._update_actions()
 
     def _update_actions(self) -> None:
@@ -447,6 +448,7 @@ class InvoiceInformation(QDialog):
             "Credit all or part of this invoice (sent to Xero and allocated to it there when the invoice goes there)",
         )
         self.options_button.setEnabled(not busy)
+        self._update_credit_note_void()
 
     @staticmethod
     def _enable(action: QAction, reason: str, tip: str) -> None:
@@ -536,13 +538,24 @@ class InvoiceInformation(QDialog):
     def _update_credit_note_void(self) -> None:
         note = self._selected_credit_note()
         reason = "Choose a credit note in the list" if note is None else credit_note_void_refusal(note.id)
-        self.void_credit_note_button.setEnabled(not reason)
-        self.void_credit_note_button.setToolTip(tooltip(reason or "Void it: it is not in Xero, and never goes there"))
+        in_xero = note is not None and bool(credit_note_void_xero_id(note.id))
+        if not reason and in_xero and self.xero_actions is None:
+            reason = f"{note.number if note else ''} is in Xero: set up the Xero interface to void it there (and here)"
+        tip = "Void it: it is not in Xero, and never goes there"
+        if in_xero:
+            tip = "Void it in Xero, then here: its invoice is due again by its total"
+        self.void_credit_note_button.setEnabled(not reason and self._busy is None)
+        self.void_credit_note_button.setToolTip(tooltip(reason or tip))
 
     @Slot()
     def void_credit_note(self) -> None:
         note = self._selected_credit_note()
         if note is None:
+            return
+        if credit_note_void_xero_id(note.id):  # in Xero: voided there first, on a worker thread
+            if self.xero_actions is not None:
+                actions, credit_note_id = self.xero_actions, note.id
+                self._run(f"Voiding {note.number} in Xero…", lambda: actions.void_credit_note(credit_note_id))
             return
         try:
             void_credit_note(note.id)

@@ -45,3 +45,7 @@ class XeroActions(Protocol):
     def void(self, invoice_id: int) -> XeroActionResult:
         """Options > Void on an invoice that is in Xero: void it in Xero, then here once Xero confirms."""
         ...
+
+    def void_credit_note(self, credit_note_id: int) -> XeroActionResult:
+        """Void credit note on one that is in Xero: void it in Xero, then here once Xero confirms."""
+        ...

@@ -1,13 +1,14 @@
 """Voiding a document that is in Xero: in Xero first, here only once Xero confirms (docs/product.md §2.4, §4.9).
 
-Generic over the document's endpoint and id (`XeroDocument`: invoices now, POST /Invoices/{InvoiceID}; credit
-notes plug in with CREDIT_NOTES, POST /CreditNotes/{CreditNoteID}) and over its local side (`VoidTarget`: how it is
+Generic over the document's endpoint and id (`XeroDocument`: INVOICES, POST /Invoices/{InvoiceID}; CREDIT_NOTES,
+POST /CreditNotes/{CreditNoteID}) and over its local side (`VoidTarget`: how it is
 voided here and where its history goes).
 
 1. What Xero would certainly refuse is refused before sending (`VoidTarget.refusal`: payments here, or paid or
    credited in Xero at the last payment import), in Xero's words.
 2. A void sent earlier whose reply never came (its XeroBatch row, written before the request, still `sent`) is
-   looked up first (GET /Invoices/{InvoiceID}): VOIDED there, it is done, with no second POST.
+   looked up first (GET /Invoices/{InvoiceID}, /CreditNotes/{CreditNoteID}): VOIDED there, it is done, with no
+   second POST.
 3. The request: its Idempotency-Key is written (XeroBatch, digest "void <kind> <id>") before it leaves; POST with
    Status VOIDED through the engine's calls (pacing, transient trouble retried with the same key).
 4. Xero's answer: VOIDED, then the local void, the history row and the batch's resolution are one transaction.
@@ -25,20 +26,25 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from xero_python.accounting import CreditNote, CreditNotes
+from xero_python.accounting import CreditNote as XeroCreditNote
+from xero_python.accounting import CreditNotes
 from xero_python.accounting import Invoice as XeroInvoice
 from xero_python.accounting import Invoices as XeroInvoices
 
-from invoice_desktop.ledger.invoices import void_invoice, void_refusal, void_xero_id
+from invoice_desktop.ledger.credit_notes import credit_note_void_refusal, credit_note_void_xero_id, void_credit_note
+from invoice_desktop.ledger.invoices import XERO_HAS_PAYMENTS, void_invoice, void_refusal, void_xero_id
 from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import (
     AttemptOutcome,
     BatchState,
+    CreditNote,
+    CreditNoteStatus,
     Invoice,
     InvoiceStatus,
     XeroAttempt,
     XeroBatch,
+    XeroCreditNoteAttempt,
     XeroInvoiceState,
     database_proxy,
 )
@@ -97,7 +103,7 @@ def _read_invoice(api: Any, tenant: str, xero_id: str, options: dict[str, Any]) 
 
 
 def _void_credit_note(api: Any, tenant: str, xero_id: str, key: str, options: dict[str, Any]) -> Any:
-    voided = CreditNotes(credit_notes=[CreditNote(credit_note_id=xero_id, status=VOIDED)])
+    voided = CreditNotes(credit_notes=[XeroCreditNote(credit_note_id=xero_id, status=VOIDED)])
     return api.update_credit_note(tenant, xero_id, voided, idempotency_key=key, _return_http_data_only=False, **options)
 
 
@@ -117,6 +123,10 @@ CREDIT_NOTES = XeroDocument(
 )
 
 
+# the history row of one attempt: (outcome, batch key, failure, messages, Xero-Correlation-Id)
+History = Callable[[AttemptOutcome, str | None, Failure | None, tuple[str, ...], str | None], None]
+
+
 @dataclass(frozen=True)
 class VoidTarget:
     """A document of the company file to void in Xero: what it is there, and how its local side is kept."""
@@ -127,7 +137,8 @@ class VoidTarget:
     xero_id: str
     refusal: Callable[[], str]  # why it must not be sent (Xero would refuse), "" when it may
     void_here: Callable[[str], None]  # voids it here, with the note saying how Xero confirmed (in a transaction)
-    history: Callable[[AttemptOutcome, str | None, Failure | None, tuple[str, ...], str | None], None]
+    history: History
+    advice: Callable[[Failure], str] = lambda _failure: ""  # what to do about a refusal, over Xero's own hint
 
 
 @dataclass(frozen=True)
@@ -194,8 +205,8 @@ def _not_voided(
     text = f"{target.number} was not voided ({why}): {words}"
     if unconfirmed:
         text += " Nothing was changed here; Void again looks it up in Xero first."
-    elif failure.hint:
-        text += f" {failure.hint}"
+    elif hint := target.advice(failure) or failure.hint:
+        text += f" {hint}"
     return VoidResult(False, text, failure, unconfirmed, stop)
 
 
@@ -235,7 +246,30 @@ def _status_of(document: Any) -> str:
     return str(getattr(status, "value", status) or "").upper()
 
 
-# -- invoices ------------------------------------------------------------------------------------------------------
+# -- the two kinds ------------------------------------------------------------------------------------------------
+
+
+def _history(model: type[XeroAttempt] | type[XeroCreditNoteAttempt], **document: int) -> History:
+    """A VoidTarget's history: rows of the document's attempt table (XeroAttempt or XeroCreditNoteAttempt)."""
+
+    def write(outcome: AttemptOutcome, key: str | None, failure: Failure | None, messages: tuple[str, ...],
+              correlation_id: str | None) -> None:  # fmt: skip
+        model.insert(**document, batch_key=key, at=utcnow(), outcome=outcome,
+                     category=failure.category.value if failure else None, messages=json.dumps(list(messages)),
+                     correlation_id=correlation_id).execute()  # fmt: skip
+
+    return write
+
+
+def _void_anywhere(target: VoidTarget | None, engine: Callable[[], Engine] | None,
+                   here_only: Callable[[], VoidResult]) -> VoidResult:  # fmt: skip
+    """A document in Xero is voided there first (through `engine()`; None when the Xero interface is not set up:
+    then it is refused); any other is voided here only (`here_only`, which raises LedgerError when it cannot)."""
+    if target is None:
+        return here_only()
+    if engine is None:
+        return VoidResult(False, f"{target.number} is in Xero: connect the Xero interface to void it there (and here).")
+    return void_in_xero(target, engine())
 
 
 def invoice_target(invoice_id: int) -> VoidTarget | None:
@@ -256,23 +290,51 @@ def invoice_target(invoice_id: int) -> VoidTarget | None:
             update={XeroInvoiceState.xero_status: VOIDED, XeroInvoiceState.amount_due: zero},
         ).execute()  # fmt: skip
 
-    def history(outcome: AttemptOutcome, key: str | None, failure: Failure | None, messages: tuple[str, ...],
-                correlation_id: str | None) -> None:  # fmt: skip
-        XeroAttempt.insert(invoice=invoice_id, batch_key=key, at=utcnow(), outcome=outcome,
-                           category=failure.category.value if failure else None, messages=json.dumps(list(messages)),
-                           correlation_id=correlation_id).execute()  # fmt: skip
-
-    return VoidTarget(INVOICES, invoice_id, number, xero_id, lambda: void_refusal(invoice_id), void_here, history)
+    return VoidTarget(INVOICES, invoice_id, number, xero_id, lambda: void_refusal(invoice_id), void_here,
+                      _history(XeroAttempt, invoice=invoice_id))  # fmt: skip
 
 
 def void_invoice_anywhere(invoice_id: int, engine: Callable[[], Engine] | None) -> VoidResult:
-    """Options > Void and `invoice-desktop void`: an invoice in Xero is voided there first (through `engine()`,
-    None when the Xero interface is not set up: then it is refused); any other is voided here only."""
-    target = invoice_target(invoice_id)
-    if target is None:
+    """Options > Void and `invoice-desktop void`: an invoice in Xero is voided there first, any other here only."""
+
+    def here_only() -> VoidResult:
         void_invoice(invoice_id)  # LedgerError when it cannot be voided
         number = Invoice.get_by_id(invoice_id).number
         return VoidResult(True, f"{number} is void; it was not in Xero and will not be sent.")
-    if engine is None:
-        return VoidResult(False, f"{target.number} is in Xero: connect the Xero interface to void it there (and here).")
-    return void_in_xero(target, engine())
+
+    return _void_anywhere(invoice_target(invoice_id), engine, here_only)
+
+
+def credit_note_target(credit_note_id: int) -> VoidTarget | None:
+    """The credit note as a VoidTarget, or None when it is not in Xero (it is voided here only)."""
+    xero_id = credit_note_void_xero_id(credit_note_id)
+    if not xero_id:
+        return None
+    note = CreditNote.get_by_id(credit_note_id)
+    invoice_number = Invoice.get_by_id(note.invoice_id).number
+
+    def void_here(words: str) -> None:
+        if CreditNote.get_by_id(credit_note_id).status != CreditNoteStatus.VOID.value:  # done in another window
+            void_credit_note(credit_note_id, voided_in_xero=words)
+
+    def advice(failure: Failure) -> str:
+        if XERO_HAS_PAYMENTS.lower() in failure.message.lower():  # allocated in Xero: Xero voids no allocated one
+            return (f"Remove its allocation to {invoice_number} in Xero first (this app does not remove "
+                    "allocations), then void it here again.")  # fmt: skip
+        return ""
+
+    return VoidTarget(CREDIT_NOTES, credit_note_id, note.number, xero_id,
+                      lambda: credit_note_void_refusal(credit_note_id), void_here,
+                      _history(XeroCreditNoteAttempt, credit_note=credit_note_id), advice)  # fmt: skip
+
+
+def void_credit_note_anywhere(credit_note_id: int, engine: Callable[[], Engine] | None) -> VoidResult:
+    """Void credit note and `invoice-desktop void CN-0001`: a credit note in Xero is voided there first (then its
+    invoice is due again by its total here; in Xero it is once its allocation is removed), any other here only."""
+
+    def here_only() -> VoidResult:
+        void_credit_note(credit_note_id)  # LedgerError when it cannot be voided
+        number = CreditNote.get_by_id(credit_note_id).number
+        return VoidResult(True, f"{number} is void; it was not in Xero and will not be sent.")
+
+    return _void_anywhere(credit_note_target(credit_note_id), engine, here_only)
