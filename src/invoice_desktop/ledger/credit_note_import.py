@@ -208,8 +208,6 @@ class _Checker(TemplateChecker[_Row]):
         for name in (*REQUIRED_COLUMNS, self.invoice_column):
             if not cells[name]:
                 self.error(line, name, "a value is required")
-        if cells[NUMBER_COLUMN] and (problem := credit_note_number_problem(cells[NUMBER_COLUMN])):
-            self.error(line, NUMBER_COLUMN, problem)
         if cells[DATE_COLUMN]:
             row.credit_date = self._date(line, DATE_COLUMN, cells[DATE_COLUMN])
         if cells[TYPE_COLUMN] and not _CREDIT.search(cells[TYPE_COLUMN]):
@@ -232,6 +230,8 @@ class _Checker(TemplateChecker[_Row]):
         """Its rows agree; its invoice exists, may be credited and is the contact's; each row is one of its lines.
         Sets the draft when all of that holds."""
         first = note.rows[0]
+        if problem := credit_note_number_problem(note.number):
+            self.error(first.line, NUMBER_COLUMN, problem)
         for name in _AGREEING:
             seen: tuple[str, _Row] | None = None
             for row in note.rows:
