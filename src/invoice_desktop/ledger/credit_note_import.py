@@ -1,4 +1,4 @@
-"""Import sales credit notes from Xero's credit note CSV template (docs/product.md §5.4).
+"""Import sales credit notes from Xero's credit note CSV template (docs/product.md §5.3).
 
 Each credit note credits an approved invoice of this company file, as Options > Credit note… does
 (ledger.credit_notes): its rows are lines of that invoice, credited for all or part of their amount. The file is
