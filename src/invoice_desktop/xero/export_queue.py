@@ -151,7 +151,8 @@ def pending_ids(
     now: datetime, only: Sequence[int] | None = None, limit: int | None = None, *, table: QueueTable = INVOICES
 ) -> list[int]:
     """Documents ready to send: queued, or failed with their automatic retry due; invoices in number order,
-    payments in the order they were recorded, those whose invoice is in Xero (has its InvoiceID)."""
+    payments in the order they were recorded, those whose invoice is in Xero (has its InvoiceID); credit notes in
+    the order they were made."""
     model: Any = table.export
     if table is INVOICES:
         query = (
@@ -160,7 +161,7 @@ def pending_ids(
             .where(_eligible(now))
             .order_by(Invoice.number)
         )
-    else:  # a payment goes once its invoice is in Xero (one recorded before that waits for it)
+    elif table is PAYMENTS:  # a payment goes once its invoice is in Xero (one recorded before that waits for it)
         query = (
             model.select(table.key)
             .join(Payment, on=(table.key == Payment.id))
@@ -168,6 +169,8 @@ def pending_ids(
             .where(_eligible(now, table) & XeroExport.xero_invoice_id.is_null(False))
             .order_by(table.key)
         )
+    else:  # a credit note goes on its own; its allocation waits for both (xero.credit_note_export)
+        query = model.select(table.key).where(_eligible(now, table)).order_by(table.key)
     if only is not None:
         query = query.where(table.key.in_(list(only)))
     if limit is not None:
