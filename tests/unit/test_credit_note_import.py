@@ -219,7 +219,9 @@ def test_each_row_is_one_of_the_invoices_lines(ledger) -> None:
     )
     assert errors_of(result) == [(2, "Description"), (3, "AccountCode"), (5, "Description")]
     assert result.errors[0].message == "INV-0001 has no line 'Painting' (its lines: 'Consulting'; 'Travel')"
-    assert result.errors[1].message == "'400' is not that of INV-0001's line 'Consulting' ('200')"
+    assert result.errors[1].message == (
+        "INV-0001's line 'Consulting' has AccountCode '200', not '400': a credited line is the invoice's line as it is"
+    )
     assert result.errors[2].message == "INV-0001's line 'Consulting' is credited on line 4 already"
     assert_nothing_imported()
 
@@ -270,3 +272,23 @@ def test_an_invoice_row_in_the_invoice_import_names_the_credit_note_path(ledger)
         "that is a credit note: make it from its invoice with Invoice Information > Options > Credit note…, or import "
         "it with Xero's credit note template (invoice-desktop import-credit-notes FILE.csv)"
     )
+
+
+def test_the_file_is_read_as_strictly_as_the_invoice_template(ledger, tmp_path: Path) -> None:
+    text = csv_text(note("CN-0001"), note("CN-0002", Description="Travel", UnitAmount="50"))
+    lines = text.split("\r\n")
+    lines[2] = lines[2].replace("Travel", 'Tra"vel')  # a quote inside an unquoted cell
+    result = import_credit_notes_text("\r\n".join(lines))
+    assert errors_of(result) == [(3, "Description")]
+    assert "a quote inside a cell that does not start with one" in result.errors[0].message
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes(csv_text(note(ContactName="Café")).encode("cp1252"))
+    with pytest.raises(CsvFileError, match="Windows-1252"):
+        import_credit_notes_file(excel)
+    assert_nothing_imported()
+
+
+def test_a_type_column_must_say_credit_note(ledger) -> None:
+    assert run(note("CN-0001", Type="Sales credit note")).ok
+    result = run(note("CN-0002", Type="Sales invoice"))
+    assert [str(e) for e in result.errors] == ["line 2, Type: 'Sales invoice' is not a sales credit note"]

@@ -316,9 +316,10 @@ class _Checker(TemplateChecker[_Row]):
         for column, name in _LINE_FIELDS.items():
             given, its = row.cells[column], str(getattr(line, name) or "")
             if given and fold(given) != fold(its):
-                shown_its = f"'{its}'" if its else "none"
+                has = f"has {column} '{its}'" if its else f"has no {column}"
+                credited = "a credited line is the invoice's line as it is"
                 self.error(
-                    row.line, column, f"'{given}' is not that of {invoice.number}'s line '{description}' ({shown_its})"
+                    row.line, column, f"{invoice.number}'s line '{description}' {has}, not '{given}': {credited}"
                 )
                 matches = False
         return line if matches else None
