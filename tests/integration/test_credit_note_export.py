@@ -12,6 +12,7 @@ import pytest
 from export_fixtures import Company, approve, line
 from xero_python.accounting import PaymentDelete
 
+from invoice_desktop.ledger.credit_note_import import import_credit_notes_text
 from invoice_desktop.ledger.credit_notes import (
     CreditLineDraft,
     CreditNoteDraft,
@@ -192,3 +193,23 @@ def test_a_credit_note_voided_before_it_is_sent_is_never_sent(company: Company) 
     assert (
         xero_invoice(company, invoice_id).amount_due == Decimal("110.00") == get_invoice_detail(invoice_id).amount_due
     )  # type: ignore[attr-defined]
+
+
+def test_a_credit_note_imported_from_xeros_template_goes_to_xero_and_is_allocated(company: Company) -> None:
+    invoice_id = synced_invoice(company, "100.00")
+    number = Invoice.get_by_id(invoice_id).number
+    template = (
+        "*ContactName,*CreditNoteNumber,Reference,*CreditNoteDate,*Description,*Quantity,*UnitAmount,*AccountCode,"
+        "*TaxType,InvoiceNumber\r\n"
+        f"Greenway Builders,CN-0042,Returned goods,2026-03-10,Plumbing work,1,40.00,{line().account_code},"
+        f"GST on Income,{number}\r\n"
+    )
+    result = import_credit_notes_text(template)
+    assert result.ok, result.errors
+    assert [(n.number, n.total, n.queued_for_xero) for n in result.imported] == [("CN-0042", Decimal("44.00"), True)]
+
+    summary = company.exporter().run()
+
+    assert [(o.kind, o.number, o.state) for o in summary.outcomes] == [("credit_note", "CN-0042", ExportState.SYNCED)]
+    assert len(allocations(company, "CN-0042")) == 1
+    assert xero_invoice(company, invoice_id).amount_due == Decimal("66.00") == get_invoice_detail(invoice_id).amount_due  # type: ignore[attr-defined]

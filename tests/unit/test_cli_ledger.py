@@ -287,3 +287,61 @@ def test_empty_list(cli):
     assert cli("invoices", "--tab", "draft") == 0
     assert cli.out.strip() == "No invoices on this tab."
     assert cli.json("invoices")[1] == []
+
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+def test_import_credit_notes_credits_the_invoices_and_reports_them(cli):
+    assert cli("import", str(DATA / "xero_sales_invoice_template.csv"), "--approve") == 0
+    template = DATA / "xero_sales_credit_note_template.csv"
+
+    code, document = cli.json("import-credit-notes", str(template))
+
+    assert code == 0, document
+    assert document == {
+        "file": str(template),
+        "imported": [
+            {"number": "CN-0101", "invoice": "INV-0101", "total": "73.15", "invoice_amount_due": "86.90",
+             "queued_for_xero": False},
+            {"number": "CN-0102", "invoice": "INV-0102", "total": "300.00", "invoice_amount_due": "0.00",
+             "queued_for_xero": False},
+        ],
+        "ignored_columns": [],
+        "errors": [],
+    }  # fmt: skip
+    code, listing = cli.json("invoices")
+    assert isinstance(listing, list)
+    assert {i["number"]: (i["amount_due"], i["status"]) for i in listing} == {
+        "INV-0101": ("86.90", "awaiting_payment"),
+        "INV-0102": ("0.00", "paid"),
+    }
+    assert cli("import-credit-notes", str(template)) == 1  # the numbers are taken now
+    assert cli.out.splitlines()[0] == f"Nothing imported: 3 problems in {template}."
+    assert "  line 2, CreditNoteNumber: CN-0101 is already used by another credit note" in cli.out
+
+
+def test_import_credit_notes_with_a_bad_row_imports_nothing(cli, tmp_path):
+    assert cli("import", str(write_csv(tmp_path, *GOOD_ROWS)), "--approve") == 0
+    before = cli.state()
+    bad = tmp_path / "credit_notes.csv"
+    bad.write_text(
+        "*ContactName,*CreditNoteNumber,*CreditNoteDate,*Description,*Quantity,*UnitAmount,*AccountCode,*TaxType,"
+        "InvoiceNumber\r\n"
+        "Acme Pty Ltd,CN-0001,10/03/2024,Consulting,1,33.33,200,GST on Income,INV-0001\r\n"
+        "Acme Pty Ltd,CN-0002,10/03/2024,Bread,1,10.00,200,GST Free Income,INV-0002\r\n",
+        encoding="utf-8",
+    )
+
+    assert cli("import-credit-notes", str(bad)) == 1
+    assert cli.out.splitlines() == [
+        f"Nothing imported: 1 problem in {bad}.",
+        "  line 3, ContactName: 'Acme Pty Ltd' is not the client of INV-0002, which is 'Bob's Bakery'",
+    ]
+    code, document = cli.json("import-credit-notes", str(bad))
+    assert (code, document["imported"]) == (1, [])
+    assert [(e["line"], e["column"]) for e in document["errors"]] == [(3, "ContactName")]
+    assert cli.state() == before
+
+    assert cli("import-credit-notes", str(tmp_path / "nowhere.csv")) == 2
+    assert "does not exist" in cli.err

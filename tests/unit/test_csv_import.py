@@ -419,6 +419,7 @@ def test_credit_notes_are_refused_with_a_clear_message(books, cells):
     assert result.errors[0].column == next(iter(cells))
     assert "that is a credit note: make it from its invoice" in result.errors[0].message
     assert "Options > Credit note…" in result.errors[0].message
+    assert "invoice-desktop import-credit-notes FILE.csv" in result.errors[0].message
     assert Invoice.select().count() == 0
 
 

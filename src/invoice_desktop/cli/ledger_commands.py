@@ -1,7 +1,7 @@
-"""Ledger commands (docs/product.md §5): `import`, `approve`, `invoices`, `renumber`, `void`. Thin: parse, call a ledger
-service, print. Exit status: 0 all done; 1 done, but some rows were rejected (then nothing was imported) or some
-invoices could not be approved, or the renumbering was refused; 2 could not run (bad arguments, a missing or
-unreadable file, not a CSV, no invoice with the number to renumber).
+"""Ledger commands (docs/product.md §5): `import`, `import-credit-notes`, `approve`, `invoices`, `renumber`, `void`.
+Thin: parse, call a ledger service, print. Exit status: 0 all done; 1 done, but some rows were rejected (then
+nothing was imported) or some invoices could not be approved, or the renumbering was refused; 2 could not run
+(bad arguments, a missing or unreadable file, not a CSV, no invoice with the number to renumber).
 
 With `--json` exactly one JSON document goes to stdout. Money is a string with two decimals ("115.50"), dates
 are ISO ("2024-03-31").
@@ -15,6 +15,16 @@ are ISO ("2024-03-31").
      "errors": [{"line": 3, "file_line": 3,          # the row as a spreadsheet numbers it; the file's line
                  "column": "Quantity", "message": "'x' is not a number"}],
      "approval": null}                               # with --approve: the `approve` document below
+
+`import-credit-notes FILE.csv [--json]` (Xero's sales credit note template; exit 1 when any row was bad, and then
+nothing was imported)::
+
+    {"file": "credit_notes.csv",
+     "imported": [{"number": "CN-0101", "invoice": "INV-0101", "total": "73.15",
+                   "invoice_amount_due": "42.72", "queued_for_xero": false}],   # [] when any row was bad
+     "ignored_columns": [],
+     "errors": [{"line": 3, "file_line": 3, "file_last_line": 3, "column": "UnitAmount",
+                 "message": "the credit note's total 22.00 is more than the 11.00 still due on INV-0001: ..."}]}
 
 `approve NUMBER... | --all-drafts [--json]`::
 
@@ -56,8 +66,9 @@ from typing import Any
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.cli import EXIT_OK, EXIT_PARTIAL, cannot_run, fail, print_json
+from invoice_desktop.ledger.credit_note_import import CreditNoteImportResult, import_credit_notes_file
 from invoice_desktop.ledger.credit_notes import credit_note_ids_by_number, credit_note_void_xero_id
-from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, import_csv_file
+from invoice_desktop.ledger.csv_import import CsvFileError, ImportResult, RowError, import_csv_file
 from invoice_desktop.ledger.errors import LedgerError, Problem
 from invoice_desktop.ledger.invoices import (
     ApproveResult,
@@ -100,6 +111,7 @@ XERO_WORDS = {
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     _register_import(subparsers)
+    _register_import_credit_notes(subparsers)
     _register_approve(subparsers)
     _register_invoices(subparsers)
     _register_renumber(subparsers)
@@ -123,6 +135,19 @@ def _register_import(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_json(parser)
     parser.set_defaults(func=run_import)
+
+
+def _register_import_credit_notes(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import-credit-notes",
+        help="import sales credit notes from Xero's credit note CSV template (all or nothing)",
+        description="Import sales credit notes from Xero's credit note CSV template. Each credits an approved "
+        "invoice of its contact, named in an InvoiceNumber column (or, without that column, in the Reference). A "
+        "file with any bad row imports nothing and every bad row is reported.",
+    )
+    parser.add_argument("file", metavar="FILE.csv", type=Path)
+    _add_json(parser)
+    parser.set_defaults(func=run_import_credit_notes)
 
 
 def _register_approve(subparsers: argparse._SubParsersAction) -> None:
@@ -197,6 +222,18 @@ def run_import(ctx: AppContext, args: argparse.Namespace) -> int:
         return fail(not_approved)
     rejected = result.errors or (result.approval is not None and result.approval.rejected)
     return EXIT_PARTIAL if rejected else EXIT_OK
+
+
+def run_import_credit_notes(ctx: AppContext, args: argparse.Namespace) -> int:
+    try:
+        result = import_credit_notes_file(args.file)
+    except CsvFileError as exc:
+        return _cannot_run(args, str(exc))
+    if args.json:
+        print_json(credit_note_import_document(result, args.file))
+    else:
+        print(credit_note_import_report(result, args.file))
+    return EXIT_PARTIAL if result.errors else EXIT_OK
 
 
 def run_approve(ctx: AppContext, args: argparse.Namespace) -> int:
@@ -287,18 +324,40 @@ def import_document(result: ImportResult, path: Path, amounts: str) -> dict[str,
         "new_accounts": result.new_accounts,
         "new_tax_rates": result.new_tax_rates,
         "ignored_columns": list(result.ignored_columns),
-        "errors": [
-            {
-                "line": e.line,
-                "file_line": e.file_lines[0],
-                "file_last_line": e.file_lines[-1],
-                "column": e.column,
-                "message": e.message,
-            }
-            for e in result.errors
-        ],
+        "errors": row_errors_document(result.errors),
         "approval": None if result.approval is None else approval_document(result.approval),
     }
+
+
+def credit_note_import_document(result: CreditNoteImportResult, path: Path) -> dict[str, Any]:
+    return {
+        "file": str(path),
+        "imported": [
+            {
+                "number": note.number,
+                "invoice": note.invoice_number,
+                "total": money_text(note.total),
+                "invoice_amount_due": money_text(note.invoice_amount_due),
+                "queued_for_xero": note.queued_for_xero,
+            }
+            for note in result.imported
+        ],
+        "ignored_columns": list(result.ignored_columns),
+        "errors": row_errors_document(result.errors),
+    }
+
+
+def row_errors_document(errors: Sequence[RowError]) -> list[dict[str, Any]]:
+    return [
+        {
+            "line": e.line,
+            "file_line": e.file_lines[0],
+            "file_last_line": e.file_lines[-1],
+            "column": e.column,
+            "message": e.message,
+        }
+        for e in errors
+    ]
 
 
 def approval_document(result: ApproveResult) -> dict[str, Any]:
@@ -357,8 +416,7 @@ def invoice_document(row: InvoiceRow) -> dict[str, Any]:
 
 def import_report(result: ImportResult, path: Path) -> str:
     if result.errors:
-        count = _plural(len(result.errors), "problem")
-        return "\n".join([f"Nothing imported: {count} in {path}.", *(f"  {error}" for error in result.errors)])
+        return _nothing_imported(result.errors, path)
     lines = [f"Imported {_plural(len(result.imported), 'invoice')} as drafts: {_numbers(result.imported)}."]
     created = [
         _plural(n, word)
@@ -416,6 +474,26 @@ def invoices_table(rows: Sequence[InvoiceRow]) -> str:
 def _xero_cell(row: InvoiceRow) -> str:
     words = XERO_WORDS.get(row.xero_state, row.xero_state)
     return f"{words}: {row.xero_error}" if row.xero_error else words
+
+
+def credit_note_import_report(result: CreditNoteImportResult, path: Path) -> str:
+    if result.errors:
+        return _nothing_imported(result.errors, path)
+    lines = [f"Imported {_plural(len(result.imported), 'credit note')}:"]
+    for note in result.imported:
+        xero = "; queued for Xero" if note.queued_for_xero else ""
+        lines.append(
+            f"  {note.number} credits {note.invoice_number} {money_text(note.total)}"
+            f" ({money_text(note.invoice_amount_due)} still due){xero}"
+        )
+    if result.ignored_columns:
+        lines.append(f"Ignored columns: {', '.join(result.ignored_columns)}.")
+    return "\n".join(lines)
+
+
+def _nothing_imported(errors: Sequence[RowError], path: Path) -> str:
+    count = _plural(len(errors), "problem")
+    return "\n".join([f"Nothing imported: {count} in {path}.", *(f"  {error}" for error in errors)])
 
 
 def _numbers(numbers: Sequence[str]) -> str:

@@ -60,6 +60,7 @@ _INVOICE_GOES = tuple(
 )
 VOIDED_NOTE = "Voided before it reached Xero."
 
+_NUMBERED = re.compile(re.escape(CREDIT_NOTE_PREFIX) + r"([0-9]+)")
 _STATUS_WORDS = {
     CreditNoteStatus.AWAITING_ALLOCATION: "Awaiting allocation",
     CreditNoteStatus.ALLOCATED: "Allocated",
@@ -79,6 +80,7 @@ class CreditNoteDraft:
     date: date
     reason: str
     lines: Sequence[CreditLineDraft]
+    number: str = ""  # "": the next free CN- number; else kept when it is of the CN- form and free
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,25 @@ def next_credit_note_number() -> str:
         sequence += 1
 
 
+def credit_note_number_problem(number: str) -> str:
+    """Why a credit note cannot be given this number, or "": it must be of the CN- form (CN-0001: the look-up
+    after a lost reply relies on it, docs/product.md §4.9) and not used by another credit note."""
+    if not _NUMBERED.fullmatch(number):
+        return (
+            f"'{number}' is not a credit note number of the {CREDIT_NOTE_PREFIX} form "
+            f"({next_credit_note_number()} is the next free one)"
+        )
+    key = number_key(number)
+    if any(number_key(used) == key for (used,) in database_proxy.obj.execute(CreditNote.select(CreditNote.number))):
+        return (
+            f"{number} is already used by another credit note: "
+            f"give it a free number ({next_credit_note_number()} is the next free one)"
+        )
+    return ""
+
+
 def _advance(number: str) -> None:
-    match = re.fullmatch(re.escape(CREDIT_NOTE_PREFIX) + r"([0-9]+)", number)
+    match = _NUMBERED.fullmatch(number)
     if match and int(match.group(1)) >= int(get_setting(NEXT_SETTING, 1)):
         set_setting(NEXT_SETTING, int(match.group(1)) + 1)
 
@@ -180,6 +199,8 @@ def create_credit_note(draft: CreditNoteDraft) -> CreditNoteResult:
         problems.extend(line_problems)
         if not draft.lines:
             problems.append(Problem("lines", "a credit note needs at least one line"))
+        if draft.number and (problem := credit_note_number_problem(draft.number)):
+            problems.append(Problem("number", problem))
         if problems:
             raise LedgerError(problems)
         due = invoice.total - invoice.amount_paid
@@ -195,7 +216,7 @@ def create_credit_note(draft: CreditNoteDraft) -> CreditNoteResult:
             raise LedgerError(Problem("total", f"the credit note's total is {totals.total}: nothing to credit"))
         now = utcnow()
         goes = _goes_to_xero(invoice.id)
-        number = next_credit_note_number()
+        number = draft.number or next_credit_note_number()
         note = CreditNote.create(
             number=number, invoice=invoice.id, date=draft.date, reference=reason, currency=invoice.currency,
             amounts_type=invoice.amounts_type, subtotal=totals.subtotal, total_tax=totals.total_tax,

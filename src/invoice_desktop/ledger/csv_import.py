@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import ClassVar, Generic, TypeVar
 
 from invoice_desktop.ledger import catalog
 from invoice_desktop.ledger.bulk_write import ChangedMeanwhile, NewInvoice, data_version, write_invoices
@@ -157,6 +158,7 @@ _NUMBER = re.compile(r"[$£€]?(\d{1,3}(,\d{3})+|\d*)(\.\d*)?", re.ASCII)
 _SLASHED = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _CREDIT_NOTE = re.compile(r"credit", re.IGNORECASE)  # "Sales credit note", "ACCRECCREDIT"
+RowT = TypeVar("RowT")
 
 
 # --- results -----------------------------------------------------------------------------------------------
@@ -245,15 +247,9 @@ def import_csv_text(
     date_format: str | None = None,
 ) -> ImportResult:
     """Check every row, then import all invoices in one transaction, or nothing when any row is bad."""
-    if not text.removeprefix("\ufeff").strip():
-        raise CsvFileError("The file is empty.")
+    text = prepared_text(text)
     amounts_type = AmountsType(amounts)
-    fmt = date_format or str(get_setting("dates.format", "dmy"))
-    if fmt not in ("dmy", "mdy"):
-        raise CsvFileError(f"Unknown date format '{fmt}': use 'dmy' or 'mdy'.")
-    # One Unicode form for everything read (NFC, as the ledger keeps text): it cannot change a comma, a quote or a
-    # line break, so the records are the same as the file's.
-    text = unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
+    fmt = checked_date_format(date_format)
     seen_version = data_version()  # before the checks read the company file (ledger.bulk_write)
     try:
         plan = _Planner(amounts_type, fmt).plan(text)
@@ -263,6 +259,23 @@ def import_csv_text(
     if result.ok and approve and result.invoice_ids:
         result = replace(result, approval=approve_invoices(result.invoice_ids))
     return result
+
+
+def prepared_text(text: str) -> str:
+    """A template file's text as it is read: without its byte order mark, in one Unicode form (NFC, as the ledger
+    keeps text: it cannot change a comma, a quote or a line break, so the records are the same as the file's).
+    CsvFileError when it is empty."""
+    if not text.removeprefix("\ufeff").strip():
+        raise CsvFileError("The file is empty.")
+    return unicodedata.normalize("NFC", text.removeprefix("\ufeff"))
+
+
+def checked_date_format(date_format: str | None) -> str:
+    """'dmy' or 'mdy': the one given, else the company file's setting (dates.format)."""
+    fmt = date_format or str(get_setting("dates.format", "dmy"))
+    if fmt not in ("dmy", "mdy"):
+        raise CsvFileError(f"Unknown date format '{fmt}': use 'dmy' or 'mdy'.")
+    return fmt
 
 
 def parse_date(text: str, date_format: str = "dmy") -> date | None:
@@ -310,11 +323,15 @@ class _Plan:
     ignored_columns: tuple[str, ...]
 
 
-class _Planner:
-    """Reads and checks the whole file, collecting every error; touches nothing."""
+class TemplateChecker(Generic[RowT]):
+    """Reads one of Xero's CSV templates strictly, collecting every error; touches nothing. It checks the header
+    against the template's columns (`canonical`, `required`), reads each row's shape (ledger.csv_reader), and reads
+    numbers and dates in cells; a template gives its columns and how one row is read (`_row`)."""
 
-    def __init__(self, amounts: AmountsType, date_format: str):
-        self.amounts = amounts
+    canonical: ClassVar[dict[str, str]]  # a column title's key (_column_key) -> the template's column name
+    required: ClassVar[tuple[str, ...]]
+
+    def __init__(self, date_format: str):
         self.date_format = date_format
         self.errors: list[RowError] = []
         self.column_order: dict[str, int] = {}
@@ -324,25 +341,27 @@ class _Planner:
         first, last = self.file_spans.get(line, (line, line))
         self.errors.append(RowError(line, column, message, file_line or first, 0 if file_line else last))
 
-    def plan(self, text: str) -> _Plan:
+    def read_rows(self, text: str, nothing: str) -> tuple[list[RowT], tuple[str, ...]]:
+        """The rows read cleanly and the header's columns the template does not have; `nothing`: the error of a
+        file with no rows below its header."""
         records = read_records(text)
         self.file_spans = {record.number: (record.line, record.last_line) for record in records}
         header = next((r for r in records if not r.is_blank()), None)
         if header is None:
             raise CsvFileError("The file is empty.")
         columns, ignored = self._columns(header)
-        rows: list[_Row] = []
+        rows: list[RowT] = []
         if not self.errors:
             rows = self._rows([r for r in records if r.number > header.number and not r.is_blank()], columns)
             if not rows and not self.errors:
-                self.error(header.number, "", "the file has no invoice rows below its header")
-        invoices = self._group(rows)
-        tax_rates = self._tax_rates(rows)
-        for invoice in invoices:
-            self._build(invoice, tax_rates)
-        errors = list(dict.fromkeys(self.errors))  # a row's header problem may be found twice (row, invoice)
+                self.error(header.number, "", nothing)
+        return rows, ignored
+
+    def sorted_errors(self) -> list[RowError]:
+        """Every error once, by line and then in the header's column order."""
+        errors = list(dict.fromkeys(self.errors))  # a row's header problem may be found twice (row, document)
         errors.sort(key=lambda e: (e.line, self.column_order.get(e.column, -1), e.message))
-        return _Plan(invoices, tax_rates, errors, ignored)
+        return errors
 
     # the header
 
@@ -353,12 +372,12 @@ class _Planner:
         if header.problem:
             self.error(line, "", header.problem_text(), header.line)
             return columns, ()
-        _refuse_other_separators(header)
+        _refuse_other_separators(header, self.canonical)
         for index, title in enumerate(header.cells):
             if problem := text_problem(title):  # "Contact<U+200B>Name" would be 'missing' and 'ignored' unseen
                 self.error(line, "", f"the column title “{visible(title.strip())}” {problem}")
             key = _column_key(title)
-            name = _CANONICAL.get(key)
+            name = self.canonical.get(key)
             if not key:
                 continue
             if name is None:
@@ -368,17 +387,17 @@ class _Planner:
             else:
                 columns[index] = name
                 self.column_order[name] = index
-        for name in REQUIRED_COLUMNS:
+        for name in self.required:
             if name not in self.column_order:
                 self.error(line, name, "this required column is missing from the header")
         return columns, tuple(ignored)
 
     # the rows' shape
 
-    def _rows(self, records: Sequence[Record], columns: dict[int, str]) -> list[_Row]:
+    def _rows(self, records: Sequence[Record], columns: dict[int, str]) -> list[RowT]:
         """The rows read cleanly, checked; the others' quoting or shape is reported. Lines that a quote out of
         place may have swallowed are checked for their shape only: they may be pieces of a cell, not rows."""
-        rows: list[_Row] = []
+        rows: list[RowT] = []
         swallowed_to = 0
         for record in records:
             if record.problem:
@@ -390,14 +409,62 @@ class _Planner:
                 rows.append(self._row(record.number, record.cells, columns))
         return rows
 
+    def _row(self, line: int, record: Sequence[str], columns: dict[int, str]) -> RowT:
+        raise NotImplementedError
+
+    def cells_of(self, record: Sequence[str], columns: dict[int, str]) -> dict[str, str]:
+        """Every template column -> its cell's text ("" when absent). Only plain spaces are trimmed: a line break or
+        tab at a cell's edge is refused, not hidden (a quote out of place can carry a row's end into the next row's
+        cell); a description may hold line breaks anywhere."""
+        cells = dict.fromkeys(self.canonical.values(), "")
+        cells.update({name: record[i].strip(" ") for i, name in columns.items()})
+        cells["Description"] = nfc_lines(cells["Description"].strip())  # a quoted cell's line breaks, as typed
+        return cells
+
+    # cells
+
+    def _decimal(self, line: int, column: str, text: str) -> Decimal | None:
+        if not text:
+            return None
+        body = text.removesuffix("%").strip() if column == "Discount" else text
+        negative = body.startswith("-")
+        body = body.removeprefix("-").strip()
+        if not _NUMBER.fullmatch(body) or not any(ch.isdigit() for ch in body):
+            self.error(line, column, f"'{shown(text)}' is not a number")
+            return None
+        value = Decimal(body.lstrip("$£€").replace(",", ""))
+        return -value if negative else value
+
+    def _date(self, line: int, column: str, text: str) -> date | None:
+        parsed = parse_date(text, self.date_format)
+        if parsed is None:
+            pattern = "dd/mm/yyyy" if self.date_format == "dmy" else "mm/dd/yyyy"
+            self.error(line, column, f"'{text}' is not a date: write it as {pattern} or yyyy-mm-dd")
+        return parsed
+
+
+class _Planner(TemplateChecker[_Row]):
+    """Reads and checks a sales-invoice file, collecting every error; touches nothing."""
+
+    canonical = _CANONICAL
+    required = REQUIRED_COLUMNS
+
+    def __init__(self, amounts: AmountsType, date_format: str):
+        super().__init__(date_format)
+        self.amounts = amounts
+
+    def plan(self, text: str) -> _Plan:
+        rows, ignored = self.read_rows(text, "the file has no invoice rows below its header")
+        invoices = self._group(rows)
+        tax_rates = self._tax_rates(rows)
+        for invoice in invoices:
+            self._build(invoice, tax_rates)
+        return _Plan(invoices, tax_rates, self.sorted_errors(), ignored)
+
     # one row
 
     def _row(self, line: int, record: Sequence[str], columns: dict[int, str]) -> _Row:
-        cells = dict.fromkeys(ALL_COLUMNS, "")
-        # Only plain spaces are trimmed: a line break or tab at a cell's edge is refused, not hidden (a quote out of
-        # place can carry a row's end into the next row's cell); a description may hold line breaks anywhere.
-        cells.update({name: record[i].strip(" ") for i, name in columns.items()})
-        cells["Description"] = nfc_lines(cells["Description"].strip())  # a quoted cell's line breaks, as typed
+        cells = self.cells_of(record, columns)
         row = _Row(line, cells)
         for name in _TEXT_COLUMNS:
             if problem := text_problem(cells[name]):
@@ -447,25 +514,6 @@ class _Planner:
             if found.field in _FIGURES:
                 row.draft_line = None  # its figures are not worked with (reported)
         return row
-
-    def _decimal(self, line: int, column: str, text: str) -> Decimal | None:
-        if not text:
-            return None
-        body = text.removesuffix("%").strip() if column == "Discount" else text
-        negative = body.startswith("-")
-        body = body.removeprefix("-").strip()
-        if not _NUMBER.fullmatch(body) or not any(ch.isdigit() for ch in body):
-            self.error(line, column, f"'{shown(text)}' is not a number")
-            return None
-        value = Decimal(body.lstrip("$£€").replace(",", ""))
-        return -value if negative else value
-
-    def _date(self, line: int, column: str, text: str) -> date | None:
-        parsed = parse_date(text, self.date_format)
-        if parsed is None:
-            pattern = "dd/mm/yyyy" if self.date_format == "dmy" else "mm/dd/yyyy"
-            self.error(line, column, f"'{text}' is not a date: write it as {pattern} or yyyy-mm-dd")
-        return parsed
 
     # invoices
 
@@ -629,12 +677,12 @@ def _column_key(title: str) -> str:
 _OTHER_SEPARATORS = {";": "semicolon", "\t": "tab"}
 
 
-def _refuse_other_separators(header: Record) -> None:
+def _refuse_other_separators(header: Record, canonical: dict[str, str]) -> None:
     """A header that names the template's columns only when split at semicolons or tabs: the file was saved with
     another separator (Excel does, where the system's list separator is ';'). Refused, with what to do."""
-    found = sum(_column_key(title) in _CANONICAL for title in header.cells)
+    found = sum(_column_key(title) in canonical for title in header.cells)
     for separator, name in _OTHER_SEPARATORS.items():
-        split = sum(_column_key(title) in _CANONICAL for cell in header.cells for title in cell.split(separator))
+        split = sum(_column_key(title) in canonical for cell in header.cells for title in cell.split(separator))
         if split > max(found, 1):
             raise CsvFileError(
                 f"This looks like a {name}-separated file: its header (line {header.line}) has {name}s between the "

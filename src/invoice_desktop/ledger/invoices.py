@@ -71,8 +71,8 @@ from invoice_desktop.store.settings import get_setting, set_setting
 
 # An invoice is never negative: what would make it so is a credit note, a document of its own (ledger.credit_notes).
 CREDIT_NOTE_PATH = (
-    "that is a credit note: make it from its invoice with Invoice Information > Options > Credit note… (a file "
-    "of credit notes in Xero's credit note template cannot be imported yet)"
+    "that is a credit note: make it from its invoice with Invoice Information > Options > Credit note…, or import "
+    "it with Xero's credit note template (invoice-desktop import-credit-notes FILE.csv)"
 )
 DEFAULT_PREFIX = "INV-"
 DEFAULT_DIGITS = 4
