@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from operator import attrgetter
+from typing import Any
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QDesktopServices, QFont, QPalette
@@ -479,17 +480,31 @@ class InvoiceInformation(QDialog):
 
     @Slot()
     def void(self) -> None:
-        if void_xero_id(self.invoice_id):  # in Xero: voided there first, on a worker thread
+        invoice_id = self.invoice_id
+        self._void(
+            self._number(),
+            in_xero=bool(void_xero_id(invoice_id)),
+            there=lambda actions: actions.void(invoice_id),
+            here=lambda: void_invoice(invoice_id),
+            done=f"{self.detail.number if self.detail else 'The invoice'} is void.",
+        )
+
+    def _void(
+        self, number: str, *, in_xero: bool, there: Callable[[XeroActions], Any], here: Callable[[], None], done: str
+    ) -> None:
+        """Void a document: one in Xero there first, on a worker thread (the run's end says how it went); one not in
+        Xero here, at once."""
+        if in_xero:
             if self.xero_actions is not None:
-                actions, invoice_id = self.xero_actions, self.invoice_id
-                self._run(f"Voiding {self._number()} in Xero…", lambda: actions.void(invoice_id))
+                actions = self.xero_actions
+                self._run(f"Voiding {number} in Xero…", lambda: there(actions))
             return
         try:
-            void_invoice(self.invoice_id)
+            here()
         except LedgerError as exc:
             self.message.show_message("Not voided — " + "; ".join(p.message for p in exc.problems), Tone.PROBLEM)
             return
-        self._changed(f"{self.detail.number if self.detail else 'The invoice'} is void.", Tone.SUCCESS)
+        self._changed(done, Tone.SUCCESS)
 
     # --- Record payment ---
 
@@ -552,18 +567,15 @@ class InvoiceInformation(QDialog):
         note = self._selected_credit_note()
         if note is None:
             return
-        if credit_note_void_xero_id(note.id):  # in Xero: voided there first, on a worker thread
-            if self.xero_actions is not None:
-                actions, credit_note_id = self.xero_actions, note.id
-                self._run(f"Voiding {note.number} in Xero…", lambda: actions.void_credit_note(credit_note_id))
-            return
-        try:
-            void_credit_note(note.id)
-        except LedgerError as exc:
-            self.message.show_message("Not voided — " + "; ".join(p.message for p in exc.problems), Tone.PROBLEM)
-            return
-        self._changed(f"Credit note {note.number} is void; {self.detail.number if self.detail else ''} is due again "
-                      f"by {format_money(note.total)}.", Tone.SUCCESS)  # fmt: skip
+        credit_note_id = note.id
+        self._void(
+            note.number,
+            in_xero=bool(credit_note_void_xero_id(credit_note_id)),
+            there=lambda actions: actions.void_credit_note(credit_note_id),
+            here=lambda: void_credit_note(credit_note_id),
+            done=f"Credit note {note.number} is void; {self.detail.number if self.detail else ''} is due again by "
+            f"{format_money(note.total)}.",
+        )
 
     @Slot()
     def open_credit_note(self) -> CreditNoteDialog:
