@@ -267,9 +267,11 @@ def _credit_note_rows(state: ExportState) -> list[Any]:
         note = row.credit_note
         invoice = note.invoice
         if state is ExportState.SYNCED:
+            export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
             rows.append(SyncedRow(invoice.id, note.number, invoice.client.name, str(note.total),
                                   row.xero_credit_note_id or "", row.synced_at, row.note, kind="credit_note",
-                                  credit_note_id=note.id))  # fmt: skip
+                                  credit_note_id=note.id,
+                                  invoice_xero_id=(export.xero_invoice_id or "") if export else ""))  # fmt: skip
         else:
             rows.append(FailedRow(invoice.id, note.number, invoice.client.name, str(note.total), row.category,
                                   stored_messages(row.messages), row.hint, row.attempts, row.last_attempt_at,
