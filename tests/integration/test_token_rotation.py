@@ -52,11 +52,11 @@ def test_the_shared_sign_in_is_a_group_readable_file_in_the_shared_folder(shared
 
 
 def test_two_desks_refreshing_at_once_rotate_once_each_and_stay_connected(
-    sandbox: RunningSandbox, shared: Path, data_dir: Path, tmp_path: Path
+    sandbox: RunningSandbox, shared: Path, company_location: Path | str, tmp_path: Path
 ) -> None:
     spawn = multiprocessing.get_context("spawn")  # a desk is a process of its own, with its own connection
     barrier, out = spawn.Barrier(2), spawn.Queue()
-    company_file = str(data_dir / "company.sqlite3")
+    company_file = company_location  # the SQLite file, or (the PostgreSQL leg) the database's URL
     desks = [
         spawn.Process(
             target=refresh_at_once,

@@ -15,10 +15,10 @@ from invoice_desktop.xero.company_client import open_client
 
 
 def refresh_at_once(
-    user: str, company_file: str, desk_dir: str, token_dir: str, endpoints: XeroEndpoints, barrier: Any, out: Any
+    user: str, company_file: Path | str, desk_dir: str, token_dir: str, endpoints: XeroEndpoints, barrier: Any, out: Any
 ) -> None:
     set_current_user(user)
-    open_database(Path(company_file))
+    open_database(company_file)
     try:
         client = open_client(AppPaths(Path(desk_dir), Path(token_dir)), endpoints)
         barrier.wait(timeout=60)
