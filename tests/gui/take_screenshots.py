@@ -15,6 +15,7 @@ Saves, in OUT_DIR (default docs/screenshots/):
 - credit-note-dialog.png: Options > Credit note… on a synced invoice, line 1 lowered, a reason;
 - invoice-information-credit-note.png: that invoice's Invoice Information, its credit note listed;
 - tab-credit-notes.png: the Credit Notes tab once that credit note is sent and allocated in Xero;
+- xero-exports-synced-money.png: the Synced tile once a payment recorded here has gone to Xero, with its Type;
 - xero-settings.png: Business > Settings > Xero, connected to the demo organisation;
 - xero-exports-failed-dark.png: the Failed tile and its tooltip in the dark palette (INVOICE_DESKTOP_COLOUR_SCHEME=dark,
   as a dark desktop gives it), and main-window-200.png: the Awaiting Payment tab at 200% (QT_SCALE_FACTOR=2), each
@@ -32,6 +33,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -44,12 +46,12 @@ from invoice_desktop.app_context import AppContext
 from invoice_desktop.config import AppPaths
 from invoice_desktop.desk import save_desk
 from invoice_desktop.ledger.credit_notes import list_credit_notes
-from invoice_desktop.ledger.invoices import get_invoice_detail, invoice_ids_by_number
+from invoice_desktop.ledger.invoices import get_invoice_detail, invoice_ids_by_number, record_payment
 from invoice_desktop.ledger.queries import Tab, list_invoices
 from invoice_desktop.sandbox import seed
 from invoice_desktop.sandbox_demo import DemoSession, start_demo
 from invoice_desktop.store.database import close_database, open_database
-from invoice_desktop.store.models import CreditNoteStatus, ExportState
+from invoice_desktop.store.models import CreditNoteStatus, ExportState, XeroPaymentExport
 from invoice_desktop.ui.colour_scheme import ENV_COLOUR_SCHEME, follow_colour_scheme
 from invoice_desktop.ui.invoice_information import InvoiceInformation
 from invoice_desktop.ui.main_window import MainWindow
@@ -58,6 +60,7 @@ from invoice_desktop.ui.xero_exports_page import XeroExportsPage
 from invoice_desktop.ui.xero_exports_tiles import Tile
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.settings import load_settings, save_settings
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOT_DESK_USER = "robin"
@@ -260,6 +263,31 @@ def credit_notes(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
     save(window.grab(), out_dir / "tab-credit-notes.png", saved)
 
 
+def money_in_synced(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
+    """With "Send payments recorded here to Xero" on, a part payment recorded on a synced invoice goes to Xero; the
+    Synced tile then lists invoices, that payment and the credit note, each with its Type."""
+    settings = load_settings()
+    settings.payments_account, settings.send_payments = seed.DEMO_BANK_ACCOUNT, True
+    save_settings(settings, check=False)
+    row = next(
+        r
+        for r in list_invoices(Tab.AWAITING_PAYMENT)
+        if r.xero_state == ExportState.SYNCED.value and r.amount_paid == 0 and not r.xero_flag
+    )
+    record_payment(row.id, date.today(), (row.total / 2).quantize(Decimal("0.01")), reference="Bank transfer")
+    window.auto_export.request_run()
+    synced = XeroPaymentExport.state == ExportState.SYNCED.value
+    wait_until(lambda: XeroPaymentExport.select().where(synced).count() == 1, what="the payment sent to Xero")
+    wait_until(lambda: not window.auto_export.running, what="the export run to end")
+    page = window.xero_exports.page
+    assert isinstance(page, XeroExportsPage)
+    window.invoice_manager.tabs.setCurrentWidget(page)
+    page.refresh()
+    page.show_tile(Tile.SYNCED)
+    settle()
+    save(window.grab(), out_dir / "xero-exports-synced-money.png", saved)
+
+
 def xero_settings(window: MainWindow, out_dir: Path, saved: list[Path]) -> None:
     window.show_xero_settings()
     dialog = window.xero_settings_dialog
@@ -296,6 +324,7 @@ def all_of_them(window: MainWindow, demo: DemoSession, out_dir: Path, saved: lis
     xero_exports(window, demo, out_dir, saved)
     invoice_information(window, out_dir, saved)
     credit_notes(window, out_dir, saved)
+    money_in_synced(window, out_dir, saved)
     xero_settings(window, out_dir, saved)
 
 
