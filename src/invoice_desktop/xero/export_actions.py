@@ -234,22 +234,19 @@ def _payment_rows(state: ExportState) -> list[Any]:
         .where(XeroPaymentExport.state == state.value)
         .order_by(Invoice.number, Payment.id)
     )
-    rows: list[Any] = []
-    for row in query:
-        payment = row.payment
-        invoice = payment.invoice
-        if state is ExportState.SYNCED:
-            export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
-            rows.append(SyncedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
-                                  row.xero_payment_id or "", row.synced_at, row.note, kind="payment",
-                                  payment_id=payment.id,
-                                  invoice_xero_id=(export.xero_invoice_id or "") if export else ""))  # fmt: skip
-        else:
-            rows.append(FailedRow(invoice.id, invoice.number, invoice.client.name, str(payment.amount),
-                                  row.category, stored_messages(row.messages), row.hint, row.attempts,
-                                  row.last_attempt_at, row.next_retry_at, row.note or "", bool(row.unconfirmed),
-                                  kind="payment", payment_id=payment.id))  # fmt: skip
-    return rows
+    return [
+        _document_row(
+            state,
+            row,
+            row.payment.invoice,
+            row.payment.invoice.number,
+            row.payment.amount,
+            row.xero_payment_id,
+            kind="payment",
+            payment_id=row.payment.id,
+        )
+        for row in query
+    ]
 
 
 def _credit_note_rows(state: ExportState) -> list[Any]:
@@ -262,22 +259,34 @@ def _credit_note_rows(state: ExportState) -> list[Any]:
         .where(XeroCreditNoteExport.state == state.value)
         .order_by(CreditNote.number)
     )
-    rows: list[Any] = []
-    for row in query:
-        note = row.credit_note
-        invoice = note.invoice
-        if state is ExportState.SYNCED:
-            export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
-            rows.append(SyncedRow(invoice.id, note.number, invoice.client.name, str(note.total),
-                                  row.xero_credit_note_id or "", row.synced_at, row.note, kind="credit_note",
-                                  credit_note_id=note.id,
-                                  invoice_xero_id=(export.xero_invoice_id or "") if export else ""))  # fmt: skip
-        else:
-            rows.append(FailedRow(invoice.id, note.number, invoice.client.name, str(note.total), row.category,
-                                  stored_messages(row.messages), row.hint, row.attempts, row.last_attempt_at,
-                                  row.next_retry_at, row.note or "", bool(row.unconfirmed), kind="credit_note",
-                                  credit_note_id=note.id))  # fmt: skip
-    return rows
+    return [
+        _document_row(
+            state,
+            row,
+            row.credit_note.invoice,
+            row.credit_note.number,
+            row.credit_note.total,
+            row.xero_credit_note_id,
+            kind="credit_note",
+            credit_note_id=row.credit_note.id,
+        )
+        for row in query
+    ]
+
+
+def _document_row(
+    state: ExportState, row: Any, invoice: Invoice, number: str, amount: Any, xero_id: str | None, **kind: Any
+) -> SyncedRow | FailedRow:
+    """A payment's or credit note's export row (`row`: its export state) as a Synced or Failed row, under
+    `number`; a synced one carries its invoice's Xero id (Open in Xero opens the invoice's page)."""
+    if state is ExportState.SYNCED:
+        export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
+        return SyncedRow(invoice.id, number, invoice.client.name, str(amount), xero_id or "", row.synced_at,
+                         row.note, invoice_xero_id=(export.xero_invoice_id or "") if export else "",
+                         **kind)  # fmt: skip
+    return FailedRow(invoice.id, number, invoice.client.name, str(amount), row.category,
+                     stored_messages(row.messages), row.hint, row.attempts, row.last_attempt_at, row.next_retry_at,
+                     row.note or "", bool(row.unconfirmed), **kind)  # fmt: skip
 
 
 def failed_credit_note_ids() -> list[int]:
