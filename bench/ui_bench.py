@@ -32,6 +32,7 @@ import os
 import pstats
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,7 +41,7 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -146,8 +147,11 @@ def _status_of(rng: random.Random) -> tuple[str, bool]:
     return InvoiceStatus.PAID.value, False
 
 
+BUILD_CHUNK = 20_000  # invoices planned and written at a time: memory stays flat whatever the count
+
+
 def build_company(count: int, resync: int, today: date, clients: int = 0, failed: int = 0, seed_value: int = 6) -> Mix:
-    """`count` invoices with one line each, their payments and Xero export rows, in one transaction per table.
+    """`count` invoices with one line each, their payments and Xero export rows, written BUILD_CHUNK at a time.
 
     The first `resync` awaiting-payment invoices (to the sandbox's active contacts, account and tax rate the
     company maps) are failed with a cause that has since been fixed: a Resync exports them."""
@@ -171,10 +175,11 @@ def build_company(count: int, resync: int, today: date, clients: int = 0, failed
     mix = Mix(invoices=count)
     # the share of approved invoices failed for good, so that about `failed` are failed in all (with the Resync's)
     failed_share = max(0.01, (failed - resync) / max(1, count * 0.96))
-    plan: list[tuple] = []  # (id, number, client, date, due, ref, status, subtotal, tax, total, paid, approved, export)
-    lines: list[tuple] = []
-    for n in range(count):
-        invoice_id = first_id + n
+    fixed = (FailureCategory.ARCHIVED_CONTACT, "The contact has been archived and cannot be used.")
+    still_failing = list(STILL_FAILING.items())
+
+    def plan_one(invoice_id: int) -> tuple[tuple, tuple, tuple | None, tuple | None]:
+        """(invoice, line, export row or None, payment or None) for one invoice."""
         status, overdue = _status_of(rng)
         to_resync = status == InvoiceStatus.AWAITING_PAYMENT.value and not overdue and len(mix.resync_ids) < resync
         client = rng.choice(demo_clients if to_resync else all_clients)
@@ -190,29 +195,37 @@ def build_company(count: int, resync: int, today: date, clients: int = 0, failed
         totals = compute_totals([LineFigures(quantity, unit, gst.rate)], AmountsType.EXCLUSIVE)
         approved = None if status == InvoiceStatus.DRAFT.value else now - timedelta(days=(today - issued).days)
         if to_resync:
-            export = ExportState.FAILED.value
+            state = ExportState.FAILED.value
             mix.resync_ids.append(invoice_id)
         elif approved is None:
-            export = None
+            state = None
         else:
             roll = rng.random()
-            export = (ExportState.FAILED.value if roll < failed_share
-                      else ExportState.NOT_SENT.value if roll < failed_share + 0.02
-                      else ExportState.SKIPPED.value if roll < failed_share + 0.03
-                      else ExportState.SYNCED.value)  # fmt: skip
+            state = (ExportState.FAILED.value if roll < failed_share
+                     else ExportState.NOT_SENT.value if roll < failed_share + 0.02
+                     else ExportState.SKIPPED.value if roll < failed_share + 0.03
+                     else ExportState.SYNCED.value)  # fmt: skip
         paid = totals.total if status == InvoiceStatus.PAID.value else Decimal("0.00")
         reference = f"PO-{rng.randint(1000, 99999)}" if rng.random() < 0.3 else ""
-        plan.append((invoice_id, f"T-{invoice_id:06d}", client, issued, due, reference, status, totals.subtotal,
-                     totals.total_tax, totals.total, paid, approved, export))  # fmt: skip
-        line = totals.lines[0]
-        lines.append((invoice_id, 1, "Plumbing work", quantity, unit, account, gst.id, line.line_amount,
-                      line.tax_amount))  # fmt: skip
+        invoice = (invoice_id, f"T-{invoice_id:06d}", client, issued, due, reference, status, totals.subtotal,
+                   totals.total_tax, totals.total, paid, approved, now, now)  # fmt: skip
+        row = totals.lines[0]
+        line = (invoice_id, 1, "Plumbing work", quantity, unit, account, gst.id, row.line_amount, row.tax_amount)
+        export: tuple | None = None
+        if state == ExportState.SYNCED.value:
+            export = (invoice_id, state, str(uuid.UUID(int=invoice_id)), None, "[]", "", 1, approved, approved, now)
+        elif state == ExportState.FAILED.value:
+            category, message = fixed if to_resync else still_failing[invoice_id % 3]
+            export = (invoice_id, state, None, category.value, json.dumps([message]), category.default_hint,
+                      1 + invoice_id % 4, now - timedelta(minutes=invoice_id % 600), None, now)  # fmt: skip
+        elif state is not None:
+            export = (invoice_id, state, None, None, "[]", "", 0, None, None, now)
+        payment = (invoice_id, min(due, today), paid, "Bank transfer", now) if paid else None
         mix.by_status[status] = mix.by_status.get(status, 0) + 1
         mix.overdue += overdue
-        if export is not None:
-            mix.by_export[export] = mix.by_export.get(export, 0) + 1
-    if len(mix.resync_ids) < resync:
-        raise SystemExit(f"only {len(mix.resync_ids)} invoices could be failed for the Resync: ask for more invoices")
+        if state is not None:
+            mix.by_export[state] = mix.by_export.get(state, 0) + 1
+        return invoice, line, export, payment
 
     invoice_fields = [Invoice.id, Invoice.number, Invoice.client, Invoice.date, Invoice.due_date, Invoice.reference,
                       Invoice.status, Invoice.subtotal, Invoice.total_tax, Invoice.total, Invoice.amount_paid,
@@ -224,35 +237,17 @@ def build_company(count: int, resync: int, today: date, clients: int = 0, failed
                      XeroExport.messages, XeroExport.hint, XeroExport.attempts, XeroExport.last_attempt_at,
                      XeroExport.synced_at, XeroExport.updated_at]  # fmt: skip
     payment_fields = [Payment.invoice, Payment.date, Payment.amount, Payment.reference, Payment.created_at]
-
-    def invoices() -> Iterator[tuple]:
-        for p in plan:
-            yield (*p[:12], now, now)
-
-    def exports() -> Iterator[tuple]:
-        fixed = (FailureCategory.ARCHIVED_CONTACT, "The contact has been archived and cannot be used.")
-        for n, p in enumerate(plan):
-            invoice_id, state, approved = p[0], p[12], p[11]
-            if state == ExportState.SYNCED.value:
-                yield (invoice_id, state, str(uuid.UUID(int=invoice_id)), None, "[]", "", 1, approved, approved, now)
-            elif state == ExportState.FAILED.value:
-                category, message = fixed if invoice_id in resync_set else list(STILL_FAILING.items())[n % 3]
-                yield (invoice_id, state, None, category.value, json.dumps([message]), category.default_hint,
-                       1 + n % 4, now - timedelta(minutes=n % 600), None, now)  # fmt: skip
-            elif state is not None:
-                yield (invoice_id, state, None, None, "[]", "", 0, None, None, now)
-
-    def payments() -> Iterator[tuple]:
-        for p in plan:
-            if p[6] == InvoiceStatus.PAID.value:
-                yield (p[0], min(p[4], today), p[10], "Bank transfer", now)
-
-    resync_set = set(mix.resync_ids)
-    for model_fields, rows in ((invoice_fields, invoices()), (line_fields, lines), (export_fields, exports()),
-                               (payment_fields, payments())):  # fmt: skip
+    for chunk_start in range(0, count, BUILD_CHUNK):
+        planned = [plan_one(first_id + n) for n in range(chunk_start, min(count, chunk_start + BUILD_CHUNK))]
         with db.atomic():
-            for chunk in chunked(rows, 30000 // len(model_fields)):
-                model_fields[0].model.insert_many(chunk, fields=model_fields).execute()
+            for column, model_fields in enumerate((invoice_fields, line_fields, export_fields, payment_fields)):
+                rows = [p[column] for p in planned if p[column] is not None]
+                for part in chunked(rows, 30000 // len(model_fields)):
+                    model_fields[0].model.insert_many(part, fields=model_fields).execute()
+        if count > 10 * BUILD_CHUNK and (chunk_start // BUILD_CHUNK) % 10 == 9:
+            print(f"  built {chunk_start + len(planned):,} invoices", flush=True)
+    if len(mix.resync_ids) < resync:
+        raise SystemExit(f"only {len(mix.resync_ids)} invoices could be failed for the Resync: ask for more invoices")
     db.execute_sql("ANALYZE")  # as a long-used company file would have (sqlite_stat1 guides the planner)
     mix.seconds = time.perf_counter() - started
     return mix
@@ -560,12 +555,55 @@ def measure(
     return rows
 
 
+def build_into(data_dir: Path, args: argparse.Namespace, today: date) -> None:
+    """--build-into: a company file connected to a sandbox of its own, built and closed; the mix in mix.json."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with export_bench.start_sandbox(None, auto_approve=True, limits=OPEN_LIMITS) as sandbox:
+        export_bench.open_database(data_dir / "company.sqlite3", data_dir / "backups")
+        try:
+            export_bench.connect_company(sandbox, data_dir)
+            mix = build_company(args.invoices, args.resync, today, args.clients or args.invoices // 20,
+                                 args.failed or args.invoices // 20)  # fmt: skip
+        finally:
+            export_bench.close_database()
+    (data_dir / "mix.json").write_text(json.dumps(asdict(mix)))
+    print(f"built {mix.invoices:,} invoices in {mix.seconds:.1f} s: "
+          f"{', '.join(f'{k} {v:,}' for k, v in sorted(mix.by_status.items()))} (overdue {mix.overdue:,}); "
+          f"Xero {', '.join(f'{k} {v:,}' for k, v in sorted(mix.by_export.items()))}; "
+          f"peak RSS of the build {rss_mib():.0f} MiB", flush=True)  # fmt: skip
+
+
+def company_for(data_dir: Path, built: Path | None, args: argparse.Namespace) -> Mix:
+    """The company file in data_dir: built there by a child process (this process's peak memory is then the
+    window's and the Resync's alone, as on a bookkeeper's desk), or with --company copied from that folder (built
+    into it by the first run, and never changed: every run starts from the same file)."""
+    source = built or data_dir
+    if not (source / "mix.json").exists():
+        build = [sys.executable, __file__, "--build-into", str(source), "--invoices", str(args.invoices),
+                 "--resync", str(args.resync)]  # fmt: skip
+        build += [f"--{name}={value}" for name in ("clients", "failed") if (value := getattr(args, name))]
+        subprocess.run(build, check=True)
+    mix = Mix(**json.loads((source / "mix.json").read_text()))
+    if mix.invoices != args.invoices or len(mix.resync_ids) < args.resync:
+        raise SystemExit(f"{source} holds {mix.invoices:,} invoices, {len(mix.resync_ids):,} to Resync: "
+                         "build another (a new --company folder)")  # fmt: skip
+    if built is not None:
+        data_dir.mkdir()
+        for part in built.glob("company.sqlite3*"):  # with its -wal, if the build left one
+            shutil.copyfile(part, data_dir / part.name)
+    mix.resync_ids = mix.resync_ids[: args.resync]
+    return mix
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--resync", type=int, default=5_000)
     parser.add_argument("--failed", type=int, help="failed exports in all (default: one per 20 invoices)")
     parser.add_argument("--clients", type=int, help="clients in the company file (default: one per 20 invoices)")
+    parser.add_argument("--company", type=Path, help="build the company file into this folder once; "
+                        "every run then works on a copy of it")  # fmt: skip
+    parser.add_argument("--build-into", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--profile", choices=PHASES, help="cProfile one phase (GUI thread), printed to stderr")
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the Resync")
     parser.add_argument(
@@ -573,24 +611,20 @@ def main() -> int:
     )
     args = parser.parse_args()
     today = date.today()
+    if args.build_into:
+        build_into(args.build_into, args, today)
+        return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("InvoiceDesktopBench")  # QSettings never the user's (a file is passed anyway)
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        data_dir = tmp / "company"
+        mix = company_for(data_dir, args.company, args)
         state_dir = (tmp / "sandbox") if args.sandbox_process else None
         sandbox = stack.enter_context(export_bench.start_sandbox(state_dir, auto_approve=True, limits=OPEN_LIMITS))
-        data_dir = tmp / "company"
-        data_dir.mkdir()
         export_bench.open_database(data_dir / "company.sqlite3", data_dir / "backups")
         try:
-            export_bench.connect_company(sandbox, data_dir)
-            rss_before = rss_mib()
-            mix = build_company(args.invoices, args.resync, today, args.clients or args.invoices // 20,
-                                 args.failed or args.invoices // 20)  # fmt: skip
-            print(f"built {mix.invoices:,} invoices in {mix.seconds:.1f} s: "
-                  f"{', '.join(f'{k} {v:,}' for k, v in sorted(mix.by_status.items()))} (overdue {mix.overdue:,}); "
-                  f"Xero {', '.join(f'{k} {v:,}' for k, v in sorted(mix.by_export.items()))}; "
-                  f"peak RSS {rss_before:.0f} -> {rss_mib():.0f} MiB", flush=True)  # fmt: skip
+            export_bench.connect_company(sandbox, data_dir)  # this run's sandbox: its tokens, its cache
             ctx = AppContext(paths=AppPaths(data_dir), endpoints=sandbox.endpoints, client_id=None)
             if state_dir is not None:
                 sandbox.stop()  # saves its state; the child serves on the same port from it
