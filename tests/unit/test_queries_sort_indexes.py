@@ -1,4 +1,4 @@
-"""The invoice lists' sorts walk an index (schema 5) rather than sorting the whole tab: EXPLAIN QUERY PLAN names the
+"""The invoice lists' sorts walk an index (schemas 6 and 9) rather than sorting the whole tab: EXPLAIN QUERY PLAN names the
 index and has no temporary B-tree for the ORDER BY; and the Client sort keeps clients whose names differ only in
 case apart (each one's invoices in turn, by id)."""
 
@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from invoice_desktop.ledger.queries import SortKey, Tab, list_invoices, list_query
-from invoice_desktop.store.models import Client, Invoice, InvoiceStatus, database_proxy
+from invoice_desktop.ledger.queries import XERO_SORT_ORDER, SortKey, Tab, list_invoices, list_query
+from invoice_desktop.store.models import Client, ExportState, Invoice, InvoiceStatus, XeroExport, database_proxy
 
 pytestmark = pytest.mark.sqlite_only  # about the SQLite file itself
 
@@ -63,6 +63,9 @@ INDEX_OF = {
     (Tab.ALL, SortKey.TOTAL): "invoice_total",
     (Tab.ALL, SortKey.AMOUNT_DUE): "invoice_amount_due",
     (Tab.ALL, SortKey.CLIENT): "client_name_nocase",
+    (Tab.PAID, SortKey.XERO): "invoice_status_xero_rank",
+    (Tab.OVERDUE, SortKey.XERO): "invoice_status_xero_rank",
+    (Tab.ALL, SortKey.XERO): "invoice_xero_rank",
 }
 
 
@@ -103,3 +106,37 @@ def test_clients_whose_names_differ_in_case_are_kept_apart_each_by_id(many):
     assert set(clients[:split]) == {first} and first not in clients[split:]  # one client's invoices, then the other's
     assert [r.id for r in rows[:split]] == sorted(r.id for r in rows[:split])
     assert [r.id for r in rows[split:]] == sorted(r.id for r in rows[split:])
+
+
+def xero_ranks() -> dict[int, int]:
+    return dict(database_proxy.execute_sql('SELECT "id", "xero_rank" FROM "invoice"').fetchall())
+
+
+def test_the_xero_rank_follows_every_write_of_the_export_state(many):
+    """Schema 9's triggers: whatever writes xero_export (insert, update, delete), the invoice's rank is its state's
+    place in XERO_SORT_ORDER, and an invoice with no export row ranks as not sent."""
+    ids = [i.id for i in Invoice.select(Invoice.id).order_by(Invoice.id)][: len(ExportState)]
+    rank = {state: XERO_SORT_ORDER.index(state) for state in ExportState}
+    assert set(xero_ranks().values()) == {rank[ExportState.NOT_SENT]}
+    XeroExport.insert_many([{"invoice": i, "state": s} for i, s in zip(ids, ExportState, strict=True)]).execute()
+    assert [xero_ranks()[i] for i in ids] == [rank[s] for s in ExportState]
+    for state in ExportState:
+        XeroExport.update(state=state).where(XeroExport.invoice == ids[0]).execute()
+        assert xero_ranks()[ids[0]] == rank[state]
+    XeroExport.delete().where(XeroExport.invoice == ids[1]).execute()
+    assert xero_ranks()[ids[1]] == rank[ExportState.NOT_SENT]
+    invoice = Invoice.get_by_id(ids[0])
+    invoice.reference = "saved again"
+    invoice.save()  # a save of the model never writes the rank (it is no field of it)
+    assert xero_ranks()[ids[0]] == rank[list(ExportState)[-1]]  # the state the loop left
+
+
+def test_the_xero_sort_is_the_states_order_then_the_id(many):
+    ids = [i.id for i in Invoice.select(Invoice.id).where(Invoice.status != InvoiceStatus.DRAFT.value)]
+    states = list(ExportState)
+    XeroExport.insert_many([{"invoice": i, "state": states[(i * 7) % len(states)]} for i in ids[::2]]).execute()
+    rows = list_invoices(Tab.ALL, sort=SortKey.XERO, today=TODAY)
+    keys = [(XERO_SORT_ORDER.index(ExportState(r.xero_state)), r.id) for r in rows]
+    assert keys == sorted(keys)
+    backwards = list_invoices(Tab.ALL, sort=SortKey.XERO, descending=True, today=TODAY)
+    assert [r.id for r in backwards] == [r.id for r in rows][::-1]

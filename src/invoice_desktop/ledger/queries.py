@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from peewee import JOIN, SQL, Case, ColumnBase, Expression, Select, fn
+from peewee import JOIN, SQL, Case, Column, ColumnBase, Expression, Select, fn
 
 from invoice_desktop.ledger.text import fold, nfc
 from invoice_desktop.store.engine import NoCase, is_postgresql
@@ -88,6 +88,18 @@ XERO_SORT_ORDER = (
 )
 
 _CENTS = Decimal("0.01")
+
+# SQLite files keep each invoice's place in XERO_SORT_ORDER on the invoice (schema 9: triggers on xero_export keep
+# it), indexed with the tab's status: the Xero sort walks an index like the others.
+_XERO_RANK = Column(Invoice, "xero_rank")
+
+
+def export_state_rank(export_state: ColumnBase) -> ColumnBase:
+    """An invoice's place in XERO_SORT_ORDER: the column kept on SQLite files, a CASE over the state on PostgreSQL."""
+    if not is_postgresql():
+        return _XERO_RANK
+    ranks = [(state.value, rank) for rank, state in enumerate(XERO_SORT_ORDER)]
+    return Case(export_state, ranks, len(XERO_SORT_ORDER))
 
 
 def list_invoices(
@@ -271,9 +283,7 @@ def _fold(value: str | None) -> str | None:
 def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list:
     key: ColumnBase
     if sort is SortKey.XERO:
-        key = Case(
-            export_state, [(state.value, rank) for rank, state in enumerate(XERO_SORT_ORDER)], len(XERO_SORT_ORDER)
-        )
+        key = export_state_rank(export_state)
     else:
         key = {
             SortKey.NUMBER: Invoice.number,

@@ -36,7 +36,7 @@ from invoice_desktop.store.faults import BUSY_ATTEMPT_MS, company_file_error, re
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.file_check import APPLICATION_ID, SQLITE_HEADER, FileCheck, inspect_file, refuse_unusable
 from invoice_desktop.store.location import CompanyLocation, checked_url, is_database_url
-from invoice_desktop.store.migrations import CURRENT_VERSION, migrate
+from invoice_desktop.store.migrations import CURRENT_VERSION, migrate, sqlite_extras
 from invoice_desktop.store.models import ALL_MODELS, database_proxy
 
 __all__ = [
@@ -178,6 +178,7 @@ def bring_up_to_date(db: SqliteDatabase) -> None:
 def create_fresh(db: SqliteDatabase) -> None:
     with db.atomic():
         db.create_tables(ALL_MODELS)
+        sqlite_extras(db)
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute_sql(f"PRAGMA user_version = {CURRENT_VERSION}")
 

@@ -405,6 +405,46 @@ CREATE TABLE "xero_token_rotation" (
 """
 
 
+# Schema 9 (SQLite only): the Xero column's sort key kept on the invoice itself (issue 16: sorting a tab of a
+# million invoices by Xero walked every invoice of the tab through a CASE over its export row and sorted them).
+# "xero_rank" is the export state's place in ledger.queries.XERO_SORT_ORDER (failed first; not sent when there is no
+# export row), kept by triggers on xero_export, whoever writes it; it is no model field, so saving an Invoice never
+# writes a stale rank. The indexes give each tab (its status, or none for All) the rank then the id.
+# PostgreSQL sorts by the CASE itself (its planner has the statistics for it); its files have no such column.
+_RANK_OF = """CASE {} WHEN 'failed' THEN 0 WHEN 'sending' THEN 1 WHEN 'queued' THEN 2 WHEN 'not_sent' THEN 3
+    WHEN 'skipped' THEN 4 WHEN 'synced' THEN 5 ELSE 6 END"""
+NO_EXPORT_RANK = 3  # not sent
+SCHEMA_9 = (
+    f'ALTER TABLE "invoice" ADD COLUMN "xero_rank" INTEGER NOT NULL DEFAULT {NO_EXPORT_RANK}',
+    f"""UPDATE "invoice" SET "xero_rank" = (SELECT {_RANK_OF.format('"state"')} FROM "xero_export"
+    WHERE "xero_export"."invoice_id" = "invoice"."id") WHERE "id" IN (SELECT "invoice_id" FROM "xero_export")""",
+    'CREATE INDEX "invoice_status_xero_rank" ON "invoice" ("status", "xero_rank")',
+    'CREATE INDEX "invoice_xero_rank" ON "invoice" ("xero_rank")',
+    f"""CREATE TRIGGER "xero_export_rank_on_insert" AFTER INSERT ON "xero_export" BEGIN
+    UPDATE "invoice" SET "xero_rank" = {_RANK_OF.format('NEW."state"')} WHERE "id" = NEW."invoice_id"; END""",
+    f"""CREATE TRIGGER "xero_export_rank_on_update" AFTER UPDATE OF "state" ON "xero_export"
+    WHEN NEW."state" IS NOT OLD."state" BEGIN
+    UPDATE "invoice" SET "xero_rank" = {_RANK_OF.format('NEW."state"')} WHERE "id" = NEW."invoice_id"; END""",
+    f"""CREATE TRIGGER "xero_export_rank_on_delete" AFTER DELETE ON "xero_export" BEGIN
+    UPDATE "invoice" SET "xero_rank" = {NO_EXPORT_RANK} WHERE "id" = OLD."invoice_id"; END""",
+    'ANALYZE "invoice"',
+)
+
+
+def _statements(statements: tuple[str, ...]) -> Callable[[SqliteDatabase], None]:
+    """A step of whole statements (a trigger's body holds semicolons: _run's split would cut it)."""
+
+    def step(db: SqliteDatabase) -> None:
+        for sql in statements:
+            db.execute_sql(sql)
+
+    return step
+
+
+# What a new SQLite file has beside the models' tables (store.database.create_fresh runs it after them).
+sqlite_extras = _statements(SCHEMA_9)
+
+
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
         for sql in script.split(";"):
@@ -424,13 +464,16 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     6: _run(SCHEMA_6),
     7: _run(SCHEMA_7),
     8: _run(SCHEMA_8),
+    9: _statements(SCHEMA_9),
 }
 CURRENT_VERSION = max(STEPS)
 
 # PostgreSQL company files begin at this schema (created from the models); POSTGRESQL_STEPS[n] brings one from n-1
 # to n, for every n after it (see the rule above).
 POSTGRESQL_FIRST_VERSION = 8
-POSTGRESQL_STEPS: dict[int, Callable[[Any], None]] = {}
+POSTGRESQL_STEPS: dict[int, Callable[[Any], None]] = {
+    9: lambda db: None,  # schema 9 is SQLite's alone (see SCHEMA_9)
+}
 
 
 def migrate(db: Any, from_version: int, record: Callable[[int], None] | None = None) -> None:
