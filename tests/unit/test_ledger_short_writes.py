@@ -66,7 +66,7 @@ def after(monkeypatch, target, name: str, action) -> None:
 
 def write_transactions(action) -> list[list[str]]:
     """Each write transaction (BEGIN IMMEDIATE .. COMMIT) `action` runs, as the statements SQLite ran in it (the
-    app's own: a trigger a statement fires, once per row, is traced as that statement again, and left out)."""
+    app's own, each once: a trigger a statement fires, once per row, is traced as that statement again)."""
     seen: list[str] = []
     database_proxy.obj.connection().set_trace_callback(seen.append)
     try:
@@ -79,7 +79,7 @@ def write_transactions(action) -> list[list[str]]:
         if sql.startswith("BEGIN IMMEDIATE"):
             transactions.append([])
             inside = True
-        elif inside and transactions[-1][-1:] != [sql]:
+        elif inside and sql not in transactions[-1]:
             transactions[-1].append(sql)
             inside = not sql.startswith(("COMMIT", "ROLLBACK"))
     return transactions

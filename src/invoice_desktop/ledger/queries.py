@@ -15,7 +15,8 @@ from enum import StrEnum
 
 from peewee import JOIN, SQL, Case, Column, ColumnBase, Expression, Select, fn
 
-from invoice_desktop.ledger.text import fold, nfc
+from invoice_desktop.ledger.invoice_search import candidates, matches
+from invoice_desktop.ledger.text import nfc
 from invoice_desktop.store.engine import NoCase, is_postgresql
 from invoice_desktop.store.failures import FailureCategory, stored_messages
 from invoice_desktop.store.models import (
@@ -256,28 +257,15 @@ def _filter(tab: Tab, search: str, today: date) -> ColumnBase:
         conditions.append(Invoice.status == InvoiceStatus.PAID.value)
     term = nfc(search).strip()
     if term:
-        conditions.append(
-            _matches(Invoice.number, term) | _matches(Client.name, term) | _matches(Invoice.reference, term)
-        )
+        exact = matches(Invoice.number, term) | matches(Client.name, term) | matches(Invoice.reference, term)
+        among = candidates(term)
+        conditions.append(exact if among is None else Invoice.id.in_(among) & exact)
     if not conditions:
         return SQL("1 = 1")
     combined = conditions[0]
     for condition in conditions[1:]:
         combined &= condition
     return combined
-
-
-def _matches(column: ColumnBase, term: str) -> Expression:
-    # SQLite's LIKE folds case for ASCII only. An ASCII term matches correctly with it whatever the data holds;
-    # any other term is compared as Xero compares text (ledger.text.fold) on this thread's connection.
-    if term.isascii() or is_postgresql():  # PostgreSQL's ILIKE folds the case of any letter
-        return column.contains(term)
-    database_proxy.obj.connection().create_function("id_fold", 1, _fold, deterministic=True)
-    return fn.instr(fn.id_fold(column), fold(term)) > 0
-
-
-def _fold(value: str | None) -> str | None:
-    return None if value is None else fold(value)
 
 
 def _ordering(sort: SortKey, descending: bool, export_state: ColumnBase) -> list:
