@@ -405,6 +405,15 @@ CREATE TABLE "xero_token_rotation" (
 """
 
 
+# Schema 9: the Failed table's sorts (xero.failed_pages): the failed exports by last attempt and by category, so a
+# page of 50,000 failed walks an index (Invoice # and Total walk invoice_number and invoice_total).
+SCHEMA_9 = """
+CREATE INDEX "xero_export_state_last_attempt_at" ON "xero_export" ("state", "last_attempt_at");
+CREATE INDEX "xero_export_state_category" ON "xero_export" ("state", "category");
+ANALYZE "xero_export";
+"""
+
+
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
         for sql in script.split(";"):
@@ -424,13 +433,16 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     6: _run(SCHEMA_6),
     7: _run(SCHEMA_7),
     8: _run(SCHEMA_8),
+    9: _run(SCHEMA_9),
 }
 CURRENT_VERSION = max(STEPS)
 
 # PostgreSQL company files begin at this schema (created from the models); POSTGRESQL_STEPS[n] brings one from n-1
 # to n, for every n after it (see the rule above).
 POSTGRESQL_FIRST_VERSION = 8
-POSTGRESQL_STEPS: dict[int, Callable[[Any], None]] = {}
+POSTGRESQL_STEPS: dict[int, Callable[[Any], None]] = {
+    9: _run(SCHEMA_9),  # the same SQL
+}
 
 
 def migrate(db: Any, from_version: int, record: Callable[[int], None] | None = None) -> None:

@@ -4,13 +4,11 @@ Synced lists the window and `xero failed` / `xero synced` show."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 from peewee import ModelSelect
@@ -173,46 +171,12 @@ def _rows(state: ExportState) -> ModelSelect[XeroExport]:
 
 
 def list_failed(*, payments: bool = False) -> list[FailedRow]:
-    """Every failed export (with `payments`, the failed payments recorded here and credit notes after them), by
-    invoice number:
-    one joined query reading only the columns shown, as plain tuples
-    (no model instances, no lazy loads of the invoice or client), converted here. The window reads this list
-    whenever the Failed table is shown or a Resync ends, so it has to stay quick with thousands of rows."""
-    columns = (Invoice.id, Invoice.number, Client.name, Invoice.total, XeroExport.category, XeroExport.messages,
-               XeroExport.hint, XeroExport.attempts, XeroExport.last_attempt_at, XeroExport.next_retry_at,
-               XeroExport.note, XeroExport.unconfirmed)  # fmt: skip
-    query = (
-        XeroExport.select(*columns)
-        .join(Invoice, on=(XeroExport.invoice == Invoice.id))
-        .join(Client, on=(Invoice.client == Client.id))
-        .where(XeroExport.state == ExportState.FAILED.value)
-    )  # no ORDER BY: SQLite would walk every invoice by number for it; the few failed ones are sorted below
-    sql, params = query.sql()
-    rows = XeroExport._meta.database.execute_sql(sql, params).fetchall()  # raw values, converted here
-    rows.sort(key=itemgetter(1))
-    total, when = Invoice.total.python_value, XeroExport.last_attempt_at.python_value
-    messages_of: dict[str | None, tuple[str, ...]] = {}  # the same few messages recur on many rows
-    found = []
-    for invoice_id, number, client, cents, category, stored, hint, attempts, last, retry, note, unsure in rows:
-        messages = messages_of.get(stored)
-        if messages is None:
-            messages = messages_of[stored] = stored_messages(stored)
-        found.append(
-            FailedRow(invoice_id, number, client, str(total(cents)), FailureCategory(category) if category else None,
-                      messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
-        )  # fmt: skip
-    return found + (_payment_rows(ExportState.FAILED) + _credit_note_rows(ExportState.FAILED) if payments else [])
+    """Every failed export (with `payments`, the failed payments recorded here and credit notes among them), by
+    number: xero.failed_pages.failed_page with no limit (`xero failed` prints it; the window reads it a page at a
+    time)."""
+    from invoice_desktop.xero.failed_pages import failed_page  # it builds FailedRows: it imports this module
 
-
-def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime | None:
-    """A stored UtcDateTimeField value ('YYYY-MM-DDTHH:MM:SS.ffffffZ'): fromisoformat reads it several times
-    faster than the field's strptime, and gives the same aware UTC datetime; anything else goes the slow way."""
-    if stored is None:
-        return None
-    if stored.endswith("Z"):
-        with contextlib.suppress(ValueError):
-            return datetime.fromisoformat(stored)
-    return slow(stored)
+    return failed_page(invoices_only=not payments)
 
 
 def list_synced(*, payments: bool = False) -> list[SyncedRow]:
@@ -221,22 +185,21 @@ def list_synced(*, payments: bool = False) -> list[SyncedRow]:
         SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
                   row.xero_invoice_id or "", row.synced_at, row.note, stored_messages(row.warnings))
         for row in _rows(ExportState.SYNCED)
-    ] + (_payment_rows(ExportState.SYNCED) + _credit_note_rows(ExportState.SYNCED) if payments else [])  # fmt: skip
+    ] + (_payment_rows() + _credit_note_rows() if payments else [])  # fmt: skip
 
 
-def _payment_rows(state: ExportState) -> list[Any]:
-    """The payments recorded here in that export state, as Failed / Synced rows (type "payment")."""
+def _payment_rows() -> list[SyncedRow]:
+    """The payments recorded here that are in Xero, as Synced rows (type "payment")."""
     query = (
         XeroPaymentExport.select(XeroPaymentExport, Payment, Invoice, Client)
         .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
         .join(Invoice, on=(Payment.invoice == Invoice.id))
         .join(Client, on=(Invoice.client == Client.id))
-        .where(XeroPaymentExport.state == state.value)
+        .where(XeroPaymentExport.state == ExportState.SYNCED.value)
         .order_by(Invoice.number, Payment.id)
     )
     return [
         _document_row(
-            state,
             row,
             row.payment.invoice,
             row.payment.invoice.number,
@@ -249,19 +212,18 @@ def _payment_rows(state: ExportState) -> list[Any]:
     ]
 
 
-def _credit_note_rows(state: ExportState) -> list[Any]:
-    """The credit notes in that export state, as Failed / Synced rows (type "credit_note", their own number)."""
+def _credit_note_rows() -> list[SyncedRow]:
+    """The credit notes in Xero, as Synced rows (type "credit_note", their own number)."""
     query = (
         XeroCreditNoteExport.select(XeroCreditNoteExport, CreditNote, Invoice, Client)
         .join(CreditNote, on=(XeroCreditNoteExport.credit_note == CreditNote.id))
         .join(Invoice, on=(CreditNote.invoice == Invoice.id))
         .join(Client, on=(Invoice.client == Client.id))
-        .where(XeroCreditNoteExport.state == state.value)
+        .where(XeroCreditNoteExport.state == ExportState.SYNCED.value)
         .order_by(CreditNote.number)
     )
     return [
         _document_row(
-            state,
             row,
             row.credit_note.invoice,
             row.credit_note.number,
@@ -274,19 +236,13 @@ def _credit_note_rows(state: ExportState) -> list[Any]:
     ]
 
 
-def _document_row(
-    state: ExportState, row: Any, invoice: Invoice, number: str, amount: Any, xero_id: str | None, **kind: Any
-) -> SyncedRow | FailedRow:
-    """A payment's or credit note's export row (`row`: its export state) as a Synced or Failed row, under
-    `number`; a synced one carries its invoice's Xero id (Open in Xero opens the invoice's page)."""
-    if state is ExportState.SYNCED:
-        export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
-        return SyncedRow(invoice.id, number, invoice.client.name, str(amount), xero_id or "", row.synced_at,
-                         row.note, invoice_xero_id=(export.xero_invoice_id or "") if export else "",
-                         **kind)  # fmt: skip
-    return FailedRow(invoice.id, number, invoice.client.name, str(amount), row.category,
-                     stored_messages(row.messages), row.hint, row.attempts, row.last_attempt_at, row.next_retry_at,
-                     row.note or "", bool(row.unconfirmed), **kind)  # fmt: skip
+def _document_row(row: Any, invoice: Invoice, number: str, amount: Any, xero_id: str | None, **kind: Any) -> SyncedRow:
+    """A payment's or credit note's export row (`row`: its export state) as a Synced row, under `number`,
+    carrying its invoice's Xero id (Open in Xero opens the invoice's page). The Failed ones: xero.failed_pages."""
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
+    return SyncedRow(invoice.id, number, invoice.client.name, str(amount), xero_id or "", row.synced_at,
+                     row.note, invoice_xero_id=(export.xero_invoice_id or "") if export else "",
+                     **kind)  # fmt: skip
 
 
 def failed_credit_note_ids() -> list[int]:
