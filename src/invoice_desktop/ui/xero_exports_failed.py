@@ -4,7 +4,7 @@ Tick rows (mouse, Space, Ctrl+A, the header's box), press **Resync**: the ticked
 ExportWorker thread while a progress bar with Cancel shows how far it got. The outcomes are shown as they come (an
 exported row leaves the list, a refused one shows its new error and stays ticked), gathered and applied together
 at most every APPLY_MS: the worker reports a batch at a time, and one change of the table (and one repaint of the
-window) per report kept the window from keeping up with a big Resync. At the end the list is read again and
+window) per report kept the window from keeping up with a big Resync. At the end the loaded pages are read again and
 a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
 worker is shown in a message box, its message and hint. Xero unreachable (a 503: the organisation offline, a
 timeout) is transient: no box, the message under the list says so and when Resync tries again by itself (the ticked

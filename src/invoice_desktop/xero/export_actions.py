@@ -1,13 +1,13 @@
 """What the bookkeeper does with exports (docs/product.md §2/§4): resync chosen invoices or all failed ones, mark an
 invoice as already in Xero (optionally linking a Xero invoice number or id), don't send; and the Failed and
-Synced lists the window and `xero failed` / `xero synced` show."""
+Synced lists the window and `xero failed` / `xero synced` show (the rows and their keys are export_rows', named
+here too; the Failed list is read through failed_pages)."""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -36,7 +36,16 @@ from invoice_desktop.store.models import (
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_park import RunStop, current_stop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
+from invoice_desktop.xero.export_rows import CREDIT_NOTE_KEYS as CREDIT_NOTE_KEYS
+from invoice_desktop.xero.export_rows import FailedRow as FailedRow
+from invoice_desktop.xero.export_rows import SyncedRow as SyncedRow
+from invoice_desktop.xero.export_rows import credit_note_key as credit_note_key
+from invoice_desktop.xero.export_rows import key_of as key_of
+from invoice_desktop.xero.export_rows import payment_key as payment_key
+from invoice_desktop.xero.export_rows import row_key as row_key
+from invoice_desktop.xero.export_rows import split_keys as split_keys
 from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.failed_pages import failed_page
 from invoice_desktop.xero.failure_classifier import Failure
 from invoice_desktop.xero.invoice_lookup import Wanted, look_up
 from invoice_desktop.xero.xero_cache import PARTS, XeroCache, load_cache, refresh_cache
@@ -47,117 +56,6 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 class ExportActionError(ValueError):
     """An action that cannot be done on this invoice; the message is for the user."""
-
-
-@dataclass(frozen=True)
-class FailedRow:
-    invoice_id: int
-    number: str
-    client: str
-    total: str
-    category: FailureCategory | None
-    messages: tuple[str, ...]
-    hint: str
-    attempts: int
-    last_attempt: datetime | None
-    next_retry_at: datetime | None
-    note: str = ""
-    unconfirmed: bool = False  # sent, its reply never came: looked up in Xero before it is sent again
-    kind: str = "invoice"  # "invoice" | "payment" (a payment recorded here: `number` is its invoice's)
-    payment_id: int | None = None  # | "credit_note" (`number` is the credit note's, `invoice_id` its invoice's)
-    credit_note_id: int | None = None
-
-    @property
-    def title(self) -> str:
-        return self.category.title if self.category else ""
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "type": self.kind,
-            "number": self.number,
-            "category": self.category.value if self.category else None,
-            "title": self.title,
-            "message": " ".join(self.messages),
-            "hint": self.hint,
-            "attempts": self.attempts,
-            "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
-            "note": self.note or None,
-            "unconfirmed": self.unconfirmed,
-        }
-
-
-@dataclass(frozen=True)
-class SyncedRow:
-    invoice_id: int
-    number: str
-    client: str
-    total: str
-    xero_invoice_id: str
-    synced_at: datetime | None
-    note: str
-    warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
-    kind: str = "invoice"  # "invoice" | "payment" (then xero_invoice_id holds Xero's PaymentID)
-    payment_id: int | None = None  # | "credit_note" (then xero_invoice_id holds Xero's CreditNoteID)
-    credit_note_id: int | None = None
-    invoice_xero_id: str = ""  # the Xero InvoiceID of the invoice (a payment's or credit note's: its invoice)
-
-    @property
-    def xero_page_id(self) -> str:
-        """The Xero invoice whose page shows this row in Xero (a payment or credit note is shown on its invoice's
-        page, where Xero lists what was paid and credited)."""
-        return self.xero_invoice_id if self.kind == "invoice" else self.invoice_xero_id
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "type": self.kind,
-            "number": self.number,
-            "xero_invoice_id": self.xero_invoice_id,
-            "synced_at": self.synced_at.isoformat() if self.synced_at else None,
-            "warnings": list(self.warnings),
-        }
-
-
-# --- a row's key: (type, id) -------------------------------------------------------------------------------------
-#
-# The Failed and Synced lists hold invoices, payments and credit notes, whose ids may be equal: a row is known by
-# (type, id), carried as one int so the tables' ticks, lookups and the worker's reports keep their int keys: an
-# invoice's row by its invoice id (as before payments were listed), a payment's by its payment id negated (ids
-# start at 1), a credit note's by its id plus CREDIT_NOTE_KEYS, negated (no payment id comes near 2**40).
-CREDIT_NOTE_KEYS = 1 << 40
-
-
-def row_key(kind: str, invoice_id: int, payment_id: int | None, credit_note_id: int | None = None) -> int:
-    """The row key of an invoice (`kind` "invoice"), of a payment recorded here ("payment", its payment id) or of
-    a credit note ("credit_note", its id)."""
-    if kind == "payment":
-        assert payment_id is not None and 0 < payment_id < CREDIT_NOTE_KEYS
-        return -payment_id
-    if kind == "credit_note":
-        assert credit_note_id is not None and credit_note_id > 0
-        return -(CREDIT_NOTE_KEYS + credit_note_id)
-    return invoice_id
-
-
-def key_of(row: FailedRow | SyncedRow | ExportOutcome) -> int:
-    return row_key(row.kind, row.invoice_id, row.payment_id, row.credit_note_id)
-
-
-def payment_key(payment_id: int) -> int:
-    return row_key("payment", 0, payment_id)
-
-
-def credit_note_key(credit_note_id: int) -> int:
-    return row_key("credit_note", 0, None, credit_note_id)
-
-
-def split_keys(keys: Iterable[int]) -> tuple[list[int], list[int], list[int]]:
-    """Row keys -> (invoice ids, payment ids, credit note ids), each in the order given."""
-    listed = list(keys)
-    return (
-        [k for k in listed if k > 0],
-        [-k for k in listed if -CREDIT_NOTE_KEYS < k < 0],
-        [-k - CREDIT_NOTE_KEYS for k in listed if k <= -CREDIT_NOTE_KEYS],
-    )
 
 
 def _rows(state: ExportState) -> ModelSelect[XeroExport]:
@@ -174,8 +72,6 @@ def list_failed(*, payments: bool = False) -> list[FailedRow]:
     """Every failed export (with `payments`, the failed payments recorded here and credit notes among them), by
     number: xero.failed_pages.failed_page with no limit (`xero failed` prints it; the window reads it a page at a
     time)."""
-    from invoice_desktop.xero.failed_pages import failed_page  # it builds FailedRows: it imports this module
-
     return failed_page(invoices_only=not payments)
 
 

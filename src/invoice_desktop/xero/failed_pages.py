@@ -38,7 +38,7 @@ from invoice_desktop.store.models import (
     XeroPaymentExport,
 )
 from invoice_desktop.store.query_rows import tuple_rows
-from invoice_desktop.xero.export_actions import FailedRow, row_key, split_keys
+from invoice_desktop.xero.export_rows import FailedRow, row_key, split_keys
 
 FAILED = ExportState.FAILED.value
 
