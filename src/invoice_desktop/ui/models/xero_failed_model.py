@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import lru_cache, partial
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -166,12 +166,15 @@ def _failed_keys(order: str, descending: bool) -> list[int]:
 @dataclass(frozen=True)
 class FailedList:
     """Where the table's list comes from: plain functions, safe to call on any thread (the SQL of
-    xero.failed_pages; a test may hand in others)."""
+    xero.failed_pages; a test may hand in others). Its `count` and `ids` are the model's ListQuery."""
 
     page: Callable[[str, bool, int, int], list[FailedRow]] = _failed_page  # (order, descending, offset, limit)
     count: Callable[[], int] = count_failed
     keys: Callable[[str, bool], list[int]] = _failed_keys  # every row key, in (order, descending)
     among: Callable[[Collection[int]], set[int]] = failed_among  # which of these row keys are in the list
+
+    def ids(self, order: str, descending: bool, among: Collection[int] | None = None) -> list[int]:
+        return self.keys(order, descending) if among is None else list(self.among(among))
 
 
 class FailedTableModel(ColumnsModel[FailedRow]):
@@ -186,8 +189,6 @@ class FailedTableModel(ColumnsModel[FailedRow]):
         columns = failed_columns(self._status)
         pages = SqlPages(self._source.page, FailedSort.NUMBER.value, page_size)
         super().__init__(columns, parent, id_of=row_key_of, pages=pages)
-        self._pages_of = pages
-        self._count: int | None = None  # the list's length, read when a select-all needs it (once per reload)
         self._leaving: dict[int, int] = {}  # removed (gone from the lookups), still in the table: key -> row
         self._texts: dict[int, tuple[FailedRow, tuple[str | None, ...]]] = {}  # by row key: the row, its texts
         self._flush_timer = QTimer(self)
@@ -243,7 +244,6 @@ class FailedTableModel(ColumnsModel[FailedRow]):
     def read_pages(self, keep_loaded: bool = True) -> None:
         self._leaving = {}
         self._flush_timer.stop()
-        self._count = None
         self._texts = {}  # made again as the rows are shown (_texts_of)
         super().read_pages(keep_loaded)
 
@@ -251,22 +251,8 @@ class FailedTableModel(ColumnsModel[FailedRow]):
         self.flush_removals()
         super().sort(column, order)
 
-    # --- the list its ticks are of: in SQL (rows not loaded are never read for a select-all) ---
-
-    def tick_count(self) -> int:
-        if self._count is None:
-            self._count = self._source.count()
-        return self._count
-
-    def ids_in_list(self, ids: Collection[int]) -> set[int]:
-        found = super().ids_in_list(ids)  # the rows loaded
-        rest = [i for i in ids if i not in found and i not in self._leaving]
-        if rest and not self._pages_of.exhausted:
-            found.update(self._source.among(rest))
-        return found
-
-    def list_ids(self) -> Callable[[], list[int]]:
-        return partial(self._source.keys, self._pages_of.order, self._pages_of.descending)
+    def _list_query(self) -> FailedList:
+        return self._source  # the list its ticks are of: in SQL (rows not loaded are never read for a select-all)
 
     # --- what is being sent ---
 
