@@ -18,12 +18,13 @@ import invoice_desktop.ui.xero_exports_failed as xero_exports_failed
 from invoice_desktop.ledger.invoices import ApproveResult
 from invoice_desktop.ledger.queries import Tab
 from invoice_desktop.store.failures import FailureCategory
-from invoice_desktop.store.models import Client, Invoice, InvoiceStatus, database_proxy
+from invoice_desktop.store.models import Client, ExportState, Invoice, InvoiceStatus, database_proxy
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.checkable import RowChecks, check_state
 from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE
 from invoice_desktop.ui.models.xero_failed_model import FailedList, FailedTableModel
 from invoice_desktop.xero.export_actions import FailedRow
+from invoice_desktop.xero.export_results import ExportOutcome
 
 DRAFTS = 20_000
 FAILED = 50_000
@@ -174,6 +175,8 @@ class ListedFailed:
         self.rows = rows
         self.read: list[int] = []  # the size of every page read
         self.listed_on: list[int] = []  # the thread of every listing of the keys
+        self.asked: list[int] = []  # how many keys each membership query was asked about
+        self.gone: set[int] = set()  # exported: no longer in the list
 
     def source(self) -> FailedList:
         return FailedList(page=self.page, count=lambda: len(self.rows), keys=self.keys, among=self.among)
@@ -188,7 +191,8 @@ class ListedFailed:
         return [row.invoice_id for row in self.rows]
 
     def among(self, keys) -> set[int]:
-        return {k for k in keys if 1 <= k <= len(self.rows)}
+        self.asked.append(len(keys))
+        return {k for k in keys if 1 <= k <= len(self.rows) and k not in self.gone}
 
 
 class RecordingWorker(QObject):
@@ -248,3 +252,23 @@ def test_select_all_of_50000_failed_reads_one_page_and_resync_lists_them_on_its_
     thread.join()
     assert listed == [list(range(2, FAILED + 1))]  # in the table's order, the unticked one left out
     assert failed.listed_on == [thread.ident]  # the listing happened there, not on the GUI thread
+
+    # The worker's reports: a batch begun (rows loaded and not), then 1,000 exported and 100 refused, most of them
+    # never loaded. The GUI thread handles each report's keys, never the list's.
+    exported_counts: list[int] = []
+    panel.invoices_exported.connect(lambda keys: exported_counts.append(len(keys)))
+    worker.batch_started.emit(list(range(2, 1101)))
+    qtbot.waitUntil(lambda: model.is_sending(2))
+    assert not model.is_sending(DEFAULT_PAGE_SIZE + 1)  # not loaded: nothing kept for it
+    failed.gone.update(range(2, 1002))
+    archived = FailureCategory.ARCHIVED_CONTACT
+    outcomes = [ExportOutcome(n, f"F-{n:06d}", ExportState.SYNCED) for n in range(2, 1002)]
+    outcomes += [ExportOutcome(n, f"F-{n:06d}", ExportState.FAILED, category=archived) for n in range(1002, 1101)]
+    worker.outcomes_done.emit(outcomes)
+    qtbot.waitUntil(lambda: exported_counts == [1000])
+    assert model.rowCount() == 1  # F-000001 (unticked) is left of the page; the others are in Xero
+    assert len(model.checks) == FAILED - 1 - 1000 and panel.resync_bar.ticked_label.text() == "48,999 invoices ticked"
+    worker.finished.emit()
+    assert not model.is_sending(2) and not panel.busy
+    assert sum(failed.read) == DEFAULT_PAGE_SIZE and failed.listed_on == [thread.ident]  # no other page, no listing
+    assert max(failed.asked, default=0) <= 1100  # membership asked about a report's keys at most

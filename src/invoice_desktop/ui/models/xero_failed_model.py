@@ -257,10 +257,11 @@ class FailedTableModel(ColumnsModel[FailedRow]):
     # --- what is being sent ---
 
     def set_sending(self, invoice_ids: Iterable[int], sending: bool) -> None:
-        """Show these rows as being sent ("Sending…"), or as failed again."""
+        """Show these rows as being sent ("Sending…"), or as failed again. Only the rows loaded are kept as being
+        sent (a batch of a select-all is mostly of rows never loaded: nothing to show, nothing to clear later)."""
         ids = list(invoice_ids)
         if sending:
-            self._status.sending.update(ids)
+            self._status.sending.update(i for i in ids if i in self._row_of_id)
         else:
             self._status.sending.difference_update(ids)
         self.refresh_column(ids, STATUS_COLUMN)
@@ -279,6 +280,7 @@ class FailedTableModel(ColumnsModel[FailedRow]):
         rows: list[int] = []
         for outcome in outcomes:
             row = self.row_of(key_of(outcome))
+            self._status.sending.discard(key_of(outcome))
             if row is None:
                 continue
             record = self._rows[row]
@@ -291,7 +293,6 @@ class FailedTableModel(ColumnsModel[FailedRow]):
                 last_attempt=at,
                 next_retry_at=outcome.next_retry_at,
             )
-            self._status.sending.discard(key_of(outcome))
             self._texts_of(self._rows[row])
             rows.append(row)
         if rows:
