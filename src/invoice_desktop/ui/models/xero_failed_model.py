@@ -1,4 +1,4 @@
-"""The Failed table of the Xero Exports tab: a checkbox per row, Invoice #, Client, Total, Last
+"""The Failed table of the Xero Exports tab: a checkbox per row, Invoice #, Client, Total, Type, Last
 attempt, and the status cell "Sync Failed" in red whose tooltip is the whole error: the plain title, Xero's own
 words, what to do, the attempt count, the last attempt and the next automatic retry. While an invoice is being
 sent (Resync) its status reads "Sending…".
