@@ -222,3 +222,17 @@ def test_migrate_to_keeps_nothing_when_a_table_does_not_check_out(
             assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
     finally:
         postgres_leg.drop(url)
+
+
+def test_schema_11_brings_a_schema_10_database_to_the_fresh_one(db, company_location: str):
+    """The Failed table's indexes (migrations.SCHEMA_11) on PostgreSQL: a database at schema 10 migrated has the
+    fresh one's."""
+    wanted = ("xero_export_state_last_attempt_at", "xero_export_state_category")
+    query = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s) ORDER BY indexname"
+    with admin(company_location) as conn:
+        fresh = conn.execute(query, (list(wanted),)).fetchall()
+        for name in wanted:
+            conn.execute(f'DROP INDEX "{name}"')
+    migrations.POSTGRESQL_STEPS[11](db)
+    with admin(company_location) as conn:
+        assert conn.execute(query, (list(wanted),)).fetchall() == fresh and len(fresh) == 2

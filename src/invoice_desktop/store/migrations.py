@@ -470,6 +470,14 @@ def _statements(statements: tuple[str, ...]) -> Callable[[SqliteDatabase], None]
 # What a new SQLite file has beside the models' tables (store.database.create_fresh runs it after them).
 sqlite_extras = _statements(SCHEMA_9 + SCHEMA_10)
 
+# Schema 11: the Failed table's sorts (xero.failed_pages): the failed exports by last attempt and by category, so a
+# page of 50,000 failed walks an index (Invoice # and Total walk invoice_number and invoice_total). Both engines.
+SCHEMA_11 = """
+CREATE INDEX "xero_export_state_last_attempt_at" ON "xero_export" ("state", "last_attempt_at");
+CREATE INDEX "xero_export_state_category" ON "xero_export" ("state", "category");
+ANALYZE "xero_export";
+"""
+
 
 def _run(script: str) -> Callable[[SqliteDatabase], None]:
     def step(db: SqliteDatabase) -> None:
@@ -492,6 +500,7 @@ STEPS: dict[int, Callable[[SqliteDatabase], None]] = {
     8: _run(SCHEMA_8),
     9: _statements(SCHEMA_9),
     10: _statements(SCHEMA_10),
+    11: _run(SCHEMA_11),
 }
 CURRENT_VERSION = max(STEPS)
 
@@ -501,6 +510,7 @@ POSTGRESQL_FIRST_VERSION = 8
 POSTGRESQL_STEPS: dict[int, Callable[[Any], None]] = {
     9: lambda db: None,  # schemas 9 and 10 are SQLite's alone (see SCHEMA_9, SCHEMA_10)
     10: lambda db: None,
+    11: _run(SCHEMA_11),  # the same SQL
 }
 
 

@@ -254,6 +254,13 @@ class XeroExport(BaseModel):
     # before it is ever sent again.
     unconfirmed = BooleanField(default=False)
 
+    class Meta:
+        # The Failed table's Last attempt and Status sorts (xero.failed_pages) walk the failed rows in order.
+        indexes = (
+            (("state", "last_attempt_at"), False),
+            (("state", "category"), False),
+        )
+
 
 class XeroAttempt(BaseModel):
     """Every export attempt, kept as history."""

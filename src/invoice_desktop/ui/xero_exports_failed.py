@@ -4,7 +4,7 @@ Tick rows (mouse, Space, Ctrl+A, the header's box), press **Resync**: the ticked
 ExportWorker thread while a progress bar with Cancel shows how far it got. The outcomes are shown as they come (an
 exported row leaves the list, a refused one shows its new error and stays ticked), gathered and applied together
 at most every APPLY_MS: the worker reports a batch at a time, and one change of the table (and one repaint of the
-window) per report kept the window from keeping up with a big Resync. At the end the list is read again and
+window) per report kept the window from keeping up with a big Resync. At the end the loaded pages are read again and
 a message reports the result. A dead connection says to reconnect in Settings > Xero; an error of the
 worker is shown in a message box, its message and hint. Xero unreachable (a 503: the organisation offline, a
 timeout) is transient: no box, the message under the list says so and when Resync tries again by itself (the ticked
@@ -141,13 +141,12 @@ class FailedPanel(QWidget):
             self.invoice_activated.emit(invoice_id)
 
     def reload(self) -> None:
-        """Read the list again, ticks kept by invoice id (those no longer failed are dropped). Not during a Resync:
-        the invoices being sent are not 'failed' in the database then, and would vanish with their ticks."""
+        """Read the loaded pages again, ticks kept by row key (those no longer failed are dropped). Not during a
+        Resync: the invoices being sent are not 'failed' in the database then, and would vanish with their ticks."""
         if self.busy:
             return
         current = self.view.current_invoice_id()
         self.model.reload()
-        self.model.checks.retain(self.model.loaded_ids())
         if current is not None:
             self.view.select_invoice(current)
 
@@ -253,16 +252,15 @@ class FailedPanel(QWidget):
         exported = [key_of(o) for o in outcomes if o.state is ExportState.SYNCED]  # row keys: invoices, payments
         refused = [o for o in outcomes if o.state is ExportState.FAILED]
         others = [key_of(o) for o in outcomes if o.state not in (ExportState.SYNCED, ExportState.FAILED)]
-        known = [i for i in exported if self.model.row_of(i) is not None]
-        if exported:
+        if exported:  # rows of the list, loaded or not (a select-all's are mostly not)
             self.model.checks.set_checked(exported, False)
             self.model.remove_all(exported)
         if refused:
             self.model.show_outcomes(refused)
         if others:
             self.model.set_sending(others, False)
-        if known:
-            self.invoices_exported.emit(known)
+        if exported:
+            self.invoices_exported.emit(exported)
 
     def _last_word(self) -> bool:
         """The worker's result came: show what it reported before it. False once `stop()` let go of the worker

@@ -1,16 +1,14 @@
 """What the bookkeeper does with exports (docs/product.md §2/§4): resync chosen invoices or all failed ones, mark an
 invoice as already in Xero (optionally linking a Xero invoice number or id), don't send; and the Failed and
-Synced lists the window and `xero failed` / `xero synced` show."""
+Synced lists the window and `xero failed` / `xero synced` show (the rows and their keys are export_rows', named
+here too; the Failed list is read through failed_pages)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 from peewee import ModelSelect
@@ -38,7 +36,16 @@ from invoice_desktop.store.models import (
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.export_park import RunStop, current_stop
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
+from invoice_desktop.xero.export_rows import CREDIT_NOTE_KEYS as CREDIT_NOTE_KEYS
+from invoice_desktop.xero.export_rows import FailedRow as FailedRow
+from invoice_desktop.xero.export_rows import SyncedRow as SyncedRow
+from invoice_desktop.xero.export_rows import credit_note_key as credit_note_key
+from invoice_desktop.xero.export_rows import key_of as key_of
+from invoice_desktop.xero.export_rows import payment_key as payment_key
+from invoice_desktop.xero.export_rows import row_key as row_key
+from invoice_desktop.xero.export_rows import split_keys as split_keys
 from invoice_desktop.xero.exporter import Exporter
+from invoice_desktop.xero.failed_pages import failed_page
 from invoice_desktop.xero.failure_classifier import Failure
 from invoice_desktop.xero.invoice_lookup import Wanted, look_up
 from invoice_desktop.xero.xero_cache import PARTS, XeroCache, load_cache, refresh_cache
@@ -49,117 +56,6 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 class ExportActionError(ValueError):
     """An action that cannot be done on this invoice; the message is for the user."""
-
-
-@dataclass(frozen=True)
-class FailedRow:
-    invoice_id: int
-    number: str
-    client: str
-    total: str
-    category: FailureCategory | None
-    messages: tuple[str, ...]
-    hint: str
-    attempts: int
-    last_attempt: datetime | None
-    next_retry_at: datetime | None
-    note: str = ""
-    unconfirmed: bool = False  # sent, its reply never came: looked up in Xero before it is sent again
-    kind: str = "invoice"  # "invoice" | "payment" (a payment recorded here: `number` is its invoice's)
-    payment_id: int | None = None  # | "credit_note" (`number` is the credit note's, `invoice_id` its invoice's)
-    credit_note_id: int | None = None
-
-    @property
-    def title(self) -> str:
-        return self.category.title if self.category else ""
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "type": self.kind,
-            "number": self.number,
-            "category": self.category.value if self.category else None,
-            "title": self.title,
-            "message": " ".join(self.messages),
-            "hint": self.hint,
-            "attempts": self.attempts,
-            "last_attempt": self.last_attempt.isoformat() if self.last_attempt else None,
-            "note": self.note or None,
-            "unconfirmed": self.unconfirmed,
-        }
-
-
-@dataclass(frozen=True)
-class SyncedRow:
-    invoice_id: int
-    number: str
-    client: str
-    total: str
-    xero_invoice_id: str
-    synced_at: datetime | None
-    note: str
-    warnings: tuple[str, ...] = ()  # what Xero warned about when it created the invoice
-    kind: str = "invoice"  # "invoice" | "payment" (then xero_invoice_id holds Xero's PaymentID)
-    payment_id: int | None = None  # | "credit_note" (then xero_invoice_id holds Xero's CreditNoteID)
-    credit_note_id: int | None = None
-    invoice_xero_id: str = ""  # the Xero InvoiceID of the invoice (a payment's or credit note's: its invoice)
-
-    @property
-    def xero_page_id(self) -> str:
-        """The Xero invoice whose page shows this row in Xero (a payment or credit note is shown on its invoice's
-        page, where Xero lists what was paid and credited)."""
-        return self.xero_invoice_id if self.kind == "invoice" else self.invoice_xero_id
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "type": self.kind,
-            "number": self.number,
-            "xero_invoice_id": self.xero_invoice_id,
-            "synced_at": self.synced_at.isoformat() if self.synced_at else None,
-            "warnings": list(self.warnings),
-        }
-
-
-# --- a row's key: (type, id) -------------------------------------------------------------------------------------
-#
-# The Failed and Synced lists hold invoices, payments and credit notes, whose ids may be equal: a row is known by
-# (type, id), carried as one int so the tables' ticks, lookups and the worker's reports keep their int keys: an
-# invoice's row by its invoice id (as before payments were listed), a payment's by its payment id negated (ids
-# start at 1), a credit note's by its id plus CREDIT_NOTE_KEYS, negated (no payment id comes near 2**40).
-CREDIT_NOTE_KEYS = 1 << 40
-
-
-def row_key(kind: str, invoice_id: int, payment_id: int | None, credit_note_id: int | None = None) -> int:
-    """The row key of an invoice (`kind` "invoice"), of a payment recorded here ("payment", its payment id) or of
-    a credit note ("credit_note", its id)."""
-    if kind == "payment":
-        assert payment_id is not None and 0 < payment_id < CREDIT_NOTE_KEYS
-        return -payment_id
-    if kind == "credit_note":
-        assert credit_note_id is not None and credit_note_id > 0
-        return -(CREDIT_NOTE_KEYS + credit_note_id)
-    return invoice_id
-
-
-def key_of(row: FailedRow | SyncedRow | ExportOutcome) -> int:
-    return row_key(row.kind, row.invoice_id, row.payment_id, row.credit_note_id)
-
-
-def payment_key(payment_id: int) -> int:
-    return row_key("payment", 0, payment_id)
-
-
-def credit_note_key(credit_note_id: int) -> int:
-    return row_key("credit_note", 0, None, credit_note_id)
-
-
-def split_keys(keys: Iterable[int]) -> tuple[list[int], list[int], list[int]]:
-    """Row keys -> (invoice ids, payment ids, credit note ids), each in the order given."""
-    listed = list(keys)
-    return (
-        [k for k in listed if k > 0],
-        [-k for k in listed if -CREDIT_NOTE_KEYS < k < 0],
-        [-k - CREDIT_NOTE_KEYS for k in listed if k <= -CREDIT_NOTE_KEYS],
-    )
 
 
 def _rows(state: ExportState) -> ModelSelect[XeroExport]:
@@ -173,46 +69,10 @@ def _rows(state: ExportState) -> ModelSelect[XeroExport]:
 
 
 def list_failed(*, payments: bool = False) -> list[FailedRow]:
-    """Every failed export (with `payments`, the failed payments recorded here and credit notes after them), by
-    invoice number:
-    one joined query reading only the columns shown, as plain tuples
-    (no model instances, no lazy loads of the invoice or client), converted here. The window reads this list
-    whenever the Failed table is shown or a Resync ends, so it has to stay quick with thousands of rows."""
-    columns = (Invoice.id, Invoice.number, Client.name, Invoice.total, XeroExport.category, XeroExport.messages,
-               XeroExport.hint, XeroExport.attempts, XeroExport.last_attempt_at, XeroExport.next_retry_at,
-               XeroExport.note, XeroExport.unconfirmed)  # fmt: skip
-    query = (
-        XeroExport.select(*columns)
-        .join(Invoice, on=(XeroExport.invoice == Invoice.id))
-        .join(Client, on=(Invoice.client == Client.id))
-        .where(XeroExport.state == ExportState.FAILED.value)
-    )  # no ORDER BY: SQLite would walk every invoice by number for it; the few failed ones are sorted below
-    sql, params = query.sql()
-    rows = XeroExport._meta.database.execute_sql(sql, params).fetchall()  # raw values, converted here
-    rows.sort(key=itemgetter(1))
-    total, when = Invoice.total.python_value, XeroExport.last_attempt_at.python_value
-    messages_of: dict[str | None, tuple[str, ...]] = {}  # the same few messages recur on many rows
-    found = []
-    for invoice_id, number, client, cents, category, stored, hint, attempts, last, retry, note, unsure in rows:
-        messages = messages_of.get(stored)
-        if messages is None:
-            messages = messages_of[stored] = stored_messages(stored)
-        found.append(
-            FailedRow(invoice_id, number, client, str(total(cents)), FailureCategory(category) if category else None,
-                      messages, hint, attempts, _utc(last, when), _utc(retry, when), note or "", bool(unsure))
-        )  # fmt: skip
-    return found + (_payment_rows(ExportState.FAILED) + _credit_note_rows(ExportState.FAILED) if payments else [])
-
-
-def _utc(stored: str | None, slow: Callable[[str], datetime | None]) -> datetime | None:
-    """A stored UtcDateTimeField value ('YYYY-MM-DDTHH:MM:SS.ffffffZ'): fromisoformat reads it several times
-    faster than the field's strptime, and gives the same aware UTC datetime; anything else goes the slow way."""
-    if stored is None:
-        return None
-    if stored.endswith("Z"):
-        with contextlib.suppress(ValueError):
-            return datetime.fromisoformat(stored)
-    return slow(stored)
+    """Every failed export (with `payments`, the failed payments recorded here and credit notes among them), by
+    number: xero.failed_pages.failed_page with no limit (`xero failed` prints it; the window reads it a page at a
+    time)."""
+    return failed_page(invoices_only=not payments)
 
 
 def list_synced(*, payments: bool = False) -> list[SyncedRow]:
@@ -221,22 +81,21 @@ def list_synced(*, payments: bool = False) -> list[SyncedRow]:
         SyncedRow(row.invoice.id, row.invoice.number, row.invoice.client.name, str(row.invoice.total),
                   row.xero_invoice_id or "", row.synced_at, row.note, stored_messages(row.warnings))
         for row in _rows(ExportState.SYNCED)
-    ] + (_payment_rows(ExportState.SYNCED) + _credit_note_rows(ExportState.SYNCED) if payments else [])  # fmt: skip
+    ] + (_payment_rows() + _credit_note_rows() if payments else [])  # fmt: skip
 
 
-def _payment_rows(state: ExportState) -> list[Any]:
-    """The payments recorded here in that export state, as Failed / Synced rows (type "payment")."""
+def _payment_rows() -> list[SyncedRow]:
+    """The payments recorded here that are in Xero, as Synced rows (type "payment")."""
     query = (
         XeroPaymentExport.select(XeroPaymentExport, Payment, Invoice, Client)
         .join(Payment, on=(XeroPaymentExport.payment == Payment.id))
         .join(Invoice, on=(Payment.invoice == Invoice.id))
         .join(Client, on=(Invoice.client == Client.id))
-        .where(XeroPaymentExport.state == state.value)
+        .where(XeroPaymentExport.state == ExportState.SYNCED.value)
         .order_by(Invoice.number, Payment.id)
     )
     return [
         _document_row(
-            state,
             row,
             row.payment.invoice,
             row.payment.invoice.number,
@@ -249,19 +108,18 @@ def _payment_rows(state: ExportState) -> list[Any]:
     ]
 
 
-def _credit_note_rows(state: ExportState) -> list[Any]:
-    """The credit notes in that export state, as Failed / Synced rows (type "credit_note", their own number)."""
+def _credit_note_rows() -> list[SyncedRow]:
+    """The credit notes in Xero, as Synced rows (type "credit_note", their own number)."""
     query = (
         XeroCreditNoteExport.select(XeroCreditNoteExport, CreditNote, Invoice, Client)
         .join(CreditNote, on=(XeroCreditNoteExport.credit_note == CreditNote.id))
         .join(Invoice, on=(CreditNote.invoice == Invoice.id))
         .join(Client, on=(Invoice.client == Client.id))
-        .where(XeroCreditNoteExport.state == state.value)
+        .where(XeroCreditNoteExport.state == ExportState.SYNCED.value)
         .order_by(CreditNote.number)
     )
     return [
         _document_row(
-            state,
             row,
             row.credit_note.invoice,
             row.credit_note.number,
@@ -274,19 +132,13 @@ def _credit_note_rows(state: ExportState) -> list[Any]:
     ]
 
 
-def _document_row(
-    state: ExportState, row: Any, invoice: Invoice, number: str, amount: Any, xero_id: str | None, **kind: Any
-) -> SyncedRow | FailedRow:
-    """A payment's or credit note's export row (`row`: its export state) as a Synced or Failed row, under
-    `number`; a synced one carries its invoice's Xero id (Open in Xero opens the invoice's page)."""
-    if state is ExportState.SYNCED:
-        export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
-        return SyncedRow(invoice.id, number, invoice.client.name, str(amount), xero_id or "", row.synced_at,
-                         row.note, invoice_xero_id=(export.xero_invoice_id or "") if export else "",
-                         **kind)  # fmt: skip
-    return FailedRow(invoice.id, number, invoice.client.name, str(amount), row.category,
-                     stored_messages(row.messages), row.hint, row.attempts, row.last_attempt_at, row.next_retry_at,
-                     row.note or "", bool(row.unconfirmed), **kind)  # fmt: skip
+def _document_row(row: Any, invoice: Invoice, number: str, amount: Any, xero_id: str | None, **kind: Any) -> SyncedRow:
+    """A payment's or credit note's export row (`row`: its export state) as a Synced row, under `number`,
+    carrying its invoice's Xero id (Open in Xero opens the invoice's page). The Failed ones: xero.failed_pages."""
+    export = XeroExport.get_or_none(XeroExport.invoice == invoice.id)
+    return SyncedRow(invoice.id, number, invoice.client.name, str(amount), xero_id or "", row.synced_at,
+                     row.note, invoice_xero_id=(export.xero_invoice_id or "") if export else "",
+                     **kind)  # fmt: skip
 
 
 def failed_credit_note_ids() -> list[int]:

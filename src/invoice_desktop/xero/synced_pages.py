@@ -29,7 +29,7 @@ from invoice_desktop.store.models import (
     XeroPaymentExport,
 )
 from invoice_desktop.store.query_rows import tuple_rows
-from invoice_desktop.xero.export_actions import SyncedRow
+from invoice_desktop.xero.export_rows import SyncedRow
 
 
 class SyncedSort(StrEnum):

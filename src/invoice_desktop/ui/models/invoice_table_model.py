@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import partial
 from operator import attrgetter
 
 from PySide6.QtCore import QObject
@@ -170,7 +169,6 @@ class InvoiceTableModel(ColumnsModel[InvoiceRow]):
         pages = SqlPages(self._page, SortKey.NUMBER, page_size)
         super().__init__(shown, parent, id_of=attrgetter("id"), pages=pages)
         self._pages_of = pages
-        self._count: int | None = None  # the list's length, read when a select-all needs it (once per reload)
 
     # --- what it shows ---
 
@@ -206,29 +204,11 @@ class InvoiceTableModel(ColumnsModel[InvoiceRow]):
         with `keep_loaded` False the first page."""
         self.read_pages(keep_loaded)
 
-    def read_pages(self, keep_loaded: bool = True) -> None:
-        self._count = None
-        super().read_pages(keep_loaded)
-
     def _page(self, order: str, descending: bool, offset: int, limit: int) -> list[InvoiceRow]:
         return self._query.page(order, descending, offset, limit)
 
-    # --- the list its ticks are of: in SQL (rows not loaded are never read for a select-all) ---
-
-    def tick_count(self) -> int:
-        if self._count is None:
-            self._count = self._query.count()
-        return self._count
-
-    def ids_in_list(self, ids: Collection[int]) -> set[int]:
-        found = super().ids_in_list(ids)  # the rows loaded
-        rest = [i for i in ids if i not in found]
-        if rest and not self._pages_of.exhausted:
-            found.update(self._query.ids(self._pages_of.order, False, rest))
-        return found
-
-    def list_ids(self) -> Callable[[], list[int]]:
-        return partial(self._query.ids, self._pages_of.order, self._pages_of.descending)
+    def _list_query(self) -> InvoiceQuery:
+        return self._query  # the list its ticks are of: in SQL (rows not loaded are never read for a select-all)
 
 
 class CheckableInvoiceTableModel(InvoiceTableModel):

@@ -5,12 +5,15 @@ gives its ColumnsModel (ui/models/table_model.py).
 whether there is more. The model reads the first page on `reload()` (or, on a refresh, as many rows as are loaded,
 so the scroll position stays) and the next one on `fetchMore` as the view scrolls; a sort starts again from the
 first page. The pager's order breaks ties by id, so paging through equal keys neither repeats nor skips a row.
+
+A paged list that can be ticked also hands its model a `ListQuery`: the count, the ids in order and which ids are
+in the list, each a query, so a select-all reads no page (table_model.ColumnsModel's TickSource).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Generic, TypeVar
+from collections.abc import Callable, Collection
+from typing import Generic, Protocol, TypeVar
 
 R = TypeVar("R")
 
@@ -18,6 +21,19 @@ DEFAULT_PAGE_SIZE = 200
 
 # (order, descending, offset, limit) -> rows: one page of the list in that order
 Pager = Callable[[str, bool, int, int], list[R]]
+
+
+class ListQuery(Protocol):
+    """What a paged list that can be ticked is asked beyond its pages (a select-all: ui/models/checkable.py), in SQL;
+    plain values, safe to call on any thread."""
+
+    def count(self) -> int:
+        """How many rows the list holds."""
+        ...
+
+    def ids(self, order: str, descending: bool, among: Collection[int] | None = None) -> list[int]:
+        """Every id of the list in that order; with `among`, those of these ids that are in the list."""
+        ...
 
 
 class SqlPages(Generic[R]):

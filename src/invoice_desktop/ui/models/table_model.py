@@ -14,12 +14,14 @@ What a table needs beyond that is handed in, not inherited:
   `sort_key` (from `sort_column` on, when given) and keeps the persistent indexes on their rows;
 - ticking: a column with `check` shows a checkbox per row and a select-all box in its header; the ticks live in
   `self.checks` (ui/models/checkable.py), for which the model is the list (`TickSource`): held in memory here,
-  a paged list that can be ticked answers from SQL instead (InvoiceTableModel).
+  a paged list that can be ticked answers from SQL instead, through the `ListQuery` its `_list_query()` gives
+  (InvoiceTableModel, FailedTableModel): a COUNT read once per reload, a query for the ids.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import (
@@ -34,7 +36,7 @@ from PySide6.QtCore import (
 
 from invoice_desktop.ui.models.checkable import RowChecks, check_state
 from invoice_desktop.ui.models.columns import Column, looks
-from invoice_desktop.ui.models.paging import SqlPages
+from invoice_desktop.ui.models.paging import ListQuery, SqlPages
 from invoice_desktop.ui.models.roles import ItemRole
 from invoice_desktop.ui.plain_text import tooltip
 
@@ -85,6 +87,7 @@ class ColumnsModel(QAbstractTableModel, Generic[R]):
         self._sort_column = sort_column  # a list held in memory: the column it is sorted by (None: as given)
         self._descending = False
         self._loading = False  # views and testers may call back into fetchMore while rows are being inserted
+        self._count: int | None = None  # a paged list's length (`_list_query`), read when asked, once per reload
         self.check_column = next((i for i, c in enumerate(self.columns) if c.check), -1)
         self.checks = RowChecks(self, source=self)
         self.checks.changed.connect(self._on_checks_changed)
@@ -104,6 +107,7 @@ class ColumnsModel(QAbstractTableModel, Generic[R]):
         keeps the user's scroll position)."""
         if self._pages is None:
             raise TypeError(f"{type(self).__name__} is not paged: it is given its rows (set_records)")
+        self._count = None
         page = self._pages.first(len(self._rows) if keep_loaded else 0)
         self._loading = True
         try:
@@ -262,15 +266,33 @@ class ColumnsModel(QAbstractTableModel, Generic[R]):
 
     # --- ticking: the model is the list its checks tick rows of (TickSource) ---
 
+    def _list_query(self) -> ListQuery | None:
+        """A paged list that can be ticked: the query it answers from (None: the rows held here are the list)."""
+        return None
+
     def tick_count(self) -> int:
-        return len(self._row_of_id)
+        query = self._list_query()
+        if query is None:
+            return len(self._row_of_id)
+        if self._count is None:
+            self._count = query.count()
+        return self._count
 
     def ids_in_list(self, ids: Collection[int]) -> set[int]:
-        return {i for i in ids if i in self._row_of_id}
+        found = {i for i in ids if i in self._row_of_id}  # the rows loaded
+        query, pages = self._list_query(), self._pages
+        rest = [i for i in ids if i not in found]
+        if query is not None and pages is not None and rest and not pages.exhausted:
+            found.update(query.ids(pages.order, False, rest))
+        return found
 
     def list_ids(self) -> Callable[[], list[int]]:
-        """A snapshot of the rows (one copy of the list, not a walk through it), read where it is called; a row
-        taken off the table meanwhile is left out."""
+        """A function listing the list's ids in its order: a paged list's query, or a snapshot of the rows held
+        here (one copy of the list, not a walk through it), read where it is called; a row taken off the table
+        meanwhile is left out."""
+        query, pages = self._list_query(), self._pages
+        if query is not None and pages is not None:
+            return partial(query.ids, pages.order, pages.descending)
         rows, id_of, shown = tuple(self._rows), self._id, self._row_of_id
         return lambda: [row_id for row_id in map(id_of, rows) if row_id in shown]
 

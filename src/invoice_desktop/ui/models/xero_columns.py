@@ -3,9 +3,8 @@
 Both tables show plain rows of xero.export_actions (FailedRow, SyncedRow): invoices and the payments recorded here
 (Type "Payment": its invoice's number and client, the payment's amount) and credit notes (Type "Credit note": its
 own number, its invoice's client, its total; a drill-down opens its invoice), each found by its row key
-(export_actions.row_key: (type, id), so a payment's row never clashes with its invoice's). Each column says how
-it sorts both ways: `sort_key` for the Failed table, held in memory, and `order` for the Synced table, read a page
-at a time and sorted in SQL (xero.synced_pages).
+(export_actions.row_key: (type, id), so a payment's row never clashes with its invoice's). Both tables are read a
+page at a time and sorted in SQL (xero.failed_pages, xero.synced_pages): each column's `order` is the query's sort.
 """
 
 from __future__ import annotations
@@ -67,34 +66,19 @@ def money_text(total: str) -> str:
         return total
 
 
-def money_key(total: str) -> Decimal:
-    try:
-        return Decimal(total)
-    except InvalidOperation:
-        return Decimal(0)
-
-
 def _client(row: HasInvoice) -> str:
     return row.client
-
-
-def _client_key(row: HasInvoice) -> str:
-    return row.client.casefold()
 
 
 def _total(row: HasInvoice) -> str:
     return money_text(row.total)
 
 
-def _total_key(row: HasInvoice) -> Decimal:
-    return money_key(row.total)
-
-
 def invoice_columns() -> tuple[Column[Any], ...]:
     """Invoice #, Client, Total and Type: the columns both tables start with."""
     return (
         invoice_number_column("number"),
-        Column("Client", _client, sort_key=_client_key, order="client"),
-        Column("Total", _total, RIGHT, sort_key=_total_key, order="total", sample="000,000.00"),
-        Column("Type", type_text, sort_key=lambda r: r.kind, order="type", sample="Payment "),
+        Column("Client", _client, order="client"),
+        Column("Total", _total, RIGHT, order="total", sample="000,000.00"),
+        Column("Type", type_text, order="type", sample="Payment "),
     )

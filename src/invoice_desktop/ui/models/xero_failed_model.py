@@ -1,28 +1,34 @@
-"""The Failed table of the Xero Exports tab: a checkbox per row, Invoice #, Client, Total, Last
+"""The Failed table of the Xero Exports tab: a checkbox per row, Invoice #, Client, Total, Type, Last
 attempt, and the status cell "Sync Failed" in red whose tooltip is the whole error: the plain title, Xero's own
 words, what to do, the attempt count, the last attempt and the next automatic retry. While an invoice is being
 sent (Resync) its status reads "Sending…".
 
-During a Resync exported invoices leave the list many at once (the Failed panel applies the worker's reports
-together): `remove_all` takes them out of the table with one removal per run of rows, and `show_outcomes` shows
-the new errors of the refused ones with one change; `remove` hides a row from the lookups at once and takes it out
-of the table, with any others removed meanwhile, once the events waiting now are handled (`flush_removals`; also
-when the Resync ends, `clear_sending`), so the window keeps up.
+Read a page at a time, sorted in SQL (xero.failed_pages through SqlPages, ui/models/paging.py), so 50,000 failed
+open as fast as 200: `rowCount` is the rows loaded, the view asks for more as it scrolls (`canFetchMore` /
+`fetchMore`), a click on a header re-runs the query in that column's `order`. Everything it is asked about the
+list, beyond the rows loaded, is asked of `FailedList` (plain functions, safe on any thread): a select-all's count
+is a COUNT, which ids are in the list a query, and the ids it stands for are listed in the table's order where the
+Resync runs, on the worker's thread (ui/models/checkable.py).
 
-A ColumnsModel (ui/models/table_model.py) over a list held in memory: `reload()` calls the loader once
-(export_actions.list_failed: one joined query) and the table sorts it by each column's `sort_key`.
+During a Resync exported rows leave the list many at once (the Failed panel applies the worker's reports
+together): `remove_all` takes the loaded ones out of the table with one removal per run of rows (the others are
+simply not there) and the list's count down by all of them, and `show_outcomes` shows the new errors of the
+refused ones with one change; `remove` hides a row from the lookups at once and takes it out of the table, with
+any others removed meanwhile, once the events waiting now are handled (`flush_removals`; also when the Resync
+ends, `clear_sending`), so the window keeps up. "Sending…" is kept for the batch being sent, never for the whole
+ticked set; at the end `reload()` reads as many rows as are loaded again, not the list.
 
 Painting is cheap here (issue 6: the table is repainted while a Resync's worker holds the GIL most of the time,
 and every call from Qt into Python waits for it): each row's texts are made once (`_texts_of`: when the row is
-first shown or has changed, rather than for all 5,000 rows as they are read), not each time `data()` is asked;
+first shown or has changed, rather than for every row as it is read), not each time `data()` is asked;
 the colours and the bold font once per palette (columns.looks); `multiData` answers all the roles a cell is
 painted with in one call; `flags` are constants; the header's box counts the ticks with a set operation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from html import escape
@@ -35,12 +41,14 @@ from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.labels import SYNC_FAILED, preflight_found, quoted, words_label
 from invoice_desktop.ui.models.columns import Column, check_column, looks
+from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE, SqlPages
 from invoice_desktop.ui.models.table_model import DISPLAY, ColumnsModel
 from invoice_desktop.ui.models.xero_columns import invoice_columns, row_key_of
 from invoice_desktop.ui.plain_text import Markup
-from invoice_desktop.xero.export_actions import FailedRow, key_of, list_failed
+from invoice_desktop.xero.export_actions import FailedRow, key_of
 from invoice_desktop.xero.export_results import ExportOutcome
 from invoice_desktop.xero.exporter import UNCONFIRMED_NOTE
+from invoice_desktop.xero.failed_pages import FailedSort, count_failed, failed_among, failed_keys, failed_page
 
 SENDING = "Sending…"
 
@@ -130,7 +138,7 @@ def failed_columns(status: _Status) -> tuple[Column[FailedRow], ...]:
     return (
         check_column("Tick to resync this invoice or payment"),
         *invoice_columns(),
-        Column("Last attempt", _last_attempt, sort_key=lambda r: r.last_attempt, sample="30 Sept 2000 00:00"),
+        Column("Last attempt", _last_attempt, order=FailedSort.LAST_ATTEMPT.value, sample="30 Sept 2000 00:00"),
         Column(
             "Status",
             status.text,
@@ -138,7 +146,7 @@ def failed_columns(status: _Status) -> tuple[Column[FailedRow], ...]:
             foreground=status.colour,
             bold=status.bold,
             accessible=status.accessible,
-            sort_key=_title,
+            order=FailedSort.STATUS.value,  # by the failure's category (its title)
             sample="Sync Failed   ",
         ),
     )
@@ -147,19 +155,40 @@ def failed_columns(status: _Status) -> tuple[Column[FailedRow], ...]:
 # --- the model --------------------------------------------------------------------------------------------------
 
 
-def _failed_rows() -> list[FailedRow]:
-    return list_failed(payments=True)
+def _failed_page(order: str, descending: bool, offset: int, limit: int) -> list[FailedRow]:
+    return failed_page(FailedSort(order), descending, offset, limit)
+
+
+def _failed_keys(order: str, descending: bool) -> list[int]:
+    return failed_keys(FailedSort(order), descending)
+
+
+@dataclass(frozen=True)
+class FailedList:
+    """Where the table's list comes from: plain functions, safe to call on any thread (the SQL of
+    xero.failed_pages; a test may hand in others). Its `count` and `ids` are the model's ListQuery."""
+
+    page: Callable[[str, bool, int, int], list[FailedRow]] = _failed_page  # (order, descending, offset, limit)
+    count: Callable[[], int] = count_failed
+    keys: Callable[[str, bool], list[int]] = _failed_keys  # every row key, in (order, descending)
+    among: Callable[[Collection[int]], set[int]] = failed_among  # which of these row keys are in the list
+
+    def ids(self, order: str, descending: bool, among: Collection[int] | None = None) -> list[int]:
+        return self.keys(order, descending) if among is None else list(self.among(among))
 
 
 class FailedTableModel(ColumnsModel[FailedRow]):
     """Rows are found by row key (export_actions.row_key): an invoice's is its invoice id, a payment's its payment
     id negated; every `ids` / `invoice_id` below is such a key."""
 
-    def __init__(self, loader: Callable[[], list[FailedRow]] = _failed_rows, parent: QObject | None = None) -> None:
+    def __init__(
+        self, source: FailedList | None = None, page_size: int = DEFAULT_PAGE_SIZE, parent: QObject | None = None
+    ) -> None:
         self._status = _Status()
+        self._source = source or FailedList()
         columns = failed_columns(self._status)
-        super().__init__(columns, parent, id_of=row_key_of, sort_column=1)  # by number
-        self._loader = loader
+        pages = SqlPages(self._source.page, FailedSort.NUMBER.value, page_size)
+        super().__init__(columns, parent, id_of=row_key_of, pages=pages)
         self._leaving: dict[int, int] = {}  # removed (gone from the lookups), still in the table: key -> row
         self._texts: dict[int, tuple[FailedRow, tuple[str | None, ...]]] = {}  # by row key: the row, its texts
         self._flush_timer = QTimer(self)
@@ -177,8 +206,12 @@ class FailedTableModel(ColumnsModel[FailedRow]):
             self._flush_timer.start()
 
     def remove_all(self, invoice_ids: Iterable[int]) -> None:
-        """Take these invoices off the list and out of the table now (with any removed before)."""
-        for invoice_id in invoice_ids:
+        """These rows of the list have left it (exported): the loaded ones out of the table now (with any removed
+        before), and the list's count down by all of them."""
+        keys = list(invoice_ids)
+        if self._count is not None:
+            self._count = max(self._count - len(keys), 0)
+        for invoice_id in keys:
             self._hide(invoice_id)
         self.flush_removals()
 
@@ -201,23 +234,34 @@ class FailedTableModel(ColumnsModel[FailedRow]):
         self._remove_rows(leaving.values())
 
     def reload(self) -> None:
-        """Re-read every row (one query) and show them in the current order."""
+        """Re-read as many rows as are loaded (the scroll position stays); the ids ticked one by one that have
+        left the list (exported, marked as in Xero elsewhere) are unticked."""
+        self.read_pages()
+        if not self.checks.every:
+            ticked = self.checks.ids()  # those ticked one by one: no query
+            self.checks.retain(self.ids_in_list(ticked))
+
+    def read_pages(self, keep_loaded: bool = True) -> None:
         self._leaving = {}
         self._flush_timer.stop()
-        self.set_records(self._loader())
         self._texts = {}  # made again as the rows are shown (_texts_of)
+        super().read_pages(keep_loaded)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.flush_removals()
         super().sort(column, order)
 
+    def _list_query(self) -> FailedList:
+        return self._source  # the list its ticks are of: in SQL (rows not loaded are never read for a select-all)
+
     # --- what is being sent ---
 
     def set_sending(self, invoice_ids: Iterable[int], sending: bool) -> None:
-        """Show these rows as being sent ("Sending…"), or as failed again."""
+        """Show these rows as being sent ("Sending…"), or as failed again. Only the rows loaded are kept as being
+        sent (a batch of a select-all is mostly of rows never loaded: nothing to show, nothing to clear later)."""
         ids = list(invoice_ids)
         if sending:
-            self._status.sending.update(ids)
+            self._status.sending.update(i for i in ids if i in self._row_of_id)
         else:
             self._status.sending.difference_update(ids)
         self.refresh_column(ids, STATUS_COLUMN)
@@ -236,6 +280,7 @@ class FailedTableModel(ColumnsModel[FailedRow]):
         rows: list[int] = []
         for outcome in outcomes:
             row = self.row_of(key_of(outcome))
+            self._status.sending.discard(key_of(outcome))
             if row is None:
                 continue
             record = self._rows[row]
@@ -248,7 +293,6 @@ class FailedTableModel(ColumnsModel[FailedRow]):
                 last_attempt=at,
                 next_retry_at=outcome.next_retry_at,
             )
-            self._status.sending.discard(key_of(outcome))
             self._texts_of(self._rows[row])
             rows.append(row)
         if rows:

@@ -60,7 +60,6 @@ SYNCED_COLUMNS: tuple[Column[SyncedRow], ...] = (
     Column(
         "Synced at",
         lambda r: format_datetime(r.synced_at),
-        sort_key=lambda r: r.synced_at,
         order=SyncedSort.SYNCED_AT.value,
         sample="30 Sept 2000 00:00",
     ),
