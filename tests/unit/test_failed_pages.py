@@ -164,7 +164,7 @@ def many_failed(books):
              "subtotal": 100 + n, "total_tax": 0, "total": 100 + n, "amount_paid": 100 + n}
             for n in range(600)]  # fmt: skip
     Invoice.insert_many(rows).execute()
-    for n, (invoice_id,) in enumerate(Invoice.select(Invoice.id).tuples()):
+    for n, (invoice_id,) in enumerate(list(Invoice.select(Invoice.id).tuples())):  # read before writing
         state = FAILED if n % 5 == 0 else ExportState.SYNCED.value
         XeroExport.create(invoice=invoice_id, state=state, last_attempt_at=AT + timedelta(minutes=n % 17))
     database_proxy.execute_sql("ANALYZE")

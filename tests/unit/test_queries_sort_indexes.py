@@ -1,6 +1,6 @@
-"""The invoice lists' sorts walk an index (schemas 6 and 9) rather than sorting the whole tab: EXPLAIN QUERY PLAN names the
-index and has no temporary B-tree for the ORDER BY; and the Client sort keeps clients whose names differ only in
-case apart (each one's invoices in turn, by id)."""
+"""The invoice lists' sorts walk an index (schemas 6 and 9) rather than sorting the whole tab: EXPLAIN QUERY PLAN
+names the index and has no temporary B-tree for the ORDER BY; and the Client sort keeps clients whose names differ
+only in case apart (each one's invoices in turn, by id)."""
 
 from __future__ import annotations
 
