@@ -51,7 +51,7 @@ def plan(tab: Tab, sort: SortKey, descending: bool) -> list[str]:
 
 
 INDEX_OF = {
-    (Tab.PAID, SortKey.NUMBER): "invoice_number",
+    (Tab.PAID, SortKey.NUMBER): "invoice_status_number",
     (Tab.PAID, SortKey.DATE): "invoice_status_date",
     (Tab.PAID, SortKey.DUE): "invoice_status_due_date",
     (Tab.PAID, SortKey.TOTAL): "invoice_status_total",
@@ -63,6 +63,7 @@ INDEX_OF = {
     (Tab.ALL, SortKey.TOTAL): "invoice_total",
     (Tab.ALL, SortKey.AMOUNT_DUE): "invoice_amount_due",
     (Tab.ALL, SortKey.CLIENT): "client_name_nocase",
+    (Tab.OVERDUE, SortKey.NUMBER): "invoice_status_number",
     (Tab.PAID, SortKey.XERO): "invoice_status_xero_rank",
     (Tab.OVERDUE, SortKey.XERO): "invoice_status_xero_rank",
     (Tab.ALL, SortKey.XERO): "invoice_xero_rank",

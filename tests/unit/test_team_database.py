@@ -227,7 +227,7 @@ def test_migrate_to_keeps_nothing_when_a_table_does_not_check_out(
 def test_schema_11_brings_a_schema_10_database_to_the_fresh_one(db, company_location: str):
     """The Failed table's indexes (migrations.SCHEMA_11) on PostgreSQL: a database at schema 10 migrated has the
     fresh one's."""
-    wanted = ("xero_export_state_last_attempt_at", "xero_export_state_category")
+    wanted = ("xero_export_state_last_attempt_at", "xero_export_state_category", "invoice_status_number")
     query = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s) ORDER BY indexname"
     with admin(company_location) as conn:
         fresh = conn.execute(query, (list(wanted),)).fetchall()
@@ -235,4 +235,4 @@ def test_schema_11_brings_a_schema_10_database_to_the_fresh_one(db, company_loca
             conn.execute(f'DROP INDEX "{name}"')
     migrations.POSTGRESQL_STEPS[11](db)
     with admin(company_location) as conn:
-        assert conn.execute(query, (list(wanted),)).fetchall() == fresh and len(fresh) == 2
+        assert conn.execute(query, (list(wanted),)).fetchall() == fresh and len(fresh) == 3

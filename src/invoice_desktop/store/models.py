@@ -187,6 +187,7 @@ class Invoice(BaseModel):
             (("status", "due_date"), False),
             (("status", "date"), False),
             (("status", "total"), False),
+            (("status", "number"), False),  # schema 11: the Overdue tab by number (else a range of due dates, sorted)
             SQL('CREATE INDEX "invoice_status_amount_due" ON "invoice" ("status", ("total" - "amount_paid"))'),
             (("date",), False),
             (("due_date",), False),
