@@ -189,6 +189,7 @@ class FailedPanel(QWidget):
         self.resync_bar.message.clear_message()
         self.resync_bar.button.setEnabled(False)
         self.progress.start(ticked.count)
+        self.model.hold_pages()
         worker.start()
 
     @Slot()

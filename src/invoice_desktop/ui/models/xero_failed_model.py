@@ -34,7 +34,7 @@ from functools import lru_cache
 from html import escape
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer
 from PySide6.QtGui import QColor
 
 from invoice_desktop.store.failures import FailureCategory
@@ -42,7 +42,7 @@ from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.labels import SYNC_FAILED, preflight_found, quoted, words_label
 from invoice_desktop.ui.models.columns import Column, check_column, looks
 from invoice_desktop.ui.models.paging import DEFAULT_PAGE_SIZE, SqlPages
-from invoice_desktop.ui.models.table_model import DISPLAY, ColumnsModel
+from invoice_desktop.ui.models.table_model import DISPLAY, ColumnsModel, ModelIndex
 from invoice_desktop.ui.models.xero_columns import invoice_columns, row_key_of
 from invoice_desktop.ui.plain_text import Markup
 from invoice_desktop.xero.export_actions import FailedRow, key_of
@@ -191,6 +191,7 @@ class FailedTableModel(ColumnsModel[FailedRow]):
         super().__init__(columns, parent, id_of=row_key_of, pages=pages)
         self._leaving: dict[int, int] = {}  # removed (gone from the lookups), still in the table: key -> row
         self._texts: dict[int, tuple[FailedRow, tuple[str | None, ...]]] = {}  # by row key: the row, its texts
+        self._pages_held = False  # while a Resync runs (hold_pages)
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
@@ -266,8 +267,18 @@ class FailedTableModel(ColumnsModel[FailedRow]):
             self._status.sending.difference_update(ids)
         self.refresh_column(ids, STATUS_COLUMN)
 
+    def hold_pages(self) -> None:
+        """A Resync has begun: no page is read while it runs (as exported rows leave, the view would ask for the
+        next ones, a read of the database on the GUI thread while the worker keeps the GIL busy: the longest
+        stalls of a big Resync). The rows below the loaded ones come once it ends (clear_sending, then reload)."""
+        self._pages_held = True
+
+    def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008 (Qt's signature)
+        return not self._pages_held and super().canFetchMore(parent)
+
     def clear_sending(self) -> None:
         """The Resync has ended: nothing is being sent, and what was exported is off the table."""
+        self._pages_held = False
         self.flush_removals()
         self.set_sending(list(self._status.sending), False)
 
