@@ -609,6 +609,9 @@ def main() -> int:
     parser.add_argument(
         "--sandbox-process", action="store_true", help="the Resync's sandbox in a child process (not sharing the GIL)"
     )
+    parser.add_argument(
+        "--engine-thread", action="store_true", help="the Resync's engine on a thread of the window's process"
+    )
     args = parser.parse_args()
     today = date.today()
     if args.build_into:
@@ -625,7 +628,8 @@ def main() -> int:
         export_bench.open_database(data_dir / "company.sqlite3", data_dir / "backups")
         try:
             export_bench.connect_company(sandbox, data_dir)  # this run's sandbox: its tokens, its cache
-            ctx = AppContext(paths=AppPaths(data_dir), endpoints=sandbox.endpoints, client_id=None)
+            ctx = AppContext(paths=AppPaths(data_dir), endpoints=sandbox.endpoints, client_id=None,
+                             engine_in_child=not args.engine_thread)  # as run_window does  # fmt: skip
             if state_dir is not None:
                 sandbox.stop()  # saves its state; the child serves on the same port from it
                 stack.enter_context(sandbox_in_child(state_dir, sandbox.port))

@@ -5,6 +5,7 @@ Whatever goes wrong ends as one line and exit status 2 (cli.boundary), never a t
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import sys
 
 from invoice_desktop.app_context import AppContext
@@ -17,6 +18,7 @@ from invoice_desktop.store.database import CompanyFileError, close_database, ope
 
 
 def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()  # the built app: a Resync's engine process (jobs.engine_process) starts here
     args = build_parser().parse_args(argv)
     windowed = args.command is None and sys.stderr is None  # the windowed app: no terminal to say it in
     return guarded(lambda: _run(args), bool(getattr(args, "json", False)), _show_in_a_dialog if windowed else None)

@@ -22,6 +22,9 @@ class AppContext:
     endpoints: XeroEndpoints
     client_id: str | None
     xero_admin_url: str | None = None  # a page where Xero's side can be changed by hand (the demo's sandbox)
+    # The window's Resync runs the export engine in a process of its own (jobs.engine_process): run_window's
+    # choice; tests that drive the window's widgets keep it on a thread unless they ask.
+    engine_in_child: bool = False
 
     def open_client(self) -> XeroClient:
         """The company file's Xero client (NotConnected / ConnectionDropped when there is none to use)."""

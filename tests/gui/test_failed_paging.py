@@ -1,7 +1,8 @@
 """The Failed table read a page at a time (ui/models/xero_failed_model.py over xero.failed_pages), on the demo
 company file and its sandbox: scrolling on gives the rest of the list in order, each sort both ways pages through
 the whole list, and a select-all of more rows than are loaded, one unticked, Resyncs every other one through the
-real ExportWorker thread, its ids listed there."""
+real ExportWorker thread, its ids listed there (the engine on that thread, and as the window runs it, in a process
+of its own: jobs.engine_process)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,10 @@ def test_each_sort_pages_through_the_whole_list_both_ways(qtbot, more_failed, de
         assert len(set(keys)) == 12 and keys == failed_keys(FailedSort(by), descending), by
 
 
-def test_select_all_of_more_than_is_loaded_resyncs_every_one_but_the_unticked(qtbot, demo, app_context, more_failed):
+@pytest.mark.parametrize("in_child", [False, True], ids=["engine-on-a-thread", "engine-in-a-process"])
+def test_select_all_of_more_than_is_loaded_resyncs_every_one_but_the_unticked(
+    qtbot, demo, app_context, more_failed, in_child
+):
     listed_on: list[int] = []
 
     def keys(order: str, descending: bool) -> list[int]:
@@ -83,6 +87,7 @@ def test_select_all_of_more_than_is_loaded_resyncs_every_one_but_the_unticked(qt
 
     model = FailedTableModel(FailedList(keys=keys), page_size=PAGE)
     ctx = replace(app_context, endpoints=demo.sandbox.endpoints, xero_admin_url=demo.admin_url)
+    ctx.engine_in_child = in_child  # the window's own Resync (run_window): the engine in a process of its own
     panel = FailedPanel(ctx, model)
     qtbot.addWidget(panel)
     panel.resize(900, 240)  # a few rows in view: the view fetches no more than fills it

@@ -38,6 +38,9 @@ from dataclasses import replace
 from PySide6.QtCore import QObject, Signal
 
 from invoice_desktop.config import AppPaths, XeroEndpoints
+from invoice_desktop.desk import current_user
+from invoice_desktop.jobs.engine_process import ChildFailed, ResyncOrder, run_resync
+from invoice_desktop.jobs.failure import JobFailure
 from invoice_desktop.jobs.worker import JobCancelled
 from invoice_desktop.jobs.xero_workers import XeroJob
 from invoice_desktop.xero.client import XeroClient
@@ -116,7 +119,8 @@ class ExportWorker(EngineJob):
     """Resync: the given invoices, payments and credit notes again, a batch at a time (Cancel leaves those not
     reached failed). They come as the Failed table's row keys (export_actions.row_key: invoice ids, payments' and
     credit notes' negated ids), or as a function that lists them, called on the worker's thread (a select-all of
-    the Failed table)."""
+    the Failed table). With `in_child` (the window's Resync) the engine runs in a process of its own
+    (jobs.engine_process), this thread relaying what it reports as the same signals."""
 
     batch_started = Signal(list)  # the row keys about to be sent
 
@@ -128,12 +132,22 @@ class ExportWorker(EngineJob):
         client_id: str | None = None,
         exporter: ExporterFactory | None = None,
         parent: QObject | None = None,
+        *,
+        in_child: bool = False,
     ) -> None:
         super().__init__(paths, endpoints, client_id, exporter, parent)
         self.invoice_ids = invoice_ids if callable(invoice_ids) else list(invoice_ids)
+        self.in_child = in_child and exporter is None  # a test's own engine runs here
 
     def work(self) -> ExportSummary:
         keys = self.invoice_ids() if callable(self.invoice_ids) else self.invoice_ids
+        if self.in_child:
+            order = ResyncOrder(self.paths, self.endpoints, self.client_id, tuple(keys), current_user())
+            try:
+                summary: ExportSummary = run_resync(order, self)
+                return summary
+            finally:
+                self._send_outcomes()
         ids, payment_ids, credit_note_ids = split_keys(keys)
         client = self._client()
         try:
@@ -150,6 +164,12 @@ class ExportWorker(EngineJob):
             )
         finally:
             self._send_outcomes()  # recorded ones not reported yet (an error or a Cancel mid-way)
+
+    def _batch(self, keys: list[int]) -> None:
+        self.batch_started.emit(keys)
+
+    def classify(self, exc: BaseException) -> JobFailure:
+        return exc.failure if isinstance(exc, ChildFailed) else super().classify(exc)
 
 
 class QueueExportWorker(EngineJob):

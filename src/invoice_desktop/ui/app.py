@@ -10,6 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
@@ -75,7 +76,7 @@ def run_window(ctx: AppContext) -> int:
     app = _application()
     mark_interactive_thread()
     with reporting_uncaught_exceptions(CrashReporter(app)):
-        window = MainWindow(ctx)
+        window = MainWindow(replace(ctx, engine_in_child=True))
         window.show()
         QTimer.singleShot(0, settle_garbage_collector)  # once the first page is shown
         with _quit_on_terminate(app):

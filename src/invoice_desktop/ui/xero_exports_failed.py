@@ -174,7 +174,13 @@ class FailedPanel(QWidget):
             self.resync_bar.message.show_message(WAIT_TIP + ".", Tone.INFO)
             return
         worker = ExportWorker(
-            self.ctx.paths, self.ctx.endpoints, ticked.resolve, self.ctx.client_id, self.exporter_factory, self
+            self.ctx.paths,
+            self.ctx.endpoints,
+            ticked.resolve,
+            self.ctx.client_id,
+            self.exporter_factory,
+            self,
+            in_child=self.ctx.engine_in_child,
         )
         worker.batch_started.connect(self._on_batch_started)
         worker.batch_started.connect(self.progress.sending)
