@@ -406,6 +406,10 @@ def measure(
     rows: list[Row] = []
     settings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
     share_the_gil_briskly()  # as run_window does at start-up
+    if os.environ.get("STEPS"):
+        sys.path.insert(0, "/tmp")
+        import steps_patch
+        steps_patch.install()
 
     # window ready
     with profiled("window", args):
@@ -519,6 +523,9 @@ def measure(
             time.sleep(0.0005)  # the event loop's own wait, roughly (processEvents does not block)
         settle(app)
     heartbeat.stop()
+    if os.environ.get("STEPS"):
+        import steps_patch
+        steps_patch.dump(started, (worker_done[0] if worker_done else started) - started - 0.2)
     ended = worker_done[0] if worker_done else float("nan")
     worst = ", ".join(f"{g * 1000:.0f} ms at {e - started:.2f} s" for g, e in heartbeat.worst())
     print(f"resync: worker finished at {ended - started:.2f} s; longest gaps: {worst}", flush=True)

@@ -208,7 +208,7 @@ class RecordingWorker(QObject):
     finished = Signal()
     made: list[RecordingWorker] = []
 
-    def __init__(self, paths, endpoints, invoice_ids, client_id=None, exporter=None, parent=None) -> None:
+    def __init__(self, paths, endpoints, invoice_ids, client_id=None, exporter=None, parent=None, *, in_child=False):
         super().__init__(parent)
         self.invoice_ids = invoice_ids
         RecordingWorker.made.append(self)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from invoice_desktop.ledger.queries import Tab, tab_counts
 from invoice_desktop.ui.credit_notes_page import PAGE_LABEL as CREDIT_NOTES_LABEL
 from invoice_desktop.ui.credit_notes_page import CreditNotesPage
 from invoice_desktop.ui.draft_page import DraftListPage
+from invoice_desktop.ui.event_steps import step_timer
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.models.invoice_table_model import (
     DEFAULT_PAGE_SIZE,
@@ -60,11 +61,10 @@ class InvoiceManager(QWidget):
         self.counts: dict[Tab, int] = {}
         self.credit_note_count = 0
         self._refreshers: dict[QWidget, Callable[[], None]] = {}
+        # refresh_in_steps' own, where a page has one: handed what comes after its steps (the counts)
+        self._step_refreshers: dict[QWidget, Callable[[Callable[[], None]], None]] = {}
         self._stale: set[QWidget] = set()
-        self._counts_step = QTimer(self)  # refresh_in_steps: the counts, at the next turn of the event loop
-        self._counts_step.setSingleShot(True)
-        self._counts_step.setInterval(0)
-        self._counts_step.timeout.connect(self._finish_refresh)
+        self._counts_step = step_timer(self, self._finish_refresh)  # refresh_in_steps: the counts, a turn later
         for tab, label in TAB_LABELS.items():
             page = self._make_page(tab, label, page_size)
             page.model.setParent(page)
@@ -88,15 +88,25 @@ class InvoiceManager(QWidget):
         columns = overdue_columns(self._today) if tab is Tab.OVERDUE else INVOICE_COLUMNS
         return InvoiceListPage(InvoiceTableModel(tab, page_size, columns, self._today), label, self.tabs)
 
-    def add_page(self, page: QWidget, title: str, refresh: Callable[[], None]) -> int:
-        """Add a tab whose content `refresh` re-reads (called when it is shown after a refresh)."""
+    def add_page(
+        self,
+        page: QWidget,
+        title: str,
+        refresh: Callable[[], None],
+        in_steps: Callable[[Callable[[], None]], None] | None = None,
+    ) -> int:
+        """Add a tab whose content `refresh` re-reads (called when it is shown after a refresh); `in_steps`, if
+        given, does it for refresh_in_steps in turns of the event loop of its own, then calls what it is handed."""
         self._refreshers[page] = refresh
+        if in_steps is not None:
+            self._step_refreshers[page] = in_steps
         self._stale.add(page)
         return self.tabs.addTab(page, title)
 
     def remove_page(self, page: QWidget) -> None:
         """Take away a tab added with add_page (the Xero Exports tab when the interface is no longer set up)."""
         self._refreshers.pop(page, None)
+        self._step_refreshers.pop(page, None)
         self._stale.discard(page)
         index = self.tabs.indexOf(page)
         if index >= 0:
@@ -128,8 +138,14 @@ class InvoiceManager(QWidget):
         """As `refresh`, in two steps the window's events are handled between: the list on show now, the counts in
         the tab titles (a query over every invoice) once the event loop has turned, then `refreshed`."""
         self._stale.update(self._refreshers)
-        self._refresh_page(self.current_page())
-        self._counts_step.start()
+        page = self.current_page()
+        in_steps = self._step_refreshers.get(page)
+        if in_steps is None:
+            self._refresh_page(page)
+            self._counts_step.start()
+        else:
+            self._stale.discard(page)
+            in_steps(self._counts_step.start)  # the counts once its steps are done, a turn of their own
 
     @Slot()
     def _finish_refresh(self) -> None:

@@ -33,6 +33,7 @@ from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
+from invoice_desktop.ui.event_steps import step_timer
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.checkable import Ticked
@@ -68,6 +69,10 @@ def transient(failure: JobFailure | None) -> bool:
     return failure is not None and failure.category is FailureCategory.XERO_UNAVAILABLE
 
 
+# Rows read at a time: a screenful and more (every page is read on the GUI thread, and again after a Resync).
+FAILED_PAGE_SIZE = 100
+
+
 class FailedPanel(QWidget):
     invoice_activated = Signal(int)
     invoices_exported = Signal(list)  # row keys of ticked rows that reached Xero in a Resync (live tile counts)
@@ -84,7 +89,7 @@ class FailedPanel(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.gate = gate if gate is not None else ExportGate(self)  # shared with the automatic export
-        self.model = model or FailedTableModel(parent=self)
+        self.model = model or FailedTableModel(page_size=FAILED_PAGE_SIZE, parent=self)
         self.exporter_factory: ExporterFactory | None = None  # tests pass a paced/batched engine
         self.worker: ExportWorker | None = None
         self.last_summary: ExportSummary | None = None
@@ -98,10 +103,7 @@ class FailedPanel(QWidget):
         self._apply_timer.setInterval(APPLY_MS)
         self._apply_timer.timeout.connect(self._apply_reports)
         self._after_steps: list[Callable[[], object]] = []  # after a Resync: see _on_thread_finished
-        self._after_timer = QTimer(self)
-        self._after_timer.setSingleShot(True)
-        self._after_timer.setInterval(0)
-        self._after_timer.timeout.connect(self._after_resync)
+        self._after_timer = step_timer(self, self._after_resync)
         self.retry_timer = QTimer(self)  # Xero unreachable: Resync the ticked invoices again by itself
         self.retry_timer.setSingleShot(True)
         self.retry_timer.timeout.connect(self._retry)

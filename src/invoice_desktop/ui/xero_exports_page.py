@@ -7,12 +7,15 @@ it is shown. During a Resync the counts follow the exported invoices live (a few
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.store.models import ExportState
+from invoice_desktop.ui.event_steps import next_step
 from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
 from invoice_desktop.ui.models.xero_synced_model import SyncedTableModel
 from invoice_desktop.ui.xero_exports_failed import FailedPanel
@@ -70,6 +73,18 @@ class XeroExportsPage(QWidget):
         self.update_counts()
         self._stale = set(Tile)
         self._show(self.tiles.current())
+
+    def refresh_in_steps(self, then: Callable[[], None]) -> None:
+        """As `refresh`, the counts now and the table once the event loop has turned (after a big Resync, the two
+        in one go held the window up longer than a frame), and then `then`."""
+        self.update_counts()
+        self._stale = set(Tile)
+
+        def table() -> None:
+            self._show(self.tiles.current())
+            then()
+
+        next_step(self, table)
 
     def update_counts(self) -> None:
         counts = export_counts(payments=True)

@@ -73,7 +73,7 @@ class XeroExportsTab(QObject):
         # this tab now; the counts in the other tabs' titles (and their Xero column when next shown) a moment later
         page.failed.resync_finished.connect(self.manager.refresh_in_steps)
         self.page = page
-        self.manager.add_page(page, PAGE_LABEL, page.refresh)
+        self.manager.add_page(page, PAGE_LABEL, page.refresh, page.refresh_in_steps)
         page.update_counts()
 
     def _remove(self) -> None:

@@ -243,6 +243,7 @@ class FailedTableModel(ColumnsModel[FailedRow]):
             self.checks.retain(self.ids_in_list(ticked))
 
     def read_pages(self, keep_loaded: bool = True) -> None:
+        self._pages_held = False
         self._leaving = {}
         self._flush_timer.stop()
         self._texts = {}  # made again as the rows are shown (_texts_of)
@@ -270,15 +271,15 @@ class FailedTableModel(ColumnsModel[FailedRow]):
     def hold_pages(self) -> None:
         """A Resync has begun: no page is read while it runs (as exported rows leave, the view would ask for the
         next ones, a read of the database on the GUI thread while the worker keeps the GIL busy: the longest
-        stalls of a big Resync). The rows below the loaded ones come once it ends (clear_sending, then reload)."""
+        stalls of a big Resync). The rows below the loaded ones come once it ends and the list is read again."""
         self._pages_held = True
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008 (Qt's signature)
         return not self._pages_held and super().canFetchMore(parent)
 
     def clear_sending(self) -> None:
-        """The Resync has ended: nothing is being sent, and what was exported is off the table."""
-        self._pages_held = False
+        """The Resync has ended: nothing is being sent, and what was exported is off the table (the pages stay
+        held until the list is read again, which follows a Resync: a page fetched now would be read twice)."""
         self.flush_removals()
         self.set_sending(list(self._status.sending), False)
 
