@@ -1,6 +1,7 @@
 """Window benchmark: the real MainWindow on a company file with 100,000 invoices, in a real (offscreen) QApplication.
 
-    QT_QPA_PLATFORM=offscreen python bench/ui_bench.py [--invoices 100000] [--resync 5000]
+    QT_QPA_PLATFORM=offscreen python bench/ui_bench.py [--invoices 100000] [--resync 5000] [--sandbox-process]
+    QT_QPA_PLATFORM=offscreen python bench/ui_bench.py --invoices 1000000 --company /tmp/c1m   # ten years' worth
     python bench/ui_bench.py --invoices 20000 --resync 1000        # a quick run
 
 The company file is built with bulk inserts through peewee (a few transactions; totals from ledger.money) and
@@ -15,10 +16,16 @@ Measured, in the GUI thread of the real window:
   after the last keystroke (SEARCH_DELAY_MS) is NOT included (it is shown separately as "incl. debounce");
 - sort by each column: a header click until the model reset and repaint (on the biggest tab);
 - the Xero Exports tab's Failed and Synced tiles;
-- the longest main-thread stall during a Resync of `--resync` invoices through the real worker thread and the
-  real export engine against the sandbox (its rate limits raised so the run is not throttled): a 5 ms QTimer
-  heartbeat records the largest gap between its ticks;
-- memory: peak RSS (ru_maxrss) after each stage, and tracemalloc's peak for reading a tab and the Synced list.
+- the longest main-thread stall during a Resync of `--resync` invoices through the real ExportWorker, its engine
+  in a process of its own as the window runs it (jobs.engine_process; `--engine-thread`: on the worker thread, as
+  before), against the sandbox (its rate limits raised so the run is not throttled; in this process, or with
+  `--sandbox-process` in a child, as Xero is for a real user): a 5 ms QTimer heartbeat records the largest gap
+  between its ticks;
+- memory: peak RSS (ru_maxrss) after each stage, and tracemalloc's peak for reading a tab and the Synced list (the
+  company file is built by a child process, so this process's peak is the window's alone).
+
+`--company DIR` builds the company file there once (a million invoices take about 6 minutes; a newer schema
+migrates it) and each run works on a copy of it.
 """
 
 from __future__ import annotations
@@ -73,8 +80,11 @@ from invoice_desktop.store.models import (
     database_proxy,
 )
 
-# seconds (issue 6's acceptance, then issue 16's for a million invoices); memory in MiB
-TARGETS = {"window": 1.0, "filter": 0.100, "sort": 0.150, "failed": 0.200, "stall": 0.050}
+# seconds (issue 6's acceptance, then issue 16's for a million invoices); memory in MiB. The longest stall of the
+# GUI thread during a Resync: one frame at 60 Hz with Xero in a process of its own (--sandbox-process, as for a
+# real user), two with the demo's sandbox in the window's process.
+TARGETS = {"window": 1.0, "filter": 0.100, "sort": 0.150, "failed": 0.200}
+STALL_TARGET = {"sandbox in a child process": 0.016, "sandbox in this process": 0.033}
 MEMORY_TARGET_MIB = 400
 HEARTBEAT_MS = 5
 PHASES = ("window", "tabs", "filter", "sort", "tiles", "resync")
@@ -406,10 +416,6 @@ def measure(
     rows: list[Row] = []
     settings = QSettings(str(tmp / "window.ini"), QSettings.Format.IniFormat)
     share_the_gil_briskly()  # as run_window does at start-up
-    if os.environ.get("STEPS"):
-        sys.path.insert(0, "/tmp")
-        import steps_patch
-        steps_patch.install()
 
     # window ready
     with profiled("window", args):
@@ -504,6 +510,7 @@ def measure(
     rss_browse = rss_mib()
 
     # Resync with a heartbeat
+    where = "sandbox in a child process" if args.sandbox_process else "sandbox in this process"
     failed = exports.failed
     failed.model.checks.set_checked(mix.resync_ids, True)
     settle(app)
@@ -523,9 +530,6 @@ def measure(
             time.sleep(0.0005)  # the event loop's own wait, roughly (processEvents does not block)
         settle(app)
     heartbeat.stop()
-    if os.environ.get("STEPS"):
-        import steps_patch
-        steps_patch.dump(started, (worker_done[0] if worker_done else started) - started - 0.2)
     ended = worker_done[0] if worker_done else float("nan")
     worst = ", ".join(f"{g * 1000:.0f} ms at {e - started:.2f} s" for g, e in heartbeat.worst())
     print(f"resync: worker finished at {ended - started:.2f} s; longest gaps: {worst}", flush=True)
@@ -537,7 +541,7 @@ def measure(
     wall = done[0] - started
     rows.append(Row(f"Resync {len(mix.resync_ids):,} invoices: longest main-thread stall", heartbeat.longest,
                     f"{heartbeat.over(0.05)} gaps > 50 ms, {heartbeat.over(0.02)} > 20 ms; {synced:,} synced in "
-                    f"{wall:.1f} s ({synced / wall:.0f}/s)", TARGETS["stall"]))  # fmt: skip
+                    f"{wall:.1f} s ({synced / wall:.0f}/s); {where}", STALL_TARGET[where]))  # fmt: skip
     rss_resync = rss_mib()
 
     # Python memory of reading a tab and the Synced list (tracemalloc slows things: not timed)
@@ -595,6 +599,8 @@ def company_for(data_dir: Path, built: Path | None, args: argparse.Namespace) ->
         raise SystemExit(f"{source} holds {mix.invoices:,} invoices, {len(mix.resync_ids):,} to Resync: "
                          "build another (a new --company folder)")  # fmt: skip
     if built is not None:
+        export_bench.open_database(built / "company.sqlite3", data_dir.parent / "backups")  # brought up to date once
+        export_bench.close_database()
         data_dir.mkdir()
         for part in built.glob("company.sqlite3*"):  # with its -wal, if the build left one
             shutil.copyfile(part, data_dir / part.name)
