@@ -19,6 +19,11 @@ from invoice_desktop.store.models import ExportState, XeroExport
 from invoice_desktop.xero.export_results import ExportSummary
 
 
+def paths_of(data_dir: Path, company_location: Path | str) -> AppPaths:
+    """The paths the child opens: the test's company file on either engine (a URL in the PostgreSQL leg)."""
+    return AppPaths(data_dir, database_url=company_location if isinstance(company_location, str) else None)
+
+
 def run(worker: ExportWorker) -> dict[str, list]:
     heard: dict[str, list] = {name: [] for name in ("batch", "outcomes", "progress", "succeeded", "failed")}
     worker.batch_started.connect(heard["batch"].append)
@@ -31,12 +36,12 @@ def run(worker: ExportWorker) -> dict[str, list]:
 
 
 def test_a_resync_in_a_child_process_exports_and_reports_as_on_a_thread(
-    sandbox: RunningSandbox, db, data_dir: Path
+    sandbox: RunningSandbox, db, data_dir: Path, company_location: Path | str
 ) -> None:
     connect_company(sandbox, data_dir)
     ids = [approve("Greenway Builders", line("12.00")) for _ in range(7)]
     XeroExport.update(state=ExportState.FAILED.value).where(XeroExport.invoice.in_(ids)).execute()
-    heard = run(ExportWorker(AppPaths(data_dir), sandbox.endpoints, ids, in_child=True))
+    heard = run(ExportWorker(paths_of(data_dir, company_location), sandbox.endpoints, ids, in_child=True))
     assert not heard["failed"]
     (summary,) = heard["succeeded"]
     assert isinstance(summary, ExportSummary) and len(summary.synced) == 7
@@ -46,12 +51,14 @@ def test_a_resync_in_a_child_process_exports_and_reports_as_on_a_thread(
     assert {e.state for e in XeroExport.select().where(XeroExport.invoice.in_(ids))} == {ExportState.SYNCED}
 
 
-def test_the_childs_failure_is_classified_there_and_carried_whole(sandbox: RunningSandbox, db, data_dir: Path) -> None:
+def test_the_childs_failure_is_classified_there_and_carried_whole(
+    sandbox: RunningSandbox, db, data_dir: Path, company_location: Path | str
+) -> None:
     connect_company(sandbox, data_dir)
     ids = [approve("Greenway Builders", line("12.00"))]
     for token in data_dir.glob("xero-token*"):
         token.unlink()  # the sign-in gone: the child's open_client raises NotConnected
-    heard = run(ExportWorker(AppPaths(data_dir), sandbox.endpoints, ids, in_child=True))
+    heard = run(ExportWorker(paths_of(data_dir, company_location), sandbox.endpoints, ids, in_child=True))
     (failure,) = heard["failed"]
     assert failure.kind is not FailureKind.BUG and "Reconnect" in failure.message, failure
     assert not heard["succeeded"]
