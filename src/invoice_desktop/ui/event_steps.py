@@ -1,14 +1,24 @@
 """Work the GUI thread does in steps, each in a turn of the event loop of its own (what follows a Resync: the status
 bar, the list, the counts), so that what waits meanwhile (a paint, a key, a timer) gets its turn between them.
 
+A read that is slow whatever its size (a count over every invoice of a million: 50-80 ms) is done off the GUI
+thread (`read_off_thread`): SQLite lets go of the GIL while it counts.
+
 A step is a real timer of STEP_MS, not a zero timer or a queued call: those are handled in the same pass as the
 posted events, one after another, and a chain of them holds the other timers back as one long step would."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from invoice_desktop.jobs.failure import JobFailure
+from invoice_desktop.jobs.worker import CallJob, start_kept_alive
+
+log = logging.getLogger(__name__)
 
 STEP_MS = 1
 
@@ -25,3 +35,31 @@ def step_timer(parent: QObject, step: Callable[[], object]) -> QTimer:
 def next_step(parent: QObject, step: Callable[[], object]) -> None:
     """Run `step` once, a turn of the event loop from now (not if `parent` is gone by then)."""
     QTimer.singleShot(STEP_MS, parent, step)
+
+
+def read_off_thread(parent: QObject, read: Callable[[], Any], apply: Callable[[Any], None]) -> None:
+    """`read()` on a worker thread (its own database connection), then `apply(result)` on the GUI thread, unless
+    `parent` is gone by then. A read that fails leaves what is shown as it was (logged)."""
+    receiver = _Applier(parent, apply)
+    job = CallJob(read)
+    job.succeeded.connect(receiver.apply)
+    job.failed.connect(receiver.not_read)
+    start_kept_alive(job)
+
+
+class _Applier(QObject):
+    """The GUI-thread end of one read (a child of `parent`: gone with it, and the result with it)."""
+
+    def __init__(self, parent: QObject, apply: Callable[[Any], None]) -> None:
+        super().__init__(parent)
+        self._apply = apply
+
+    @Slot(object)
+    def apply(self, result: object) -> None:
+        self._apply(result)
+        self.deleteLater()
+
+    @Slot(object)
+    def not_read(self, failure: JobFailure) -> None:
+        log.info("a read off the GUI thread failed: %s", failure.message)
+        self.deleteLater()

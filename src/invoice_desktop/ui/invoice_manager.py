@@ -14,11 +14,12 @@ from datetime import date
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
+from invoice_desktop.ledger.credit_notes import count_credit_notes
 from invoice_desktop.ledger.queries import Tab, tab_counts
 from invoice_desktop.ui.credit_notes_page import PAGE_LABEL as CREDIT_NOTES_LABEL
 from invoice_desktop.ui.credit_notes_page import CreditNotesPage
 from invoice_desktop.ui.draft_page import DraftListPage
-from invoice_desktop.ui.event_steps import step_timer
+from invoice_desktop.ui.event_steps import read_off_thread, step_timer
 from invoice_desktop.ui.invoice_list_page import InvoiceListPage
 from invoice_desktop.ui.models.invoice_table_model import (
     DEFAULT_PAGE_SIZE,
@@ -149,17 +150,25 @@ class InvoiceManager(QWidget):
 
     @Slot()
     def _finish_refresh(self) -> None:
-        self._update_counts()
+        """refresh_in_steps' last step: the counts, read off the GUI thread (over every invoice), then `refreshed`."""
+        today = self._today()
+        read_off_thread(self, lambda: (tab_counts(today), count_credit_notes()), self._counts_read)
+
+    def _counts_read(self, counts: tuple[dict[Tab, int], int]) -> None:
+        self._show_counts(*counts)
         self.refreshed.emit()
 
     def _update_counts(self) -> None:
-        self.counts = tab_counts(self._today())
+        self._show_counts(tab_counts(self._today()), self.credit_notes.count())
+
+    def _show_counts(self, counts: dict[Tab, int], credit_notes: int) -> None:
+        self.counts = counts
         for tab, page in self.pages.items():
             index = self.tabs.indexOf(page)
             count = self.counts.get(tab, 0)
             self.tabs.setTabText(index, tab_title(TAB_LABELS[tab], count))
             self.tabs.tabBar().setAccessibleTabName(index, f"{TAB_LABELS[tab]}, {count} invoices")
-        self.credit_note_count = self.credit_notes.count()
+        self.credit_note_count = credit_notes
         index = self.tabs.indexOf(self.credit_notes)
         self.tabs.setTabText(index, tab_title(CREDIT_NOTES_LABEL, self.credit_note_count))
         self.tabs.tabBar().setAccessibleTabName(index, f"{CREDIT_NOTES_LABEL}, {self.credit_note_count} credit notes")

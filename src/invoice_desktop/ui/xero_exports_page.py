@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 from invoice_desktop.app_context import AppContext
 from invoice_desktop.jobs.export_gate import ExportGate
 from invoice_desktop.store.models import ExportState
-from invoice_desktop.ui.event_steps import next_step
+from invoice_desktop.ui.event_steps import next_step, read_off_thread
 from invoice_desktop.ui.models.xero_failed_model import FailedTableModel
 from invoice_desktop.ui.models.xero_synced_model import SyncedTableModel
 from invoice_desktop.ui.xero_exports_failed import FailedPanel
@@ -76,8 +76,8 @@ class XeroExportsPage(QWidget):
 
     def refresh_in_steps(self, then: Callable[[], None]) -> None:
         """As `refresh`, the counts now and the table once the event loop has turned (after a big Resync, the two
-        in one go held the window up longer than a frame), and then `then`."""
-        self.update_counts()
+        in one go held the window up longer than a frame; the counts are read off the GUI thread), then `then`."""
+        read_off_thread(self, lambda: export_counts(payments=True), self._show_counts)
         self._stale = set(Tile)
 
         def table() -> None:
@@ -87,7 +87,9 @@ class XeroExportsPage(QWidget):
         next_step(self, table)
 
     def update_counts(self) -> None:
-        counts = export_counts(payments=True)
+        self._show_counts(export_counts(payments=True))
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
         self._set_counts(counts[ExportState.FAILED.value], counts[ExportState.SYNCED.value])
 
     def _set_counts(self, failed: int, synced: int) -> None:
