@@ -6,7 +6,7 @@ is Python through and through (the SDK's models and JSON, the database). On a wo
 process, a paint of the Failed table beside a busy engine took 20-30 ms, and the longest stall of a 5,000-invoice
 Resync was 28 ms with the sandbox in a process of its own; in a child process the engine shares no GIL with it.
 
-The same engine runs (export_actions.resync_in_batches), on the same company file and Xero connection: what the
+The same engine runs (export_actions.resync_rows), on the same company file and Xero connection: what the
 exactly-once rules say of two processes holds (claims, Idempotency-Keys persisted first, look-ups before a resend).
 `run_resync(order, job)` is called on the ExportWorker's thread: it starts the child (multiprocessing's spawn, as
 on every platform), hands it the order (plain values: paths, endpoints, row keys, the desk's user name) and turns
@@ -121,7 +121,7 @@ def _child(order: ResyncOrder, pipe: Connection, cancel: Event) -> None:
     from invoice_desktop.logs import setup_logging
     from invoice_desktop.store.database import close_database, open_database
     from invoice_desktop.xero.company_client import open_client
-    from invoice_desktop.xero.export_actions import resync_in_batches, split_keys
+    from invoice_desktop.xero.export_actions import resync_rows
 
     setup_logging(order.paths.log_dir)
     set_current_user(order.user_name)
@@ -138,12 +138,9 @@ def _child(order: ResyncOrder, pipe: Connection, cancel: Event) -> None:
 
     try:
         open_database(order.paths.company_location, order.paths.backup_dir)
-        ids, payment_ids, credit_note_ids = split_keys(list(order.keys))
-        summary = resync_in_batches(
+        summary = resync_rows(
             open_client(order.paths, order.endpoints, order.client_id),
-            ids,
-            payment_ids=payment_ids,
-            credit_note_ids=credit_note_ids,
+            order.keys,
             progress=report,
             on_outcome=outcomes.append,
             on_batch=lambda keys: pipe.send(("batch", keys)),

@@ -45,7 +45,7 @@ from invoice_desktop.jobs.worker import JobCancelled
 from invoice_desktop.jobs.xero_workers import XeroJob
 from invoice_desktop.xero.client import XeroClient
 from invoice_desktop.xero.company_client import open_client
-from invoice_desktop.xero.export_actions import resync_in_batches, split_keys
+from invoice_desktop.xero.export_actions import resync_rows
 from invoice_desktop.xero.export_pacing import Pacer
 from invoice_desktop.xero.export_results import ExportOutcome, ExportSummary
 from invoice_desktop.xero.exporter import Exporter
@@ -148,14 +148,11 @@ class ExportWorker(EngineJob):
                 return summary
             finally:
                 self._send_outcomes()
-        ids, payment_ids, credit_note_ids = split_keys(keys)
         client = self._client()
         try:
-            return resync_in_batches(
+            return resync_rows(
                 client,
-                ids,
-                payment_ids=payment_ids,
-                credit_note_ids=credit_note_ids,
+                keys,
                 exporter=self._engine_factory(client),
                 progress=self._report,
                 on_outcome=self._on_outcome,

@@ -20,7 +20,7 @@ on every invoice, as PostgreSQL's always are (`candidates` is None).
 
 from __future__ import annotations
 
-from peewee import SQL, ColumnBase, Expression, SelectBase, Table, fn
+from peewee import SQL, ColumnBase, Expression, Table, fn
 
 from invoice_desktop.ledger.text import fold
 from invoice_desktop.store.engine import is_postgresql
@@ -55,8 +55,8 @@ def _fold(value: str | None) -> str | None:
     return None if value is None else fold(value)
 
 
-def candidates(term: str) -> SelectBase | None:
-    """A subquery of the ids of the invoices that can match `term` (NFC, stripped), or None: test every one."""
+def candidates(term: str) -> list[int] | None:
+    """The ids of the invoices that can match `term` (NFC, stripped), read once, or None: test every one."""
     folded = fold(term)
     if is_postgresql() or len(folded) < TRIGRAM:
         return None
@@ -69,5 +69,5 @@ def candidates(term: str) -> SelectBase | None:
     # An ASCII term is tested with LIKE, which folds ASCII alone: what it matches, the trigrams match too.
     ids = by_trigram | of_clients if term.isascii() else by_trigram | not_ascii | of_clients
     sql, params = database_proxy.obj.get_sql_context().sql(ids.limit(MOST_CANDIDATES + 1)).query()
-    count = database_proxy.execute_sql(f"SELECT count(*) FROM ({sql})", params).fetchone()[0]
-    return ids if count <= MOST_CANDIDATES else None
+    found = [invoice_id for (invoice_id,) in database_proxy.execute_sql(sql, params)]
+    return found if len(found) <= MOST_CANDIDATES else None

@@ -219,6 +219,13 @@ def resync(
     return engine.run(moved, payment_ids=payments, credit_note_ids=credit_notes, **run_options)  # type: ignore[arg-type]
 
 
+def resync_rows(client: XeroClient, keys: Sequence[int], **run: Any) -> ExportSummary:
+    """resync_in_batches of the Failed table's row keys (invoices, payments and credit notes among them): what the
+    window's Resync runs, on its worker thread or in its process (jobs.engine_process)."""
+    ids, payment_ids, credit_note_ids = split_keys(list(keys))
+    return resync_in_batches(client, ids, payment_ids=payment_ids, credit_note_ids=credit_note_ids, **run)
+
+
 def resync_in_batches(
     client: XeroClient,
     invoice_ids: Sequence[int],
