@@ -127,6 +127,7 @@ class Spy:
     hold_from: int = 1  # the first commit (1-based) whose reply is held
     stall_arrival: int = 0  # the PUT (1-based) that waits, unprocessed, until `release` is set; 0 = none
     release: threading.Event = field(default_factory=threading.Event)
+    sizes: list[int] = field(default_factory=list)  # invoices in each committed PUT, in commit order
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,6 +147,7 @@ class Spy:
             if _is_put_invoices(call.request):
                 if self.hold and self.committed + 1 >= self.hold_from:
                     response.delay_seconds = self.hold
+                self.sizes.append(len(json.loads(call.request.body)["Invoices"]))
                 self._bump("committed")
             return response
 
@@ -528,15 +530,18 @@ def test_killed_in_the_backoff_after_a_reply_lost_after_commit(
 
 @pytest.mark.slow
 def test_killed_with_the_second_batch_in_flight(runner: Runner, company: Company, spy: Spy, data_dir: Path) -> None:
-    """60 invoices (50 + 10): killed when the first batch is recorded and the second is committed, reply unread."""
+    """60 invoices (50 + 10): killed when one batch is recorded and the other is committed, reply unread. The two
+    are in flight together, so either may commit first: the first to commit is the one whose reply is not held."""
     ids = approve_many(60)
     spy.hold, spy.hold_from = 30, 2
     proc = runner.sync()
     wait_spy(spy, "committed", 2, proc)
-    wait_for(lambda: states()["synced"] == 50, "batch 1 recorded", proc)
+    recorded = spy.sizes[0]
+    wait_for(lambda: states()["synced"] == recorded, "the first committed batch recorded", proc)
     proc.kill()
     spy.hold = 0
-    assert states() == Counter({"synced": 50, "sending": 10})
+    assert sorted(spy.sizes) == [10, 50]
+    assert states() == Counter({"synced": recorded, "sending": 60 - recorded})
 
     runner.sync_to_the_end()
     assert spy.committed == 2 and spy.arrived == 3
