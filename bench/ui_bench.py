@@ -20,7 +20,8 @@ Measured, in the GUI thread of the real window:
   in a process of its own as the window runs it (jobs.engine_process; `--engine-thread`: on the worker thread, as
   before), against the sandbox (its rate limits raised so the run is not throttled; in this process, or with
   `--sandbox-process` in a child, as Xero is for a real user): a 5 ms QTimer heartbeat records the largest gap
-  between its ticks;
+  between its ticks, from the click until the window's refresh after the Resync is done (and AFTER_RESYNC_S more);
+  `--stall-stacks` prints what the GUI thread was doing in the longest gaps;
 - memory: peak RSS (ru_maxrss) after each stage, and tracemalloc's peak for reading a tab and the Synced list (the
   company file is built by a child process, so this process's peak is the window's alone).
 
@@ -31,6 +32,7 @@ migrates it) and each run works on a copy of it.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import cProfile
 import gc
@@ -87,6 +89,7 @@ TARGETS = {"window": 1.0, "filter": 0.100, "sort": 0.150, "failed": 0.200}
 STALL_TARGET = {"sandbox in a child process": 0.016, "sandbox in this process": 0.033}
 MEMORY_TARGET_MIB = 400
 HEARTBEAT_MS = 5
+AFTER_RESYNC_S = 0.3  # the heartbeat keeps going this long after the window's refresh that follows a Resync
 PHASES = ("window", "tabs", "filter", "sort", "tiles", "resync")
 OPEN_LIMITS = export_bench.RateLimits(per_minute=10**9, per_day=10**9, app_per_minute=10**9, concurrent=10**6)
 
@@ -328,6 +331,45 @@ class Heartbeat(QObject):
         return sum(1 for g in self.gaps if g > seconds)
 
 
+class StallSampler:
+    """With --stall-stacks: a thread that, while the heartbeat is late by over 8 ms, samples the GUI thread's Python
+    stack every 2 ms, so each long gap can be told by what the GUI thread was doing (or waiting for) in it."""
+
+    def __init__(self, heartbeat: Heartbeat) -> None:
+        self.heartbeat = heartbeat
+        self.samples: list[tuple[float, str]] = []  # (when, the stack's innermost frames)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="stall-sampler", daemon=True)
+        self._main = threading.main_thread().ident
+
+    def __enter__(self) -> StallSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import traceback
+
+        while not self._stop.wait(0.002):
+            now = time.perf_counter()
+            if now - self.heartbeat._last > 0.008:
+                frame = sys._current_frames().get(self._main)
+                if frame is not None:
+                    stack = traceback.extract_stack(frame)[-7:]
+                    text = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                    self.samples.append((now, text))
+
+    def report(self, worst: list[tuple[float, float]], since: float) -> None:
+        for gap, ended in worst:
+            inside = [text for when, text in self.samples if ended - gap <= when <= ended]
+            print(f"stall {gap * 1000:.0f} ms at {ended - since:.2f} s: {len(inside)} samples", flush=True)
+            for text, count in collections.Counter(inside).most_common(3):
+                print(f"    {count}x {text}", flush=True)
+
+
 class GcWatch:
     """Python's garbage collections (any thread: a collection holds the GIL, so it stalls every thread) while on."""
 
@@ -517,25 +559,33 @@ def measure(
     heartbeat = Heartbeat()
     done: list[float] = []
     failed.resync_finished.connect(lambda: done.append(time.perf_counter()))
+    refreshed: list[float] = []  # the window's refresh after the Resync (lists, then counts) is done
+    manager.refreshed.connect(lambda: refreshed.append(time.perf_counter()) if done else None)
     worker_done: list[float] = []
     heartbeat.start()
     started = time.perf_counter()
-    with profiled("resync", args), GcWatch() as collections:
+    sampler = StallSampler(heartbeat) if args.stall_stacks else contextlib.nullcontext()
+    with profiled("resync", args), GcWatch() as collected, sampler:
         failed.resync_bar.button.click()
         assert failed.worker is not None, "Resync did not start"
         failed.worker.finished.connect(lambda: worker_done.append(time.perf_counter()))
         deadline = started + args.timeout
-        while not done and time.perf_counter() < deadline:
+        while not refreshed and time.perf_counter() < deadline:
             app.processEvents()
             time.sleep(0.0005)  # the event loop's own wait, roughly (processEvents does not block)
-        settle(app)
+        lingering = time.perf_counter() + AFTER_RESYNC_S  # what the refresh leaves behind (counts read off-thread)
+        while time.perf_counter() < lingering:
+            app.processEvents()
+            time.sleep(0.0005)
     heartbeat.stop()
     ended = worker_done[0] if worker_done else float("nan")
     worst = ", ".join(f"{g * 1000:.0f} ms at {e - started:.2f} s" for g, e in heartbeat.worst())
     print(f"resync: worker finished at {ended - started:.2f} s; longest gaps: {worst}", flush=True)
-    print(f"resync: garbage collections: {collections.summary(started)}", flush=True)
-    if not done:
-        raise SystemExit("the Resync did not finish in time")
+    print(f"resync: garbage collections: {collected.summary(started)}", flush=True)
+    if isinstance(sampler, StallSampler):
+        sampler.report(heartbeat.worst(8), started)
+    if not refreshed:
+        raise SystemExit("the Resync (and the window's refresh after it) did not finish in time")
     summary = failed.last_summary
     synced = len(summary.synced) if summary else 0
     wall = done[0] - started
@@ -625,6 +675,8 @@ def main() -> int:
     parser.add_argument(
         "--engine-thread", action="store_true", help="the Resync's engine on a thread of the window's process"
     )
+    parser.add_argument("--stall-stacks", action="store_true",
+                        help="sample the GUI thread's stack in each long Resync gap and print them")  # fmt: skip
     args = parser.parse_args()
     today = date.today()
     if args.build_into:

@@ -123,3 +123,51 @@ def test_select_all_of_more_than_is_loaded_resyncs_every_one_but_the_unticked(
     assert kept in still and len(still) == 6  # the unticked one, and the demo's five that Xero still refuses
     assert scrolled_to_the_end(model) == [key_of(r) for r in list_failed(payments=True)]
     assert not model.is_sending(kept)
+
+
+def test_a_reload_read_off_the_gui_thread_is_shown_when_it_comes_unless_overtaken(qtbot, more_failed):
+    """reload_read's read runs on any thread; a sort (or another reload) asked for meanwhile wins: the late page
+    is not shown over it. The ids ticked one by one that have left the list are unticked when it shows."""
+    model = FailedTableModel(page_size=PAGE)
+    model.reload()
+    first_keys = [key_of(model.record_at(r)) for r in range(model.rowCount())]
+    read, show = model.reload_read()
+    client = next(i for i, c in enumerate(model.columns) if c.order == FailedSort.CLIENT.value)
+    model.sort(client, Qt.SortOrder.DescendingOrder)
+    sorted_keys = [key_of(model.record_at(r)) for r in range(model.rowCount())]
+    assert sorted_keys != first_keys
+    results: list[object] = []
+    reader = threading.Thread(target=lambda: results.append(read()))
+    reader.start()
+    reader.join()
+    assert show(results[0]) is False
+    assert [key_of(model.record_at(r)) for r in range(model.rowCount())] == sorted_keys
+
+    gone, kept = more_failed[0], more_failed[1]
+    model.checks.set_checked([gone, kept], True)
+    read, show = model.reload_read()
+    set_export(gone, ExportState.SYNCED.value)  # exported elsewhere while the page was being read
+    assert show(read()) is True
+    assert model.checks.ids() == [kept]
+
+
+def test_the_panel_reads_its_list_later_off_the_gui_thread_the_current_row_kept(qtbot, demo, app_context, more_failed):
+    read_on: list[int] = []
+
+    def page(order: str, descending: bool, offset: int, limit: int) -> list:
+        read_on.append(threading.get_ident())
+        return FailedList().page(order, descending, offset, limit)
+
+    model = FailedTableModel(FailedList(page=page), page_size=PAGE)
+    panel = FailedPanel(app_context, model)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.reload()
+    current = key_of(model.record_at(1))
+    panel.view.select_invoice(current)
+    set_export(more_failed[-1], ExportState.SYNCED.value)
+    read_on.clear()
+    panel.reload(later=True)
+    qtbot.waitUntil(lambda: model.row_of(more_failed[-1]) is None and bool(read_on))
+    assert read_on[0] != threading.main_thread().ident  # the list read again there (then the view may fetch more)
+    assert panel.view.current_invoice_id() == current

@@ -11,17 +11,22 @@ from invoice_desktop.ui.models.checkable import check_state
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _CHECK_ROLE = Qt.ItemDataRole.CheckStateRole
+_STYLED = QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_MouseOver
 
 
 class CheckCellDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
-        cell = QStyleOptionViewItem(option)
-        self.initStyleOption(cell, index)
-        style = cell.widget.style() if cell.widget else QApplication.style()
-        state = cell.checkState
-        cell.features &= ~QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
-        cell.text = ""
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, cell.widget)
+        style = option.widget.style() if option.widget else QApplication.style()
+        if option.state & _STYLED:  # the cell's own background (selection, hover, focus) first
+            cell = QStyleOptionViewItem(option)
+            self.initStyleOption(cell, index)
+            state = cell.checkState
+            cell.features &= ~QStyleOptionViewItem.ViewItemFeature.HasCheckIndicator
+            cell.text = ""
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, cell, painter, cell.widget)
+        else:  # a plain cell: the style would draw nothing but the box (one data call instead of seven)
+            cell = option
+            state = check_state(index.data(_CHECK_ROLE))
 
         box = QStyleOptionViewItem(cell)
         width = style.pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth, None, cell.widget)

@@ -47,6 +47,15 @@ def read_off_thread(parent: QObject, read: Callable[[], Any], apply: Callable[[A
     start_kept_alive(job)
 
 
+def read_then_show(parent: QObject, read: Callable[[], Any], show: Callable[[Any], None], later: bool) -> None:
+    """`show(read())` now, or with `later` the read off the GUI thread (read_off_thread) and the show when it
+    comes."""
+    if later:
+        read_off_thread(parent, read, show)
+    else:
+        show(read())
+
+
 class _Applier(QObject):
     """The GUI-thread end of one read (a child of `parent`: gone with it, and the result with it)."""
 

@@ -15,6 +15,7 @@ from invoice_desktop.ui.header_style import make_room_for_the_sort_arrow
 from invoice_desktop.ui.models.roles import ItemRole
 from invoice_desktop.ui.models.table_model import ColumnsModel
 from invoice_desktop.ui.status_colours import muted_colour
+from invoice_desktop.ui.text_cell_delegate import TextCellDelegate
 
 _CELL_PADDING = 24  # the style's cell margins plus room for the header's sort arrow
 _ROW_PADDING = 10  # rows a little taller than the text: dense, as bookkeepers like lists
@@ -30,6 +31,7 @@ class InvoiceTableView(QTableView):
         self._install_header()
         make_room_for_the_sort_arrow(self.horizontalHeader())
         self.setModel(model)
+        self.setItemDelegate(TextCellDelegate(self, model))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

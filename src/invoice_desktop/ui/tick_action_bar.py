@@ -30,7 +30,7 @@ class TickActionBar(QWidget):
         self.ticked_label.setAccessibleName("Ticked invoices")
         self.message = MessageBar(f"{action_text.replace('&', '')} result", self, lifetime_ms=RESULT_MS)
 
-        row = QHBoxLayout()
+        row = self._row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.button)
         row.addWidget(self.ticked_label)
@@ -43,6 +43,12 @@ class TickActionBar(QWidget):
         self.button.clicked.connect(self._on_clicked)
         checks.changed.connect(self._update)
         self._update()
+
+    def add_to_row(self, widget: QWidget) -> None:
+        """Put `widget` at the right of the button's row, taking most of the room left (the Resync's progress: in
+        the row rather than a row of its own, showing it does not shrink the list above, which would repaint it
+        whole)."""
+        self._row.addWidget(widget, 3)
 
     @Slot()
     def _update(self) -> None:

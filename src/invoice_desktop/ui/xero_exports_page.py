@@ -81,7 +81,7 @@ class XeroExportsPage(QWidget):
         self._stale = set(Tile)
 
         def table() -> None:
-            self._show(self.tiles.current())
+            self._show(self.tiles.current(), later=True)
             then()
 
         next_step(self, table)
@@ -101,12 +101,13 @@ class XeroExportsPage(QWidget):
     def _on_tile_selected(self, tile: int) -> None:
         self._show(Tile(tile))
 
-    def _show(self, tile: Tile) -> None:
+    def _show(self, tile: Tile, later: bool = False) -> None:
+        """The tile's table; read again if stale (with `later`, off the GUI thread)."""
         panel = self.failed if tile is Tile.FAILED else self.synced
         self.stack.setCurrentWidget(panel)
         if tile in self._stale:
             self._stale.discard(tile)
-            panel.reload()
+            panel.reload(later)
 
     @Slot(list)
     def _on_invoices_exported(self, keys: list[int]) -> None:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from invoice_desktop.app_context import AppContext
+from invoice_desktop.ui.event_steps import read_then_show
 from invoice_desktop.ui.invoice_table_view import InvoiceTableView
 from invoice_desktop.ui.models.roles import ItemRole
 from invoice_desktop.ui.models.xero_columns import invoice_of
@@ -55,12 +56,17 @@ class SyncedPanel(QWidget):
         if invoice_id is not None:
             self.invoice_activated.emit(invoice_id)
 
-    def reload(self) -> None:
-        current = self.view.current_invoice_id()
-        self.model.reload()
-        if current is not None:
-            self.view.select_invoice(current)
-        self._update_button()
+    def reload(self, later: bool = False) -> None:
+        """Read the loaded pages again (with `later`, off the GUI thread), the current row kept."""
+        read, show = self.model.pages_read()
+
+        def shown(page: object) -> None:
+            current = self.view.current_invoice_id()
+            if show(page) and current is not None:
+                self.view.select_invoice(current)
+            self._update_button()
+
+        read_then_show(self, read, shown, later)
 
     def url_of(self, record: SyncedRow) -> QUrl:
         return xero_invoice_url(self.ctx.endpoints, load_connection().tenant_id, record.xero_page_id)

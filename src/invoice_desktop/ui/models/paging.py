@@ -49,10 +49,23 @@ class SqlPages(Generic[R]):
 
     def first(self, at_least: int = 0) -> list[R]:
         """The list from its start again: a page, or `at_least` rows when more."""
-        limit = max(self.page_size, at_least)
-        page = self.pager(self.order, self.descending, 0, limit)
-        self.fetched, self.exhausted = len(page), len(page) < limit
+        read, took = self.first_read(at_least)
+        page = read()
+        took(page)
         return page
+
+    def first_read(self, at_least: int = 0) -> tuple[Callable[[], list[R]], Callable[[list[R]], None]]:
+        """`first` in two halves, for a read off the GUI thread: `read()` is the query alone, in the order asked
+        now (any thread); `took(page)` notes what it read (where the pager is used)."""
+        order, descending, limit = self.order, self.descending, max(self.page_size, at_least)
+
+        def read() -> list[R]:
+            return self.pager(order, descending, 0, limit)
+
+        def took(page: list[R]) -> None:
+            self.fetched, self.exhausted = len(page), len(page) < limit
+
+        return read, took
 
     def next(self) -> list[R]:
         page = self.pager(self.order, self.descending, self.fetched, self.page_size)

@@ -33,6 +33,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QColor, QFont
 
 from invoice_desktop.ui.models.checkable import RowChecks, check_state
 from invoice_desktop.ui.models.columns import Column, looks
@@ -88,6 +89,7 @@ class ColumnsModel(QAbstractTableModel, Generic[R]):
         self._descending = False
         self._loading = False  # views and testers may call back into fetchMore while rows are being inserted
         self._count: int | None = None  # a paged list's length (`_list_query`), read when asked, once per reload
+        self._reads = 0  # first pages asked for (pages_read): only the newest is shown
         self.check_column = next((i for i, c in enumerate(self.columns) if c.check), -1)
         self.checks = RowChecks(self, source=self)
         self.checks.changed.connect(self._on_checks_changed)
@@ -105,20 +107,41 @@ class ColumnsModel(QAbstractTableModel, Generic[R]):
     def read_pages(self, keep_loaded: bool = True) -> None:
         """A paged list: read the first page again (with `keep_loaded`, as many rows as are loaded now, so a refresh
         keeps the user's scroll position)."""
+        read, show = self.pages_read(keep_loaded)
+        show(read())
+
+    def pages_read(self, keep_loaded: bool = True) -> tuple[Callable[[], Any], Callable[[Any], bool]]:
+        """`read_pages` in two halves, for a read off the GUI thread (ui/event_steps.read_off_thread): `read()` runs
+        the query alone (any thread: plain rows, its own connection), `show(result)` puts the rows in the table on
+        the GUI thread. A read overtaken by a newer one (read again, sorted) shows nothing: `show` says False."""
         if self._pages is None:
             raise TypeError(f"{type(self).__name__} is not paged: it is given its rows (set_records)")
-        self._count = None
-        page = self._pages.first(len(self._rows) if keep_loaded else 0)
-        self._loading = True
-        try:
-            self.beginResetModel()
-            self._rows, self._row_of_id = [], {}
-            self._rows = self._fresh(page)
-            self._reindex()
-            self.endResetModel()
-        finally:
-            self._loading = False
-        self.checks.list_reloaded()
+        read, took = self._pages.first_read(len(self._rows) if keep_loaded else 0)
+        self._reads += 1
+        ticket = self._reads
+
+        def show(page: list[R]) -> bool:
+            if ticket != self._reads:
+                return False
+            took(page)
+            self._rows_read_again()
+            self._count = None
+            self._loading = True
+            try:
+                self.beginResetModel()
+                self._rows, self._row_of_id = [], {}
+                self._rows = self._fresh(page)
+                self._reindex()
+                self.endResetModel()
+            finally:
+                self._loading = False
+            self.checks.list_reloaded()
+            return True
+
+        return read, show
+
+    def _rows_read_again(self) -> None:
+        """A subclass's own state of the rows shown, let go of as a page read again is shown (pages_read)."""
 
     def record_at(self, row: int) -> R:
         return self._rows[row]
@@ -337,6 +360,14 @@ class ColumnsModel(QAbstractTableModel, Generic[R]):
         if role == RECORD:
             return record
         return None
+
+    def look(self, row: int, column: int) -> tuple[str, Qt.AlignmentFlag, QColor | None, QFont | None]:
+        """What a painted text cell shows: its text, alignment, colour and font (None: the list's), from `cell` as
+        `data` answers them (ui/text_cell_delegate.py paints from this, one call per cell)."""
+        cell = self.cell
+        text = cell(row, column, DISPLAY)
+        alignment, colour, font = cell(row, column, ALIGNMENT), cell(row, column, FOREGROUND), cell(row, column, FONT)
+        return ("" if text is None else text), alignment, colour, font
 
     def _check_cell(self, record: R, spec: Column[R], role: int) -> Any:
         if role == ID:

@@ -237,17 +237,33 @@ class FailedTableModel(ColumnsModel[FailedRow]):
     def reload(self) -> None:
         """Re-read as many rows as are loaded (the scroll position stays); the ids ticked one by one that have
         left the list (exported, marked as in Xero elsewhere) are unticked."""
-        self.read_pages()
-        if not self.checks.every:
-            ticked = self.checks.ids()  # those ticked one by one: no query
-            self.checks.retain(self.ids_in_list(ticked))
+        read, show = self.reload_read()
+        show(read())
 
-    def read_pages(self, keep_loaded: bool = True) -> None:
+    def reload_read(self) -> tuple[Callable[[], Any], Callable[[Any], bool]]:
+        """`reload` in two halves, as `pages_read` (the pages and which of the ticked ids are still failed are
+        read by `read()`, on any thread)."""
+        read_page, show_page = self.pages_read()
+        ticked = None if self.checks.every else self.checks.ids()  # those ticked one by one: no query
+        source = self._source
+
+        def read() -> tuple[Any, set[int]]:
+            return read_page(), set() if ticked is None else source.among(ticked)
+
+        def show(result: tuple[Any, set[int]]) -> bool:
+            page, still_failed = result
+            shown = show_page(page)
+            if shown and ticked is not None:
+                self.checks.set_checked([i for i in ticked if i not in still_failed], False)
+            return shown
+
+        return read, show
+
+    def _rows_read_again(self) -> None:
         self._pages_held = False
         self._leaving = {}
         self._flush_timer.stop()
         self._texts = {}  # made again as the rows are shown (_texts_of)
-        super().read_pages(keep_loaded)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.flush_removals()
