@@ -353,7 +353,7 @@ class StallSampler:
     def _run(self) -> None:
         import traceback
 
-        while not self._stop.wait(0.002):
+        while not self._stop.wait(0.001):
             now = time.perf_counter()
             if now - self.heartbeat._last > 0.008:
                 frame = sys._current_frames().get(self._main)

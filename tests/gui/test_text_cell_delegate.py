@@ -1,7 +1,7 @@
 """The lists' text cells painted from laid-out text (ui/text_cell_delegate.py) look exactly as the style paints
 them: the same table grabbed with the fast delegate and with QStyledItemDelegate is the same picture, pixel for
 pixel, in the light and the dark palette, with a link column, right-aligned amounts, bold coloured statuses, text
-elided to a narrow column, a selected row and text that looks like markup (shown as it is). The check column's
+elided to a narrow column, a selected row, right to left, and text that looks like markup (shown as it is). The check column's
 plain cells likewise."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -76,13 +76,16 @@ def palette(request, qapp):
     QGuiApplication.setPalette(before)
 
 
+@pytest.mark.parametrize("direction", [Qt.LayoutDirection.LeftToRight, Qt.LayoutDirection.RightToLeft],
+                         ids=["left-to-right", "right-to-left"])  # fmt: skip
 @pytest.mark.parametrize("width", [760, 420], ids=["wide", "narrow"])
-def test_the_fast_text_cells_are_the_styles_own_picture(qtbot, palette, width):
+def test_the_fast_text_cells_are_the_styles_own_picture(qtbot, palette, width, direction):
     model = ColumnsModel(COLUMNS, id_of=lambda r: r.id)
     model.set_records(rows())
     model.checks.set_checked([2, 5, 6], True)
     view = CheckableTableView(model)
     qtbot.addWidget(view)
+    view.setLayoutDirection(direction)
     view.resize(width, 420)
     view.show()
     qtbot.waitExposed(view)
