@@ -1,8 +1,8 @@
 """The lists' text cells painted from laid-out text (ui/text_cell_delegate.py) look exactly as the style paints
 them: the same table grabbed with the fast delegate and with QStyledItemDelegate is the same picture, pixel for
 pixel, in the light and the dark palette, with a link column, right-aligned amounts, bold coloured statuses, text
-elided to a narrow column, a selected row, right to left, and text that looks like markup (shown as it is). The check column's
-plain cells likewise."""
+elided to a narrow column, a selected row, right to left, and text that looks like markup (shown as it is). The
+check column's plain cells likewise."""
 
 from __future__ import annotations
 
