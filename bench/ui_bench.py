@@ -98,7 +98,8 @@ OPEN_LIMITS = export_bench.RateLimits(per_minute=10**9, per_day=10**9, app_per_m
 # one saved, kept in memory there, limits raised): what the window does when it does not share the GIL with a
 # Xero stand-in, as with the real Xero. `start_sandbox` cannot leave the state directory out after loading it.
 SANDBOX_CHILD = """
-import sys
+import os, sys
+os.nice(10)  # Xero's work is done on Xero's machines: here it gives the window's process the cores first
 from invoice_desktop.sandbox.app import SandboxApp
 from invoice_desktop.sandbox.context import build_context
 from invoice_desktop.sandbox.limits import RateLimits

@@ -97,7 +97,7 @@ def test_the_fast_text_cells_are_the_styles_own_picture(qtbot, palette, width, d
     assert grab(qtbot, view) == fast
 
 
-def test_the_text_follows_a_new_font_and_stays_plain_text(qtbot):
+def test_the_text_follows_a_new_font_and_a_new_width_and_stays_plain_text(qtbot):
     model = ColumnsModel(COLUMNS, id_of=lambda r: r.id)
     model.set_records(rows())
     view = InvoiceTableView(model)
@@ -110,7 +110,11 @@ def test_the_text_follows_a_new_font_and_stays_plain_text(qtbot):
     bigger.setPointSize(bigger.pointSize() + 4)
     view.setFont(bigger)
     fast = grab(qtbot, view)
+    view.resize(460, 300)  # narrower: what fitted is elided now (the texts measured once, for any width)
+    narrow = grab(qtbot, view)
     view.setItemDelegate(QStyledItemDelegate(view))
+    assert grab(qtbot, view) == narrow
+    view.resize(700, 300)
     assert grab(qtbot, view) == fast  # "<b>INV-0003</b>" with its brackets, in the bigger font
 
 

@@ -34,20 +34,31 @@ _STYLED = (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus | Q
 _ENABLED = QStyle.StateFlag.State_Enabled.value
 _ACTIVE = QStyle.StateFlag.State_Active.value
 _RIGHT_TO_LEFT = Qt.LayoutDirection.RightToLeft
+_RIGHT, _HCENTER = Qt.AlignmentFlag.AlignRight, Qt.AlignmentFlag.AlignHCenter
+_BOTTOM, _VCENTER = Qt.AlignmentFlag.AlignBottom, Qt.AlignmentFlag.AlignVCenter
 _MOST_TEXTS = 4096  # laid-out texts kept (a few pages of a list); the cache starts again when full
 
-# (text, bold, the cell's width and height, alignment) -> the text laid out, where it goes in the cell
-_Key = tuple[str, bool, int, int, Qt.AlignmentFlag]
+
+class _Text:
+    """A text as a cell shows it (elided or not), its width, and laid out (once painted)."""
+
+    __slots__ = ("advance", "shown", "static")
+
+    def __init__(self, shown: str, advance: float) -> None:
+        self.shown, self.advance = shown, advance
+        self.static: QStaticText | None = None  # laid out when first painted
 
 
 class TextCellDelegate(QStyledItemDelegate):
     def __init__(self, view: QTableView, model: ColumnsModel[Any]) -> None:
         super().__init__(view)
         self._view, self._model = view, model
-        self._texts: dict[_Key, tuple[QStaticText, float, float]] = {}
-        self._font = QFont()  # the list's font, and its bold: what the cached texts were laid out in
+        self._texts: dict[tuple[str, bool], _Text] = {}  # (text, bold): the whole text
+        self._elided: dict[tuple[str, bool, int], _Text] = {}  # (text, bold, room): a text too wide for its cell
+        self._font = QFont()  # the list's font, and its bold: what the cached texts were measured in
         self._bold = QFont()
         self._metrics: tuple[QFontMetricsF, QFontMetricsF] | None = None
+        self._lines = (0, 0)  # the height of a line of text, plain and bold (rounded, as the style's layout does)
         self._margin = 0
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
@@ -64,8 +75,22 @@ class TextCellDelegate(QStyledItemDelegate):
         bold = font is not None
         self._follow(option)
         rect = option.rect
-        key = (text, bold, rect.width(), rect.height(), alignment)
-        static, dx, dy = self._texts.get(key) or self._lay_out(key)
+        room = rect.width() - 2 * self._margin
+        shown = self._texts.get((text, bold)) or self._measure(text, bold)
+        if shown.advance > room:
+            shown = self._elided.get((text, bold, room)) or self._elide(text, bold, room)
+        # where the style's text layout puts it (QCommonStyle's viewItemDrawText): across, at a fraction of a pixel
+        # as aligned in the line; down, the line's height rounded and aligned in the cell
+        x = float(rect.x() + self._margin)
+        if alignment & _RIGHT:
+            x += room - shown.advance
+        elif alignment & _HCENTER:
+            x += (room - shown.advance) / 2
+        y = rect.y()
+        if alignment & _BOTTOM:
+            y += rect.height() - self._lines[bold]
+        elif alignment & _VCENTER:
+            y += int((rect.height() - self._lines[bold]) / 2)  # (Qt's integer division: towards zero)
         if colour is None:
             group = QPalette.ColorGroup.Active if state & _ACTIVE else QPalette.ColorGroup.Inactive
             colour = option.palette.color(group, QPalette.ColorRole.Text)
@@ -73,47 +98,42 @@ class TextCellDelegate(QStyledItemDelegate):
         painter.setFont(self._bold if bold else self._font)
         painter.setPen(colour)
         painter.setClipRect(rect)
-        painter.drawStaticText(QPointF(rect.x() + dx, rect.y() + dy), static)
+        if shown.static is None:
+            shown.static = self._laid_out(shown.shown, bold)
+        painter.drawStaticText(QPointF(x, y), shown.static)
         painter.restore()
 
     def _follow(self, option: QStyleOptionViewItem) -> None:
-        """Lay texts out anew when the list's font changed (and at the first paint)."""
+        """Measure texts anew when the list's font changed (and at the first paint)."""
         if self._metrics is not None and option.font == self._font:
             return
         self._font = QFont(option.font)
         self._bold = QFont(looks().bold).resolve(self._font)
         self._metrics = (QFontMetricsF(self._font), QFontMetricsF(self._bold))
+        self._lines = (round(self._metrics[0].height()), round(self._metrics[1].height()))
         style = self._view.style()
         self._margin = style.pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self._view) + 1
         self._texts.clear()
+        self._elided.clear()
 
-    def _lay_out(self, key: _Key) -> tuple[QStaticText, float, float]:
-        """The text elided to the cell, laid out once, and where the style's text layout puts it in the cell
-        (QCommonStyle's viewItemDrawText): across, at a fraction of a pixel as aligned in the line; down, the line's
-        height rounded and aligned in the cell (left to right only: see `paint`)."""
-        text, bold, width, height, alignment = key
+    def _measure(self, text: str, bold: bool) -> _Text:
+        assert self._metrics is not None
+        if len(self._texts) >= _MOST_TEXTS:
+            self._texts.clear()
+        self._texts[(text, bold)] = measured = _Text(text, self._metrics[bold].horizontalAdvance(text))
+        return measured
+
+    def _elide(self, text: str, bold: bool, room: int) -> _Text:
         assert self._metrics is not None
         metrics = self._metrics[bold]
-        room = width - 2 * self._margin
-        advance = metrics.horizontalAdvance(text)
-        if advance > room:  # (elidedText measures the text again: only for what does not fit)
-            text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
-            advance = metrics.horizontalAdvance(text)
+        shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, room)
+        if len(self._elided) >= _MOST_TEXTS:
+            self._elided.clear()
+        self._elided[(text, bold, room)] = elided = _Text(shown, metrics.horizontalAdvance(shown))
+        return elided
+
+    def _laid_out(self, text: str, bold: bool) -> QStaticText:
         static = QStaticText(text)
         static.setTextFormat(Qt.TextFormat.PlainText)
         static.prepare(font=self._bold if bold else self._font)
-        dx = float(self._margin)
-        if alignment & Qt.AlignmentFlag.AlignRight:
-            dx += room - advance
-        elif alignment & Qt.AlignmentFlag.AlignHCenter:
-            dx += (room - advance) / 2
-        line = round(metrics.height())
-        dy = 0.0
-        if alignment & Qt.AlignmentFlag.AlignBottom:
-            dy = float(height - line)
-        elif alignment & Qt.AlignmentFlag.AlignVCenter:
-            dy = float(int((height - line) / 2))  # (Qt's integer division: towards zero)
-        if len(self._texts) >= _MOST_TEXTS:
-            self._texts.clear()
-        self._texts[key] = laid_out = (static, dx, dy)
-        return laid_out
+        return static
