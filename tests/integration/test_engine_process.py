@@ -5,13 +5,16 @@ reaches it between steps; a child that ends without its last word is a failure, 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from export_fixtures import approve, connect_company, line
 
 from invoice_desktop.config import AppPaths
-from invoice_desktop.jobs.engine_process import ChildFailed, _listen
+from invoice_desktop.jobs.engine_process import CHILD_NICENESS, ChildFailed, _listen
 from invoice_desktop.jobs.export_worker import ExportWorker
 from invoice_desktop.jobs.failure import FailureKind
 from invoice_desktop.sandbox.server import RunningSandbox
@@ -86,3 +89,18 @@ def test_a_child_that_ends_without_its_last_word_is_a_failure_not_a_hang() -> No
     with pytest.raises(ChildFailed, match=r"process ended unexpectedly \(exit code -9\)") as raised:
         _listen(ours, multiprocessing.Event(), _Gone(), _Listener())
     assert raised.value.failure.kind is FailureKind.BUG
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="POSIX niceness (Windows: below-normal priority class)")
+def test_the_engine_process_stands_back_for_the_window_on_the_cpu() -> None:
+    """give_way_to_the_window, as the child calls it first: its niceness goes up by CHILD_NICENESS (at most 19)."""
+    script = (
+        "import os\n"
+        "from invoice_desktop.jobs.engine_process import give_way_to_the_window\n"
+        "before = os.nice(0)\n"
+        "give_way_to_the_window()\n"
+        "print(before, os.nice(0))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    before, after = map(int, done.stdout.split())
+    assert after == min(before + CHILD_NICENESS, 19)

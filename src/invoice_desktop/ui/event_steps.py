@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
+from shiboken6 import isValid
 
 from invoice_desktop.jobs.failure import JobFailure
 from invoice_desktop.jobs.worker import CallJob, start_kept_alive
@@ -40,8 +41,8 @@ def next_step(parent: QObject, step: Callable[[], object]) -> None:
 def read_off_thread(parent: QObject, read: Callable[[], Any], apply: Callable[[Any], None]) -> None:
     """`read()` on a worker thread (its own database connection), then `apply(result)` on the GUI thread, unless
     `parent` is gone by then. A read that fails leaves what is shown as it was (logged)."""
-    receiver = _Applier(parent, apply)
     job = CallJob(read)
+    receiver = _Applier(job, parent, apply)
     job.succeeded.connect(receiver.apply)
     job.failed.connect(receiver.not_read)
     start_kept_alive(job)
@@ -57,18 +58,18 @@ def read_then_show(parent: QObject, read: Callable[[], Any], show: Callable[[Any
 
 
 class _Applier(QObject):
-    """The GUI-thread end of one read (a child of `parent`: gone with it, and the result with it)."""
+    """The GUI-thread end of one read: a child of its job, so deleted with it once the thread has ended (it used
+    to delete itself after applying, and on a busy machine that deletion could come after the job's and crash)."""
 
-    def __init__(self, parent: QObject, apply: Callable[[Any], None]) -> None:
-        super().__init__(parent)
-        self._apply = apply
+    def __init__(self, job: QObject, parent: QObject, apply: Callable[[Any], None]) -> None:
+        super().__init__(job)
+        self._for, self._apply = parent, apply
 
     @Slot(object)
     def apply(self, result: object) -> None:
-        self._apply(result)
-        self.deleteLater()
+        if isValid(self._for):  # the widget that asked is still there
+            self._apply(result)
 
     @Slot(object)
     def not_read(self, failure: JobFailure) -> None:
         log.info("a read off the GUI thread failed: %s", failure.message)
-        self.deleteLater()
