@@ -2,7 +2,7 @@
 bar, the list, the counts), so that what waits meanwhile (a paint, a key, a timer) gets its turn between them.
 
 A read that is slow whatever its size (a count over every invoice of a million: 50-80 ms) is done off the GUI
-thread (`read_off_thread`), one at a time: SQLite lets go of the GIL while it counts.
+thread (`read_off_thread`): SQLite lets go of the GIL while it counts.
 
 A step is a real timer of STEP_MS, not a zero timer or a queued call: those are handled in the same pass as the
 posted events, one after another, and a chain of them holds the other timers back as one long step would."""
@@ -10,7 +10,6 @@ posted events, one after another, and a chain of them holds the other timers bac
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -46,24 +45,7 @@ def read_off_thread(parent: QObject, read: Callable[[], Any], apply: Callable[[A
     receiver = _Applier(job, parent, apply)
     job.succeeded.connect(receiver.apply)
     job.failed.connect(receiver.not_read)
-    job.finished.connect(_next_read)
-    _reads.append(job)
-    if len(_reads) == 1:
-        start_kept_alive(job)
-
-
-# The reads asked for and not done yet, the first one running: one at a time. After a Resync over a million
-# invoices three came at once (the Failed page, the tiles' counts, the tabs' counts: 50-90 ms of SQLite each), and
-# with the GUI thread that made three busy threads on a 2-core machine, the GUI thread kept waiting for a core.
-_reads: deque[CallJob] = deque()
-
-
-@Slot()
-def _next_read() -> None:
-    if _reads:
-        _reads.popleft()
-    if _reads:
-        start_kept_alive(_reads[0])
+    start_kept_alive(job)
 
 
 def read_then_show(parent: QObject, read: Callable[[], Any], show: Callable[[Any], None], later: bool) -> None:
