@@ -139,3 +139,25 @@ def test_the_check_columns_plain_cells_are_the_styles_own_picture(qtbot):
 
     view.setItemDelegateForColumn(0, ThroughTheStyle(view))
     assert grab(qtbot, view) == fast
+
+
+def test_texts_laid_out_ahead_of_their_rows_paint_as_the_style_does(qtbot):
+    """InvoiceTableView.lay_out_ahead (a page read off the GUI thread, a turn before it is shown): the texts of as
+    many rows as the list shows are measured and laid out then, and the rows, once shown, are the same picture."""
+    model = ColumnsModel(COLUMNS, id_of=lambda r: r.id)
+    model.set_records(rows())
+    view = InvoiceTableView(model)
+    qtbot.addWidget(view)
+    view.resize(700, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    grab(qtbot, view)
+    ahead = [Row(100 + n, f"AH-{n:04d}", f"Ahead Client {n}", f"{n}.00", n % 2 == 0) for n in range(40)]
+    view.lay_out_ahead(ahead)
+    laid_out = view.text_cells._texts
+    assert ("Ahead Client 0", False) in laid_out and laid_out[("Ahead Client 0", False)].static is not None
+    assert ("Ahead Client 39", False) not in laid_out  # only as many rows as the list shows at once
+    model.set_records(ahead)
+    fast = grab(qtbot, view)
+    view.setItemDelegate(QStyledItemDelegate(view))
+    assert grab(qtbot, view) == fast

@@ -48,13 +48,28 @@ def read_off_thread(parent: QObject, read: Callable[[], Any], apply: Callable[[A
     start_kept_alive(job)
 
 
-def read_then_show(parent: QObject, read: Callable[[], Any], show: Callable[[Any], None], later: bool) -> None:
-    """`show(read())` now, or with `later` the read off the GUI thread (read_off_thread) and the show when it
-    comes."""
-    if later:
-        read_off_thread(parent, read, show)
-    else:
+def read_then_show(
+    parent: QObject,
+    read: Callable[[], Any],
+    show: Callable[[Any], None],
+    later: bool,
+    prepare: Callable[[Any], None] | None = None,
+) -> None:
+    """`show(read())` now, or with `later` the read off the GUI thread (read_off_thread) and the show when it comes;
+    `prepare(result)`, if given, runs a turn of the event loop before the show (a list's texts laid out ahead of
+    the rows, so that neither step is a long one)."""
+    if not later:
         show(read())
+        return
+
+    def arrived(result: Any) -> None:
+        if prepare is None:
+            show(result)
+            return
+        prepare(result)
+        next_step(parent, lambda: show(result))
+
+    read_off_thread(parent, read, arrived)
 
 
 class _Applier(QObject):

@@ -5,6 +5,7 @@ double-click, Enter, or a plain click on a link cell (the invoice number)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -31,7 +32,8 @@ class InvoiceTableView(QTableView):
         self._install_header()
         make_room_for_the_sort_arrow(self.horizontalHeader())
         self.setModel(model)
-        self.setItemDelegate(TextCellDelegate(self, model))
+        self.text_cells = TextCellDelegate(self, model)
+        self.setItemDelegate(self.text_cells)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -99,6 +101,11 @@ class InvoiceTableView(QTableView):
         scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
         height = header.sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
         self.setMinimumSize(columns + frame + scroll_bar, height + frame + scroll_bar)
+
+    def lay_out_ahead(self, records: Sequence[Any]) -> None:
+        """Lay out the texts of the first rows of a page about to be shown, as many as the list shows at once."""
+        rows = self.viewport().height() // max(self.verticalHeader().defaultSectionSize(), 1) + 1
+        self.text_cells.lay_out_ahead(self.model().texts_of(records[:rows]))
 
     def _on_activated(self, index: QModelIndex) -> None:
         invoice_id = index.data(ItemRole.ID)

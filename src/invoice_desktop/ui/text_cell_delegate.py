@@ -19,6 +19,7 @@ The texts are plain text always (an invoice number "<b>1</b>" shows its brackets
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt
@@ -102,6 +103,18 @@ class TextCellDelegate(QStyledItemDelegate):
             shown.static = self._laid_out(shown.shown, bold)
         painter.drawStaticText(QPointF(x, y), shown.static)
         painter.restore()
+
+    def lay_out_ahead(self, texts: Iterable[tuple[str, bool]]) -> None:
+        """Measure and lay out these (text, bold) before rows showing them are painted (a page of new rows after a
+        Resync: their first paint was twice as long as the next). Nothing before the list's first paint (the font
+        is known from it)."""
+        if self._metrics is None:
+            return
+        for text, bold in texts:
+            if text and "\n" not in text:
+                shown = self._texts.get((text, bold)) or self._measure(text, bold)
+                if shown.static is None:
+                    shown.static = self._laid_out(text, bold)
 
     def _follow(self, option: QStyleOptionViewItem) -> None:
         """Measure texts anew when the list's font changed (and at the first paint)."""

@@ -157,7 +157,7 @@ class FailedPanel(QWidget):
             if show(result) and current is not None:
                 self.view.select_invoice(current)
 
-        read_then_show(self, read, shown, later)
+        read_then_show(self, read, shown, later, prepare=lambda result: self.view.lay_out_ahead(result[0]))
 
     # --- Resync ---
 

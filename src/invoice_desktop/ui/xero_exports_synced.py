@@ -66,7 +66,7 @@ class SyncedPanel(QWidget):
                 self.view.select_invoice(current)
             self._update_button()
 
-        read_then_show(self, read, shown, later)
+        read_then_show(self, read, shown, later, prepare=self.view.lay_out_ahead)
 
     def url_of(self, record: SyncedRow) -> QUrl:
         return xero_invoice_url(self.ctx.endpoints, load_connection().tenant_id, record.xero_page_id)

@@ -369,6 +369,12 @@ class ColumnsModel(QAbstractTableModel, Generic[R]):
         alignment, colour, font = cell(row, column, ALIGNMENT), cell(row, column, FOREGROUND), cell(row, column, FONT)
         return ("" if text is None else text), alignment, colour, font
 
+    def texts_of(self, records: Iterable[R]) -> list[tuple[str, bool]]:
+        """The texts these rows' cells show and whether in bold (what `look` gives once they are in the table):
+        what a view lays out ahead of showing them (InvoiceTableView.lay_out_ahead)."""
+        columns = [spec for spec in self.columns if not spec.check]
+        return [(c.text(record), c.bold is not None and c.bold(record)) for record in records for c in columns]
+
     def _check_cell(self, record: R, spec: Column[R], role: int) -> Any:
         if role == ID:
             return self._id(record)
