@@ -114,11 +114,11 @@ class CallJob(Job):
 _running: set[Job] = set()  # started parentless jobs, until their thread ends
 
 
-def start_kept_alive(job: Job) -> None:
+def start_kept_alive(job: Job, priority: QThread.Priority = QThread.Priority.InheritPriority) -> None:
     """Start a job no widget owns, holding it until its thread has ended; it is then deleted (deleteLater)."""
     _running.add(job)
     job.finished.connect(job._release)
-    job.start()
+    job.start(priority)
 
 
 def running_jobs() -> tuple[Job, ...]:

@@ -152,7 +152,7 @@ class InvoiceManager(QWidget):
     def _finish_refresh(self) -> None:
         """refresh_in_steps' last step: the counts, read off the GUI thread (over every invoice), then `refreshed`."""
         today = self._today()
-        read_off_thread(self, lambda: (tab_counts(today), count_credit_notes()), self._counts_read)
+        read_off_thread(self, lambda: (tab_counts(today), count_credit_notes()), self._counts_read, idle=True)
 
     def _counts_read(self, counts: tuple[dict[Tab, int], int]) -> None:
         self._show_counts(*counts)

@@ -33,7 +33,7 @@ from invoice_desktop.store.failures import FailureCategory
 from invoice_desktop.store.fields import utcnow
 from invoice_desktop.store.models import ExportState
 from invoice_desktop.ui.checkable_table_view import CheckableTableView
-from invoice_desktop.ui.event_steps import read_then_show, step_timer
+from invoice_desktop.ui.event_steps import next_step, read_then_show, step_timer
 from invoice_desktop.ui.formatting import format_datetime
 from invoice_desktop.ui.message_bar import Tone
 from invoice_desktop.ui.models.checkable import Ticked
@@ -298,7 +298,10 @@ class FailedPanel(QWidget):
             elif self.last_failure.connection_dropped:
                 self._show_error(DROPPED, self.last_failure.message)
         retrying = self.retry_timer.isActive()  # the message says when: it stays until then
-        self.resync_bar.message.show_message(text, result_tone(summary), lasting=retrying)
+        # in a turn of its own: the message's line coming in shrinks the list, repainted whole, and in the turn with
+        # the Resync's last rows leaving that was more than a frame over a million invoices
+        tone = result_tone(summary)
+        next_step(self, lambda: self.resync_bar.message.show_message(text, tone, lasting=retrying))
 
     @Slot(object)
     def _on_failed(self, failure: JobFailure) -> None:

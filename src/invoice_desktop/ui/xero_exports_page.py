@@ -77,7 +77,7 @@ class XeroExportsPage(QWidget):
     def refresh_in_steps(self, then: Callable[[], None]) -> None:
         """As `refresh`, the counts now and the table once the event loop has turned (after a big Resync, the two
         in one go held the window up longer than a frame; the counts are read off the GUI thread), then `then`."""
-        read_off_thread(self, lambda: export_counts(payments=True), self._show_counts)
+        read_off_thread(self, lambda: export_counts(payments=True), self._show_counts, idle=True)
         self._stale = set(Tile)
 
         def table() -> None:
