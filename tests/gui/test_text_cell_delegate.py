@@ -67,6 +67,18 @@ def grab(qtbot, view: InvoiceTableView) -> QImage:
     return view.viewport().grab().toImage()
 
 
+def shown_list(qtbot) -> tuple[ColumnsModel[Row], InvoiceTableView]:
+    """The rows in a plain list, 700 × 300, shown."""
+    model = ColumnsModel(COLUMNS, id_of=lambda r: r.id)
+    model.set_records(rows())
+    view = InvoiceTableView(model)
+    qtbot.addWidget(view)
+    view.resize(700, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    return model, view
+
+
 @pytest.fixture(params=["light", "dark"])
 def palette(request, qapp):
     before = QPalette(QGuiApplication.palette())
@@ -98,13 +110,7 @@ def test_the_fast_text_cells_are_the_styles_own_picture(qtbot, palette, width, d
 
 
 def test_the_text_follows_a_new_font_and_a_new_width_and_stays_plain_text(qtbot):
-    model = ColumnsModel(COLUMNS, id_of=lambda r: r.id)
-    model.set_records(rows())
-    view = InvoiceTableView(model)
-    qtbot.addWidget(view)
-    view.resize(700, 300)
-    view.show()
-    qtbot.waitExposed(view)
+    _model, view = shown_list(qtbot)  # (the model kept: the view does not own it)
     grab(qtbot, view)  # texts laid out in the first font
     bigger = QFont(view.font())
     bigger.setPointSize(bigger.pointSize() + 4)
@@ -144,13 +150,7 @@ def test_the_check_columns_plain_cells_are_the_styles_own_picture(qtbot):
 def test_texts_laid_out_ahead_of_their_rows_paint_as_the_style_does(qtbot):
     """InvoiceTableView.lay_out_ahead (a page read off the GUI thread, a turn before it is shown): the texts of as
     many rows as the list shows are measured and laid out then, and the rows, once shown, are the same picture."""
-    model = ColumnsModel(COLUMNS, id_of=lambda r: r.id)
-    model.set_records(rows())
-    view = InvoiceTableView(model)
-    qtbot.addWidget(view)
-    view.resize(700, 300)
-    view.show()
-    qtbot.waitExposed(view)
+    model, view = shown_list(qtbot)
     grab(qtbot, view)
     ahead = [Row(100 + n, f"AH-{n:04d}", f"Ahead Client {n}", f"{n}.00", n % 2 == 0) for n in range(40)]
     view.lay_out_ahead(ahead)
