@@ -8,16 +8,16 @@ from PySide6.QtGui import QMouseEvent, QPainter
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from invoice_desktop.ui.models.checkable import check_state
+from invoice_desktop.ui.text_cell_delegate import STYLED_STATES
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 _CHECK_ROLE = Qt.ItemDataRole.CheckStateRole
-_STYLED = QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_MouseOver
 
 
 class CheckCellDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         style = option.widget.style() if option.widget else QApplication.style()
-        if option.state & _STYLED:  # the cell's own background (selection, hover, focus) first
+        if option.state.value & STYLED_STATES:  # the cell's own background (selection, hover, focus) first
             cell = QStyleOptionViewItem(option)
             self.initStyleOption(cell, index)
             state = cell.checkState

@@ -5,7 +5,7 @@ double-click, Enter, or a plain click on a link cell (the invoice number)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -101,6 +101,14 @@ class InvoiceTableView(QTableView):
         scroll_bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, self)
         height = header.sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
         self.setMinimumSize(columns + frame + scroll_bar, height + frame + scroll_bar)
+
+    def show_keeping_current(self, show: Callable[[Any], bool], result: Any) -> bool:
+        """`show(result)` (a list read again), the current row's invoice current again after it; what show said."""
+        current = self.current_invoice_id()
+        shown = show(result)
+        if shown and current is not None:
+            self.select_invoice(current)
+        return shown
 
     def lay_out_ahead(self, records: Sequence[Any]) -> None:
         """Lay out the texts of the first rows of a page about to be shown, as many as the list shows at once."""

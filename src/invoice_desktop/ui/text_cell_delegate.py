@@ -31,7 +31,10 @@ from invoice_desktop.ui.models.table_model import ColumnsModel
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
-_STYLED = (QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_MouseOver).value
+# the states of a cell whose look is the style's own (what it draws under the text): such cells go the style's way
+STYLED_STATES = (
+    QStyle.StateFlag.State_Selected | QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_MouseOver
+).value
 _ENABLED = QStyle.StateFlag.State_Enabled.value
 _ACTIVE = QStyle.StateFlag.State_Active.value
 _RIGHT_TO_LEFT = Qt.LayoutDirection.RightToLeft
@@ -64,7 +67,7 @@ class TextCellDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ModelIndex) -> None:
         state, column = option.state.value, index.column()
-        if state & _STYLED or not state & _ENABLED or column == self._model.check_column:
+        if state & STYLED_STATES or not state & _ENABLED or column == self._model.check_column:
             super().paint(painter, option, index)
             return
         text, alignment, colour, font = self._model.look(index.row(), column)
@@ -77,7 +80,7 @@ class TextCellDelegate(QStyledItemDelegate):
         self._follow(option)
         rect = option.rect
         room = rect.width() - 2 * self._margin
-        shown = self._texts.get((text, bold)) or self._measure(text, bold)
+        shown = self._whole(text, bold)
         if shown.advance > room:
             shown = self._elided.get((text, bold, room)) or self._elide(text, bold, room)
         # where the style's text layout puts it (QCommonStyle's viewItemDrawText): across, at a fraction of a pixel
@@ -99,9 +102,7 @@ class TextCellDelegate(QStyledItemDelegate):
         painter.setFont(self._bold if bold else self._font)
         painter.setPen(colour)
         painter.setClipRect(rect)
-        if shown.static is None:
-            shown.static = self._laid_out(shown.shown, bold)
-        painter.drawStaticText(QPointF(x, y), shown.static)
+        painter.drawStaticText(QPointF(x, y), self._laid_out(shown, bold))
         painter.restore()
 
     def lay_out_ahead(self, texts: Iterable[tuple[str, bool]]) -> None:
@@ -112,9 +113,7 @@ class TextCellDelegate(QStyledItemDelegate):
             return
         for text, bold in texts:
             if text and "\n" not in text:
-                shown = self._texts.get((text, bold)) or self._measure(text, bold)
-                if shown.static is None:
-                    shown.static = self._laid_out(text, bold)
+                self._laid_out(self._whole(text, bold), bold)
 
     def _follow(self, option: QStyleOptionViewItem) -> None:
         """Measure texts anew when the list's font changed (and at the first paint)."""
@@ -129,7 +128,11 @@ class TextCellDelegate(QStyledItemDelegate):
         self._texts.clear()
         self._elided.clear()
 
-    def _measure(self, text: str, bold: bool) -> _Text:
+    def _whole(self, text: str, bold: bool) -> _Text:
+        """The whole text, measured once."""
+        known = self._texts.get((text, bold))
+        if known is not None:
+            return known
         assert self._metrics is not None
         if len(self._texts) >= _MOST_TEXTS:
             self._texts.clear()
@@ -145,8 +148,10 @@ class TextCellDelegate(QStyledItemDelegate):
         self._elided[(text, bold, room)] = elided = _Text(shown, metrics.horizontalAdvance(shown))
         return elided
 
-    def _laid_out(self, text: str, bold: bool) -> QStaticText:
-        static = QStaticText(text)
-        static.setTextFormat(Qt.TextFormat.PlainText)
-        static.prepare(font=self._bold if bold else self._font)
-        return static
+    def _laid_out(self, shown: _Text, bold: bool) -> QStaticText:
+        """The text laid out, once."""
+        if shown.static is None:
+            shown.static = QStaticText(shown.shown)
+            shown.static.setTextFormat(Qt.TextFormat.PlainText)
+            shown.static.prepare(font=self._bold if bold else self._font)
+        return shown.static

@@ -151,11 +151,8 @@ class FailedPanel(QWidget):
         read, show = self.model.reload_read()
 
         def shown(result: object) -> None:
-            if self.busy:  # a Resync began while it was read: the list is read again when that one ends
-                return
-            current = self.view.current_invoice_id()
-            if show(result) and current is not None:
-                self.view.select_invoice(current)
+            if not self.busy:  # (a Resync began while it was read: the list is read again when that one ends)
+                self.view.show_keeping_current(show, result)
 
         read_then_show(self, read, shown, later, prepare=lambda result: self.view.lay_out_ahead(result[0]))
 

@@ -61,9 +61,7 @@ class SyncedPanel(QWidget):
         read, show = self.model.pages_read()
 
         def shown(page: object) -> None:
-            current = self.view.current_invoice_id()
-            if show(page) and current is not None:
-                self.view.select_invoice(current)
+            self.view.show_keeping_current(show, page)
             self._update_button()
 
         read_then_show(self, read, shown, later, prepare=self.view.lay_out_ahead)

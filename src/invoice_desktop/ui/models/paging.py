@@ -47,16 +47,10 @@ class SqlPages(Generic[R]):
         self.fetched = 0  # rows read from the query so far (the next page's offset)
         self.exhausted = True  # nothing is read until the first page
 
-    def first(self, at_least: int = 0) -> list[R]:
-        """The list from its start again: a page, or `at_least` rows when more."""
-        read, took = self.first_read(at_least)
-        page = read()
-        took(page)
-        return page
-
     def first_read(self, at_least: int = 0) -> tuple[Callable[[], list[R]], Callable[[list[R]], None]]:
-        """`first` in two halves, for a read off the GUI thread: `read()` is the query alone, in the order asked
-        now (any thread); `took(page)` notes what it read (where the pager is used)."""
+        """The list from its start again (a page, or `at_least` rows when more), in two halves so that it can be
+        read off the GUI thread: `read()` is the query alone, in the order asked now (any thread); `took(page)`
+        notes what it read (where the pager is used)."""
         order, descending, limit = self.order, self.descending, max(self.page_size, at_least)
 
         def read() -> list[R]:
